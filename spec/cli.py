@@ -1,0 +1,154 @@
+"""``python -m spec``: verify the installed torch, or list the registry.
+
+Exit codes: 0 every selected claim held; 1 a claim failed (or the registry is
+invalid, for ``claims``); 2 bad input (a one-line error, no report left behind).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import spec
+from spec import profiles
+from spec import report as rpt
+
+SPEC_DIR = Path(spec.__file__).resolve().parent
+
+
+class UsageError(Exception):
+    """Bad input to the CLI: printed as one line, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line instead of usage + message
+        raise UsageError(message)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m spec", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    v = sub.add_parser("verify", help="run the spec on the installed torch and write a report")
+    v.add_argument("--report", type=Path, help="report path (default reports/<torch>-<device>.json)")
+    v.add_argument("--device", default="all", help="cpu, cuda or all (default all)")
+    v.add_argument("-k", dest="keyword", help="only claims whose test matches this pytest -k expression")
+    v.add_argument("--profile", help=f"hypothesis profile: {', '.join(profiles.PROFILES)} (default ci)")
+    v.add_argument("--quiet", "-q", action="store_true", help="print only the summary table")
+
+    c = sub.add_parser("claims", help="list the registry without running anything")
+    c.add_argument("--json", action="store_true", help="JSON instead of a table")
+    return p
+
+
+def main(argv=None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "verify":
+            return verify(args)
+        if args.command == "claims":
+            return claims(args)
+        raise UsageError("a command is required: verify or claims (see --help)")
+    except UsageError as e:
+        print(f"spec: error: {e}", file=sys.stderr)
+        return 2
+
+
+def _check_writable(path: Path) -> None:
+    """Fail early, and leave nothing behind, if the report cannot be written."""
+    if path.exists() and path.is_dir():
+        raise UsageError(f"report path {path} is a directory")
+    folder = path.parent
+    existing = folder
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write report to {path}: {existing} is not a writable folder")
+    if folder.exists():
+        try:
+            fd, probe = tempfile.mkstemp(dir=folder, prefix=".spec-probe-")
+            os.close(fd)
+            os.unlink(probe)
+        except OSError as e:
+            raise UsageError(f"cannot write report to {path}: {e.strerror}") from None
+
+
+def verify(args) -> int:
+    import torch
+
+    if args.device not in ("cpu", "cuda", "all"):
+        raise UsageError(f"unknown device {args.device!r} (choose cpu, cuda or all)")
+    profile = profiles.chosen(args.profile)
+    if profile not in profiles.PROFILES:
+        raise UsageError(f"unknown profile {profile!r} (choose {', '.join(profiles.PROFILES)})")
+    registry = spec.load_all()
+    problems = registry.problems()
+    if problems:
+        raise UsageError(f"the registry is invalid: {problems[0]} (python -m spec claims lists all)")
+    path = args.report or Path("reports") / f"{torch.__version__}-{args.device}.json"
+    _check_writable(path)
+
+    # pytest runs in a fresh interpreter (so the claims' asserts are rewritten) and writes a
+    # temp report; only a complete run is copied into place, atomically.
+    tmp_dir = tempfile.mkdtemp(prefix="spec-verify-")
+    tmp_report = Path(tmp_dir) / "report.json"
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(SPEC_DIR),
+        "--rootdir",
+        str(SPEC_DIR.parent),
+        f"--spec-report={tmp_report}",
+        f"--spec-device={args.device}",
+        f"--hypothesis-profile={profile}",
+        "--tb=short",
+        "-q" if not args.quiet else "-qq",
+    ]
+    if args.keyword:
+        cmd += ["-k", args.keyword]
+    try:
+        code = subprocess.run(cmd, cwd=SPEC_DIR.parent).returncode
+        if code == 5 or (code in (0, 1) and not tmp_report.exists()):
+            raise UsageError(f"-k {args.keyword!r} selects no claim" if args.keyword else "no claim collected")
+        if code not in (0, 1):
+            raise UsageError(f"pytest stopped before the end (exit {code}); no report written")
+        data = rpt.load(tmp_report)
+        rpt.write_atomic(path, data)
+    finally:
+        if tmp_report.exists():
+            tmp_report.unlink()
+        os.rmdir(tmp_dir)
+
+    print()
+    print(rpt.format_summary(data))
+    failed = rpt.failed_claims(data)
+    for cid in failed:
+        print(f"FAILED {cid}: {data['claims'][cid]['first_failure']}")
+    print(f"report: {path}")
+    return 1 if failed else 0
+
+
+def claims(args) -> int:
+    registry = spec.load_all()
+    items = [c.as_dict() for c in registry]
+    problems = registry.problems()
+    if args.json:
+        json.dump({"claims": items, "problems": problems}, sys.stdout, indent=1)
+        print()
+    else:
+        for c in items:
+            sources = "; ".join(s.get("file") or s.get("object") for s in c["sources"])
+            errata = " [erratum]" if c["errata"] else ""
+            print(f"{c['id']}  ({c['kind']}; {', '.join(c['modules'])}; torch {c['torch']}){errata}")
+            print(f"    {c['statement']}")
+            print(f"    sources: {sources}")
+        print(f"{len(items)} claims")
+    for p in problems:
+        print(f"spec: invalid claim {p}", file=sys.stderr)
+    return 1 if problems else 0

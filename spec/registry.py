@@ -1,0 +1,279 @@
+"""The one registry of claims.
+
+A claim is a pytest test function decorated with :func:`claim`, which records
+its metadata here and on the function. Everything else (the pytest plugin, the
+report, ``python -m spec claims``, the docs) reads this registry.
+
+The registry never raises on a bad claim at import time: it records what it was
+given and :meth:`Registry.problems` names every offending ID, so that one bad
+claim cannot hide the others and the test suite can report all of them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Optional, Tuple, Union
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+
+#: The closed vocabulary of claim kinds.
+KINDS = (
+    "shape",
+    "parameters",
+    "state",
+    "semantics",
+    "numerics",
+    "errors",
+    "warnings",
+    "autograd",
+    "repr",
+    "training",
+    "data",
+)
+
+#: What a claim may be about.
+MODULES = (
+    "RNN",
+    "LSTM",
+    "GRU",
+    "RNNCell",
+    "LSTMCell",
+    "GRUCell",
+    "PackedSequence",
+)
+
+#: The source documents under ``../shared/seeds`` that claims may cite.
+SEED_FILES = (
+    "000_0803d243ad727e4b.txt",
+    "001_aeb7a07ab65f879f.txt",
+    "002_10f18caa03c370d0.txt",
+    "003_d1ec100167748cfb.txt",
+    "004_465858781a221de8.txt",
+)
+
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(\.[a-z0-9]+(-[a-z0-9]+)*){2,}$")
+
+
+@dataclass(frozen=True)
+class Seed:
+    """A source document: its file name and where in it the statement is."""
+
+    file: str
+    locator: str
+
+    def cite(self) -> str:
+        return f"{self.file} ({self.locator})"
+
+
+@dataclass(frozen=True)
+class TorchDoc:
+    """A torch docstring: the documented object and the argument or section."""
+
+    obj: str
+    section: str
+
+    def cite(self) -> str:
+        return f"torch docs: {self.obj} ({self.section})"
+
+
+Source = Union[Seed, TorchDoc]
+
+
+@dataclass(frozen=True)
+class Erratum:
+    """A statement of a source document that is wrong; the claim says what holds."""
+
+    file: str
+    locator: str
+    says: str
+
+    def cite(self) -> str:
+        return f"{self.file} ({self.locator}): {self.says}"
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    statement: str
+    kind: str
+    modules: Tuple[str, ...]
+    sources: Tuple[Source, ...]
+    torch: str = ""
+    errata: Tuple[Erratum, ...] = ()
+    where: str = field(default="", compare=False)
+
+    def applies_to(self, torch_version: str) -> bool:
+        """Whether the claim's torch range holds ``torch_version`` (local part ignored)."""
+        if not self.torch:
+            return True
+        return SpecifierSet(self.torch).contains(release_of(torch_version), prereleases=True)
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "statement": self.statement,
+            "kind": self.kind,
+            "modules": list(self.modules),
+            "sources": [_source_dict(s) for s in self.sources],
+            "torch": self.torch or "all",
+            "errata": [
+                {"file": e.file, "locator": e.locator, "says": e.says} for e in self.errata
+            ],
+            "where": self.where,
+        }
+
+
+def _source_dict(source: Source) -> dict:
+    if isinstance(source, Seed):
+        return {"type": "seed", "file": source.file, "locator": source.locator}
+    if isinstance(source, TorchDoc):
+        return {"type": "torch-doc", "object": source.obj, "section": source.section}
+    return {"type": "unknown", "repr": repr(source)}
+
+
+def release_of(version: str) -> Version:
+    """``"2.13.0+cpu"`` -> ``Version("2.13.0")``; ``"2.14.0a0+git1234"`` -> ``2.14.0a0``."""
+    v = Version(version)
+    return Version(v.public)
+
+
+class Registry:
+    """Claims in registration order. Duplicates are kept so they can be reported."""
+
+    def __init__(self) -> None:
+        self._claims: list[Claim] = []
+
+    def add(self, claim: Claim) -> None:
+        self._claims.append(claim)
+
+    def __iter__(self):
+        return iter(self.unique())
+
+    def __len__(self) -> int:
+        return len(self.unique())
+
+    def unique(self) -> list[Claim]:
+        seen: dict[str, Claim] = {}
+        for c in self._claims:
+            seen.setdefault(c.id, c)
+        return list(seen.values())
+
+    def get(self, claim_id: str) -> Optional[Claim]:
+        return next((c for c in self._claims if c.id == claim_id), None)
+
+    def problems(self) -> list[str]:
+        """Every rule a registered claim breaks, one line each, naming its ID."""
+        out: list[str] = []
+        places: dict[str, list[str]] = {}
+        for c in self._claims:
+            places.setdefault(c.id, []).append(c.where)
+            out.extend(_claim_problems(c))
+        for cid, where in places.items():
+            if len(where) > 1:
+                out.append(f"{cid!r}: duplicate id, registered by {', '.join(where)}")
+        return out
+
+
+def _claim_problems(c: Claim) -> Iterable[str]:
+    name = repr(c.id) if c.id else f"<missing id at {c.where}>"
+    if not c.id:
+        yield f"{name}: missing id"
+    elif not ID_PATTERN.match(c.id):
+        yield f"{name}: id must be <family>.<kind>.<what>, lower-case words joined by hyphens"
+    if not c.statement or not c.statement.strip().endswith("."):
+        yield f"{name}: statement must be one sentence ending with a full stop"
+    if c.kind not in KINDS:
+        yield f"{name}: unknown kind {c.kind!r} (one of {', '.join(KINDS)})"
+    if not c.modules:
+        yield f"{name}: names no module"
+    for m in c.modules:
+        if m not in MODULES:
+            yield f"{name}: unknown module {m!r}"
+    if not c.sources:
+        yield f"{name}: has no source"
+    for s in c.sources:
+        if not isinstance(s, (Seed, TorchDoc)):
+            yield f"{name}: source {s!r} is neither Seed nor TorchDoc"
+        elif isinstance(s, Seed) and s.file not in SEED_FILES:
+            yield f"{name}: unknown source document {s.file!r}"
+        elif not (s.locator if isinstance(s, Seed) else s.section):
+            yield f"{name}: source {s!r} has no locator"
+    for e in c.errata:
+        if not isinstance(e, Erratum) or e.file not in SEED_FILES or not e.says:
+            yield f"{name}: erratum {e!r} must name a source document and what it says"
+    if c.torch:
+        try:
+            SpecifierSet(c.torch)
+        except InvalidSpecifier:
+            yield f"{name}: torch range {c.torch!r} is not a version specifier"
+
+
+REGISTRY = Registry()
+
+#: The attribute under which a test function carries its claim.
+ATTR = "__spec_claim__"
+
+
+def claim(
+    *,
+    id: str,
+    statement: str,
+    kind: str,
+    modules: Iterable[str],
+    sources: Iterable[Source],
+    torch: str = "",
+    erratum: Union[Erratum, Iterable[Erratum], None] = None,
+    registry: Optional[Registry] = None,
+) -> Callable[[Callable], Callable]:
+    """Declare that the decorated test checks one claim.
+
+    ``torch`` is a PEP 440 specifier set (``">=1.11"``); outside it the claim
+    is reported not-applicable, and a sibling claim should assert what those
+    releases do instead.
+    """
+    if erratum is None:
+        errata: Tuple[Erratum, ...] = ()
+    elif isinstance(erratum, Erratum):
+        errata = (erratum,)
+    else:
+        errata = tuple(erratum)
+
+    def decorate(fn: Callable) -> Callable:
+        c = Claim(
+            id=id,
+            statement=statement,
+            kind=kind,
+            modules=tuple(modules),
+            sources=tuple(sources),
+            torch=torch,
+            errata=errata,
+            where=f"{fn.__module__}.{getattr(fn, '__qualname__', fn.__name__)}",
+        )
+        (registry if registry is not None else REGISTRY).add(c)
+        setattr(fn, ATTR, c)
+        return fn
+
+    return decorate
+
+
+def claim_of(fn) -> Optional[Claim]:
+    return getattr(fn, ATTR, None)
+
+
+__all__ = [
+    "ATTR",
+    "Claim",
+    "Erratum",
+    "KINDS",
+    "MODULES",
+    "REGISTRY",
+    "Registry",
+    "SEED_FILES",
+    "Seed",
+    "TorchDoc",
+    "claim",
+    "claim_of",
+    "release_of",
+]
