@@ -9,7 +9,8 @@ Gate blocks are stacked as torch stacks them: LSTM (i, f, g, o), GRU (r, z, n).
     GRU   r, z = sigmoid(.);  n = tanh(W_in x + b_in + r*(W_hn h + b_hn));  h' = (1-z)*n + z*h
 """
 
-from typing import Mapping, Optional, Tuple
+from collections.abc import Mapping
+from typing import Optional
 
 import torch
 
@@ -24,7 +25,7 @@ def _affine(x: Tensor, weight: Tensor, bias: Optional[Tensor]) -> Tensor:
     return y if bias is None else y + bias
 
 
-def _halves(p: Params, x: Tensor, h: Tensor) -> Tuple[Tensor, Tensor]:
+def _halves(p: Params, x: Tensor, h: Tensor) -> tuple[Tensor, Tensor]:
     """(W_ih x + b_ih, W_hh h + b_hh), the two affine maps every cell starts from."""
     return _affine(x, p["weight_ih"], p.get("bias_ih")), _affine(h, p["weight_hh"], p.get("bias_hh"))
 
@@ -34,7 +35,7 @@ def rnn_step(p: Params, x: Tensor, h: Tensor, nonlinearity: str = "tanh") -> Ten
     return ACTIVATIONS[nonlinearity](gi + gh)
 
 
-def lstm_step(p: Params, x: Tensor, h: Tensor, c: Tensor) -> Tuple[Tensor, Tensor]:
+def lstm_step(p: Params, x: Tensor, h: Tensor, c: Tensor) -> tuple[Tensor, Tensor]:
     gi, gh = _halves(p, x, h)
     i, f, g, o = (gi + gh).chunk(4, dim=-1)
     i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
@@ -74,7 +75,7 @@ def lstm_cell(
     h: Float[Tensor, "*batch out"],
     c: Float[Tensor, "*batch hidden"],
     params: Params,
-) -> Tuple[Float[Tensor, "*batch out"], Float[Tensor, "*batch hidden"]]:
+) -> tuple[Float[Tensor, "*batch out"], Float[Tensor, "*batch hidden"]]:
     return lstm_step(params, x, h, c)
 
 

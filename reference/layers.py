@@ -16,7 +16,8 @@ Semantics implemented (and claimed by the spec):
 - dropout (training only) is applied to the outputs of every layer but the last.
 """
 
-from typing import Mapping, Optional, Tuple, Union
+from collections.abc import Mapping
+from typing import Optional, Union
 
 import torch
 from torch.nn.utils.rnn import PackedSequence
@@ -66,7 +67,7 @@ def stacked(
     lengths: Optional[Int[Tensor, " batch"]] = None,
     dropout: float = 0.0,
     generator: Optional[torch.Generator] = None,
-) -> Tuple[
+) -> tuple[
     Float[Tensor, "seq batch {dirs}*out"],
     Float[Tensor, "{layers}*{dirs} batch out"],
     Optional[Float[Tensor, "{layers}*{dirs} batch hidden"]],
@@ -97,7 +98,7 @@ def stacked(
 # --- packed sequences, by hand ---------------------------------------------------
 
 
-def unpack(packed: PackedSequence) -> Tuple[Tensor, Tensor]:
+def unpack(packed: PackedSequence) -> tuple[Tensor, Tensor]:
     """PackedSequence -> (padded [seq, batch, *] in the original batch order, lengths)."""
     data, sizes = packed.data, packed.batch_sizes.tolist()
     batch = sizes[0]

@@ -14,6 +14,10 @@ __version__ = "0.1.0"
 #: The modules of ``spec/`` that hold claims, in the order the docs list them.
 TOPICS = (
     "shapes",
+    "parameters",
+    "state",
+    "cells",
+    "semantics",
 )
 
 

@@ -101,12 +101,9 @@ class Recorder:
                 continue
             self.claims[c.id] = c
             if not c.applies_to(torch.__version__):
-                item.add_marker(
-                    pytest.mark.skip(
-                        reason=f"{rpt.NOT_APPLICABLE} holds for torch{c.torch}; "
-                        f"installed {torch.__version__}"
-                    )
-                )
+                reason = f"{rpt.NOT_APPLICABLE} holds for torch{c.torch}; installed {torch.__version__}"
+                # first, so that it wins over a device skip: out of range is out of range everywhere
+                item.add_marker(pytest.mark.skip(reason=reason), append=False)
 
     def pytest_runtest_logreport(self, report):
         case = self.cases.get(report.nodeid)

@@ -1,0 +1,220 @@
+"""nn.RNNCell / nn.LSTMCell / nn.GRUCell: equations, shapes, and how they compose into layers."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given, note
+from hypothesis import strategies as st
+
+from reference import cells as ref
+from spec.registry import Seed, TorchDoc, claim
+from spec.strategies import CELLS, GATES, Config, configs
+from spec.tolerances import assert_close
+
+CELL_NAMES = tuple(CELLS.values())
+
+
+def build_cell(cfg: Config, device: str, input_size=None, hidden_size=None) -> torch.nn.Module:
+    kw = {"bias": cfg.bias}
+    if cfg.mode == "RNN":
+        kw["nonlinearity"] = cfg.nonlinearity
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed + 1)
+        cell = getattr(torch.nn, CELLS[cfg.mode])(
+            input_size or cfg.input_size, hidden_size or cfg.hidden_size, **kw
+        )
+    return cell.to(device=device, dtype=cfg.torch_dtype)
+
+
+def cell_state(cfg: Config, device: str, width=None, salt=10):
+    """A random (not zero) state, so the recurrent weights matter."""
+    shape = ((cfg.batch,) if cfg.batch is not None else ()) + (width or cfg.hidden_size,)
+    h = cfg.randn(*shape, device=device, salt=salt)
+    return (h, cfg.randn(*shape, device=device, salt=salt + 1)) if cfg.mode == "LSTM" else h
+
+
+def step(cell, x, state):
+    """One call of a torch cell, with LSTMCell's state passed as a list (as source 000 does)."""
+    return cell(x, list(state)) if isinstance(state, tuple) else cell(x, state)
+
+
+def copy_layer_weights(cell, module, layer=0):
+    with torch.no_grad():
+        for name, p in cell.named_parameters():
+            p.copy_(getattr(module, f"{name}_l{layer}"))
+
+
+cell_configs = configs(
+    num_layers=st.just(1), bidirectional=st.just(False), batch_first=st.just(False), proj=st.just(False),
+    batch=st.integers(min_value=1, max_value=4),
+)
+
+
+@claim(
+    id="cells.semantics.equations",
+    statement=(
+        "RNNCell computes h' = act(W_ih x + b_ih + W_hh h + b_hh); LSTMCell stacks gates i, f, g, o "
+        "with c' = f*c + i*g and h' = o*tanh(c'); GRUCell stacks r, z, n with b_hn inside r*(W_hn h + b_hn) "
+        "and h' = (1-z)*n + z*h."
+    ),
+    kind="semantics",
+    modules=CELL_NAMES,
+    sources=tuple(TorchDoc(f"torch.nn.{c}", "class docstring: the equations") for c in CELL_NAMES)
+    + (
+        Seed("001_aeb7a07ab65f879f.txt", "1. RNNcell: the cell is a fully connected layer over input and hidden"),
+        Seed("003_d1ec100167748cfb.txt", "2.1 Gate, 2.2 GRU, 2.3 LSTM"),
+        Seed("004_465858781a221de8.txt", "the LSTM gate equations"),
+    ),
+)
+@given(cfg=cell_configs)
+def test_cell_equations(cfg, device):
+    note(cfg.repro())
+    cell = build_cell(cfg, device)
+    x, state = cfg.input(device)[0], cell_state(cfg, device)
+    params = dict(cell.named_parameters())
+    with torch.no_grad():
+        got = step(cell, x, state)
+        if cfg.mode == "LSTM":
+            want = ref.lstm_cell(x, state[0], state[1], params)
+        elif cfg.mode == "GRU":
+            want = ref.gru_cell(x, state, params)
+        else:
+            want = ref.rnn_cell(x, state, params, cfg.nonlinearity)
+    assert_close(got, want, cfg.repro())
+
+
+@claim(
+    id="cells.semantics.loop-equals-layer",
+    statement=(
+        "Looping a cell over time with the weights of a one-layer module reproduces that module's "
+        "output at every step and its final state."
+    ),
+    kind="semantics",
+    modules=CELL_NAMES + ("RNN", "LSTM", "GRU"),
+    sources=(
+        TorchDoc("torch.nn.RNNCell", "class docstring: the example loop"),
+        Seed("000_0803d243ad727e4b.txt", "'rnn by cell': RNNCell(100, 20) stepped over x"),
+        Seed("000_0803d243ad727e4b.txt", "'one layer lstm': LSTMCell stepped over x"),
+        Seed("001_aeb7a07ab65f879f.txt", "2. RNN: one nn.RNN runs several RNNCell steps at once"),
+    ),
+)
+@given(cfg=cell_configs)
+def test_loop_equals_layer(cfg, device):
+    note(cfg.repro())
+    module, cell = cfg.build(device), build_cell(cfg, device)
+    copy_layer_weights(cell, module)
+    x = cfg.input(device)
+    state = cell_state(cfg, device)
+    hx = tuple(s.unsqueeze(0) for s in state) if cfg.mode == "LSTM" else state.unsqueeze(0)
+    with torch.no_grad():
+        out, final = module(x, hx)
+        steps = []
+        for xt in x:
+            state = step(cell, xt, state)
+            steps.append(state[0] if cfg.mode == "LSTM" else state)
+    assert_close(out, torch.stack(steps), f"outputs: {cfg.repro()}")
+    want_final = tuple(s.unsqueeze(0) for s in state) if cfg.mode == "LSTM" else state.unsqueeze(0)
+    assert_close(final, want_final, f"final state: {cfg.repro()}")
+
+
+@claim(
+    id="cells.semantics.stacked-equal-multilayer",
+    statement=(
+        "Two cells stepped in lockstep, the second reading the first's new hidden state, equal a "
+        "two-layer module whose layer-k weights are cell k's."
+    ),
+    kind="semantics",
+    modules=CELL_NAMES + ("RNN", "LSTM", "GRU"),
+    sources=(
+        Seed("000_0803d243ad727e4b.txt", "RNNCell(100, 30) feeding RNNCell(30, 20)"),
+        Seed("000_0803d243ad727e4b.txt", "'two layer lstm': LSTMCell(100, 30) feeding LSTMCell(30, 20)"),
+        TorchDoc("torch.nn.RNN", "num_layers"),
+    ),
+)
+@given(cfg=cell_configs)
+def test_stacked_cells(cfg, device):
+    cfg = cfg.with_(num_layers=2)
+    note(cfg.repro())
+    module = cfg.build(device)
+    cells = [build_cell(cfg, device), build_cell(cfg, device, input_size=cfg.hidden_size)]
+    for k, cell in enumerate(cells):
+        copy_layer_weights(cell, module, layer=k)
+    x = cfg.input(device)
+    with torch.no_grad():
+        out, _ = module(x)
+        states = [cell_state(cfg, device) for _ in cells]
+        states = [tuple(torch.zeros_like(t) for t in s) if isinstance(s, tuple) else torch.zeros_like(s) for s in states]
+        tops = []
+        for xt in x:
+            inp = xt
+            for k, cell in enumerate(cells):
+                states[k] = step(cell, inp, states[k])
+                inp = states[k][0] if cfg.mode == "LSTM" else states[k]
+            tops.append(inp)
+    assert_close(out, torch.stack(tops), cfg.repro())
+
+
+@claim(
+    id="cells.shape.batched",
+    statement=(
+        "A cell maps input [batch, input_size] and state [batch, hidden_size] to [batch, hidden_size] "
+        "(LSTMCell: a pair (h', c'), both [batch, hidden_size])."
+    ),
+    kind="shape",
+    modules=CELL_NAMES,
+    sources=tuple(TorchDoc(f"torch.nn.{c}", "Inputs / Outputs") for c in CELL_NAMES)
+    + (
+        Seed("001_aeb7a07ab65f879f.txt", "RNNCell(4, 2) over a [3, 1, 4] dataset: each step's output is [1, 2]"),
+        Seed("000_0803d243ad727e4b.txt", "'one layer lstm': h and c both [3, 20] after the loop"),
+    ),
+)
+@given(cfg=cell_configs)
+def test_cell_shapes(cfg, device):
+    cell = build_cell(cfg, device)
+    with torch.no_grad():
+        got = step(cell, cfg.input(device)[0], cell_state(cfg, device))
+    shapes = [tuple(t.shape) for t in (got if isinstance(got, tuple) else (got,))]
+    assert shapes == [(cfg.batch, cfg.hidden_size)] * (2 if cfg.mode == "LSTM" else 1)
+
+
+@claim(
+    id="cells.shape.unbatched",
+    statement="A cell also takes one unbatched example: input [input_size] and state [hidden_size] give [hidden_size].",
+    kind="shape",
+    modules=CELL_NAMES,
+    sources=tuple(TorchDoc(f"torch.nn.{c}", "Inputs: input (unbatched)") for c in CELL_NAMES),
+    torch=">=1.11",
+)
+@pytest.mark.parametrize("mode", sorted(CELLS))
+def test_cell_unbatched(mode, device):
+    cfg = Config(mode=mode, batch=None)
+    cell = build_cell(cfg, device)
+    x, state = cfg.input(device)[0], cell_state(cfg, device)
+    with torch.no_grad():
+        got = step(cell, x, state)
+        batched = step(cell, x.unsqueeze(0), tuple(s.unsqueeze(0) for s in state) if mode == "LSTM" else state.unsqueeze(0))
+    for g, b in zip(got if mode == "LSTM" else (got,), batched if mode == "LSTM" else (batched,)):
+        assert tuple(g.shape) == (cfg.hidden_size,)
+        assert_close(g, b[0], mode)
+
+
+@claim(
+    id="cells.parameters.names-shapes",
+    statement=(
+        "A cell has weight_ih [G*hidden, input], weight_hh [G*hidden, hidden], bias_ih and bias_hh "
+        "[G*hidden] (none with bias=False), with G = 1, 4, 3 for RNNCell, LSTMCell, GRUCell."
+    ),
+    kind="parameters",
+    modules=CELL_NAMES,
+    sources=tuple(TorchDoc(f"torch.nn.{c}", "Variables") for c in CELL_NAMES)
+    + (Seed("001_aeb7a07ab65f879f.txt", "RNNCell(4, 2): weight_ih [2, 4], bias_ih [2], weight_hh [2, 2], bias_hh [2]"),),
+)
+@given(cfg=cell_configs)
+def test_cell_parameters(cfg, device):
+    cell = build_cell(cfg, device)
+    gh = GATES[cfg.mode] * cfg.hidden_size
+    want = [("weight_ih", (gh, cfg.input_size)), ("weight_hh", (gh, cfg.hidden_size))]
+    if cfg.bias:
+        want += [("bias_ih", (gh,)), ("bias_hh", (gh,))]
+    assert [(n, tuple(p.shape)) for n, p in cell.named_parameters()] == want
