@@ -79,17 +79,20 @@ def _check_writable(path: Path) -> None:
 
 
 def verify(args) -> int:
-    import torch
-
+    # argument errors first: they must not wait for torch to import
     if args.device not in ("cpu", "cuda", "all"):
         raise UsageError(f"unknown device {args.device!r} (choose cpu, cuda or all)")
     profile = profiles.chosen(args.profile)
     if profile not in profiles.PROFILES:
         raise UsageError(f"unknown profile {profile!r} (choose {', '.join(profiles.PROFILES)})")
+    if args.report:
+        _check_writable(args.report)
     registry = spec.load_all()
     problems = registry.problems()
     if problems:
         raise UsageError(f"the registry is invalid: {problems[0]} (python -m spec claims lists all)")
+    import torch
+
     path = args.report or Path("reports") / f"{torch.__version__}-{args.device}.json"
     _check_writable(path)
 

@@ -118,9 +118,7 @@ class Claim:
             "modules": list(self.modules),
             "sources": [_source_dict(s) for s in self.sources],
             "torch": self.torch or "all",
-            "errata": [
-                {"file": e.file, "locator": e.locator, "says": e.says} for e in self.errata
-            ],
+            "errata": [{"file": e.file, "locator": e.locator, "says": e.says} for e in self.errata],
             "where": self.where,
         }
 
@@ -134,9 +132,8 @@ def _source_dict(source: Source) -> dict:
 
 
 def release_of(version: str) -> Version:
-    """``"2.13.0+cpu"`` -> ``Version("2.13.0")``; ``"2.14.0a0+git1234"`` -> ``2.14.0a0``."""
-    v = Version(version)
-    return Version(v.public)
+    """``"2.13.0+cpu"`` -> ``2.13.0``; a nightly ``"2.14.0a0+git1234"`` -> ``2.14.0``, the release it leads to."""
+    return Version(".".join(str(n) for n in Version(version).release))
 
 
 class Registry:

@@ -39,9 +39,7 @@ def aggregate(outcomes: Iterable[str]) -> str:
 
 def _git_revision() -> Optional[str]:
     try:
-        rev = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
-        )
+        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
         if rev.returncode != 0:
             return None
         dirty = subprocess.run(
@@ -106,9 +104,7 @@ def build(cases: list, claims: dict, env: dict) -> dict:
             "duration": round(sum(c["duration"] for c in mine), 4),
         }
     unclaimed = {
-        c["nodeid"]: {"outcome": c["outcome"], "duration": round(c["duration"], 4)}
-        for c in cases
-        if c["claim"] is None
+        c["nodeid"]: {"outcome": c["outcome"], "duration": round(c["duration"], 4)} for c in cases if c["claim"] is None
     }
     return {
         "schema": SCHEMA_VERSION,
@@ -151,9 +147,7 @@ def load(path: Path) -> dict:
     if not isinstance(data, dict) or "schema" not in data:
         raise ReportError(f"{path}: not a spec report (no schema version)")
     if data["schema"] != SCHEMA_VERSION:
-        raise ReportError(
-            f"{path}: unknown schema version {data['schema']!r} (this suite reads {SCHEMA_VERSION})"
-        )
+        raise ReportError(f"{path}: unknown schema version {data['schema']!r} (this suite reads {SCHEMA_VERSION})")
     claims = data.get("claims")
     if not isinstance(claims, dict) or not all(
         isinstance(v, dict) and v.get("status") in STATUSES for v in claims.values()

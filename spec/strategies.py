@@ -93,15 +93,12 @@ class Config:
     def input(self, device: str = "cpu") -> torch.Tensor:
         return self.randn(*self.input_shape(), device=device)
 
-    def with_(self, **changes) -> "Config":
+    def with_(self, **changes) -> Config:
         return replace(self, **changes)
 
     def repro(self) -> str:
         """A line that rebuilds this case exactly (same weights, same input)."""
-        return (
-            f"from spec.strategies import Config; cfg = {self!r}; "
-            "m, x = cfg.build(), cfg.input(); out, h = m(x)"
-        )
+        return f"from spec.strategies import Config; cfg = {self!r}; m, x = cfg.build(), cfg.input(); out, h = m(x)"
 
 
 def state_shapes(h) -> tuple:

@@ -1,0 +1,108 @@
+"""``python -m spec``: the main job and its error paths, as a user runs it."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import spec
+from spec import cli
+from spec.registry import Registry, TorchDoc, claim
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "spec", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_verify_writes_a_report_and_prints_the_summary(tmp_path):
+    target = tmp_path / "out" / "r.json"
+    r = run(
+        "verify", "-k", "signature_defaults or repr", "--device", "cpu", "--profile", "quick", "--report", str(target)
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    data = json.loads(target.read_text())
+    assert data["claims"]["rnn.parameters.signature-defaults"]["status"] == "passed"
+    assert data["environment"]["hypothesis_profile"] == "quick"
+    assert "held" in r.stdout and str(target) in r.stdout
+    assert [p.name for p in target.parent.iterdir()] == ["r.json"]
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["verify", "--device", "tpu"], "unknown device 'tpu'"),
+        (["verify", "--profile", "fast"], "unknown profile 'fast'"),
+        (["verify", "--bogus"], "unrecognized arguments"),
+        ([], "a command is required"),
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(args, fragment):
+    r = run(*args)
+    assert r.returncode == 2
+    assert r.stderr.count("\n") == 1 and fragment in r.stderr and "Traceback" not in r.stderr
+
+
+def test_unwritable_report_path(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    r = run("verify", "--report", str(blocker / "r.json"))
+    assert r.returncode == 2 and "cannot write report" in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_report_path_that_is_a_directory(tmp_path):
+    r = run("verify", "--report", str(tmp_path))
+    assert r.returncode == 2 and "is a directory" in r.stderr
+
+
+def test_k_selecting_no_claim_leaves_no_report(tmp_path):
+    target = tmp_path / "r.json"
+    r = run("verify", "-k", "no_such_claim_anywhere", "--report", str(target))
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == ["spec: error: -k 'no_such_claim_anywhere' selects no claim"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_claims_json_lists_every_claim_with_a_source():
+    r = run("claims", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    ids = {c["id"] for c in data["claims"]}
+    assert {
+        "rnn.shape.output-seq-first",
+        "rnn.shape.hn-batch-second",
+        "cells.semantics.loop-equals-layer",
+        "rnn.parameters.names-shapes",
+        "lstm.shape.state-pair",
+    } <= ids
+    assert all(c["sources"] for c in data["claims"]) and data["problems"] == []
+
+
+def test_claims_fails_naming_invalid_claims(monkeypatch, capsys):
+    bad = Registry()
+    for _ in range(2):
+
+        @claim(
+            id="x.shape.twice",
+            statement="S.",
+            kind="shape",
+            modules=("RNN",),
+            sources=(TorchDoc("a", "b"),),
+            registry=bad,
+        )
+        def test_x():
+            pass
+
+    @claim(id="x.shape.orphan", statement="S.", kind="shape", modules=("RNN",), sources=(), registry=bad)
+    def test_y():
+        pass
+
+    monkeypatch.setattr(spec, "load_all", lambda: bad)
+    assert cli.main(["claims"]) == 1
+    err = capsys.readouterr().err
+    assert "'x.shape.twice': duplicate id" in err and "'x.shape.orphan': has no source" in err
+    assert cli.main(["verify"]) == 2
+    assert "the registry is invalid" in capsys.readouterr().err
