@@ -1,0 +1,67 @@
+"""Wall time of the suite under each hypothesis profile, and claims per second.
+
+    python benchmarks/suite_budget.py [--profiles quick ci thorough] [--topics shapes parameters ...]
+
+Prints one row per run: `python -m spec verify --profile P` (optionally restricted to some topic
+modules with -k), and `pytest` (spec + tests) under the ci profile. Targets on 2 cores: quick <= 10 s,
+ci spec + tests <= 60 s, thorough <= 10 min; the issue-3 claims <= 20 s and the issue-4 claims <= 25 s
+under ci.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def timed(cmd, env=None):
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    return time.perf_counter() - start, proc
+
+
+def verify(profile: str, keyword: str | None):
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "r.json"
+        cmd = [sys.executable, "-m", "spec", "verify", "-q", "--profile", profile, "--report", str(report)]
+        if keyword:
+            cmd += ["-k", keyword]
+        seconds, proc = timed(cmd)
+        if proc.returncode not in (0, 1):
+            sys.exit(f"verify failed to run: {proc.stderr.strip().splitlines()[-1:]}")
+        claims = len(json.loads(report.read_text())["claims"])
+    return seconds, claims
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--profiles", nargs="+", default=["quick", "ci"])
+    p.add_argument("--topics", nargs="+", help="restrict verify to these spec/<topic>.py modules")
+    p.add_argument("--no-pytest", action="store_true", help="skip the full pytest run")
+    args = p.parse_args()
+    keyword = " or ".join(args.topics) if args.topics else None
+    print(f"{'run':<34} {'seconds':>8} {'claims':>7} {'claims/s':>9}")
+    for profile in args.profiles:
+        seconds, claims = verify(profile, keyword)
+        label = f"verify --profile {profile}" + (f" ({', '.join(args.topics)})" if args.topics else "")
+        print(f"{label:<34} {seconds:8.1f} {claims:7d} {claims / seconds:9.1f}")
+    if not args.no_pytest:
+        seconds, proc = timed(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly"], env={**os.environ, "SPEC_PROFILE": "ci"}
+        )
+        tail = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr.strip()
+        print(f"{'pytest (spec + tests, ci)':<34} {seconds:8.1f} {'':>7} {'':>9}  {tail}")
+    print(f"cores: {os.cpu_count()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
