@@ -18,6 +18,8 @@ TOPICS = (
     "state",
     "cells",
     "semantics",
+    "errors",
+    "examples",
 )
 
 

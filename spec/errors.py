@@ -1,0 +1,395 @@
+"""Bad input: what each recurrent module raises or warns, per torch release.
+
+Every case lists its outcomes per torch range (first match wins): the exception
+type and a message pattern, or ``accepted``. A case with no outcome recorded
+for the installed release is reported not-applicable, never passed silently.
+
+Version history used here (each also checked by the matrix in tox.ini):
+- unbatched input arrived in 1.11; before, anything but 3-D input was a RuntimeError;
+- 1.11-1.13 checked the input rank with ``assert`` (AssertionError); 2.0 made it a ValueError;
+- the input dtype check arrived in 2.1 (pytorch#100100) and was reworded in 2.11 (pytorch#166946);
+- hidden_size type and value checks arrived in 2.1 (pytorch#105659); hidden_size=0 was allowed
+  from 1.11 (pytorch#70556) until then; the num_layers check arrived in 2.2 (pytorch#108853).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+import pytest
+import torch
+from packaging.specifiers import SpecifierSet
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from spec.registry import Erratum, Seed, TorchDoc, claim, release_of
+from spec.report import NOT_APPLICABLE
+
+LAYERS = ("RNN", "LSTM", "GRU")
+CELLS = ("RNNCell", "LSTMCell", "GRUCell")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    torch: str = ""  # PEP 440 range; "" is every release
+    raises: Any = None  # exception type (or tuple); None means the call is accepted
+    match: Optional[str] = None  # regex searched in the message
+
+
+ACCEPTED = Outcome()
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    call: Callable[[str], Any]  # device -> result
+    outcomes: tuple
+
+    def param(self):
+        return pytest.param(self, id=self.name)
+
+
+def outcome_for(outcomes, version: str) -> Optional[Outcome]:
+    v = release_of(version)
+    return next((o for o in outcomes if not o.torch or SpecifierSet(o.torch).contains(v, prereleases=True)), None)
+
+
+def check(case: Case, device: str) -> None:
+    chosen = outcome_for(case.outcomes, torch.__version__)
+    if chosen is None:
+        pytest.skip(f"{NOT_APPLICABLE} no outcome recorded for {case.name} on torch {torch.__version__}")
+    if chosen.raises is None:
+        case.call(device)
+        return
+    with pytest.raises(chosen.raises, match=chosen.match):
+        case.call(device)
+
+
+def x(device, *shape, dtype=torch.float32):
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(0), dtype=dtype).to(device)
+
+
+def layer(mode, device, *args, **kw):
+    return getattr(nn, mode)(*args, **kw).to(device)
+
+
+# --- constructor arguments ---------------------------------------------------------
+
+DROPOUT = Outcome(raises=ValueError, match=r"dropout should be a number in range \[0, 1\]")
+CONSTRUCTOR = [
+    Case("dropout-above-one", lambda d: nn.GRU(3, 4, num_layers=2, dropout=1.5), (DROPOUT,)),
+    Case("dropout-negative", lambda d: nn.LSTM(3, 4, num_layers=2, dropout=-0.1), (DROPOUT,)),
+    Case("dropout-bool", lambda d: nn.RNN(3, 4, num_layers=2, dropout=True), (DROPOUT,)),
+    Case(
+        "proj-size-negative",
+        lambda d: nn.LSTM(3, 4, proj_size=-1),
+        (Outcome(raises=ValueError, match="proj_size should be a positive integer or zero"),),
+    ),
+    Case(
+        "proj-size-not-below-hidden",
+        lambda d: nn.LSTM(3, 4, proj_size=4),
+        (Outcome(raises=ValueError, match="proj_size has to be smaller than hidden_size"),),
+    ),
+    Case(
+        "proj-size-on-rnn",
+        lambda d: nn.RNN(3, 4, proj_size=2),
+        (Outcome(raises=ValueError, match="proj_size argument is only supported for LSTM"),),
+    ),
+    Case(
+        "proj-size-on-gru",
+        lambda d: nn.GRU(3, 4, proj_size=2),
+        (Outcome(raises=ValueError, match="proj_size argument is only supported for LSTM"),),
+    ),
+    Case(
+        "unknown-nonlinearity",
+        lambda d: nn.RNN(3, 4, nonlinearity="sigmoid"),
+        (Outcome(raises=ValueError, match="Unknown nonlinearity 'sigmoid'"),),
+    ),
+    Case(
+        "hidden-size-float",
+        lambda d: nn.LSTM(3, 4.0),
+        (
+            Outcome(">=2.1", TypeError, "hidden_size should be of type int, got: float"),
+            Outcome("<2.1", TypeError),  # torch.empty() refuses a float size
+        ),
+    ),
+    Case(
+        "hidden-size-zero",
+        lambda d: nn.GRU(3, 0),
+        (
+            Outcome(">=2.1", ValueError, "hidden_size must be greater than zero"),
+            Outcome(">=1.11,<2.1"),  # accepted: pytorch#70556 made U(-1/sqrt(0), ...) a no-op
+            Outcome("<1.11", ZeroDivisionError),
+        ),
+    ),
+    Case(
+        "hidden-size-negative",
+        lambda d: nn.RNN(3, -1),
+        (
+            Outcome(">=2.1", ValueError, "hidden_size must be greater than zero"),
+            Outcome("<2.1", RuntimeError, "negative dimension"),
+        ),
+    ),
+    Case(
+        "num-layers-zero",
+        lambda d: nn.LSTM(3, 4, num_layers=0),
+        (Outcome(">=2.2", ValueError, "num_layers must be greater than zero"),),
+    ),
+]
+
+
+@claim(
+    id="rnn.errors.constructor-arguments",
+    statement=(
+        "The constructors reject dropout outside [0, 1] or given as a bool, proj_size < 0, >= hidden_size "
+        "or on RNN/GRU, an unknown nonlinearity, a non-int or non-positive hidden_size and num_layers < 1, "
+        "each with an exception that names the argument."
+    ),
+    kind="errors",
+    modules=LAYERS,
+    sources=tuple(TorchDoc(f"torch.nn.{m}", "Args") for m in LAYERS),
+)
+@pytest.mark.parametrize("case", [c.param() for c in CONSTRUCTOR])
+def test_constructor_arguments(case):
+    check(case, "cpu")
+
+
+@claim(
+    id="rnn.warnings.dropout-one-layer",
+    statement="A non-zero dropout with num_layers=1 is accepted with a UserWarning, since dropout acts between layers.",
+    kind="warnings",
+    modules=LAYERS,
+    sources=tuple(TorchDoc(f"torch.nn.{m}", "dropout") for m in LAYERS),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_dropout_one_layer_warns(mode):
+    with pytest.warns(UserWarning, match="non-zero dropout expects num_layers greater than 1"):
+        m = getattr(nn, mode)(3, 4, dropout=0.5)
+    assert m.dropout == 0.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        getattr(nn, mode)(3, 4, num_layers=2, dropout=0.5)  # between two layers: no warning
+
+
+# --- forward: input -------------------------------------------------------------------
+
+INPUT = [
+    *(
+        Case(
+            f"input-width-{m.lower()}",
+            lambda d, m=m: layer(m, d, 3, 4)(x(d, 5, 2, 5)),
+            (Outcome(raises=RuntimeError, match="input.size\\(-1\\) must be equal to input_size. Expected 3, got 5"),),
+        )
+        for m in LAYERS
+    ),
+    Case(
+        "input-width-lstm-explicit-state",
+        lambda d: layer("LSTM", d, 3, 4)(x(d, 5, 2, 5), (x(d, 1, 2, 4), x(d, 1, 2, 4))),
+        (Outcome(raises=RuntimeError, match="input.size\\(-1\\) must be equal to input_size"),),
+    ),
+    Case(
+        "empty-sequence",
+        lambda d: layer("GRU", d, 3, 4)(x(d, 0, 2, 3)),
+        (Outcome(raises=RuntimeError, match="(?i)sequence length"),),
+    ),
+    *(
+        Case(
+            f"input-{n}d",
+            lambda d, n=n: layer("LSTM", d, 3, 4)(x(d, *(5, 2, 3, 3)[:n])),
+            (
+                Outcome(">=2.0", ValueError, f"LSTM: Expected input to be 2D or 3D, got {n}D instead"),
+                Outcome(">=1.11,<2.0", AssertionError, "Expected input to be 2-D or 3-D"),
+                Outcome("<1.11", RuntimeError, f"input must have 3 dimensions, got {n}"),
+            ),
+        )
+        for n in (1, 4)
+    ),
+    Case(
+        "input-float64-into-float32",
+        lambda d: layer("LSTM", d, 3, 4)(x(d, 5, 2, 3, dtype=torch.float64)),
+        (
+            Outcome(">=2.11", ValueError, r"dtype \(torch.float64\) does not match weight dtype \(torch.float32\)"),
+            Outcome(">=2.1,<2.11", ValueError, "input must have the type torch.float32, got type torch.float64"),
+            Outcome("<2.1", RuntimeError),
+        ),
+    ),
+    Case(
+        "input-int64",
+        lambda d: layer("RNN", d, 3, 4)(torch.ones(5, 2, 3, dtype=torch.int64, device=d)),
+        (
+            Outcome(">=2.11", ValueError, r"input dtype \(torch.int64\) does not match weight dtype"),
+            Outcome(">=2.1,<2.11", ValueError, "input must have the type torch.float32, got type torch.int64"),
+            Outcome("<2.1", RuntimeError),
+        ),
+    ),
+]
+
+
+@claim(
+    id="rnn.errors.input",
+    statement=(
+        "Forward rejects an input whose last dimension is not input_size, an empty sequence, 1-D or 4-D input, "
+        "and input of another dtype than the weights, with the exception type and wording of each release."
+    ),
+    kind="errors",
+    modules=LAYERS,
+    sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs: input") for m in LAYERS),
+)
+@pytest.mark.parametrize("case", [c.param() for c in INPUT])
+def test_input_errors(case, device):
+    check(case, device)
+
+
+# --- forward: state -------------------------------------------------------------------
+
+HIDDEN_MISMATCH = r"Expected hidden(\[0\])? size \({want}\), got [\[(]{got}[\])]"
+STATE = [
+    Case(
+        "hx-batch-mismatch",
+        lambda d: layer("GRU", d, 3, 4)(x(d, 5, 2, 3), x(d, 1, 3, 4)),
+        (Outcome(raises=RuntimeError, match=HIDDEN_MISMATCH.format(want="1, 2, 4", got="1, 3, 4")),),
+    ),
+    Case(
+        "hx-without-direction-factor",
+        lambda d: layer("GRU", d, 3, 4, bidirectional=True)(x(d, 5, 2, 3), x(d, 1, 2, 4)),
+        (Outcome(raises=RuntimeError, match=HIDDEN_MISMATCH.format(want="2, 2, 4", got="1, 2, 4")),),
+    ),
+    Case(
+        "hx-layers-mismatch",
+        lambda d: layer("RNN", d, 3, 4, num_layers=3)(x(d, 5, 2, 3), x(d, 2, 2, 4)),
+        (Outcome(raises=RuntimeError, match=HIDDEN_MISMATCH.format(want="3, 2, 4", got="2, 2, 4")),),
+    ),
+    Case(
+        "lstm-h0-hidden-width-with-proj",
+        lambda d: layer("LSTM", d, 3, 4, proj_size=2)(x(d, 5, 2, 3), (x(d, 1, 2, 4), x(d, 1, 2, 4))),
+        (Outcome(raises=RuntimeError, match=HIDDEN_MISMATCH.format(want="1, 2, 2", got="1, 2, 4")),),
+    ),
+    Case(
+        "lstm-c0-shape",
+        lambda d: layer("LSTM", d, 3, 4)(x(d, 5, 2, 3), (x(d, 1, 2, 4), x(d, 1, 2, 5))),
+        (Outcome(raises=RuntimeError, match=r"Expected hidden\[1\] size \(1, 2, 4\), got [\[(]1, 2, 5[\])]"),),
+    ),
+    Case(
+        "hx-2d-for-batched-input",
+        lambda d: layer("GRU", d, 3, 4)(x(d, 5, 2, 3), x(d, 2, 4)),
+        (
+            Outcome(">=1.11", RuntimeError, "For batched 3-D input, hx should also be 3-D but got 2-D tensor"),
+            Outcome("<1.11", RuntimeError, "Expected hidden size"),
+        ),
+    ),
+    Case(
+        "hx-3d-for-unbatched-input",
+        lambda d: layer("GRU", d, 3, 4)(x(d, 5, 3), x(d, 1, 2, 4)),
+        (Outcome(">=1.11", RuntimeError, "For unbatched 2-D input, hx should also be 2-D but got 3-D tensor"),),
+    ),
+    Case(
+        "lstm-state-not-a-pair",
+        lambda d: layer("LSTM", d, 3, 4)(x(d, 5, 2, 3), x(d, 1, 2, 4)),
+        (Outcome(raises=(IndexError, RuntimeError, TypeError, ValueError)),),
+    ),
+    Case(
+        "gru-state-a-pair",
+        lambda d: layer("GRU", d, 3, 4)(x(d, 5, 2, 3), (x(d, 1, 2, 4), x(d, 1, 2, 4))),
+        (Outcome(raises=(AttributeError, RuntimeError, TypeError, ValueError)),),
+    ),
+]
+
+
+@claim(
+    id="rnn.errors.state",
+    statement=(
+        "Forward rejects a state of the wrong shape — wrong batch, num_layers or direction factor, h_0 not "
+        "proj_size wide, c_0 of the wrong shape, a rank that does not match the input's — and an LSTM state "
+        "that is not a pair."
+    ),
+    kind="errors",
+    modules=LAYERS,
+    sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs: h_0") for m in LAYERS)
+    + (Seed("000_0803d243ad727e4b.txt", "h0/ht given as [num layers, b, h-dim]"),),
+    erratum=Erratum(
+        "000_0803d243ad727e4b.txt",
+        "the x, h0/ht and out shape list",
+        "h0 is [num layers, b, h-dim]; a bidirectional module given that shape raises",
+    ),
+)
+@pytest.mark.parametrize("case", [c.param() for c in STATE])
+def test_state_errors(case, device):
+    check(case, device)
+
+
+# --- cells --------------------------------------------------------------------------------
+
+CELL = [
+    Case(
+        "cell-input-size",
+        lambda d: layer("RNNCell", d, 3, 4)(x(d, 2, 5)),
+        (Outcome(raises=RuntimeError, match="input has inconsistent input_size: got 5 expected 3"),),
+    ),
+    Case(
+        "cell-hidden-size",
+        lambda d: layer("GRUCell", d, 3, 4)(x(d, 2, 3), x(d, 2, 5)),
+        (Outcome(raises=RuntimeError, match="hidden0 has inconsistent hidden_size: got 5, expected 4"),),
+    ),
+    Case(
+        "cell-batch-mismatch",
+        lambda d: layer("LSTMCell", d, 3, 4)(x(d, 2, 3), (x(d, 3, 4), x(d, 3, 4))),
+        (Outcome(raises=RuntimeError, match="Input batch size 2 doesn't match hidden0 batch size 3"),),
+    ),
+    Case(
+        "cell-3d-input",
+        lambda d: layer("RNNCell", d, 3, 4)(x(d, 1, 2, 3)),
+        (
+            Outcome(">=2.0", ValueError, "RNNCell: Expected input to be 1D or 2D, got 3D instead"),
+            Outcome(">=1.11,<2.0", AssertionError, "Expected input to be 1-D or 2-D"),
+            Outcome("<1.11", RuntimeError),
+        ),
+    ),
+]
+
+
+@claim(
+    id="cells.errors.inconsistent-sizes",
+    statement=(
+        "A cell rejects input of the wrong width, a state of the wrong width, a batch size that differs "
+        "between input and state, and 3-D input."
+    ),
+    kind="errors",
+    modules=CELLS,
+    sources=tuple(TorchDoc(f"torch.nn.{c}", "Inputs") for c in CELLS),
+)
+@pytest.mark.parametrize("case", [c.param() for c in CELL])
+def test_cell_errors(case, device):
+    check(case, device)
+
+
+# --- packing ----------------------------------------------------------------------------------
+
+PACKING = [
+    Case(
+        "lengths-unsorted-with-enforce-sorted",
+        lambda d: pack_padded_sequence(x(d, 5, 2, 3), torch.tensor([2, 5])),
+        (Outcome(raises=RuntimeError, match="must be sorted in decreasing order"),),
+    ),
+    Case(
+        "zero-length",
+        lambda d: pack_padded_sequence(x(d, 5, 2, 3), torch.tensor([5, 0])),
+        (Outcome(raises=RuntimeError, match="Length of all samples has to be greater than 0"),),
+    ),
+]
+
+
+@claim(
+    id="packed.errors.lengths",
+    statement=(
+        "pack_padded_sequence rejects lengths that are not in decreasing order unless enforce_sorted=False, "
+        "and any length of zero."
+    ),
+    kind="errors",
+    modules=("PackedSequence",),
+    sources=(TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "enforce_sorted"),),
+)
+@pytest.mark.parametrize("case", [c.param() for c in PACKING])
+def test_packing_errors(case, device):
+    check(case, device)
