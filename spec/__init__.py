@@ -20,6 +20,8 @@ TOPICS = (
     "semantics",
     "errors",
     "examples",
+    "autograd",
+    "dropout",
 )
 
 

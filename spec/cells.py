@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
-from hypothesis import given, note
+from hypothesis import given
 from hypothesis import strategies as st
 
 from reference import cells as ref
 from spec.registry import Seed, TorchDoc, claim
-from spec.strategies import CELLS, GATES, Config, configs
+from spec.strategies import CELLS, GATES, Config, configs, describe
 from spec.tolerances import assert_close
 
 CELL_NAMES = tuple(CELLS.values())
@@ -82,7 +82,7 @@ cell_configs = configs(
 )
 @given(cfg=cell_configs)
 def test_cell_equations(cfg, device):
-    note(cfg.repro())
+    describe(cfg)
     cell = build_cell(cfg, device)
     x, state = cfg.input(device)[0], cell_state(cfg, device)
     params = dict(cell.named_parameters())
@@ -114,7 +114,7 @@ def test_cell_equations(cfg, device):
 )
 @given(cfg=cell_configs)
 def test_loop_equals_layer(cfg, device):
-    note(cfg.repro())
+    describe(cfg)
     module, cell = cfg.build(device), build_cell(cfg, device)
     copy_layer_weights(cell, module)
     x = cfg.input(device)
@@ -146,7 +146,7 @@ def test_loop_equals_layer(cfg, device):
 @given(cfg=cell_configs)
 def test_stacked_cells(cfg, device):
     cfg = cfg.with_(num_layers=2)
-    note(cfg.repro())
+    describe(cfg)
     module = cfg.build(device)
     cells = [build_cell(cfg, device), build_cell(cfg, device, input_size=cfg.hidden_size)]
     for k, cell in enumerate(cells):

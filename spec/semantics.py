@@ -9,7 +9,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from reference.layers import forward as reference_forward
 from spec.registry import Seed, TorchDoc, claim
-from spec.strategies import Config, batched, configs
+from spec.strategies import Config, batched, configs, describe
 from spec.tolerances import assert_close
 
 LAYERS = ("RNN", "LSTM", "GRU")
@@ -19,7 +19,7 @@ float_dtypes = st.sampled_from(("float64", "float32"))
 
 def both(cfg: Config, device: str, x=None, hx=None):
     """(torch's result, the reference's result) for one configuration."""
-    note(cfg.repro())
+    describe(cfg)
     m = cfg.build(device)
     x = cfg.input(device) if x is None else x
     with torch.no_grad():
@@ -104,7 +104,7 @@ def test_output_is_last_layer_states(cfg, device):
 )
 @given(cfg=configs(batch=batched, batch_first=st.just(False), bidirectional=st.just(True), num_layers=st.just(1)))
 def test_bidirectional_is_two_passes(cfg, device):
-    note(cfg.repro())
+    describe(cfg)
     bi = cfg.build(device)
     one = cfg.with_(bidirectional=False)
     fwd, bwd = one.build(device), one.build(device)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import pytest
 import torch
-from hypothesis import given, note
+from hypothesis import given
 from hypothesis import strategies as st
 
 from spec.registry import Erratum, Seed, TorchDoc, claim
-from spec.strategies import Config, batched, configs, state_shapes
+from spec.strategies import Config, batched, configs, describe, state_shapes
 
 LAYERS = ("RNN", "LSTM", "GRU")
 OUTPUTS_DOC = tuple(TorchDoc(f"torch.nn.{m}", "Outputs") for m in LAYERS)
 
 
 def run(cfg: Config, device: str):
-    note(cfg.repro())
+    describe(cfg)
     with torch.no_grad():
         return cfg.build(device)(cfg.input(device))
 

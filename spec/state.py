@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import torch
-from hypothesis import given, note
+from hypothesis import given
 from hypothesis import strategies as st
 
 from spec.registry import Seed, TorchDoc, claim
-from spec.strategies import Config, batched, configs
+from spec.strategies import Config, batched, configs, describe
 from spec.tolerances import assert_close
 
 LAYERS = ("RNN", "LSTM", "GRU")
@@ -30,7 +30,7 @@ def zeros_state(cfg: Config, device: str):
 )
 @given(cfg=configs(batch=batched))
 def test_default_zeros(cfg, device):
-    note(cfg.repro())
+    describe(cfg)
     m, x = cfg.build(device), cfg.input(device)
     with torch.no_grad():
         assert_close(m(x), m(x, zeros_state(cfg, device)), cfg.repro())
@@ -53,7 +53,7 @@ def test_default_zeros(cfg, device):
 @given(cfg=configs(batch=batched, bidirectional=st.just(False), seq=st.integers(2, 6)), data=st.data())
 def test_chunks_continue(cfg, data, device):
     cut = data.draw(st.integers(1, cfg.seq - 1), label="cut")
-    note(cfg.repro())
+    describe(cfg)
     m, x = cfg.build(device), cfg.input(device)
     t = 1 if cfg.batch_first else 0
     with torch.no_grad():

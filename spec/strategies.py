@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Optional
 
 import torch
+from hypothesis import note
 from hypothesis import strategies as st
 
 MODES = ("RNN", "LSTM", "GRU")
@@ -99,6 +100,14 @@ class Config:
     def repro(self) -> str:
         """A line that rebuilds this case exactly (same weights, same input)."""
         return f"from spec.strategies import Config; cfg = {self!r}; m, x = cfg.build(), cfg.input(); out, h = m(x)"
+
+
+def describe(cfg: Config) -> None:
+    """Attach the reproduction line to a hypothesis failure (a no-op outside a hypothesis test)."""
+    from hypothesis.control import currently_in_test_context
+
+    if currently_in_test_context():
+        note(cfg.repro())
 
 
 def state_shapes(h) -> tuple:

@@ -46,5 +46,17 @@ def assert_close(actual, expected, msg: str = "") -> None:
     a, e = _flat(actual), _flat(expected)
     assert len(a) == len(e), f"{msg}: {len(a)} tensors against {len(e)}"
     for i, (x, y) in enumerate(zip(a, e)):
+        where = f"{msg} [tensor {i}]"
+        assert x.shape == y.shape, f"{where}: shape {tuple(x.shape)} against {tuple(y.shape)}"
+        assert x.dtype == y.dtype, f"{where}: dtype {x.dtype} against {y.dtype}"
+        assert x.device == y.device, f"{where}: device {x.device} against {y.device}"
         tol = tolerance(x.device.type, x.dtype)
-        torch.testing.assert_close(x, y, **tol, msg=lambda m, i=i: f"{msg} [tensor {i}]: {m}")
+        # |x - y| <= atol + rtol*|y| elementwise, as torch.testing.assert_close (absent before torch 1.9)
+        excess = (x - y).abs() - (tol["atol"] + tol["rtol"] * y.abs())
+        if x.numel() and excess.max() > 0:
+            k = int(excess.flatten().argmax())
+            raise AssertionError(
+                f"{where}: {int((excess > 0).sum())} of {x.numel()} elements differ beyond "
+                f"rtol={tol['rtol']}, atol={tol['atol']}; worst at flat index {k}: "
+                f"{x.flatten()[k].item()!r} against {y.flatten()[k].item()!r}"
+            )
