@@ -43,6 +43,21 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("claims", help="list the registry without running anything")
     c.add_argument("--json", action="store_true", help="JSON instead of a table")
+
+    cmp = sub.add_parser("compare", help="claims whose status changed between two reports (exit 1 on a regression)")
+    cmp.add_argument("old", type=Path)
+    cmp.add_argument("new", type=Path)
+    cmp.add_argument("--json", action="store_true", help="JSON instead of text")
+
+    d = sub.add_parser("docs", help="regenerate docs/ from the registry and the stored reports")
+    d.add_argument("--reports", type=Path, default=SPEC_DIR.parent / "reports" / "matrix", help="folder of reports")
+    d.add_argument("--out", type=Path, default=SPEC_DIR.parent / "docs", help="docs folder")
+    d.add_argument("--check", action="store_true", help="only say whether docs/ is fresh (exit 1 if not)")
+
+    m = sub.add_parser("matrix", help="the claims x releases table of stored reports")
+    m.add_argument("reports", type=Path, nargs="+")
+    m.add_argument("--json", action="store_true", help="JSON instead of Markdown")
+    m.add_argument("--out", type=Path, help="write the table here (atomically) instead of stdout")
     return p
 
 
@@ -53,7 +68,16 @@ def main(argv=None) -> int:
             return verify(args)
         if args.command == "claims":
             return claims(args)
-        raise UsageError("a command is required: verify or claims (see --help)")
+        if args.command == "compare":
+            return compare_reports(args)
+        if args.command == "matrix":
+            return matrix_table(args)
+        if args.command == "docs":
+            return docs(args)
+        raise UsageError("a command is required: verify, claims, compare, matrix or docs (see --help)")
+    except rpt.ReportError as e:
+        print(f"spec: error: {e}", file=sys.stderr)
+        return 2
     except UsageError as e:
         print(f"spec: error: {e}", file=sys.stderr)
         return 2
@@ -155,3 +179,49 @@ def claims(args) -> int:
     for p in problems:
         print(f"spec: invalid claim {p}", file=sys.stderr)
     return 1 if problems else 0
+
+
+def compare_reports(args) -> int:
+    from spec import compare
+
+    old, new = rpt.load(args.old), rpt.load(args.new)
+    diff = compare.compare(old, new)
+    if args.json:
+        json.dump(diff, sys.stdout, indent=1)
+        print()
+    else:
+        print(compare.format_comparison(old, new, diff))
+    return 1 if diff["regressions"] or diff["failing_added"] else 0
+
+
+def matrix_table(args) -> int:
+    from spec import compare
+
+    table = compare.matrix(compare.load_many(args.reports))
+    text = json.dumps(table, indent=1) + "\n" if args.json else compare.format_matrix_markdown(table)
+    if args.out:
+        _check_writable(args.out)
+        rpt.write_text_atomic(args.out, text)
+        print(f"matrix: {len(table['rows'])} claims x {len(table['columns'])} reports -> {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def docs(args) -> int:
+    from spec import docs as gen
+
+    if not args.reports.is_dir():
+        raise UsageError(f"no reports folder {args.reports}")
+    pages = gen.build(args.reports)
+    if args.check:
+        stale = gen.stale(pages, args.out)
+        for rel in stale:
+            print(f"stale: {args.out / rel}", file=sys.stderr)
+        if stale:
+            print("spec: docs are not fresh: run python -m spec docs", file=sys.stderr)
+        return 1 if stale else 0
+    _check_writable(args.out / "index.md")
+    changed = gen.write(pages, args.out)
+    print(f"docs: {len(pages)} pages in {args.out}, {len(changed)} changed")
+    return 0

@@ -123,6 +123,7 @@ class Recorder:
             profile=profiles.chosen(self.config.getoption("hypothesis_profile", None)),
             seed=_seed(self.config),
         )
+        env["devices"] = self.config.getoption("spec_device")
         data = rpt.build(list(self.cases.values()), self.claims, env)
         data["duration"] = round(time.time() - self.started, 2)
         rpt.write_atomic(Path(path), data)

@@ -238,6 +238,7 @@ def claim(
         errata = tuple(erratum)
 
     def decorate(fn: Callable) -> Callable:
+        check = getattr(getattr(fn, "hypothesis", None), "inner_test", fn)  # under @given: the test itself
         c = Claim(
             id=id,
             statement=statement,
@@ -246,7 +247,7 @@ def claim(
             sources=tuple(sources),
             torch=torch,
             errata=errata,
-            where=f"{fn.__module__}.{getattr(fn, '__qualname__', fn.__name__)}",
+            where=f"{check.__module__}:{check.__qualname__}",
         )
         (registry if registry is not None else REGISTRY).add(c)
         setattr(fn, ATTR, c)

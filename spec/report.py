@@ -12,7 +12,6 @@ import json
 import os
 import platform
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Iterable, Optional
@@ -115,20 +114,24 @@ def build(cases: list, claims: dict, env: dict) -> dict:
     }
 
 
-def write_atomic(path: Path, data: dict) -> None:
-    """Write JSON to ``path`` via a temp file in the same folder and a rename."""
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temp file in the same folder and a rename: never half a file."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=1, sort_keys=True)
-            f.write("\n")
+            f.write(text)
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def write_atomic(path: Path, data: dict) -> None:
+    """Serialise first (a bad value fails before any file is touched), then write atomically."""
+    write_text_atomic(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 class ReportError(Exception):
@@ -189,7 +192,3 @@ def format_summary(report: dict) -> str:
 
 def failed_claims(report: dict) -> list:
     return sorted(cid for cid, e in report["claims"].items() if e["status"] == "failed")
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit("use python -m spec")
