@@ -22,6 +22,7 @@ TOPICS = (
     "examples",
     "autograd",
     "dropout",
+    "oracle",
 )
 
 

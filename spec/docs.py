@@ -29,6 +29,7 @@ KIND_TITLES = {
     "examples": "The sources' worked examples",
     "autograd": "Autograd",
     "dropout": "Dropout",
+    "oracle": "An independent oracle: ONNX",
 }
 
 
@@ -212,6 +213,7 @@ def write(pages: dict, out: Path) -> list:
 
 def stale(pages: dict, out: Path) -> list:
     """Pages whose file differs from what would be generated (for the freshness check)."""
+
     def fresh(rel, text):
         path = out / rel
         return path.exists() and path.read_text(encoding="utf-8") == text

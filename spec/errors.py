@@ -10,7 +10,10 @@ expected 4" against 2.13's "hidden0 ..."), and the exception type is still check
 
 Version history used here (each also checked by the matrix in tox.ini):
 - unbatched input arrived in 1.11; before, anything but 3-D input was a RuntimeError;
-- 1.11-1.13 checked the input rank with ``assert`` (AssertionError); 2.0 made it a ValueError;
+- layers: 1.11-1.13 unsqueeze a non-3-D input and then count its dimensions (RuntimeError), 2.0
+  asserts the rank (AssertionError), 2.1 raises ValueError; cells assert from 1.11 to 2.0;
+- 2.1 and 2.2 skip every input check of an LSTM called without hx: a wrong input width passes
+  silently (rnn.errors.input fails there, as it should), fixed in 2.3;
 - the input dtype check arrived in 2.1 (pytorch#100100) and was reworded in 2.11 (pytorch#166946);
 - hidden_size type and value checks arrived in 2.1 (pytorch#105659); hidden_size=0 was allowed
   from 1.11 (pytorch#70556) until then; the num_layers check arrived in 2.2 (pytorch#108853).
@@ -124,8 +127,8 @@ CONSTRUCTOR = [
         lambda d: nn.GRU(3, 0),
         (
             Outcome(">=2.1", ValueError, "hidden_size must be greater than zero"),
-            Outcome(">=1.11,<2.1"),  # accepted: pytorch#70556 allowed hidden_size 0
-            Outcome("<1.11", ValueError, "proj_size has to be smaller than hidden_size"),  # measured on 1.8.1
+            # measured on 1.8-2.0: the default proj_size=0 fails proj_size < hidden_size first
+            Outcome("<2.1", ValueError, "proj_size has to be smaller than hidden_size"),
         ),
     ),
     Case(
@@ -133,7 +136,7 @@ CONSTRUCTOR = [
         lambda d: nn.RNN(3, -1),
         (
             Outcome(">=2.1", ValueError, "hidden_size must be greater than zero"),
-            Outcome("<1.11", ValueError, "proj_size has to be smaller than hidden_size"),  # measured on 1.8.1
+            Outcome("<2.1", ValueError, "proj_size has to be smaller than hidden_size"),
         ),
     ),
     Case(
@@ -177,6 +180,23 @@ def test_dropout_one_layer_warns(mode):
         getattr(nn, mode)(3, 4, num_layers=2, dropout=0.5)  # between two layers: no warning
 
 
+@claim(
+    id="lstm.warnings.proj-onednn-fallback",
+    statement=(
+        "On a CPU build with oneDNN, the forward of an LSTM with proj_size warns that oneDNN lacks projections "
+        "and falls back to the default implementation (whose result rnn.semantics.matches-reference checks)."
+    ),
+    kind="warnings",
+    modules=("LSTM",),
+    sources=(TorchDoc("torch.nn.LSTM", "proj_size"),),
+)
+def test_proj_onednn_warning():
+    if not torch.backends.mkldnn.is_available():
+        pytest.skip("this torch build has no oneDNN (mkldnn)")
+    with pytest.warns(UserWarning, match="LSTM with projections is not supported with oneDNN"):
+        nn.LSTM(3, 4, proj_size=2)(x("cpu", 5, 2, 3))
+
+
 # --- forward: input -------------------------------------------------------------------
 
 INPUT = [
@@ -204,9 +224,11 @@ INPUT = [
             f"input-{n}d",
             lambda d, n=n: layer("LSTM", d, 3, 4)(x(d, *(5, 2, 3, 3)[:n])),
             (
-                Outcome(">=2.0", ValueError, f"LSTM: Expected input to be 2D or 3D, got {n}D instead"),
-                Outcome(">=1.11,<2.0", AssertionError, "Expected input to be 2-D or 3-D"),
-                # measured on 1.8.1: a 1-D input fails on input.size(1) before the rank check
+                Outcome(">=2.1", ValueError, f"LSTM: Expected input to be 2D or 3D, got {n}D instead"),
+                Outcome(">=2.0,<2.1", AssertionError, f"LSTM: Expected input to be 2-D or 3-D but received {n}-D"),
+                # 1.11-1.13 treat it as unbatched, add a batch dimension, then count n + 1 dimensions
+                Outcome(">=1.11,<2.0", RuntimeError, f"input must have 3 dimensions, got {n + 1}"),
+                # before 1.11 a 1-D input fails on input.size(1) before the rank check
                 Outcome("<1.11", IndexError, "Dimension out of range")
                 if n == 1
                 else Outcome("<1.11", RuntimeError, f"input must have 3 dimensions, got {n}"),
@@ -215,8 +237,8 @@ INPUT = [
         for n in (1, 4)
     ),
     Case(
-        "input-float64-into-float32",
-        lambda d: layer("LSTM", d, 3, 4)(x(d, 5, 2, 3, dtype=torch.float64)),
+        "input-float64-into-float32",  # GRU: an LSTM without hx skipped every input check in 2.1-2.2
+        lambda d: layer("GRU", d, 3, 4)(x(d, 5, 2, 3, dtype=torch.float64)),
         (
             Outcome(">=2.11", ValueError, r"dtype \(torch.float64\) does not match weight dtype \(torch.float32\)"),
             Outcome(">=2.1,<2.11", ValueError, "input must have the type torch.float32, got type torch.float64"),
@@ -349,8 +371,8 @@ CELL = [
         "cell-3d-input",
         lambda d: layer("RNNCell", d, 3, 4)(x(d, 1, 2, 3)),
         (
-            Outcome(">=2.0", ValueError, "RNNCell: Expected input to be 1D or 2D, got 3D instead"),
-            Outcome(">=1.11,<2.0", AssertionError, "Expected input to be 1-D or 2-D"),
+            Outcome(">=2.1", ValueError, "RNNCell: Expected input to be 1D or 2D, got 3D instead"),
+            Outcome(">=1.11,<2.1", AssertionError, "RNNCell: Expected input to be 1-D or 2-D but received 3-D tensor"),
             Outcome("<1.11", RuntimeError),
         ),
     ),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 from spec.registry import Erratum, Seed, TorchDoc, claim
-from spec.strategies import Config, batched, configs, describe, state_shapes
+from spec.strategies import Config, batched, configs, describe, lengths_lists, state_shapes
 
 LAYERS = ("RNN", "LSTM", "GRU")
 OUTPUTS_DOC = tuple(TorchDoc(f"torch.nn.{m}", "Outputs") for m in LAYERS)
@@ -46,6 +47,8 @@ def expected_states(cfg: Config) -> tuple:
     ),
 )
 @given(cfg=configs(batch_first=st.just(False), batch=batched))
+@example(cfg=Config("LSTM", input_size=1, hidden_size=3, num_layers=3, bidirectional=True, proj_size=2, batch=1, seq=1))
+@example(cfg=Config("GRU", input_size=6, hidden_size=1, num_layers=1, bias=False, batch=4, seq=5))
 def test_output_seq_first(cfg, device):
     out, h = run(cfg, device)
     assert tuple(out.shape) == (cfg.seq, cfg.batch, cfg.dirs * cfg.out_size)
@@ -128,3 +131,40 @@ def test_unbatched_rejected(mode, device):
     cfg = Config(mode=mode, batch=None)
     with pytest.raises(RuntimeError, match="input must have 3 dimensions, got 2"):
         run(cfg, device)
+
+
+@claim(
+    id="rnn.shape.empty-batch",
+    statement="A batch of zero sequences is accepted: output is [seq, 0, D*H_out] and h_n [num_layers*D, 0, H_out].",
+    kind="shape",
+    modules=LAYERS,
+    sources=OUTPUTS_DOC,
+)
+@given(cfg=configs(batch=st.just(0), batch_first=st.just(False)))
+def test_empty_batch(cfg, device):
+    out, h = run(cfg, device)
+    assert tuple(out.shape) == (cfg.seq, 0, cfg.dirs * cfg.out_size)
+    assert state_shapes(h) == expected_states(cfg)
+
+
+@claim(
+    id="packed.shape.output",
+    statement=(
+        "Given a PackedSequence, a module returns a PackedSequence with the same batch_sizes and data "
+        "[sum(lengths), D*H_out]; h_n and c_n keep their batched shapes."
+    ),
+    kind="shape",
+    modules=LAYERS + ("PackedSequence",),
+    sources=tuple(TorchDoc(f"torch.nn.{m}", "Outputs: output (packed sequence)") for m in LAYERS),
+)
+@given(cfg=configs(batch=batched, batch_first=st.just(False)), lengths=lengths_lists)
+def test_packed_shapes(cfg, lengths, device):
+    cfg = cfg.with_(batch=len(lengths), seq=max(lengths))
+    describe(cfg)
+    packed = pack_padded_sequence(cfg.input(device), torch.tensor(lengths), enforce_sorted=False)
+    with torch.no_grad():
+        out, h = cfg.build(device)(packed)
+    assert isinstance(out, PackedSequence)
+    assert torch.equal(out.batch_sizes, packed.batch_sizes)
+    assert tuple(out.data.shape) == (sum(lengths), cfg.dirs * cfg.out_size)
+    assert state_shapes(h) == expected_states(cfg)

@@ -187,3 +187,5 @@ def configs(
 
 
 batched = st.integers(min_value=1, max_value=4)
+#: Lengths of the sequences of a packed batch, unsorted.
+lengths_lists = st.lists(st.integers(min_value=1, max_value=5), min_size=1, max_size=4)

@@ -33,17 +33,17 @@ def tolerance(device: str, dtype: torch.dtype, tf32: bool = True) -> dict:
     return TOLERANCES[(kind, dtype)]
 
 
-def _flat(x):
+def flat_tensors(x):
     if isinstance(x, PackedSequence):
         return [x.data]
     if isinstance(x, (tuple, list)):
-        return [t for item in x for t in _flat(item)]
+        return [t for item in x for t in flat_tensors(item)]
     return [x]
 
 
 def assert_close(actual, expected, msg: str = "") -> None:
     """Compare tensors, tuples of tensors or PackedSequences element-wise."""
-    a, e = _flat(actual), _flat(expected)
+    a, e = flat_tensors(actual), flat_tensors(expected)
     assert len(a) == len(e), f"{msg}: {len(a)} tensors against {len(e)}"
     for i, (x, y) in enumerate(zip(a, e)):
         where = f"{msg} [tensor {i}]"
