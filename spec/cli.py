@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("new", type=Path)
     cmp.add_argument("--json", action="store_true", help="JSON instead of text")
 
+    mu = sub.add_parser("mutants", help="run the spec against simulated torch regressions; exit 1 if one survives")
+    mu.add_argument("--only", nargs="+", metavar="NAME", help="only these mutants (see --list)")
+    mu.add_argument("--list", action="store_true", help="list the catalogue and exit")
+    mu.add_argument("--profile", default="quick", help="hypothesis profile for each run (default quick)")
+    mu.add_argument("--out", type=Path, help="write the results as JSON here (atomically), e.g. reports/mutants.json")
+
     d = sub.add_parser("docs", help="regenerate docs/ from the registry and the stored reports")
     d.add_argument("--reports", type=Path, default=SPEC_DIR.parent / "reports" / "matrix", help="folder of reports")
     d.add_argument("--out", type=Path, default=SPEC_DIR.parent / "docs", help="docs folder")
@@ -74,7 +80,9 @@ def main(argv=None) -> int:
             return matrix_table(args)
         if args.command == "docs":
             return docs(args)
-        raise UsageError("a command is required: verify, claims, compare, matrix or docs (see --help)")
+        if args.command == "mutants":
+            return mutants(args)
+        raise UsageError("a command is required: verify, claims, compare, matrix, docs or mutants (see --help)")
     except rpt.ReportError as e:
         print(f"spec: error: {e}", file=sys.stderr)
         return 2
@@ -225,3 +233,70 @@ def docs(args) -> int:
     changed = gen.write(pages, args.out)
     print(f"docs: {len(pages)} pages in {args.out}, {len(changed)} changed")
     return 0
+
+
+def _run_spec(profile: str, mutant=None) -> dict:
+    """One pytest run of the spec on cpu (with a mutant applied, if named); returns its report."""
+    from spec.mutants import ENV
+
+    with tempfile.TemporaryDirectory(prefix="spec-mutant-") as tmp:
+        report_path = Path(tmp) / "r.json"
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(SPEC_DIR),
+            "-q",
+            "--no-header",
+            "-p",
+            "no:cacheprovider",
+            "--spec-device=cpu",
+            f"--hypothesis-profile={profile}",
+            f"--spec-report={report_path}",
+            "-p",
+            "spec.mutants",
+            "--tb=no",
+            "-o",
+            "addopts=",
+        ]
+        env = {k: v for k, v in os.environ.items() if k != ENV}
+        if mutant:
+            env[ENV] = mutant
+        subprocess.run(cmd, cwd=SPEC_DIR.parent, env=env, capture_output=True, text=True)
+        if not report_path.exists():
+            raise UsageError(f"the spec did not run{' under mutant ' + mutant if mutant else ''}")
+        return rpt.load(report_path)
+
+
+def mutants(args) -> int:
+    import time
+
+    from spec.mutants import CATALOGUE
+
+    if args.list:
+        for m in CATALOGUE.values():
+            print(f"{m.name:32} {m.description}")
+        return 0
+    names = args.only or list(CATALOGUE)
+    unknown = [n for n in names if n not in CATALOGUE]
+    if unknown:
+        raise UsageError(f"unknown mutant {unknown[0]!r} (python -m spec mutants --list)")
+    if args.profile not in profiles.PROFILES:
+        raise UsageError(f"unknown profile {args.profile!r} (choose {', '.join(profiles.PROFILES)})")
+    if args.out:
+        _check_writable(args.out)
+    baseline = rpt.failed_claims(_run_spec(args.profile))
+    if baseline:
+        raise UsageError(f"the spec fails without any mutant ({baseline[0]}): fix that first")
+    results, start = {}, time.time()
+    print(f"{'mutant':32} {'killed':>6}  killing claims")
+    for name in names:
+        killers = rpt.failed_claims(_run_spec(args.profile, name))
+        results[name] = {"description": CATALOGUE[name].description, "killed": bool(killers), "claims": killers}
+        shown = ", ".join(killers[:3]) + (f" (+{len(killers) - 3})" if len(killers) > 3 else "")
+        print(f"{name:32} {'yes' if killers else 'NO':>6}  {shown}", flush=True)
+    killed = sum(r["killed"] for r in results.values())
+    print(f"killed {killed} of {len(results)} mutants in {time.time() - start:.0f} s")
+    if args.out:
+        rpt.write_atomic(args.out, {"profile": args.profile, "mutants": results})
+    return 0 if killed == len(results) else 1

@@ -18,6 +18,7 @@ from spec import report as rpt
 from spec.registry import claim_of
 
 SPEC_DIR = Path(spec.__file__).resolve().parent
+profiles.register()  # before hypothesis's own plugin reads --hypothesis-profile
 DEVICES = ("cpu", "cuda")
 
 

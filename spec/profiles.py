@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, settings
-
 PROFILES = {
     "quick": dict(max_examples=8, derandomize=True),
     "ci": dict(max_examples=25, derandomize=True),
@@ -20,20 +18,23 @@ PROFILES = {
 DEFAULT = "ci"
 ENV = "SPEC_PROFILE"
 
-for _name, _kw in PROFILES.items():
-    settings.register_profile(
-        _name,
-        deadline=None,  # kernels warm up on the first call; timing is for benchmarks
-        print_blob=True,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors],
-        database=None,  # reproducibility comes from derandomize/seed, not a local cache
-        **_kw,
-    )
+
+def register() -> None:
+    """Register the profiles with hypothesis and load the chosen one (the plugin does this at import)."""
+    from hypothesis import HealthCheck, settings
+
+    for name, kw in PROFILES.items():
+        settings.register_profile(
+            name,
+            deadline=None,  # kernels warm up on the first call; timing is for benchmarks
+            print_blob=True,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors],
+            database=None,  # reproducibility comes from derandomize/seed, not a local cache
+            **kw,
+        )
+    settings.load_profile(chosen())
 
 
 def chosen(option: str | None = None) -> str:
     """The profile in force: ``--hypothesis-profile``, else $SPEC_PROFILE, else ci."""
     return option or os.environ.get(ENV) or DEFAULT
-
-
-settings.load_profile(chosen())

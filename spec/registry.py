@@ -42,6 +42,7 @@ MODULES = (
     "LSTMCell",
     "GRUCell",
     "PackedSequence",
+    "clip_grad_norm_",
 )
 
 #: The source documents under ``../shared/seeds`` that claims may cite.

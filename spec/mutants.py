@@ -1,0 +1,424 @@
+"""Simulated torch regressions, to measure which claims catch what.
+
+``python -m spec mutants [--only NAME ...]`` runs the spec once per mutant, in a fresh pytest process
+with this module loaded as a plugin and ``SPEC_MUTANT=<name>``: at import it patches torch's
+recurrent modules (or the kernels they call, through ``torch.nn.modules.rnn._VF``) to behave in one
+plausible wrong way. A mutant is *killed* when at least one claim fails; the command exits 1 if any
+mutant survives, since a survivor is a missing or weak claim.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Callable
+
+ENV = "SPEC_MUTANT"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    description: str
+    apply: Callable[[], None]
+
+
+CATALOGUE: dict = {}
+
+
+def mutant(name: str, description: str):
+    def register(fn):
+        CATALOGUE[name] = Mutant(name, description, fn)
+        return fn
+
+    return register
+
+
+# --- helpers: wrap a module method, or the kernels behind torch.nn.modules.rnn ----------------
+
+
+def wrap_method(cls, name, wrapper):
+    original = getattr(cls, name)
+    setattr(cls, name, wrapper(original))
+
+
+class _KernelProxy:
+    """Stands in for torch._VF inside torch.nn.modules.rnn; overrides some kernels, forwards the rest."""
+
+    def __init__(self, real, **overrides):
+        self._real, self._overrides = real, overrides
+
+    def __getattr__(self, name):
+        return self._overrides.get(name) or getattr(self._real, name)
+
+
+def override_kernels(**overrides):
+    import torch.nn.modules.rnn as rnn
+
+    rnn._VF = _KernelProxy(rnn._VF, **{k: v(getattr(rnn._VF, k)) for k, v in overrides.items()})
+
+
+def permute_gates(weights, gates: int, order):
+    """Reorder the gate blocks of every stacked weight/bias (dim 0 divisible into `gates` blocks)."""
+    import torch
+
+    out = []
+    for w in weights:
+        if w.dim() >= 1 and w.shape[0] % gates == 0 and w.shape[0] >= gates and w.shape[0] // gates > 0:
+            blocks = w.chunk(gates, dim=0)
+            w = torch.cat([blocks[i] for i in order], dim=0)
+        out.append(w)
+    return out
+
+
+def with_weights(kernel, transform):
+    """A layer kernel (_VF.lstm / _VF.gru) whose flat weight list goes through `transform` first."""
+
+    def patched(*args):
+        import torch
+
+        args = list(args)
+        i = 3 if isinstance(args[1], torch.Tensor) and args[1].dtype == torch.int64 and args[1].dim() == 1 else 2
+        args[i] = transform(list(args[i]))
+        return kernel(*args)
+
+    return patched
+
+
+def on_output(transform):
+    """Wrap forward so that its (output, state) goes through `transform(module, output, state, input)`."""
+
+    def wrapper(forward):
+        def patched(self, input, hx=None):
+            output, state = forward(self, input, hx)
+            return transform(self, output, state, input)
+
+        return patched
+
+    return wrapper
+
+
+def _is_batched(module, input):
+    from torch.nn.utils.rnn import PackedSequence
+
+    return isinstance(input, PackedSequence) or input.dim() == 3
+
+
+# --- the catalogue ----------------------------------------------------------------------------------
+
+
+@mutant("hn-batch-first", "h_n (and c_n) come back batch-first when batch_first=True, as source 002 says")
+def _hn_batch_first():
+    import torch
+
+    def transform(m, out, state, x):
+        if not (m.batch_first and _is_batched(m, x)):
+            return out, state
+        if isinstance(state, tuple):
+            return out, tuple(s.transpose(0, 1) for s in state)
+        return out, state.transpose(0, 1)
+
+    for cls in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
+        wrap_method(cls, "forward", on_output(transform))
+
+
+@mutant("lstm-state-swapped", "nn.LSTM returns its state as (c_n, h_n)")
+def _lstm_swapped():
+    import torch
+
+    wrap_method(torch.nn.LSTM, "forward", on_output(lambda m, out, s, x: (out, (s[1], s[0]))))
+
+
+@mutant("lstm-gate-order", "the LSTM kernels read the gate blocks as (i, g, f, o) instead of (i, f, g, o)")
+def _lstm_gates():
+    override_kernels(lstm=lambda k: with_weights(k, lambda ws: permute_gates(ws, 4, (0, 2, 1, 3))))
+
+
+@mutant("gru-gate-order", "the GRU kernel reads the gate blocks as (z, r, n) instead of (r, z, n)")
+def _gru_gates():
+    override_kernels(gru=lambda k: with_weights(k, lambda ws: permute_gates(ws, 3, (1, 0, 2))))
+
+
+@mutant("gru-cell-update-inverted", "GRUCell mixes h' = z*n + (1-z)*h (the update gate's convention flipped)")
+def _gru_cell_inverted():
+    def kernel(k):
+        def patched(x, hx, w_ih, w_hh, b_ih=None, b_hh=None):
+            h = w_hh.shape[1]
+            sign = w_ih.new_ones(3 * h)
+            sign[h : 2 * h] = -1  # sigmoid(-a) = 1 - sigmoid(a): flips z
+            scale = sign.unsqueeze(1)
+            return k(
+                x,
+                hx,
+                w_ih * scale,
+                w_hh * scale,
+                None if b_ih is None else b_ih * sign,
+                None if b_hh is None else b_hh * sign,
+            )
+
+        return patched
+
+    override_kernels(gru_cell=kernel)
+
+
+@mutant("lstm-cell-swapped", "LSTMCell returns (c', h') instead of (h', c')")
+def _lstm_cell_swapped():
+    override_kernels(lstm_cell=lambda k: lambda *a: tuple(reversed(k(*a))))
+
+
+@mutant("rnn-relu-ignored", "nn.RNN(nonlinearity='relu') computes with tanh")
+def _relu_ignored():
+    override_kernels(rnn_relu=lambda k: lambda *a: __import__("torch")._VF.rnn_tanh(*a))
+
+
+@mutant("dropout-in-eval", "dropout between layers stays active in eval mode")
+def _dropout_eval():
+    def kernel(k):
+        def patched(*args):
+            args = list(args)
+            # (..., num_layers, dropout, train, bidirectional[, batch_first]): train follows dropout
+            for i, a in enumerate(args):
+                if isinstance(a, float) and i + 1 < len(args) and isinstance(args[i + 1], bool):
+                    args[i + 1] = args[i + 1] or a > 0
+                    break
+            return k(*args)
+
+        return patched
+
+    override_kernels(lstm=kernel, gru=kernel, rnn_tanh=kernel, rnn_relu=kernel)
+
+
+@mutant("hx-ignored", "a given initial state is ignored and zeros are used")
+def _hx_ignored():
+    import torch
+
+    for cls in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
+        wrap_method(cls, "forward", lambda f: lambda self, input, hx=None: f(self, input, None))
+
+
+@mutant("backward-not-flipped", "the backward direction's outputs are left in reversed time order")
+def _backward_not_flipped():
+    import torch
+    from torch.nn.utils.rnn import PackedSequence
+
+    def transform(m, out, state, x):
+        if not m.bidirectional or isinstance(out, PackedSequence):
+            return out, state
+        t = 1 if (m.batch_first and out.dim() == 3) else 0
+        half = out.shape[-1] // 2
+        return torch.cat([out[..., :half], out[..., half:].flip(t)], dim=-1), state
+
+    for cls in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
+        wrap_method(cls, "forward", on_output(transform))
+
+
+@mutant("hn-direction-major", "h_n stacks direction-major (all forward layers, then all backward) not layer-major")
+def _hn_direction_major():
+    import torch
+
+    def reorder(m, s):
+        if not m.bidirectional or m.num_layers == 1:
+            return s
+        idx = [k * 2 + d for d in range(2) for k in range(m.num_layers)]
+        return s[torch.tensor(idx, device=s.device)]
+
+    def transform(m, out, state, x):
+        return out, tuple(reorder(m, s) for s in state) if isinstance(state, tuple) else reorder(m, state)
+
+    for cls in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
+        wrap_method(cls, "forward", on_output(transform))
+
+
+@mutant("unbatched-not-squeezed", "unbatched input returns batched output (a batch dimension of 1 is kept)")
+def _unbatched_not_squeezed():
+    import torch
+
+    def transform(m, out, state, x):
+        if _is_batched(m, x):
+            return out, state
+        keep = [s.unsqueeze(1) for s in (state if isinstance(state, tuple) else (state,))]
+        return out.unsqueeze(1), tuple(keep) if isinstance(state, tuple) else keep[0]
+
+    for cls in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
+        wrap_method(cls, "forward", on_output(transform))
+
+
+@mutant("packed-hn-sorted", "with packed input h_n comes back in length-sorted order, not the original order")
+def _packed_sorted():
+    import torch
+
+    wrap_method(torch.nn.RNN, "permute_hidden", lambda f: lambda self, hx, permutation: hx)
+    wrap_method(torch.nn.GRU, "permute_hidden", lambda f: lambda self, hx, permutation: hx)
+    wrap_method(torch.nn.LSTM, "permute_hidden", lambda f: lambda self, hx, permutation: hx)
+
+
+@mutant("packed-lengths-ignored", "a PackedSequence is run to the longest length, padding included")
+def _lengths_ignored():
+    import torch
+    from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
+
+    def wrapper(forward):
+        def patched(self, input, hx=None):
+            if not isinstance(input, PackedSequence):
+                return forward(self, input, hx)
+            padded, lengths = pad_packed_sequence(input)
+            out, state = forward(self, padded, hx)
+            full = torch.full_like(lengths, padded.shape[0])
+            return pack_padded_sequence(out, full, enforce_sorted=False), state
+
+        return patched
+
+    for cls in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
+        wrap_method(cls, "forward", wrapper)
+
+
+@mutant("init-normal", "parameters start from N(0, 1/H) instead of U(-1/sqrt(H), 1/sqrt(H))")
+def _init_normal():
+    import math
+
+    import torch
+
+    def reset(self):
+        for w in self.parameters():
+            torch.nn.init.normal_(w, 0.0, 1.0 / math.sqrt(self.hidden_size))
+
+    torch.nn.RNNBase.reset_parameters = reset
+    torch.nn.RNNCellBase.reset_parameters = reset
+
+
+@mutant("init-bound-input-size", "the init bound is 1/sqrt(input_size) instead of 1/sqrt(hidden_size)")
+def _init_input_bound():
+    import math
+
+    import torch
+
+    def reset(self):
+        for w in self.parameters():
+            torch.nn.init.uniform_(w, -1 / math.sqrt(self.input_size), 1 / math.sqrt(self.input_size))
+
+    torch.nn.RNNBase.reset_parameters = reset
+    torch.nn.RNNCellBase.reset_parameters = reset
+
+
+@mutant("repr-drops-num-layers", "repr no longer shows num_layers")
+def _repr():
+    import torch
+
+    def wrapper(extra_repr):
+        return lambda self: extra_repr(self).replace(f", num_layers={self.num_layers}", "")
+
+    wrap_method(torch.nn.RNNBase, "extra_repr", wrapper)
+
+
+@mutant("no-input-width-check", "forward no longer checks the input width (2.1-2.2's LSTM regression, everywhere)")
+def _no_width_check():
+    import torch
+
+    def check_input(self, input, batch_sizes):
+        expected = 2 if batch_sizes is not None else 3
+        if input.dim() not in (expected, expected - 1) and batch_sizes is None:
+            raise RuntimeError(f"input must have {expected} dimensions, got {input.dim()}")
+
+    torch.nn.RNNBase.check_input = check_input
+
+
+@mutant("no-proj-size-check", "RNN and GRU accept proj_size and ignore it (the ValueError is gone)")
+def _no_proj_check():
+    import torch
+
+    def wrapper(init):
+        def patched(self, *args, **kwargs):
+            kwargs.pop("proj_size", None)
+            init(self, *args, **kwargs)
+
+        return patched
+
+    for cls in (torch.nn.RNN, torch.nn.GRU):
+        wrap_method(cls, "__init__", wrapper)
+
+
+@mutant("no-one-layer-dropout-warning", "dropout > 0 with one layer is accepted silently")
+def _no_warning():
+    import warnings
+
+    import torch
+
+    def wrapper(init):
+        def patched(self, *args, **kwargs):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                init(self, *args, **kwargs)
+
+        return patched
+
+    wrap_method(torch.nn.RNNBase, "__init__", wrapper)
+
+
+@mutant("state-not-carried", "the returned state is the initial one: h_n = h_0 whatever the input")
+def _state_not_carried():
+    import torch
+
+    def wrapper(forward):
+        def patched(self, input, hx=None):
+            out, state = forward(self, input, hx)
+            if hx is not None:
+                return out, hx
+            zeros = [torch.zeros_like(s) for s in (state if isinstance(state, tuple) else (state,))]
+            return out, tuple(zeros) if isinstance(state, tuple) else zeros[0]
+
+        return patched
+
+    for cls in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
+        wrap_method(cls, "forward", wrapper)
+
+
+@mutant("clip-per-parameter", "clip_grad_norm_ clips each parameter's gradient to the norm on its own")
+def _clip_per_parameter():
+    import torch
+
+    def clip(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+        params = [parameters] if isinstance(parameters, torch.Tensor) else list(parameters)
+        norms = []
+        for p in params:
+            if p.grad is None:
+                continue
+            n = p.grad.norm(norm_type)
+            norms.append(n)
+            if n > max_norm:
+                p.grad.mul_(max_norm / (n + 1e-6))
+        return torch.stack(norms).norm(norm_type) if norms else torch.tensor(0.0)
+
+    torch.nn.utils.clip_grad_norm_ = clip
+    torch.nn.utils.clip_grad.clip_grad_norm_ = clip
+
+
+@mutant("detach-keeps-graph", "Tensor.detach on a returned state keeps it attached to the graph")
+def _detach_keeps_graph():
+    import torch
+
+    def wrapper(forward):
+        def patched(self, input, hx=None):
+            out, state = forward(self, input, hx)
+
+            class Sticky(torch.Tensor):
+                def detach(self):
+                    return self
+
+            def stick(s):
+                return s.as_subclass(Sticky)
+
+            return out, tuple(stick(s) for s in state) if isinstance(state, tuple) else stick(state)
+
+        return patched
+
+    for cls in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
+        wrap_method(cls, "forward", wrapper)
+
+
+# --- the pytest plugin side: apply the chosen mutant at import -----------------------------------------
+
+_chosen = os.environ.get(ENV)
+if _chosen:
+    if _chosen not in CATALOGUE:
+        raise SystemExit(f"spec: unknown mutant {_chosen!r}")
+    CATALOGUE[_chosen].apply()

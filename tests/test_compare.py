@@ -1,0 +1,97 @@
+"""``python -m spec compare`` and ``matrix``: on made-up reports, and on the stored release reports."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from spec import compare
+
+ROOT = Path(__file__).resolve().parent.parent
+STORED = ROOT / "reports" / "matrix"
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "spec", *args], cwd=ROOT, capture_output=True, text=True)
+
+
+def report(path: Path, torch: str, **statuses) -> Path:
+    claims = {
+        cid.replace("_", "."): {"status": s, "kind": "shape", "first_failure": "boom" if s == "failed" else None}
+        for cid, s in statuses.items()
+    }
+    env = {"torch": torch, "devices": "cpu", "python": "3.11", "hypothesis_profile": "ci"}
+    path.write_text(json.dumps({"schema": 1, "environment": env, "claims": claims}))
+    return path
+
+
+def test_compare_lists_new_failures_first_and_exits_1(tmp_path):
+    old = report(tmp_path / "a.json", "2.2.0", a_b_c="passed", a_b_d="failed", a_b_e="not-applicable")
+    new = report(tmp_path / "b.json", "2.3.0", a_b_c="failed", a_b_d="passed", a_b_e="passed")
+    r = run("compare", str(old), str(new))
+    assert r.returncode == 1
+    lines = r.stdout.splitlines()
+    assert lines[0] == "2.2.0 [cpu] -> 2.3.0 [cpu]"
+    assert lines[1] == "new failures (1):" and lines[2] == "  a.b.c: passed -> failed" and "boom" in lines[3]
+    assert "fixed (1):" in lines and "  a.b.d: failed -> passed" in lines
+    assert "  a.b.e: not-applicable -> passed" in lines
+
+
+def test_compare_without_regressions_exits_0(tmp_path):
+    old = report(tmp_path / "a.json", "2.2.0", a_b_c="failed")
+    new = report(tmp_path / "b.json", "2.3.0", a_b_c="passed", a_b_new="passed")
+    r = run("compare", str(old), str(new))
+    assert r.returncode == 0 and "claims only in the new report (1): a.b.new (passed)" in r.stdout
+
+
+@pytest.mark.parametrize("content", ["{broken", '{"schema": 7, "claims": {}}'])
+def test_compare_bad_report_is_one_line_exit_2(tmp_path, content):
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    good = report(tmp_path / "a.json", "2.2.0", a_b_c="passed")
+    r = run("compare", str(good), str(bad))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and str(bad) in r.stderr
+
+
+def test_matrix_orders_releases_and_marks_changes(tmp_path):
+    paths = [
+        report(tmp_path / "new.json", "2.10.0", a_b_c="passed"),
+        report(tmp_path / "old.json", "2.9.1", a_b_c="failed"),
+    ]
+    table = compare.matrix(compare.load_many(paths))
+    assert table["columns"] == ["2.9.1", "2.10.0"]  # by version, not by name
+    assert table["rows"] == {"a.b.c": ["failed", "passed"]} and table["changes"] == {"a.b.c": [1]}
+    assert "| `a.b.c` | ✗ | **✓** |" in compare.format_matrix_markdown(table)
+
+
+def test_matrix_out_writes_the_file(tmp_path):
+    out = tmp_path / "t" / "matrix.md"
+    r = run("matrix", str(report(tmp_path / "a.json", "2.2.0", a_b_c="passed")), "--out", str(out))
+    assert r.returncode == 0 and out.read_text().startswith("| claim | 2.2.0 |")
+
+
+def test_reading_reports_needs_neither_torch_nor_hypothesis():
+    """The CI table job installs only packaging."""
+    code = "import sys, spec.cli, spec.compare; assert not {'torch', 'hypothesis'} & set(sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def stored(env):
+    path = STORED / f"{env}.json"
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run scripts/matrix.sh {env}")
+    return json.loads(path.read_text())
+
+
+def test_stored_reports_show_unbatched_input_arriving_in_1_11():
+    diff = compare.compare(stored("torch110"), stored("torch111"))
+    assert diff["other"]["rnn.shape.unbatched"] == ("not-applicable", "passed")
+    assert diff["other"]["rnn.errors.unbatched-rejected"] == ("passed", "not-applicable")
+
+
+def test_stored_reports_show_the_lstm_input_check_regression_of_2_1_and_2_2():
+    statuses = [stored(e)["claims"]["rnn.errors.input"]["status"] for e in ("torch20", "torch21", "torch22", "torch23")]
+    assert statuses == ["passed", "failed", "failed", "passed"]
+    assert compare.compare(stored("torch22"), stored("torch23"))["fixed"]["rnn.errors.input"] == ("failed", "passed")
