@@ -22,6 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+sys.path.insert(0, str(ROOT))
+
+
 def timed(cmd, env=None):
     start = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
@@ -46,6 +49,7 @@ def main() -> int:
     p.add_argument("--profiles", nargs="+", default=["quick", "ci"])
     p.add_argument("--topics", nargs="+", help="restrict verify to these spec/<topic>.py modules")
     p.add_argument("--no-pytest", action="store_true", help="skip the full pytest run")
+    p.add_argument("--out", type=Path, help="also store the figures as JSON (for the docs' benchmarks page)")
     args = p.parse_args()
     keyword = " or ".join(args.topics) if args.topics else None
     print(f"{'run':<34} {'seconds':>8} {'claims':>7} {'claims/s':>9}")

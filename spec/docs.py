@@ -120,6 +120,8 @@ that runs against the installed torch; {errata} of them correct a statement of a
 - [Compatibility matrix](matrix.md): every claim on every stored release.
 - [Errata](errata.md): what the sources get wrong, and what holds instead.
 - [Sources](sources.md): from a source document's statement to the claim that checks it.
+- [Mutants](mutants.md): simulated torch regressions, and the claims that catch each.
+- [Benchmarks](benchmarks.md): how long the suite takes.
 
 ## Claims by topic
 
@@ -176,6 +178,41 @@ def sources_page(registry) -> str:
     return "\n".join(parts) + "\n"
 
 
+def mutants_page(registry, path: Path) -> str:
+    head = f"# Mutants: does the spec catch regressions?\n\n{GENERATED}\n"
+    if not path.exists():
+        return head + "No stored run yet: `python -m spec mutants --out reports/mutants.json`.\n"
+    data = rpt.load_json(path)
+    topics = {c.id: topic_of(c) for c in registry}
+    results = data["mutants"]
+    killed = sum(r["killed"] for r in results.values())
+    rows = ["| mutant | what it breaks | killed by |", "| --- | --- | --- |"]
+    for name, r in results.items():
+        claims = ", ".join(link(c, topics[c]) for c in r["claims"] if c in topics) or "**survived**"
+        rows.append(f"| `{name}` | {r['description']} | {claims} |")
+    return (
+        head + f"Each mutant patches torch's recurrent modules (or the kernels they call) to behave in one plausible "
+        f"wrong way; the spec then runs against it. **{killed} of {len(results)} killed** "
+        f"(profile `{data['profile']}`, produced by `python -m spec mutants --out reports/mutants.json`).\n\n"
+        + "\n".join(rows)
+        + "\n"
+    )
+
+
+def benchmarks_page(path: Path) -> str:
+    head = f"# Benchmarks\n\n{GENERATED}\n"
+    if not path.exists():
+        return head + "No stored figures yet: `python benchmarks/suite_budget.py --out reports/suite_budget.json`.\n"
+    data = rpt.load_json(path)
+    rows = ["| run | seconds | claims | claims/s |", "| --- | --: | --: | --: |"]
+    for r in data["rows"]:
+        rows.append(f"| {r['run']} | {r['seconds']:.1f} | {r.get('claims') or ''} | {r.get('rate') or ''} |")
+    return (
+        head + f"Suite budget on {data['machine']}, produced by `{data['command']}`.\n\n" + "\n".join(rows) + "\n\n"
+        "Targets on 2 cores: quick <= 10 s; ci (spec + tests) <= 60 s; thorough <= 10 min.\n"
+    )
+
+
 def build(reports_dir: Path) -> dict:
     """{relative path: content} for every generated page."""
     registry = spec.load_all()
@@ -189,6 +226,8 @@ def build(reports_dir: Path) -> dict:
         "matrix.md": matrix_page(registry, reports),
         "errata.md": errata_page(registry),
         "sources.md": sources_page(registry),
+        "mutants.md": mutants_page(registry, reports_dir.parent / "mutants.json"),
+        "benchmarks.md": benchmarks_page(reports_dir.parent / "suite_budget.json"),
     }
     for topic in spec.TOPICS:
         pages[f"claims/{topic}.md"] = topic_page(topic, [c for c in claims if topic_of(c) == topic], reports)

@@ -180,6 +180,18 @@ def test_dropout_one_layer_warns(mode):
         getattr(nn, mode)(3, 4, num_layers=2, dropout=0.5)  # between two layers: no warning
 
 
+def lstm_with_projection_warnings():
+    if not torch.backends.mkldnn.is_available():
+        pytest.skip("this torch build has no oneDNN (mkldnn)")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        nn.LSTM(3, 4, proj_size=2)(x("cpu", 5, 2, 3))
+    return [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+
+
+ONEDNN = "LSTM with projections is not supported with oneDNN"
+
+
 @claim(
     id="lstm.warnings.proj-onednn-fallback",
     statement=(
@@ -189,12 +201,22 @@ def test_dropout_one_layer_warns(mode):
     kind="warnings",
     modules=("LSTM",),
     sources=(TorchDoc("torch.nn.LSTM", "proj_size"),),
+    torch=">=2.0",  # measured: silent on 1.8-1.13, warns from 2.0 to 2.15
 )
 def test_proj_onednn_warning():
-    if not torch.backends.mkldnn.is_available():
-        pytest.skip("this torch build has no oneDNN (mkldnn)")
-    with pytest.warns(UserWarning, match="LSTM with projections is not supported with oneDNN"):
-        nn.LSTM(3, 4, proj_size=2)(x("cpu", 5, 2, 3))
+    assert any(ONEDNN in m for m in lstm_with_projection_warnings())
+
+
+@claim(
+    id="lstm.warnings.proj-silent-before-2-0",
+    statement="Before torch 2.0 an LSTM with proj_size runs on CPU without that warning.",
+    kind="warnings",
+    modules=("LSTM",),
+    sources=(TorchDoc("torch.nn.LSTM", "proj_size"),),
+    torch="<2.0",
+)
+def test_proj_silent_before_2_0():
+    assert not any(ONEDNN in m for m in lstm_with_projection_warnings())
 
 
 # --- forward: input -------------------------------------------------------------------

@@ -138,15 +138,21 @@ class ReportError(Exception):
     """A stored report that cannot be used; the message names the file."""
 
 
-def load(path: Path) -> dict:
-    """Read and check a stored report; :class:`ReportError` with a one-line reason if bad."""
+def load_json(path: Path) -> dict:
+    """Any stored JSON file of ours; ReportError with a one-line reason if unreadable."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except OSError as e:
         raise ReportError(f"{path}: cannot read ({e.strerror or e})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ReportError(f"{path}: not a JSON report ({e})") from None
+        raise ReportError(f"{path}: not valid JSON ({e})") from None
+
+
+def load(path: Path) -> dict:
+    """Read and check a stored report; :class:`ReportError` with a one-line reason if bad."""
+    path = Path(path)
+    data = load_json(path)
     if not isinstance(data, dict) or "schema" not in data:
         raise ReportError(f"{path}: not a spec report (no schema version)")
     if data["schema"] != SCHEMA_VERSION:

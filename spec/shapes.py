@@ -91,6 +91,7 @@ def test_hn_batch_second(cfg, device):
         TorchDoc("torch.nn.LSTM", "Outputs: output, (h_n, c_n)"),
         TorchDoc("torch.nn.LSTM", "proj_size"),
         Seed("000_0803d243ad727e4b.txt", "the 4-layer nn.LSTM example unpacking out, (h, c)"),
+        Seed("004_465858781a221de8.txt", "LSTM introduction: a memory cell shaped like the hidden state"),
     ),
 )
 @given(cfg=configs(modes=st.just("LSTM"), batch=batched))

@@ -69,7 +69,7 @@ def test_write_atomic_keeps_the_old_file_when_writing_fails(tmp_path):
 @pytest.mark.parametrize(
     ("content", "fragment"),
     [
-        ("{not json", "not a JSON report"),
+        ("{not json", "not valid JSON"),
         ("[1, 2]", "no schema version"),
         ('{"schema": 99, "claims": {}}', "unknown schema version 99"),
         ('{"schema": 1, "claims": {"a": {"status": "great"}}}', "malformed 'claims'"),
