@@ -181,11 +181,20 @@ def test_dropout_one_layer_warns(mode):
 
 
 def lstm_with_projection_warnings():
+    """The UserWarnings of one CPU forward of a projected LSTM. The warning is a C++ warn-once,
+    so it fires for the first such call in a process only: warn-always makes it observable."""
     if not torch.backends.mkldnn.is_available():
         pytest.skip("this torch build has no oneDNN (mkldnn)")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        nn.LSTM(3, 4, proj_size=2)(x("cpu", 5, 2, 3))
+    always = getattr(torch, "is_warn_always_enabled", lambda: False)()
+    if hasattr(torch, "set_warn_always"):
+        torch.set_warn_always(True)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            nn.LSTM(3, 4, proj_size=2)(x("cpu", 5, 2, 3))
+    finally:
+        if hasattr(torch, "set_warn_always"):
+            torch.set_warn_always(always)
     return [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
 
 
@@ -195,8 +204,8 @@ ONEDNN = "LSTM with projections is not supported with oneDNN"
 @claim(
     id="lstm.warnings.proj-onednn-fallback",
     statement=(
-        "On a CPU build with oneDNN, the forward of an LSTM with proj_size warns that oneDNN lacks projections "
-        "and falls back to the default implementation (whose result rnn.semantics.matches-reference checks)."
+        "On a CPU build with oneDNN, the forward of an LSTM with proj_size warns (once per process) that oneDNN "
+        "lacks projections and falls back to the default implementation, whose result matches-reference checks."
     ),
     kind="warnings",
     modules=("LSTM",),

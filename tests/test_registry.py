@@ -21,6 +21,7 @@ INFRA = {
     "tolerances",
     "compare",
     "docs",
+    "mutants",
 }
 
 
