@@ -48,22 +48,49 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--profiles", nargs="+", default=["quick", "ci"])
     p.add_argument("--topics", nargs="+", help="restrict verify to these spec/<topic>.py modules")
+    p.add_argument(
+        "--subset",
+        action="append",
+        default=[],
+        metavar="NAME=TOPIC,TOPIC",
+        help="also time the ci profile on these topic modules alone (repeatable)",
+    )
     p.add_argument("--no-pytest", action="store_true", help="skip the full pytest run")
     p.add_argument("--out", type=Path, help="also store the figures as JSON (for the docs' benchmarks page)")
     args = p.parse_args()
     keyword = " or ".join(args.topics) if args.topics else None
-    print(f"{'run':<34} {'seconds':>8} {'claims':>7} {'claims/s':>9}")
+    rows = []
+
+    def row(label, seconds, claims=None, note=""):
+        rows.append(
+            {
+                "run": label + (f" ({note})" if note else ""),
+                "seconds": seconds,
+                "claims": claims,
+                "rate": round(claims / seconds, 1) if claims else None,
+            }
+        )
+        rate = f"{claims / seconds:9.1f}" if claims else " " * 9
+        print(f"{label:<58} {seconds:8.1f} {claims or '':>7} {rate}  {note}", flush=True)
+
+    print(f"{'run':<58} {'seconds':>8} {'claims':>7} {'claims/s':>9}")
     for profile in args.profiles:
         seconds, claims = verify(profile, keyword)
-        label = f"verify --profile {profile}" + (f" ({', '.join(args.topics)})" if args.topics else "")
-        print(f"{label:<34} {seconds:8.1f} {claims:7d} {claims / seconds:9.1f}")
+        row(f"verify --profile {profile}" + (f" ({', '.join(args.topics)})" if args.topics else ""), seconds, claims)
+    for subset in args.subset:
+        name, _, topics = subset.partition("=")
+        seconds, claims = verify("ci", " or ".join(f"{t}.py" for t in topics.split(",")))
+        row(f"verify --profile ci, {name}: {topics.replace(',', ', ')}", seconds, claims)
     if not args.no_pytest:
-        seconds, proc = timed(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly"], env={**os.environ, "SPEC_PROFILE": "ci"}
-        )
+        seconds, proc = timed([sys.executable, "-m", "pytest", "-q"], env={**os.environ, "SPEC_PROFILE": "ci"})
         tail = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr.strip()
-        print(f"{'pytest (spec + tests, ci)':<34} {seconds:8.1f} {'':>7} {'':>9}  {tail}")
+        row("pytest: spec + tests, ci", seconds, note=tail.strip("= "))
     print(f"cores: {os.cpu_count()}")
+    if args.out:
+        from spec.report import write_atomic
+
+        command = "python benchmarks/suite_budget.py " + " ".join(f"'{a}'" if " " in a else a for a in sys.argv[1:])
+        write_atomic(args.out, {"rows": rows, "machine": f"{os.cpu_count()} cores", "command": command.strip()})
     return 0
 
 
