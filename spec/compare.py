@@ -15,7 +15,8 @@ MARKS = {"passed": "✓", "failed": "✗", "not-applicable": "–", "skipped": "
 def label(data: dict, with_devices: bool = True) -> str:
     """A report's column name: its torch version, and which devices ran (cpu, cuda or all)."""
     env = data["environment"]
-    return env["torch"] + (f" [{env.get('devices', 'all')}]" if with_devices else "")
+    release = env["torch"].split("+")[0]  # the build tag (+cpu, +cu121) stays in the report
+    return release + (f" [{env.get('devices', 'all')}]" if with_devices else "")
 
 
 def _order(data: dict):

@@ -218,10 +218,24 @@ def benchmarks_page(path: Path) -> str:
     rows = ["| run | seconds | claims | claims/s |", "| --- | --: | --: | --: |"]
     for r in data["rows"]:
         rows.append(f"| {r['run']} | {r['seconds']:.1f} | {r.get('claims') or ''} | {r.get('rate') or ''} |")
-    return (
+    text = (
         head + f"Suite budget on {data['machine']}, produced by `{data['command']}`.\n\n" + "\n".join(rows) + "\n\n"
         "Targets on 2 cores: quick <= 10 s; ci (spec + tests) <= 60 s; thorough <= 10 min.\n"
     )
+    flake = path.parent / "flake_check.txt"
+    if flake.exists():
+        text += f"\n## Flake check\n\n```text\n{flake.read_text(encoding='utf-8').strip()}\n```\n"
+    timings = path.parent / "matrix" / "timings.tsv"
+    if timings.exists():
+        rows = [line.split("\t") for line in timings.read_text(encoding="utf-8").split("\n") if line.strip()]
+        table = "\n".join(f"| {env} | {'held' if rc == '0' else 'a claim failed'} | {sec} |" for env, rc, sec in rows)
+        text += (
+            "\n## One release, installed from a warm cache and verified\n\n`scripts/matrix.sh` "
+            "(tox-uv; target <= 3 min a release):\n\n| environment | verify | seconds |\n| --- | --- | --: |\n"
+            + table
+            + "\n"
+        )
+    return text
 
 
 def build(reports_dir: Path) -> dict:

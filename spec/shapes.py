@@ -93,6 +93,11 @@ def test_hn_batch_second(cfg, device):
         Seed("000_0803d243ad727e4b.txt", "the 4-layer nn.LSTM example unpacking out, (h, c)"),
         Seed("004_465858781a221de8.txt", "LSTM introduction: a memory cell shaped like the hidden state"),
     ),
+    erratum=Erratum(
+        "003_d1ec100167748cfb.txt",
+        "4.2: the comment in RNNmodel.begin_state",
+        "nn.LSTM's hidden state is a dict; it is a tuple (h, c)",
+    ),
 )
 @given(cfg=configs(modes=st.just("LSTM"), batch=batched))
 def test_lstm_state_pair(cfg, device):
