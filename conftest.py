@@ -1,4 +1,12 @@
+import os
+from pathlib import Path
+
 import pytest
+
+# The data claims and example tests find the sources' data beside the checkout unless told otherwise.
+_shared = Path(__file__).resolve().parent.parent / "shared" / "data"
+if "RNN_SPEC_DATA" not in os.environ and _shared.is_dir():
+    os.environ["RNN_SPEC_DATA"] = str(_shared)
 
 # Claims live in spec/<topic>.py, which pytest would not rewrite by default: rewrite them
 # so a failed assert shows its operands.

@@ -23,6 +23,8 @@ TOPICS = (
     "autograd",
     "dropout",
     "oracle",
+    "data",
+    "training",
 )
 
 

@@ -30,6 +30,8 @@ KIND_TITLES = {
     "autograd": "Autograd",
     "dropout": "Dropout",
     "oracle": "An independent oracle: ONNX",
+    "data": "Data pipeline",
+    "training": "Training practice",
 }
 
 

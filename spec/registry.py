@@ -43,6 +43,8 @@ MODULES = (
     "GRUCell",
     "PackedSequence",
     "clip_grad_norm_",
+    "data",  # the sources' data pipeline (reference/datasets.py, text.py, sampling.py)
+    "training",  # the sources' training practice (reference/train.py, models.py)
 )
 
 #: The source documents under ``../shared/seeds`` that claims may cite.

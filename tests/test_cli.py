@@ -18,11 +18,23 @@ def run(*args, cwd=ROOT):
     return subprocess.run([sys.executable, "-m", "spec", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
-def test_verify_writes_a_report_and_prints_the_summary(tmp_path):
-    target = tmp_path / "out" / "r.json"
-    r = run(
-        "verify", "-k", "signature_defaults or repr", "--device", "cpu", "--profile", "quick", "--report", str(target)
-    )
+@pytest.fixture(scope="module")
+def verify_runs(launch, tmp_path_factory):
+    """The two verify runs that reach pytest, started together."""
+    tmp = tmp_path_factory.mktemp("verify")
+    ok = tmp / "out" / "r.json"
+    none = tmp / "none" / "r.json"
+    (tmp / "none").mkdir()
+    args = ["verify", "--device", "cpu", "--profile", "quick", "--report"]
+    return {
+        "ok": (ok, launch([*args, str(ok), "-k", "signature_defaults or repr"])),
+        "none": (none, launch([*args, str(none), "-k", "no_such_claim_anywhere"])),
+    }
+
+
+def test_verify_writes_a_report_and_prints_the_summary(verify_runs):
+    target, future = verify_runs["ok"]
+    r = future.result()
     assert r.returncode == 0, r.stdout + r.stderr
     data = json.loads(target.read_text())
     assert data["claims"]["rnn.parameters.signature-defaults"]["status"] == "passed"
@@ -58,18 +70,17 @@ def test_report_path_that_is_a_directory(tmp_path):
     assert r.returncode == 2 and "is a directory" in r.stderr
 
 
-def test_k_selecting_no_claim_leaves_no_report(tmp_path):
-    target = tmp_path / "r.json"
-    r = run("verify", "-k", "no_such_claim_anywhere", "--report", str(target))
+def test_k_selecting_no_claim_leaves_no_report(verify_runs):
+    target, future = verify_runs["none"]
+    r = future.result()
     assert r.returncode == 2
     assert r.stderr.strip().splitlines() == ["spec: error: -k 'no_such_claim_anywhere' selects no claim"]
-    assert list(tmp_path.iterdir()) == []
+    assert list(target.parent.iterdir()) == []
 
 
-def test_claims_json_lists_every_claim_with_a_source():
-    r = run("claims", "--json")
-    assert r.returncode == 0, r.stderr
-    data = json.loads(r.stdout)
+def test_claims_json_lists_every_claim_with_a_source(capsys):
+    assert cli.main(["claims", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
     ids = {c["id"] for c in data["claims"]}
     assert {
         "rnn.shape.output-seq-first",

@@ -3,8 +3,6 @@
 import importlib
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -40,26 +38,40 @@ def test_unclaimed():
 """
 
 
-def run_pytest(folder: Path, *args, source=CLAIMS):
-    """pytest with the spec plugin on a made-up claims module, in a fresh interpreter."""
+def project(folder: Path, source=CLAIMS) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "conftest.py").write_text('pytest_plugins = ["spec.plugin"]\n')
     (folder / "test_claims.py").write_text(source)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", "--spec-report=r.json", *args]
-    result = subprocess.run(cmd, cwd=folder, env=env, capture_output=True, text=True, timeout=300)
-    report = folder / "r.json"
-    return result, (json.loads(report.read_text()) if report.exists() else None)
+    return folder
 
 
 @pytest.fixture(scope="module")
-def full_run(tmp_path_factory):
-    return run_pytest(tmp_path_factory.mktemp("full"))
+def runs(launch, tmp_path_factory):
+    """pytest with the spec plugin on made-up claims, one fresh interpreter per case, started together."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    base = ["-p", "no:cacheprovider", "-p", "no:randomly", "-rs", "--spec-report=r.json"]
+    cases = {
+        "full": ([], CLAIMS),
+        "cpu-only": (["-k", "passes", "--spec-device=cpu"], CLAIMS),
+        "duplicates": ([], CLAIMS + CLAIMS.replace("def test_", "def test_again_")),
+        "no-claim": (["-k", "unclaimed"], CLAIMS),
+    }
+    started = {}
+    for name, (args, source) in cases.items():
+        folder = project(tmp_path_factory.mktemp(name), source)
+        started[name] = (folder, launch([*base, *args], cwd=folder, env=env, module="pytest"))
+    return started
 
 
-def test_report_statuses(full_run):
-    result, data = full_run
-    assert result.returncode == 1
+def result(runs, name):
+    folder, future = runs[name]
+    report = folder / "r.json"
+    return future.result(), (json.loads(report.read_text()) if report.exists() else None)
+
+
+def test_report_statuses(runs):
+    r, data = result(runs, "full")
+    assert r.returncode == 1
     c = data["claims"]
     assert c["t.shape.passes"]["status"] == "passed"
     assert c["t.shape.passes"]["devices"]["cpu"] == "passed"
@@ -74,31 +86,31 @@ def test_report_statuses(full_run):
     assert env["torch"] and env["python"] and env["hypothesis_profile"] in ("quick", "ci", "thorough")
 
 
-def test_cuda_cases_skip_with_a_reason_without_a_gpu(full_run):
+def test_cuda_cases_skip_with_a_reason_without_a_gpu(runs):
     import torch
 
     if torch.cuda.is_available():
         pytest.skip("a GPU is present: cuda cases run instead of skipping")
-    result, data = full_run
-    assert "SKIPPED" in result.stdout and "cuda: " in result.stdout
+    r, data = result(runs, "full")
+    assert "SKIPPED" in r.stdout and "cuda: " in r.stdout
     assert data["claims"]["t.shape.passes"]["devices"] == {"cpu": "passed", "cuda": "skipped"}
 
 
-def test_device_option_restricts_the_cases(tmp_path):
-    _, data = run_pytest(tmp_path, "-k", "passes", "--spec-device=cpu")
+def test_device_option_restricts_the_cases(runs):
+    _, data = result(runs, "cpu-only")
     assert data["claims"]["t.shape.passes"]["devices"] == {"cpu": "passed"}
 
 
-def test_duplicate_ids_stop_the_run_naming_them(tmp_path):
-    result, data = run_pytest(tmp_path, source=CLAIMS + CLAIMS.replace("def test_", "def test_again_"))
-    assert result.returncode not in (0, 1)
-    assert "'t.shape.passes': duplicate id" in result.stderr
+def test_duplicate_ids_stop_the_run_naming_them(runs):
+    r, data = result(runs, "duplicates")
+    assert r.returncode not in (0, 1)
+    assert "'t.shape.passes': duplicate id" in r.stderr
     assert data is None
 
 
-def test_no_report_when_no_claim_is_selected(tmp_path):
-    result, data = run_pytest(tmp_path, "-k", "unclaimed")
-    assert result.returncode == 0 and data is None
+def test_no_report_when_no_claim_is_selected(runs):
+    r, data = result(runs, "no-claim")
+    assert r.returncode == 0 and data is None
 
 
 def test_topic_modules_get_assertion_rewriting():

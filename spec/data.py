@@ -1,0 +1,159 @@
+"""The sources' data pipeline: corpus figures, the vocabulary, and the three minibatch samplers.
+
+Claims that need a data file find it through ``$RNN_SPEC_DATA`` (the test configuration points it at
+``../shared/data`` when that exists); without the file they skip, saying which file and how to get it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reference import datasets, sampling
+from reference.text import Vocab, tokenize
+from spec.registry import Erratum, Seed, claim
+
+S003, S004 = "003_d1ec100167748cfb.txt", "004_465858781a221de8.txt"
+
+
+def data_file(name: str):
+    try:
+        return datasets.locate(name)
+    except datasets.DataError as e:
+        pytest.skip(f"data: {e}")
+
+
+@claim(
+    id="text.data.time-machine-counts",
+    statement=(
+        "The Time Machine, reduced to lower-case letters and spaces line by line, is 170,580 character tokens "
+        "over a vocabulary of 28: <unk>, the space and 26 letters."
+    ),
+    kind="data",
+    modules=("data",),
+    sources=(Seed(S003, "4.1: read_time_machine, tokenize(char), Vocab and load_corpus_time_machine"),),
+    erratum=Erratum(
+        S003, "4.1: the DATA_HUB entry", "names the file's hash dataset_sha256; its 40 hex digits are a SHA-1"
+    ),
+)
+def test_time_machine_counts():
+    path = data_file("timemachine")
+    corpus, vocab = datasets.load_corpus_time_machine(path)
+    assert (len(corpus), len(vocab)) == (170580, 28)
+    assert set(vocab.idx_to_token) == {"<unk>", " "} | set("abcdefghijklmnopqrstuvwxyz")
+    assert datasets.digest(path, "sha1") == "090b5e7e70c295757f55df93cb0a180b9691891a"
+    assert len(datasets.digest(path, "sha256")) == 64  # a SHA-256 would have 64 digits, not 40
+
+
+@claim(
+    id="text.data.lyrics-vocabulary",
+    statement="The lyrics' first 10,000 characters, line breaks turned into spaces, hold 1027 distinct characters.",
+    kind="data",
+    modules=("data",),
+    sources=(Seed(S004, "data preparation: vocab_size 1027 from the first 10000 characters"),),
+)
+def test_lyrics_vocabulary():
+    text = datasets.read_lyrics(data_file("lyrics"))
+    idx_to_char, char_to_idx, corpus = datasets.char_indices(text)
+    assert len(text) == 10000 and "\n" not in text
+    assert len(idx_to_char) == len(set(text)) == 1027
+    assert [idx_to_char[i] for i in corpus] == list(text)
+
+
+token_lists = st.lists(st.sampled_from("abcdeé "), min_size=0, max_size=60)
+
+
+@claim(
+    id="text.data.vocabulary-order",
+    statement=(
+        "The vocabulary puts <unk> at 0, then the reserved tokens, then tokens by descending frequency (ties in "
+        "order of first appearance); tokens rarer than min_freq, and unseen ones, map to <unk>."
+    ),
+    kind="data",
+    modules=("data",),
+    sources=(Seed(S003, "4.1: class Vocab (frequency-sorted, unknown token at index 0)"),),
+)
+@given(tokens=token_lists, min_freq=st.integers(0, 4), reserved=st.sampled_from(((), ("<pad>",), ("<pad>", "<bos>"))))
+def test_vocabulary_order(tokens, min_freq, reserved):
+    vocab = Vocab(tokens, min_freq=min_freq, reserved_tokens=reserved)
+    counts = Counter(tokens)
+    assert vocab.idx_to_token[: 1 + len(reserved)] == ["<unk>", *reserved]
+    learned = vocab.idx_to_token[1 + len(reserved) :]
+    assert set(learned) == {t for t, n in counts.items() if n >= min_freq and t not in reserved}
+    first = {t: tokens.index(t) for t in counts}
+    assert learned == sorted(learned, key=lambda t: (-counts[t], first[t]))
+    for t in counts:
+        assert vocab[t] == (vocab.token_to_idx[t] if t in learned else 0)
+    assert vocab["never seen"] == 0 and vocab.to_tokens(vocab[list("ab")]) == [
+        t if t in learned else "<unk>" for t in "ab"
+    ]
+    assert tokenize(["ab c"], "word") == [["ab", "c"]] and tokenize(["ab"], "char") == [["a", "b"]]
+
+
+def windows(batches):
+    """[(first token of each row of X)], checking Y = X shifted by one on the way (corpus = 0, 1, 2, ...)."""
+    starts = []
+    for x, y in batches:
+        assert torch.equal(y, x + 1), "Y is not X shifted by one token"
+        assert torch.equal(x[:, 1:], x[:, :-1] + 1), "a row of X is not a contiguous subsequence"
+        starts.append(x[:, 0].tolist())
+    return starts
+
+
+sizes = dict(n=st.integers(20, 200), batch=st.integers(1, 5), steps=st.integers(1, 7), seed=st.integers(0, 99))
+SAMPLING = (
+    Seed(S003, "3.2 and 4.1: random sampling and sequential partitioning"),
+    Seed(S004, "consecutive sampling: adjacent minibatches are adjacent in the corpus"),
+)
+
+
+@claim(
+    id="sampling.data.minibatches",
+    statement=(
+        "Every sampler yields X and Y of shape [batch, num_steps] with Y the next tokens of X, and no token "
+        "position starts two windows of an epoch; sequential and consecutive minibatches continue row by row "
+        "where the previous one stopped, random ones need not."
+    ),
+    kind="data",
+    modules=("data",),
+    sources=SAMPLING,
+)
+@given(**sizes)
+def test_minibatches(n, batch, steps, seed):
+    corpus = list(range(n))
+    samplers = {
+        "random": lambda: sampling.random_iter(corpus, batch, steps, random.Random(seed)),
+        "sequential": lambda: sampling.sequential_iter(corpus, batch, steps, random.Random(seed)),
+        "consecutive": lambda: sampling.consecutive_iter(corpus, batch, steps),
+    }
+    for name, sample in samplers.items():
+        batches = list(sample())
+        assert all(x.shape == (batch, steps) for x, _ in batches), name
+        starts = windows(batches)
+        flat = [s for row in starts for s in row]
+        assert len(flat) == len(set(flat)), f"{name}: a window starts twice"
+        if name != "random":
+            for before, after in zip(starts, starts[1:]):
+                assert after == [s + steps for s in before], f"{name}: minibatches are not adjacent"
+
+
+@claim(
+    id="sampling.data.random-not-adjacent",
+    statement=(
+        "Random sampling shuffles the subsequences: over 10,000 tokens (batch 32, 35 steps) no two consecutive "
+        "minibatches are adjacent in the corpus."
+    ),
+    kind="data",
+    modules=("data",),
+    sources=SAMPLING,
+)
+def test_random_not_adjacent():
+    corpus = list(range(10000))  # the length the sources train on
+    starts = windows(sampling.random_iter(corpus, 32, 35, random.Random(0)))
+    adjacent = sum(after == [s + 35 for s in before] for before, after in zip(starts, starts[1:]))
+    assert len(starts) > 1 and adjacent == 0

@@ -1,0 +1,26 @@
+"""Shared by the tooling tests: subprocesses started up front and run two at a time.
+
+Most of a subprocess's time is importing torch; starting a module's runs together in a pool of two
+(the machine's cores) keeps the suite inside its time budget while each run stays a real process.
+"""
+
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def launch():
+    """launch(args, cwd=ROOT, env=None, module=True) -> Future of CompletedProcess (text, captured)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+
+        def start(args, cwd=ROOT, env=None, module="spec"):
+            cmd = [sys.executable, "-m", module, *args] if module else [sys.executable, *args]
+            return pool.submit(subprocess.run, cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+
+        yield start
