@@ -11,6 +11,7 @@ One line per epoch; with --out, the loss curve (PNG) and a weights-only checkpoi
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -82,6 +83,15 @@ def main(argv=None) -> int:
         )
         print(note or f"curve: {args.out / f'hello-{args.version}.png'}")
         print(f"checkpoint: {save_and_reload(model, args.out / f'hello-{args.version}.pt')}")
+        summary = {
+            "version": args.version,
+            "epochs": epochs,
+            "lr": args.lr,
+            "seed": args.seed,
+            "predictions": [w for w, _ in history],
+            "losses": [round(v, 4) for _, v in history],
+        }
+        (args.out / f"hello-{args.version}.json").write_text(json.dumps(summary, indent=1))
     return 0
 
 

@@ -2,7 +2,8 @@
 
 - :func:`tokenize` splits lines into characters or words.
 - :class:`Vocab` numbers tokens by descending frequency (ties keep first appearance), with ``<unk>``
-  at index 0, optional reserved tokens after it, and tokens rarer than ``min_freq`` mapped to ``<unk>``.
+  at index 0, optional reserved tokens after it, and tokens rarer than ``min_freq`` mapped to ``<unk>``;
+  ``max_size`` keeps only the most frequent (000 builds its IMDB vocabulary with at most 10,000 words).
 """
 
 from __future__ import annotations
@@ -31,14 +32,14 @@ def count_corpus(tokens: Tokens) -> collections.Counter:
 class Vocab:
     UNK = 0
 
-    def __init__(self, tokens: Tokens = (), min_freq: int = 0, reserved_tokens: Iterable[str] = ()):
+    def __init__(self, tokens: Tokens = (), min_freq: int = 0, reserved_tokens: Iterable[str] = (), max_size: int = 0):
         counter = count_corpus(list(tokens))
         # sorted() is stable: equal counts keep the order in which tokens first appeared
         self.token_freqs = sorted(counter.items(), key=lambda kv: kv[1], reverse=True)
         self.idx_to_token = ["<unk>"] + [t for t in reserved_tokens if t != "<unk>"]
         self.token_to_idx = {t: i for i, t in enumerate(self.idx_to_token)}
         for token, freq in self.token_freqs:
-            if freq < min_freq:
+            if freq < min_freq or (max_size and len(self.idx_to_token) >= max_size):
                 break
             if token not in self.token_to_idx:
                 self.token_to_idx[token] = len(self.idx_to_token)

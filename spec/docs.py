@@ -135,6 +135,8 @@ that runs against the installed torch; {errata} of them correct a statement of a
 - [Sources](sources.md): from a source document's statement to the claim that checks it.
 - [Mutants](mutants.md): simulated torch regressions, and the claims that catch each.
 - [Benchmarks](benchmarks.md): how long the suite takes.
+- Programs: [hello](programs/hello.md), [char_lm](programs/char_lm.md), [lyrics](programs/lyrics.md),
+  [sentiment](programs/sentiment.md): the sources' examples as runnable, shape-checked references.
 
 ## Claims by topic
 
@@ -240,6 +242,52 @@ def benchmarks_page(path: Path) -> str:
     return text
 
 
+PROGRAMS = ("hello", "char_lm", "lyrics", "sentiment")
+
+
+def program_help(name: str) -> str:
+    """The program's own --help, at a fixed width so the page does not depend on the terminal."""
+    import contextlib
+    import io
+    import os
+
+    module = importlib.import_module(f"reference.{name}")
+    out, old = io.StringIO(), os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "100"
+    try:
+        with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
+            module.main(["--help"])
+    finally:
+        if old is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = old
+    return out.getvalue().rstrip()
+
+
+def program_page(name: str, claims: list, results: Path) -> str:
+    module = importlib.import_module(f"reference.{name}")
+    doc = inspect.getdoc(module) or ""
+    title, _, body = doc.partition("\n")
+    related = [
+        c
+        for c in claims
+        if f"reference.{name}" in inspect.getsource(check_function(c)) or c.id.startswith(name.split("_")[0] + ".")
+    ]
+    stored = sorted(results.glob(f"{name}*.json")) if results.is_dir() else []
+    figures = (
+        "".join(f"`{p.name}`:\n\n```json\n{p.read_text(encoding='utf-8').strip()}\n```\n\n" for p in stored)
+        if stored
+        else f"No stored full-length run yet. Produce one with `python -m reference.{name} --out reports/programs` "
+        f"(without --smoke); CI runs `--smoke` only.\n"
+    )
+    checks = "\n".join(f"- {link(c.id, topic_of(c), prefix='../claims/')} — {c.statement}" for c in related)
+    return (
+        f"# {title}\n\n{GENERATED}\n{body.strip()}\n\n## Usage\n\n```text\n{program_help(name)}\n```\n\n"
+        f"## Results\n\n{figures}\n## Claims about it\n\n{checks or '- none yet'}\n"
+    )
+
+
 def build(reports_dir: Path) -> dict:
     """{relative path: content} for every generated page."""
     registry = spec.load_all()
@@ -258,6 +306,8 @@ def build(reports_dir: Path) -> dict:
     }
     for topic in spec.TOPICS:
         pages[f"claims/{topic}.md"] = topic_page(topic, [c for c in claims if topic_of(c) == topic], reports)
+    for name in PROGRAMS:
+        pages[f"programs/{name}.md"] = program_page(name, claims, reports_dir.parent / "programs")
     return pages
 
 

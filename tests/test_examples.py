@@ -47,3 +47,55 @@ def test_hello_runs_as_a_module(launch):
     """The command line itself, once, in a fresh interpreter."""
     r = launch(["--version", "cell", "--epochs", "2"], module="reference.hello").result()
     assert r.returncode == 0 and r.stdout.count("predicted") == 2
+
+
+@pytest.mark.parametrize("program", ["char_lm", "lyrics"])
+def test_language_models_smoke(program, tmp_path, device, capsys):
+    module = __import__(f"reference.{program}", fromlist=["main"])
+    assert module.main(["--smoke", "--device", device, "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    epochs = [ln for ln in out.splitlines() if ln.startswith("epoch")]
+    assert len(epochs) == 2 and all("perplexity" in ln and "tokens/s" in ln for ln in epochs)
+    stem = {"char_lm": "char_lm-rnn1", "lyrics": "lyrics-lstm1"}[program]
+    assert (tmp_path / f"{stem}.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / f"{stem}.pt").stat().st_size > 0
+    assert (tmp_path / f"{stem}.json").read_text().startswith("{")
+
+
+def test_language_model_without_data_is_one_line(tmp_path, capsys):
+    from reference import char_lm
+
+    assert char_lm.main(["--data", str(tmp_path / "missing.txt")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"char_lm: error: {tmp_path / 'missing.txt'}: no such file (expected timemachine.txt)"]
+
+
+def tiny_imdb(folder):
+    words = {1: "great wonderful film loved it", 0: "awful boring film hated it"}
+    for split in ("train", "test"):
+        for label, name in ((1, "pos"), (0, "neg")):
+            d = folder / "aclImdb" / split / name
+            d.mkdir(parents=True)
+            for i in range(6):
+                (d / f"{i}_{8 if label else 2}.txt").write_text(f"{words[label]} {i}")
+    vectors = folder / "glove.txt"
+    vectors.write_text("film " + " ".join(["0.5"] * 16) + "\ngreat " + " ".join(["1"] * 16) + "\n")
+    return folder, vectors
+
+
+def test_sentiment_smoke_packed_with_vectors(tmp_path, device, capsys):
+    from reference import sentiment
+
+    data, vectors = tiny_imdb(tmp_path / "data")
+    args = ["--smoke", "--packed", "--device", device, "--data", str(data), "--vectors", str(vectors)]
+    assert sentiment.main([*args, "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert "vectors: 2 of" in out and "12 train / 12 test reviews" in out
+    assert out.count("test accuracy") == 1 and (tmp_path / "out" / "sentiment.pt").exists()
+
+
+def test_sentiment_refuses_a_folder_that_is_not_imdb(tmp_path, capsys):
+    from reference import sentiment
+
+    assert sentiment.main(["--smoke", "--data", str(tmp_path)]) == 2
+    assert "sentiment: error:" in capsys.readouterr().err

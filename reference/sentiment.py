@@ -1,0 +1,144 @@
+"""IMDB sentiment with a 2-layer bidirectional LSTM (source 000).
+
+    python -m reference.sentiment [--epochs 10] [--batch 30] [--lr 1e-3] [--max-vocab 10000]
+        [--max-len 500] [--packed] [--vectors GLOVE.txt] [--limit N] [--data PATH] [--download]
+        [--device cpu] [--seed 0] [--out DIR] [--smoke]
+
+Words lower-cased, the 10,000 most frequent kept (plus <unk> and <pad>), reviews cut at --max-len
+words. Embedding 100 -> LSTM(256, 2 layers, bidirectional, dropout 0.5) -> cat(h_n[-2], h_n[-1])
+-> dropout -> one logit; Adam and BCE-with-logits. --packed feeds each review only up to its length.
+--vectors copies GloVe-format vectors into the embedding. One line per epoch (loss, train and test
+accuracy); with --out, the accuracy curve (PNG), a weights-only checkpoint and a JSON summary.
+--data: the archive, or a folder that holds an extracted aclImdb/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from reference import datasets
+from reference.char_lm import fail
+from reference.models import SentimentClassifier
+from reference.text import Vocab
+from reference.train import Progress, binary_accuracy, save_curve
+
+WORD = re.compile(r"[a-z0-9']+")
+
+
+def words(text: str) -> list:
+    return WORD.findall(text.lower())
+
+
+def reviews_folder(data, download: bool) -> Path:
+    if data is not None and Path(data).is_dir() and (Path(data) / "aclImdb").is_dir():
+        return Path(data)
+    archive = datasets.locate("imdb", data, download=download)
+    return datasets.extract(archive, datasets.cache_dir() / f"aclImdb-{datasets.digest(archive, 'sha1')[:8]}")
+
+
+def batches(encoded, labels, batch: int, pad: int, rng: random.Random, shuffle: bool):
+    order = list(range(len(encoded)))
+    if shuffle:
+        rng.shuffle(order)
+    for i in range(0, len(order), batch):
+        idx = order[i : i + batch]
+        lengths = torch.tensor([len(encoded[j]) for j in idx])
+        x = torch.full((int(lengths.max()), len(idx)), pad, dtype=torch.long)  # [seq, batch], as 000
+        for col, j in enumerate(idx):
+            x[: len(encoded[j]), col] = torch.tensor(encoded[j])
+        yield x, lengths, torch.tensor([float(labels[j]) for j in idx])
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m reference.sentiment", description=__doc__.splitlines()[0])
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--batch", type=int, default=30)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--max-vocab", type=int, default=10000)
+    p.add_argument("--max-len", type=int, default=500)
+    p.add_argument("--embedding", type=int, default=100)
+    p.add_argument("--hidden", type=int, default=256)
+    p.add_argument("--packed", action="store_true", help="pack each batch so a review stops at its own length")
+    p.add_argument("--vectors", type=Path, help="GloVe-format text file for the embedding")
+    p.add_argument("--limit", type=int, help="reviews per class and split (default: all)")
+    p.add_argument("--data", type=Path)
+    p.add_argument("--download", action="store_true")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", type=Path)
+    p.add_argument("--smoke", action="store_true", help="a run of seconds: 50 reviews a class, 1 epoch, small model")
+    args = p.parse_args(argv)
+    if args.smoke:
+        args.epochs, args.limit, args.embedding, args.hidden, args.max_len = 1, args.limit or 50, 16, 16, 100
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        return fail("sentiment", "--device cuda but no CUDA device is available")
+    if args.vectors is not None and not args.vectors.is_file():
+        return fail("sentiment", f"{args.vectors}: no such vectors file")
+    try:
+        folder = reviews_folder(args.data, args.download)
+        train_texts, train_labels = datasets.read_imdb(folder, "train", args.limit)
+        test_texts, test_labels = datasets.read_imdb(folder, "test", args.limit)
+    except datasets.DataError as e:
+        return fail("sentiment", str(e))
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    train_words = [words(t)[: args.max_len] for t in train_texts]
+    vocab = Vocab(train_words, reserved_tokens=["<pad>"], max_size=args.max_vocab + 2)
+    pad = vocab["<pad>"]
+    encode = [[vocab[w] for w in ws] or [pad] for ws in train_words]
+    encode_test = [[vocab[w] for w in words(t)[: args.max_len]] or [pad] for t in test_texts]
+    model = SentimentClassifier(len(vocab), args.embedding, args.hidden).to(args.device)
+    if args.vectors:
+        print(f"vectors: {model.load_vectors(args.vectors, vocab)} of {len(vocab)} words found in {args.vectors}")
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    loss_fn = nn.BCEWithLogitsLoss()
+    print(f"sentiment: {len(train_texts)} train / {len(test_texts)} test reviews, vocabulary {len(vocab)}")
+    history = []
+    for epoch in range(1, args.epochs + 1):
+        model.train()
+        total, seen, correct = 0.0, 0, 0.0
+        bar = Progress((len(encode) + args.batch - 1) // args.batch, f"epoch {epoch}")
+        for x, lengths, y in batches(encode, train_labels, args.batch, pad, rng, shuffle=True):
+            x, y = x.to(args.device), y.to(args.device)
+            logits = model(x, lengths if args.packed else None).squeeze(1)
+            loss = loss_fn(logits, y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(y)
+            correct += binary_accuracy(logits.detach(), y) * len(y)
+            seen += len(y)
+            bar()
+        bar.close()
+        model.eval()
+        test_correct = 0.0
+        with torch.no_grad():
+            for x, lengths, y in batches(encode_test, test_labels, args.batch, pad, rng, shuffle=False):
+                logits = model(x.to(args.device), lengths if args.packed else None).squeeze(1)
+                test_correct += binary_accuracy(logits, y.to(args.device)) * len(y)
+        row = (total / seen, correct / seen, test_correct / len(encode_test))
+        history.append(row)
+        loss_, train_acc, test_acc = row
+        print(f"epoch {epoch:3d}  loss {loss_:.4f}  train accuracy {train_acc:.4f}  test accuracy {test_acc:.4f}")
+    if args.out:
+        from reference.checkpoint import save_and_reload
+
+        args.out.mkdir(parents=True, exist_ok=True)
+        note = save_curve([r[2] for r in history], "test accuracy", args.out / "sentiment.png", "IMDB BiLSTM")
+        print(note or f"curve: {args.out / 'sentiment.png'}")
+        print(f"checkpoint: {save_and_reload(model, args.out / 'sentiment.pt')}")
+        summary = {"test_accuracy": history[-1][2], "epochs": args.epochs, "reviews": len(train_texts)}
+        (args.out / "sentiment.json").write_text(json.dumps(summary, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
