@@ -24,3 +24,28 @@ def launch():
             return pool.submit(subprocess.run, cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 
         yield start
+
+
+@pytest.fixture
+def make_claim():
+    """make_claim(registry, **overrides): register a minimal valid claim (overridden to break a rule)."""
+    from spec.registry import TorchDoc, claim
+
+    def make(registry, **overrides):
+        kw = dict(
+            id="rnn.shape.example",
+            statement="An example claim.",
+            kind="shape",
+            modules=("RNN",),
+            sources=(TorchDoc("torch.nn.RNN", "Outputs"),),
+            registry=registry,
+        )
+        kw.update(overrides)
+
+        @claim(**kw)
+        def test_example():
+            pass
+
+        return test_example
+
+    return make

@@ -9,7 +9,7 @@ import pytest
 
 import spec
 from spec import cli
-from spec.registry import Registry, TorchDoc, claim
+from spec.registry import Registry
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,25 +92,11 @@ def test_claims_json_lists_every_claim_with_a_source(capsys):
     assert all(c["sources"] for c in data["claims"]) and data["problems"] == []
 
 
-def test_claims_fails_naming_invalid_claims(monkeypatch, capsys):
+def test_claims_fails_naming_invalid_claims(monkeypatch, capsys, make_claim):
     bad = Registry()
-    for _ in range(2):
-
-        @claim(
-            id="x.shape.twice",
-            statement="S.",
-            kind="shape",
-            modules=("RNN",),
-            sources=(TorchDoc("a", "b"),),
-            registry=bad,
-        )
-        def test_x():
-            pass
-
-    @claim(id="x.shape.orphan", statement="S.", kind="shape", modules=("RNN",), sources=(), registry=bad)
-    def test_y():
-        pass
-
+    make_claim(bad, id="x.shape.twice")
+    make_claim(bad, id="x.shape.twice")
+    make_claim(bad, id="x.shape.orphan", sources=())
     monkeypatch.setattr(spec, "load_all", lambda: bad)
     assert cli.main(["claims"]) == 1
     err = capsys.readouterr().err

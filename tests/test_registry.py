@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import spec
-from spec.registry import Claim, Erratum, Registry, Seed, TorchDoc, claim, claim_of
+from spec.registry import Claim, Erratum, Registry, Seed, TorchDoc, claim_of
 
 SPEC_DIR = Path(spec.__file__).parent
 INFRA = {
@@ -23,24 +23,6 @@ INFRA = {
     "docs",
     "mutants",
 }
-
-
-def make(registry, **overrides):
-    kw = dict(
-        id="rnn.shape.example",
-        statement="An example claim.",
-        kind="shape",
-        modules=("RNN",),
-        sources=(TorchDoc("torch.nn.RNN", "Outputs"),),
-        registry=registry,
-    )
-    kw.update(overrides)
-
-    @claim(**kw)
-    def test_example():
-        pass
-
-    return test_example
 
 
 def test_the_real_registry_is_valid():
@@ -71,12 +53,12 @@ def test_every_test_in_a_topic_module_is_a_claim(topic):
     assert [n for n in tests if claim_of(getattr(mod, n)) is None] == []
 
 
-def test_claim_metadata_is_attached_and_registered():
+def test_claim_metadata_is_attached_and_registered(make_claim):
     r = Registry()
-    fn = make(r)
+    fn = make_claim(r)
     c = claim_of(fn)
     assert isinstance(c, Claim) and r.get("rnn.shape.example") is c
-    assert c.where.endswith("test_registry:make.<locals>.test_example")
+    assert c.where.endswith(":make_claim.<locals>.make.<locals>.test_example")
     assert c.as_dict()["torch"] == "all"
 
 
@@ -98,17 +80,17 @@ def test_claim_metadata_is_attached_and_registered():
         (dict(erratum=Erratum("000_0803d243ad727e4b.txt", "x", "")), "erratum"),
     ],
 )
-def test_a_bad_claim_is_named_in_problems(overrides, fragment):
+def test_a_bad_claim_is_named_in_problems(overrides, fragment, make_claim):
     r = Registry()
-    make(r, **overrides)
+    make_claim(r, **overrides)
     problems = r.problems()
     assert len(problems) == 1 and fragment in problems[0], problems
 
 
-def test_duplicate_ids_are_reported_with_both_places():
+def test_duplicate_ids_are_reported_with_both_places(make_claim):
     r = Registry()
-    make(r)
-    make(r, statement="Another claim with the same id.")
+    make_claim(r)
+    make_claim(r, statement="Another claim with the same id.")
     (problem,) = r.problems()
     assert "'rnn.shape.example': duplicate id" in problem and problem.count("test_example") == 2
     assert len(r) == 1
