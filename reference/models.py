@@ -3,7 +3,7 @@ and the IMDB bidirectional-LSTM classifier (000)."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 import torch
 from torch import nn
@@ -70,15 +70,14 @@ class LanguageModel(nn.Module):
         self.linear = nn.Linear(self.dirs * self.out_size, vocab_size)
 
     @checked
-    def forward(self, inputs: Int[Tensor, "batch steps"], state=None):
+    def forward(
+        self, inputs: Int[Tensor, "batch steps"], state: Any = None
+    ) -> tuple[Float[Tensor, "steps*batch {self.vocab_size}"], Any]:
+        """Logits [steps*batch, vocab], rows step-major, and the new state (one shape check per call)."""
         x = inputs.T  # [steps, batch]: the layer is seq-first
         x = self.embedding(x) if self.embedding is not None else F.one_hot(x, self.vocab_size).float()
         y, state = self.rnn(x, state)
-        return self._head(y), state
-
-    @checked
-    def _head(self, y: Float[Tensor, "steps batch width"]) -> Float[Tensor, "steps*batch {self.vocab_size}"]:
-        return self.linear(y.reshape(-1, y.shape[-1]))
+        return self.linear(y.reshape(-1, y.shape[-1])), state
 
     def begin_state(self, batch_size: int, device="cpu"):
         rows = self.dirs * self.rnn.num_layers

@@ -226,6 +226,12 @@ def benchmarks_page(path: Path) -> str:
         head + f"Suite budget on {data['machine']}, produced by `{data['command']}`.\n\n" + "\n".join(rows) + "\n\n"
         "Targets on 2 cores: quick <= 10 s; ci (spec + tests) <= 60 s; thorough <= 10 min.\n"
     )
+    loop = path.parent / "loop_speed.txt"
+    if loop.exists():
+        text += (
+            "\n## Training loop speed: ours against a straight port of source 003's loop\n\n"
+            f"```text\n{loop.read_text(encoding='utf-8').strip()}\n```\n"
+        )
     flake = path.parent / "flake_check.txt"
     if flake.exists():
         text += f"\n## Flake check\n\n```text\n{flake.read_text(encoding='utf-8').strip()}\n```\n"
@@ -275,12 +281,30 @@ def program_page(name: str, claims: list, results: Path) -> str:
         if f"reference.{name}" in inspect.getsource(check_function(c)) or c.id.startswith(name.split("_")[0] + ".")
     ]
     stored = sorted(results.glob(f"{name}*.json")) if results.is_dir() else []
-    figures = (
-        "".join(f"`{p.name}`:\n\n```json\n{p.read_text(encoding='utf-8').strip()}\n```\n\n" for p in stored)
-        if stored
-        else f"No stored full-length run yet. Produce one with `python -m reference.{name} --out reports/programs` "
-        f"(without --smoke); CI runs `--smoke` only.\n"
-    )
+    if stored:
+        rows = ["| run | epochs | result | published | tokens/s | seconds |", "| --- | --: | --- | --- | --: | --: |"]
+        for path in stored:
+            r = rpt.load_json(path)
+            if "perplexity" in r:
+                result = f"perplexity {r['perplexity']:.3f}"
+            elif "test_accuracy" in r:
+                result = f"test accuracy {r['test_accuracy']:.3f}"
+            else:
+                result = f"predicts {r['predictions'][-1]!r}, loss {r['losses'][-1]}"
+            speed = f"{r['tokens_per_s']:.0f}" if "tokens_per_s" in r else ""
+            rows.append(
+                f"| `{path.stem}` | {r.get('epochs', '')} | {result} | {r.get('published', '')} "
+                f"| {speed} | {r.get('seconds', '')} |"
+            )
+        figures = (
+            "Stored in `reports/programs/` (curves as PNG beside each JSON summary); produced by "
+            "`python benchmarks/programs.py` (CPU, 2 cores).\n\n" + "\n".join(rows) + "\n"
+        )
+    else:
+        figures = (
+            f"No stored full-length run yet. Produce one with `python -m reference.{name} --out reports/programs` "
+            "(without --smoke); CI runs `--smoke` only.\n"
+        )
     checks = "\n".join(f"- {link(c.id, topic_of(c), prefix='../claims/')} — {c.statement}" for c in related)
     return (
         f"# {title}\n\n{GENERATED}\n{body.strip()}\n\n## Usage\n\n```text\n{program_help(name)}\n```\n\n"

@@ -1,0 +1,74 @@
+"""Train the sources' language models at the sources' settings and compare with their published figures.
+
+    python benchmarks/programs.py [--only char_lm lyrics] [--epochs N]
+
+Time Machine (003, d2l settings: first 10,000 characters, batch 32, 35 steps, hidden 256, SGD lr 1,
+clip 1, sequential sampling, 500 epochs): RNN, GRU, LSTM and 2-layer LSTM. Lyrics (004: LSTM 256,
+Adam lr 1e-2, clip 1e-2, consecutive sampling, 160 epochs). Each run writes its curve, checkpoint and
+JSON summary to reports/programs/ (the docs' program pages show the JSON). The IMDB classifier is not
+run here: 10 epochs over 20,000 reviews is hours of CPU (python -m reference.sentiment --out ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "reports" / "programs"
+
+RUNS = {
+    "char_lm": [
+        ("rnn", 1, "1.3"),
+        ("gru", 1, "1.0-1.1"),
+        ("lstm", 1, "1.1-1.2"),
+        ("lstm", 2, "1.0"),
+    ],
+    "lyrics": [("lstm", 1, "about 1.02")],
+}
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--only", nargs="+", choices=sorted(RUNS), default=sorted(RUNS))
+    p.add_argument("--epochs", type=int, help="override the sources' epoch counts (a shorter check)")
+    args = p.parse_args()
+    print(f"{'program':10} {'model':8} {'epochs':>6} {'perplexity':>10} {'published':>10} {'tokens/s':>9} {'s':>6}")
+    for program in args.only:
+        for model, layers, published in RUNS[program]:
+            cmd = [
+                sys.executable,
+                "-m",
+                f"reference.{program}",
+                "--model",
+                model,
+                "--layers",
+                str(layers),
+                "--out",
+                str(OUT),
+            ]
+            if args.epochs:
+                cmd += ["--epochs", str(args.epochs)]
+            start = time.perf_counter()
+            proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+            seconds = time.perf_counter() - start
+            if proc.returncode != 0:
+                print(f"{program} {model}{layers}: failed: {proc.stderr.strip().splitlines()[-1:]}")
+                continue
+            summary = json.loads((OUT / f"{program}-{model}{layers}.json").read_text())
+            summary["published"], summary["seconds"] = published, round(seconds, 1)
+            (OUT / f"{program}-{model}{layers}.json").write_text(json.dumps(summary, indent=1))
+            print(
+                f"{program:10} {model + str(layers):8} {summary['epochs']:>6} {summary['perplexity']:10.3f} "
+                f"{published:>10} {summary['tokens_per_s']:9.0f} {seconds:6.0f}",
+                flush=True,
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
