@@ -296,9 +296,10 @@ def program_page(name: str, claims: list, results: Path) -> str:
                 f"| `{path.stem}` | {r.get('epochs', '')} | {result} | {r.get('published', '')} "
                 f"| {speed} | {r.get('seconds', '')} |"
             )
+        curves = "".join(f"\n![{p.stem}](img/{p.name})\n" for p in sorted(results.glob(f"{name}*.png")))
         figures = (
-            "Stored in `reports/programs/` (curves as PNG beside each JSON summary); produced by "
-            "`python benchmarks/programs.py` (CPU, 2 cores).\n\n" + "\n".join(rows) + "\n"
+            "Stored in `reports/programs/` (a JSON summary and a PNG curve per run); produced by "
+            "`python benchmarks/programs.py` (CPU, 2 cores).\n\n" + "\n".join(rows) + "\n" + curves
         )
     else:
         figures = (
@@ -313,7 +314,7 @@ def program_page(name: str, claims: list, results: Path) -> str:
 
 
 def build(reports_dir: Path) -> dict:
-    """{relative path: content} for every generated page."""
+    """{relative path: content (str, or bytes for copied images)} for every generated file."""
     registry = spec.load_all()
     problems = registry.problems()
     if problems:
@@ -330,32 +331,43 @@ def build(reports_dir: Path) -> dict:
     }
     for topic in spec.TOPICS:
         pages[f"claims/{topic}.md"] = topic_page(topic, [c for c in claims if topic_of(c) == topic], reports)
+    results = reports_dir.parent / "programs"
     for name in PROGRAMS:
-        pages[f"programs/{name}.md"] = program_page(name, claims, reports_dir.parent / "programs")
+        pages[f"programs/{name}.md"] = program_page(name, claims, results)
+    if results.is_dir():
+        for png in sorted(results.glob("*.png")):
+            pages[f"programs/img/{png.name}"] = png.read_bytes()
     return pages
 
 
 def write(pages: dict, out: Path) -> list:
     """Write pages atomically; remove generated pages that are no longer produced. Returns changed paths."""
     changed = []
-    for rel, text in pages.items():
-        path = out / rel
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            rpt.write_text_atomic(path, text)
+    for rel, content in pages.items():
+        if not fresh(out / rel, content):
+            if isinstance(content, bytes):
+                rpt.write_bytes_atomic(out / rel, content)
+            else:
+                rpt.write_text_atomic(out / rel, content)
             changed.append(rel)
-    for path in sorted(out.rglob("*.md")):
+    for path in sorted(out.rglob("*")):
         rel = path.relative_to(out).as_posix()
-        if rel not in pages and path.read_text(encoding="utf-8").find(GENERATED.strip()) >= 0:
+        generated = rel.startswith("programs/img/") or (
+            path.suffix == ".md" and GENERATED.strip() in path.read_text(encoding="utf-8")
+        )
+        if path.is_file() and rel not in pages and generated:
             path.unlink()
             changed.append(rel)
     return changed
 
 
+def fresh(path: Path, content) -> bool:
+    if not path.exists():
+        return False
+    return path.read_bytes() == content if isinstance(content, bytes) else path.read_text(encoding="utf-8") == content
+
+
 def stale(pages: dict, out: Path) -> list:
     """Pages whose file differs from what would be generated (for the freshness check)."""
 
-    def fresh(rel, text):
-        path = out / rel
-        return path.exists() and path.read_text(encoding="utf-8") == text
-
-    return [rel for rel, text in pages.items() if not fresh(rel, text)]
+    return [rel for rel, content in pages.items() if not fresh(out / rel, content)]
