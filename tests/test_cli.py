@@ -101,5 +101,3 @@ def test_claims_fails_naming_invalid_claims(monkeypatch, capsys, make_claim):
     assert cli.main(["claims"]) == 1
     err = capsys.readouterr().err
     assert "'x.shape.twice': duplicate id" in err and "'x.shape.orphan': has no source" in err
-    assert cli.main(["verify"]) == 2
-    assert "the registry is invalid" in capsys.readouterr().err

@@ -106,6 +106,11 @@ def test_duplicate_ids_stop_the_run_naming_them(runs):
     assert r.returncode not in (0, 1)
     assert "'t.shape.passes': duplicate id" in r.stderr
     assert data is None
+    # what `python -m spec verify` makes of that run: one line naming the first offending id
+    from spec.cli import pytest_stopped
+
+    message = pytest_stopped(r.returncode, r.stderr)
+    assert message.startswith("the registry is invalid: 't.shape.") and "duplicate id" in message
 
 
 def test_no_report_when_no_claim_is_selected(runs):
