@@ -2,19 +2,36 @@
 
 The spec runs on every torch from 1.8 (Python 3.9), where jaxtyping >= 0.3 is
 not installable; there the annotations are kept as documentation and
-``SHAPE_CHECKS`` is False (the report records which). Set
-``REFERENCE_SHAPE_CHECKS=0`` to switch the checks off, e.g. to time them.
+``SHAPE_CHECKS`` is False (the report records which).
+
+``REFERENCE_SHAPE_CHECKS`` chooses how often a decorated function is checked:
+
+- ``1`` (default): on the first call with each *signature* (the shapes, dtypes
+  and devices of its tensor arguments, the values of its scalar ones, the
+  instance it is bound to). Every decorated function here has output shapes
+  that follow from that signature, so a repeat of a signature cannot fail where
+  its first call passed; a training loop pays for one check per batch shape,
+  not per batch. Instances are held weakly (a new model is checked afresh even if it
+  reuses a dead one's address); a call with an argument of another kind (a
+  generator, a packed sequence) is checked every time.
+- ``all``: on every call (what ``jaxtyped(typechecker=beartype)`` does alone).
+- ``0``: never (to time the checks).
 """
 
+import functools
 import os
+import weakref
+from collections.abc import Mapping
 
 import torch
+
+MODE = os.environ.get("REFERENCE_SHAPE_CHECKS", "1")
 
 try:
     from beartype import beartype
     from jaxtyping import Float, Int, jaxtyped
 
-    SHAPE_CHECKS = os.environ.get("REFERENCE_SHAPE_CHECKS", "1") != "0"
+    SHAPE_CHECKS = MODE != "0"
 except ImportError:  # Python < 3.11, or the typing extra not installed
     SHAPE_CHECKS = False
 
@@ -32,11 +49,53 @@ except ImportError:  # Python < 3.11, or the typing extra not installed
     beartype = None
 
 
+class Unkeyable(TypeError):
+    """An argument whose bearing on shapes :func:`signature` cannot tell: check every such call."""
+
+
+def signature(value):
+    """What a shape check depends on: tensors by shape, dtype and device; tuples, lists and mappings by
+    their items; None, booleans, numbers and strings by value. Anything else raises :class:`Unkeyable`."""
+    if isinstance(value, torch.Tensor):
+        return (tuple(value.shape), value.dtype, value.device.type)
+    if isinstance(value, (tuple, list)):
+        return (type(value), tuple(signature(v) for v in value))
+    if isinstance(value, Mapping):
+        return (dict, tuple(sorted((k, signature(v)) for k, v in value.items())))
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise Unkeyable(type(value).__name__)
+
+
 def checked(fn):
-    """Check a whole-sequence function's shapes at call time (not per-step helpers)."""
-    return jaxtyped(typechecker=beartype)(fn) if SHAPE_CHECKS else fn
+    """Check a whole-sequence function's shapes at call time (not per-step helpers); see the module."""
+    if not SHAPE_CHECKS:
+        return fn
+    strict = jaxtyped(typechecker=beartype)(fn)
+    if MODE == "all":
+        return strict
+    per_module = weakref.WeakKeyDictionary()  # a method's instance (or a module argument) -> signatures
+    plain = set()
+
+    @functools.wraps(fn)
+    def once_per_signature(*args, **kwargs):
+        owner = args[0] if args and isinstance(args[0], torch.nn.Module) else None
+        rest = args[1:] if owner is not None else args
+        try:
+            key = (signature(rest), signature(kwargs))
+        except Unkeyable:
+            return strict(*args, **kwargs)
+        seen = plain if owner is None else per_module.setdefault(owner, set())
+        if key in seen:
+            return fn(*args, **kwargs)
+        out = strict(*args, **kwargs)
+        seen.add(key)
+        return out
+
+    once_per_signature.strict = strict
+    return once_per_signature
 
 
 Tensor = torch.Tensor
 
-__all__ = ["Float", "Int", "SHAPE_CHECKS", "Tensor", "checked"]
+__all__ = ["Float", "Int", "SHAPE_CHECKS", "Tensor", "Unkeyable", "checked", "signature"]

@@ -4,7 +4,8 @@ Where a file is looked for, in order:
 1. an explicit path (``--data`` on the command lines);
 2. the folder named by ``$RNN_SPEC_DATA`` (tests point it at ``../shared/data``);
 3. the cache, ``$RNN_SPEC_CACHE`` or ``~/.cache/rnn-spec``;
-4. a download into the cache, when allowed: to a temp file, verified, then renamed into place.
+4. a download into the cache, when allowed: to a temp file, verified, then renamed into place. With
+   downloads allowed, a cached copy whose hash does not match is fetched again; without, it is an error.
 
 A wrong hash, a truncated archive or an archive member that would land outside its folder raises
 :class:`DataError`, whose message is one line naming the file and what was expected.
@@ -82,10 +83,13 @@ def digest(path: Path, algorithm: str) -> str:
     return h.hexdigest()
 
 
+def matches(path: Path, spec: DataFile) -> bool:
+    return any(digest(path, algorithm) == expected for algorithm, expected in spec.digests)
+
+
 def verify(path: Path, spec: DataFile) -> Path:
-    for algorithm, expected in spec.digests:
-        if digest(path, algorithm) == expected:
-            return path
+    if matches(path, spec):
+        return path
     algorithm = spec.digests[0][0]
     raise DataError(f"{path}: {algorithm} {digest(path, algorithm)} does not match the expected {spec.describe()}")
 
@@ -116,13 +120,15 @@ def locate(name: str, path: Optional[Path] = None, download: bool = False) -> Pa
         if not path.is_file():
             raise DataError(f"{path}: no such file (expected {spec.filename})")
         return verify(path, spec)
+    cached = cache_dir() / spec.filename
     candidates = [Path(os.environ[ENV_DATA]) / spec.filename] if os.environ.get(ENV_DATA) else []
-    candidates.append(cache_dir() / spec.filename)
-    for candidate in candidates:
+    for candidate in candidates + [cached]:
         if candidate.is_file():
+            if candidate == cached and download and not matches(cached, spec):
+                break  # a damaged or stale cached copy is fetched again (as 003's download() does)
             return verify(candidate, spec)
     if download:
-        return _download(spec, cache_dir() / spec.filename)
+        return _download(spec, cached)
     raise DataError(
         f"{spec.filename} not found: pass its path, set ${ENV_DATA} to its folder, "
         f"or allow a download into {cache_dir()}"

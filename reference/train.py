@@ -3,9 +3,14 @@ minibatches, greedy generation, and a small progress display."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import math
+import os
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Iterable, Optional
 
 import torch
@@ -120,6 +125,26 @@ def save_curve(values, ylabel: str, path, title: str = "") -> Optional[str]:
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(path)
+    with _replacing(path) as tmp:
+        fig.savefig(tmp, format="png")
     plt.close(fig)
     return None
+
+
+def write_json(path, data) -> None:
+    """Write JSON so that a reader sees the old file or the new one, never half of one."""
+    with _replacing(path) as tmp:
+        Path(tmp).write_text(json.dumps(data, indent=1) + "\n")
+
+
+@contextlib.contextmanager
+def _replacing(path):
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -69,6 +69,7 @@ def test_grads_match_reference(cfg, device):
     sources=(
         TorchDoc("torch.nn.RNN", "class docstring: h_t from x_t and h_(t-1)"),
         Seed(S003, "2.5 bidirectional RNN"),
+        Seed(S000, "the opening notes: the current hidden state holds every earlier word"),
     ),
 )
 @given(cfg=configs(batch=batched, batch_first=st.just(False), seq=st.integers(2, 5), proj=st.just(False)))
@@ -130,6 +131,8 @@ def test_vanishing_exploding(scale, steps, device):
     sources=(
         Seed(S003, "sequential partitioning: the hidden state is detached between minibatches"),
         Seed(S004, "training loop: detaching the hidden state between consecutive batches"),
+        Seed(S003, "1.3: truncating the time steps at tau, the second of three ways to compute the gradient"),
+        Seed(S004, "the quoted D2L passage: chained minibatches make the gradient depend on all of them"),
     ),
 )
 @pytest.mark.parametrize("mode", LAYERS)

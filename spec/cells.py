@@ -110,6 +110,8 @@ def test_cell_equations(cfg, device):
         Seed("000_0803d243ad727e4b.txt", "'rnn by cell': RNNCell(100, 20) stepped over x"),
         Seed("000_0803d243ad727e4b.txt", "'one layer lstm': LSTMCell stepped over x"),
         Seed("001_aeb7a07ab65f879f.txt", "2. RNN: one nn.RNN runs several RNNCell steps at once"),
+        Seed("000_0803d243ad727e4b.txt", "the opening notes: the same parameters W at every step"),
+        Seed("003_d1ec100167748cfb.txt", "1.1: weights shared across time, one architecture for any length"),
     ),
 )
 @given(cfg=cell_configs)

@@ -6,8 +6,12 @@ Claims that need a data file find it through ``$RNN_SPEC_DATA`` (the test config
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 from collections import Counter
+from dataclasses import replace
 
 import pytest
 import torch
@@ -72,21 +76,33 @@ token_lists = st.lists(st.sampled_from("abcdeé "), min_size=0, max_size=60)
     id="text.data.vocabulary-order",
     statement=(
         "The vocabulary puts <unk> at 0, then the reserved tokens, then tokens by descending frequency (ties in "
-        "order of first appearance); tokens rarer than min_freq, and unseen ones, map to <unk>."
+        "order of first appearance); tokens rarer than min_freq, beyond max_size entries, or unseen map to <unk>."
     ),
     kind="data",
     modules=("data",),
-    sources=(Seed(S003, "4.1: class Vocab (frequency-sorted, unknown token at index 0)"),),
+    sources=(
+        Seed(S003, "4.1: class Vocab (frequency-sorted, unknown token at index 0)"),
+        Seed(S003, "3.1: the vocabulary ordered by frequency, rare words replaced; word or character tokens"),
+        Seed("000_0803d243ad727e4b.txt", "IMDB example: build_vocab(train_data, max_size=10000, ...)"),
+    ),
 )
-@given(tokens=token_lists, min_freq=st.integers(0, 4), reserved=st.sampled_from(((), ("<pad>",), ("<pad>", "<bos>"))))
-def test_vocabulary_order(tokens, min_freq, reserved):
-    vocab = Vocab(tokens, min_freq=min_freq, reserved_tokens=reserved)
+@given(
+    tokens=token_lists,
+    min_freq=st.integers(0, 4),
+    reserved=st.sampled_from(((), ("<pad>",), ("<pad>", "<bos>"))),
+    max_size=st.sampled_from((0, 3, 5)),
+)
+def test_vocabulary_order(tokens, min_freq, reserved, max_size):
+    vocab = Vocab(tokens, min_freq=min_freq, reserved_tokens=reserved, max_size=max_size)
     counts = Counter(tokens)
     assert vocab.idx_to_token[: 1 + len(reserved)] == ["<unk>", *reserved]
     learned = vocab.idx_to_token[1 + len(reserved) :]
-    assert set(learned) == {t for t, n in counts.items() if n >= min_freq and t not in reserved}
     first = {t: tokens.index(t) for t in counts}
-    assert learned == sorted(learned, key=lambda t: (-counts[t], first[t]))
+    eligible = sorted(
+        (t for t, n in counts.items() if n >= min_freq and t not in reserved), key=lambda t: (-counts[t], first[t])
+    )
+    room = max(0, max_size - 1 - len(reserved)) if max_size else len(eligible)
+    assert learned == eligible[:room]
     for t in counts:
         assert vocab[t] == (vocab.token_to_idx[t] if t in learned else 0)
     assert vocab["never seen"] == 0 and vocab.to_tokens(vocab[list("ab")]) == [
@@ -157,3 +173,101 @@ def test_random_not_adjacent():
     starts = windows(sampling.random_iter(corpus, 32, 35, random.Random(0)))
     adjacent = sum(after == [s + 35 for s in before] for before, after in zip(starts, starts[1:]))
     assert len(starts) > 1 and adjacent == 0
+
+
+@claim(
+    id="text.data.numbering-stable",
+    statement=(
+        "Numbering characters by first appearance gives the same indices in every Python process, unlike "
+        "004's list(set(text)), whose order follows the process's string-hash seed, so indices (and a model "
+        "trained on them) need not carry over from one run to the next."
+    ),
+    kind="data",
+    modules=("data",),
+    sources=(Seed(S004, "data preparation: idx_to_char = list(set(corpus_chars)) and char_to_idx"),),
+)
+def test_numbering_stable():
+    text = "the time traveller (for so it will be convenient to speak of him) was expounding 1234567890"
+    code = "import sys; print(''.join(list(set(sys.stdin.read()))))"
+    orders = set()
+    for seed in range(4):  # four hash seeds, fixed so the check is deterministic
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        run = subprocess.run([sys.executable, "-c", code], input=text, env=env, capture_output=True, text=True)
+        assert run.returncode == 0, run.stderr
+        orders.add(run.stdout.rstrip("\n"))
+    assert len(orders) > 1, "list(set(text)) came out in one order under four hash seeds"
+    assert all(sorted(o) == sorted(set(text)) for o in orders)
+    idx_to_char, char_to_idx, corpus = datasets.char_indices(text)
+    assert idx_to_char == list(dict.fromkeys(text))  # first appearance: a function of the text alone
+    assert [idx_to_char[i] for i in corpus] == list(text)
+
+
+@claim(
+    id="training.shape.time-major-by-transpose",
+    statement=(
+        "Minibatches come as [batch, num_steps]; a seq-first layer needs [num_steps, batch, ...], which "
+        "transposing gives (the same result as batch_first=True on the minibatch), while reshaping to that "
+        "shape splices pieces of different sequences together."
+    ),
+    kind="shape",
+    modules=("training", "RNN", "LSTM", "GRU"),
+    sources=(
+        Seed(S003, "3.2: the batch shape (batchsize, num_steps, len(vocab)) and its change to (num_steps, ...)"),
+        Seed(S003, "4.2: RNNmodel.forward, F.one_hot(inputs.T.long(), ...)"),
+        Seed(S004, "RNNModel.forward: to_onehot(inputs), one [batch, vocab] per step, stacked"),
+    ),
+    erratum=Erratum(
+        S003,
+        "3.2, the remark after the batch shape",
+        "a reshape turns the (batchsize, num_steps, len(vocab)) batch into (num_steps, batchsize, len(vocab))",
+    ),
+)
+@given(batch=st.integers(2, 4), steps=st.integers(2, 5), mode=st.sampled_from(("RNN", "LSTM", "GRU")))
+def test_time_major_by_transpose(batch, steps, mode):
+    vocab = batch * steps  # every token distinct, so any rearrangement shows
+    x = torch.nn.functional.one_hot(torch.arange(vocab).view(batch, steps), vocab).double()  # [batch, steps, V]
+    torch.manual_seed(0)
+    seq_first = getattr(torch.nn, mode)(vocab, 3).double()
+    batch_first = getattr(torch.nn, mode)(vocab, 3, batch_first=True).double()
+    batch_first.load_state_dict(seq_first.state_dict())
+    with torch.no_grad():
+        expected = batch_first(x)[0]  # [batch, steps, H]
+        transposed = seq_first(x.transpose(0, 1))[0].transpose(0, 1)
+        reshaped = seq_first(x.reshape(steps, batch, vocab))[0].reshape(batch, steps, 3)
+    assert torch.allclose(transposed, expected, rtol=1e-12, atol=1e-14)
+    assert not torch.equal(x.reshape(steps, batch, vocab), x.transpose(0, 1))
+    assert (reshaped[0] - expected[0]).abs().max() > 1e-6, "sequence 0 survived the reshape"
+
+
+@claim(
+    id="text.data.cache-verified",
+    statement=(
+        "A data file is used only when its hash matches: a cached copy that matches is used as it is, one "
+        "that does not is downloaded again (or, with downloads off, reported), and a download that does not "
+        "match is refused without leaving a file behind."
+    ),
+    kind="data",
+    modules=("data",),
+    sources=(Seed(S003, "4.1: download(), a cached file is returned when its sha1 matches, else fetched again"),),
+)
+def test_cache_verified(tmp_path, monkeypatch):
+    published = tmp_path / "published" / "corpus.txt"
+    published.parent.mkdir()
+    published.write_text("made-up corpus\n")
+    entry = datasets.DataFile("made-up", "corpus.txt", (("sha1", datasets.digest(published, "sha1")),), "")
+    monkeypatch.setitem(datasets.FILES, "made-up", replace(entry, url=published.as_uri()))  # file:// download
+    monkeypatch.setenv("RNN_SPEC_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("RNN_SPEC_DATA", raising=False)
+    cached = tmp_path / "cache" / "corpus.txt"
+    with pytest.raises(datasets.DataError, match="not found"):
+        datasets.locate("made-up")
+    assert datasets.locate("made-up", download=True) == cached and cached.read_text() == "made-up corpus\n"
+    cached.write_text("damaged")
+    with pytest.raises(datasets.DataError, match=entry.digests[0][1]):
+        datasets.locate("made-up")  # downloads off: the mismatch is an error naming the expected hash
+    assert datasets.locate("made-up", download=True) == cached and cached.read_text() == "made-up corpus\n"
+    cached.unlink()
+    published.write_text("tampered upstream\n")
+    with pytest.raises(datasets.DataError, match="does not match"):
+        datasets.locate("made-up", download=True)
+    assert list(cached.parent.iterdir()) == [], "a refused download left a file in the cache"

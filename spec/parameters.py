@@ -61,6 +61,32 @@ def test_init_uniform(module, device):
 
 
 @claim(
+    id="rnn.parameters.seeded-init",
+    statement=(
+        "The initial parameters are drawn from torch's global generator: the same torch.manual_seed before "
+        "construction gives identical tensors, another seed gives different ones."
+    ),
+    kind="parameters",
+    modules=LAYERS + tuple(CELLS.values()),
+    sources=(
+        Seed("000_0803d243ad727e4b.txt", "IMDB example: torch.manual_seed(123) at the top"),
+        TorchDoc("torch.manual_seed", "seeds the default generator"),
+    ),
+)
+@pytest.mark.parametrize("module", LAYERS + tuple(CELLS.values()))
+def test_seeded_init(module, device):
+    kw = dict(num_layers=2, bidirectional=True) if module in LAYERS else {}
+
+    def build(seed):
+        torch.manual_seed(seed)
+        return [p.detach().cpu() for p in getattr(torch.nn, module)(3, 4, **kw).to(device).parameters()]
+
+    first, again, other = build(123), build(123), build(124)
+    assert all(torch.equal(a, b) for a, b in zip(first, again))
+    assert all(not torch.equal(a, c) for a, c in zip(first, other))
+
+
+@claim(
     id="rnn.parameters.factory-kwargs",
     statement="device= and dtype= given to the constructor reach every parameter of layers and cells.",
     kind="parameters",

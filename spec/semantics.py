@@ -286,6 +286,37 @@ def test_lstm_h_bounded(cfg, device):
 
 
 @claim(
+    id="gru.semantics.state-bounded",
+    statement=(
+        "A GRU started from a state in [-1, 1] never leaves it, whatever its weights and the scale of its input "
+        "(up to rounding): each step mixes the old state with a tanh candidate through a gate in (0, 1); "
+        "started outside, the state is not clipped."
+    ),
+    kind="semantics",
+    modules=("GRU",),
+    sources=(
+        Seed("003_d1ec100167748cfb.txt", "2.1 Gate: sigmoid gates in (0, 1), tanh keeps the candidate in (-1, 1)"),
+        TorchDoc("torch.nn.GRU", "class docstring: h_t = (1 - z_t) * n_t + z_t * h_(t-1)"),
+    ),
+)
+@given(cfg=configs(modes=st.just("GRU"), batch=batched), scale=st.sampled_from((1.0, 50.0)))
+def test_gru_state_bounded(cfg, scale, device):
+    describe(cfg)
+    m = cfg.build(device)
+    rows = cfg.num_layers * (2 if cfg.bidirectional else 1)
+    h0 = torch.tanh(cfg.randn(rows, cfg.batch, cfg.hidden_size, device=device, salt=3))  # inside [-1, 1]
+    with torch.no_grad():
+        out, h_n = m(cfg.input(device) * scale, h0)
+    slack = 1 + 4 * torch.finfo(out.dtype).eps  # n + z*(h - n) in floating point: a few roundings
+    assert out.abs().max() <= slack and h_n.abs().max() <= slack, cfg.repro()
+    if cfg.num_layers == 1 and not cfg.bidirectional and cfg.bias:
+        gate_bias(m, gate=1, value=1e4)  # z = 1: the state is copied, so one started at 5 stays at 5
+        with torch.no_grad():
+            _, h_n = m(cfg.input(device), torch.full_like(h0, 5.0))
+        assert_close(h_n, torch.full_like(h_n, 5.0), cfg.repro())
+
+
+@claim(
     id="rnn.numerics.cpu-matches-cuda",
     statement=(
         "The same module and input give the same output and state on cuda as on cpu: to float64 rounding, "

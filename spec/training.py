@@ -49,23 +49,54 @@ def test_sources_clipping(theta, device):
 @claim(
     id="training.training.perplexity",
     statement=(
-        "Perplexity is exp of the mean cross-entropy per token: predicting uniformly over V tokens gives V, "
-        "and a mean loss too large for exp is infinite perplexity rather than an error."
+        "Perplexity is exp of the mean cross-entropy per token (CrossEntropyLoss already averages over the "
+        "tokens, so a further .mean() changes nothing): predicting uniformly over V tokens gives V, and a mean "
+        "loss too large for exp is infinite perplexity rather than an error."
     ),
     kind="training",
     modules=("training",),
     sources=(
         Seed(S003, "4.3: the perplexity printed while training"),
+        Seed(S003, "4.3, the training loop: l = loss(y_hat, y.long()).mean()"),
         Seed(S004, "math.exp(l_sum / n), OverflowError"),
+    ),
+    erratum=Erratum(
+        S003,
+        "4.3, the last line of the training loop",
+        "prints the last minibatch's loss l under the label 困惑度 (perplexity): a cross-entropy, whose exp "
+        "is the perplexity",
     ),
 )
 @given(vocab=st.integers(2, 3000), tokens=st.integers(1, 500))
 def test_perplexity(vocab, tokens):
     logits = torch.zeros(tokens, vocab, dtype=torch.float64)  # uniform predictions
     targets = torch.randint(0, vocab, (tokens,), generator=torch.Generator().manual_seed(vocab))
-    total = torch.nn.functional.cross_entropy(logits, targets, reduction="sum").item()
-    assert train.perplexity(total, tokens) == pytest.approx(vocab, rel=1e-9)
+    per_token = torch.nn.functional.cross_entropy(logits, targets, reduction="none")
+    mean = torch.nn.CrossEntropyLoss()(logits, targets)
+    assert mean.item() == pytest.approx(per_token.mean().item(), rel=1e-12) and mean.mean().item() == mean.item()
+    assert mean.item() == pytest.approx(math.log(vocab), rel=1e-12)  # the loss is ln V; its exp is V
+    assert train.perplexity(per_token.sum().item(), tokens) == pytest.approx(vocab, rel=1e-9)
     assert train.perplexity(1e6, 1) == math.inf
+
+
+@claim(
+    id="training.training.sgd-step",
+    statement=(
+        "torch.optim.SGD without momentum or weight decay moves every parameter to p - lr * p.grad: the step "
+        "of 003's hand-written sgd(params, lr, batch_size) called with batch_size 1."
+    ),
+    kind="training",
+    modules=("training",),
+    sources=(Seed(S003, "4.3: sgd(params, lr, batch_size), updater = torch.optim.SGD or updater(batch_size=1)"),),
+)
+@pytest.mark.parametrize("lr", [0.5, 1.0])  # 003's rate and d2l's
+def test_sgd_step(lr, device):
+    cfg = Config(mode="LSTM", num_layers=2, dtype="float64")
+    m = cfg.build(device)
+    (m(cfg.input(device))[0] ** 2).sum().backward()
+    by_hand = [p.detach() - lr * p.grad / 1 for p in m.parameters()]  # sgd(..., batch_size=1)
+    torch.optim.SGD(m.parameters(), lr=lr).step()
+    assert_close([p.detach() for p in m.parameters()], by_hand, f"lr={lr}")
 
 
 @claim(
@@ -210,3 +241,131 @@ def test_packed_versus_padded(device):
     assert_close(packed, torch.cat(alone), "packed: each review as if alone")
     assert_close(padded[0:1], alone[0], "padded: the longest review is unaffected")
     assert (padded[1] - alone[1]).abs().max() > 1e-6, "padding should have changed the short review's logit"
+
+
+S000 = "000_0803d243ad727e4b.txt"
+
+
+@claim(
+    id="training.semantics.predict-greedy",
+    statement=(
+        "Generation feeds the prefix one character at a time to warm the state up, then appends the argmax of "
+        "each step: every generated character is the model's top prediction given all the text before it, as "
+        "one pass over the whole text computes it."
+    ),
+    kind="semantics",
+    modules=("training", "RNN", "LSTM", "GRU"),
+    sources=(
+        Seed(S003, "4.3: predict_ch8, a warm-up over the prefix, then num_preds argmax steps"),
+        Seed(S004, "the aims: 50 characters generated one at a time after the prefix '分开'"),
+    ),
+)
+@pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
+def test_predict_greedy(kind, device):
+    chars = "abcdefgh"
+    torch.manual_seed(0)
+    model = LanguageModel(make_layer(kind, len(chars), 16, layers=2), len(chars)).to(device)
+    text = train.predict("bad", 12, model, chars.index, chars.__getitem__, device)
+    assert text.startswith("bad") and len(text) == 15
+    ids = torch.tensor([[chars.index(c) for c in text]], device=device)
+    with torch.no_grad():
+        logits, _ = model(ids[:, :-1])  # batch 1: row t is step t
+    top2 = logits.topk(2, dim=1).values
+    assert (top2[2:, 0] - top2[2:, 1]).min() > 1e-4, "a near tie: the comparison below would test rounding"
+    assert logits.argmax(dim=1)[2:].tolist() == ids[0, 3:].tolist()
+
+
+@claim(
+    id="training.state.per-epoch-and-per-sampling",
+    statement=(
+        "The training loop starts every epoch from a zero state; under sequential or consecutive sampling each "
+        "minibatch then continues from the previous one's final state (an epoch's loss is that of one pass over "
+        "each row), under random sampling every minibatch starts from zeros."
+    ),
+    kind="state",
+    modules=("training", "RNN", "LSTM", "GRU"),
+    sources=(
+        Seed(S003, "4.3, the training loop: begin_state when state is None or use_random_iter"),
+        Seed(S004, "the quoted D2L passage: initialise the hidden state only at the start of each epoch"),
+    ),
+    erratum=Erratum(
+        S004,
+        "train_and_predict_rnn_pytorch: state = None before the epoch loop",
+        "the state is set to None once, before all epochs, so each epoch's first minibatch starts from the "
+        "previous epoch's last state, although it does not continue that minibatch in the corpus",
+    ),
+)
+@pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
+def test_state_per_epoch_and_sampling(kind, device):
+    from reference import sampling
+
+    corpus = torch.randint(0, 10, (400,), generator=torch.Generator().manual_seed(0)).tolist()  # made up
+    batches = list(sampling.consecutive_iter(corpus, 4, 7))
+    assert batches[0][0][1, 0] != batches[-1][0][1, -1] + 1, "an epoch's first minibatch continued its last"
+    torch.manual_seed(0)
+    model = LanguageModel(make_layer(kind, 10, 12), 10).to(device)
+    with torch.no_grad():  # larger recurrent weights, so that the state carried in clearly matters
+        model.rnn.weight_hh_l0.mul_(4)
+    frozen = torch.optim.SGD(model.parameters(), lr=0.0)  # the loop runs in full; the weights stay put
+    xs, ys = torch.cat([x for x, _ in batches], 1), torch.cat([y for _, y in batches], 1)
+    ce = torch.nn.functional.cross_entropy
+    with torch.no_grad():
+        one_pass = ce(model(xs.to(device))[0], ys.T.reshape(-1).to(device)).item()
+        fresh = sum(ce(model(x.to(device))[0], y.T.reshape(-1).to(device)).item() for x, y in batches) / len(batches)
+    rel = 1e-5 if device == "cpu" else 1e-3  # float32; cuda may use TF32 in the recurrent kernels
+    for _ in range(2):  # a second epoch gives the same loss: it starts from zeros again
+        carried, _ = train.train_epoch(model, batches, frozen, 1.0, device, random_sampling=False)
+        assert math.log(carried) == pytest.approx(one_pass, rel=rel)
+    reset, _ = train.train_epoch(model, batches, frozen, 1.0, device, random_sampling=True)
+    assert math.log(reset) == pytest.approx(fresh, rel=rel)
+    assert abs(one_pass - fresh) > 20 * rel * one_pass, "carrying the state should change the loss"
+
+
+@claim(
+    id="sentiment.training.bce-with-logits",
+    statement=(
+        "BCEWithLogitsLoss(z, y) is the mean of max(z, 0) - z*y + ln(1 + e^-|z|), which is "
+        "-[y ln sigmoid(z) + (1-y) ln(1 - sigmoid(z))], and stays exact for large |z|, where BCELoss on "
+        "sigmoid(z) stops at its clamp of 100."
+    ),
+    kind="training",
+    modules=("training",),
+    sources=(
+        Seed(S000, "IMDB example: criteon = nn.BCEWithLogitsLoss() on one logit per review"),
+        TorchDoc("torch.nn.BCEWithLogitsLoss", "numerical stability through the log-sum-exp trick"),
+        TorchDoc("torch.nn.BCELoss", "log outputs clamped to >= -100"),
+    ),
+)
+@given(z=st.floats(-40, 40), y=st.sampled_from([0.0, 1.0]))
+def test_bce_with_logits(z, y):
+    hand = max(z, 0.0) - z * y + math.log1p(math.exp(-abs(z)))
+    f, f64 = torch.nn.functional, torch.float64
+    got = f.binary_cross_entropy_with_logits(torch.tensor([z], dtype=f64), torch.tensor([y], dtype=f64))
+    # abs: where the loss is small, torch (and the textbook form below) take ln of a number near 1, whose
+    # rounding costs a few ulp of 1 absolutely; 2e-15 is 9 ulp
+    assert got.item() == pytest.approx(hand, rel=1e-12, abs=2e-15)
+    s, one_minus_s = 1 / (1 + math.exp(-z)), 1 / (1 + math.exp(z))  # each without cancellation
+    assert hand == pytest.approx(-(y * math.log(s) + (1 - y) * math.log(one_minus_s)), rel=1e-12, abs=2e-15)
+    big, zero = torch.tensor([200.0], dtype=f64), torch.zeros(1, dtype=f64)
+    assert f.binary_cross_entropy_with_logits(big, zero).item() == pytest.approx(200.0, rel=1e-12)
+    assert f.binary_cross_entropy(torch.sigmoid(big), zero).item() == 100.0
+
+
+@claim(
+    id="sentiment.training.binary-accuracy",
+    statement=(
+        "000's accuracy rounds sigmoid(z) half to even, so a review counts as positive exactly when its logit "
+        "z > 0, except float32 logits too small to move sigmoid off 0.5: 0 < z <= 2^-25 counts as negative."
+    ),
+    kind="training",
+    modules=("training",),
+    sources=(Seed(S000, "IMDB example: binary_acc, torch.round(torch.sigmoid(preds))"),),
+)
+@given(z=st.floats(-50, 50, width=32))
+def test_binary_accuracy(z):
+    logit = torch.tensor([z])
+    positive = train.binary_accuracy(logit, torch.ones(1)) == 1.0
+    assert positive == (z > 0) or 0 < z < 2**-20, f"z={z!r}"  # below 2^-20 sigmoid is within rounding of 0.5
+    tiny = torch.tensor([0.0, 2.0**-30, 2.0**-25, 2.0**-20])
+    assert torch.sigmoid(tiny)[:3].tolist() == [0.5] * 3  # 0.5 + z/4 rounds back to 0.5 in float32
+    assert [train.binary_accuracy(t.view(1), torch.ones(1)) for t in tiny] == [0.0, 0.0, 0.0, 1.0]

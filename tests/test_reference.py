@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from reference import cells as ref
-from reference._typing import SHAPE_CHECKS
+from reference._typing import SHAPE_CHECKS, Float, Tensor, Unkeyable, checked, signature
 from reference.layers import stacked
 
 
@@ -127,3 +127,60 @@ def test_shape_checks_reject_a_mismatched_state():
     x = torch.zeros(5, 2, 3)
     with pytest.raises(Exception, match="(?i)type-check"):
         stacked("RNN", params, x, torch.zeros(2, 2, 4), None, 1, 1)  # h0 has 2 rows for 1 layer x 1 dir
+
+
+needs_checks = pytest.mark.skipif(not SHAPE_CHECKS, reason="jaxtyping/beartype not installed (Python < 3.11)")
+
+
+@needs_checks
+def test_a_rejected_call_is_rejected_again_after_a_good_one():
+    params = {"weight_ih_l0": torch.ones(4, 3), "weight_hh_l0": torch.ones(4, 4)}
+    x = torch.zeros(5, 2, 3)
+    stacked("RNN", params, x, torch.zeros(1, 2, 4), None, 1, 1)  # its signature is now known good
+    with pytest.raises(Exception, match="(?i)type-check"):
+        stacked("RNN", params, x, torch.zeros(2, 2, 4), None, 1, 1)
+
+
+def test_signature_keys_what_shapes_depend_on():
+    a = torch.zeros(2, 3)
+    assert signature(a) == signature(torch.ones(2, 3))  # values do not matter
+    for other in (torch.zeros(3, 2), torch.zeros(2, 3, dtype=torch.float64), torch.zeros(2, 3, device="meta")):
+        assert signature(a) != signature(other)
+    assert signature({"w": a, "b": None}) == signature({"b": None, "w": torch.ones(2, 3)})
+    assert signature({"w": a}) != signature({"w": torch.zeros(2, 4)})
+    assert signature((a, 1, "tanh")) != signature((a, 2, "tanh"))
+    with pytest.raises(Unkeyable):
+        signature(torch.Generator())
+
+
+class _Head(torch.nn.Module):
+    """Declares [batch, width] out; returns [batch, self.actual] (a bug when actual != width)."""
+
+    def __init__(self, width: int, actual: int):
+        super().__init__()
+        self.width, self.actual = width, actual
+
+    @checked
+    def forward(self, x: Float[Tensor, "batch 2"]) -> Float[Tensor, "batch {self.width}"]:
+        return x.new_zeros(x.shape[0], self.actual)
+
+
+@needs_checks
+def test_each_instance_is_checked_afresh():
+    x = torch.zeros(4, 2)
+    for _ in range(3):  # fresh instances, often at a dead one's address: each bad one is still caught
+        assert _Head(3, 3)(x).shape == (4, 3)
+        with pytest.raises(Exception, match="(?i)type-check"):
+            _Head(3, 5)(x)
+
+
+@needs_checks
+def test_repeats_of_a_signature_skip_the_check_and_all_mode_does_not():
+    head = _Head(3, 3)
+    head(torch.zeros(4, 2))
+    head.actual = 5  # outside the contract (shapes must follow from the signature): shows what is skipped
+    assert head(torch.zeros(4, 2)).shape == (4, 5)
+    with pytest.raises(Exception, match="(?i)type-check"):
+        type(head).forward.strict(head, torch.zeros(4, 2))
+    with pytest.raises(Exception, match="(?i)type-check"):
+        head(torch.zeros(7, 2))  # a new signature is checked

@@ -22,6 +22,7 @@ INFRA = {
     "compare",
     "docs",
     "mutants",
+    "unclaimed",
 }
 
 
@@ -35,6 +36,26 @@ def test_every_claim_has_a_source_and_every_seed_is_a_known_file():
     for c in spec.load_all():
         assert c.sources, c.id
         assert all(isinstance(s, (Seed, TorchDoc)) for s in c.sources), c.id
+
+
+def test_unclaimed_statements_are_accounted_for_properly():
+    """Known files, a reason each, no statement both claimed and unclaimed, and claim IDs they name exist."""
+    import re
+
+    from spec.registry import SEED_FILES
+    from spec.unclaimed import UNCLAIMED
+
+    registry = spec.load_all()
+    ids = {c.id for c in registry}
+    claimed = {(s.file, s.locator) for c in registry for s in c.sources if isinstance(s, Seed)}
+    seen = set()
+    for u in UNCLAIMED:
+        where = (u.source.file, u.source.locator)
+        assert u.source.file in SEED_FILES and u.reason.strip(), where
+        assert where not in claimed and where not in seen, f"{where} is listed twice"
+        seen.add(where)
+        for named in re.findall(r"\b[a-z]+\.[a-z]+\.[a-z0-9-]+[a-z0-9]\b", u.reason):
+            assert named in ids, f"{where}: names {named}, which is not a claim"
 
 
 def test_every_spec_module_is_infrastructure_or_a_listed_topic():
