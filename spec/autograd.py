@@ -44,8 +44,8 @@ def grads(fn, cfg: Config, device):
     modules=LAYERS,
     sources=(
         TorchDoc("torch.nn.RNN", "class docstring: the equations"),
-        Seed(S003, "1.3 back propagation through time"),
-        Seed(S000, "training an RNN: each step's error depends on all earlier hidden states"),
+        Seed(S003, "1.3 back propagation through time", line=47),
+        Seed(S000, "training an RNN: each step's error depends on all earlier hidden states", line=6),
     ),
 )
 @given(cfg=configs(batch=batched, seq=st.integers(2, 4), modes=st.sampled_from(LAYERS)))
@@ -68,8 +68,8 @@ def test_grads_match_reference(cfg, device):
     modules=LAYERS,
     sources=(
         TorchDoc("torch.nn.RNN", "class docstring: h_t from x_t and h_(t-1)"),
-        Seed(S003, "2.5 bidirectional RNN"),
-        Seed(S000, "the opening notes: the current hidden state holds every earlier word"),
+        Seed(S003, "2.5 bidirectional RNN", line=128),
+        Seed(S000, "the opening notes: the current hidden state holds every earlier word", line=4),
     ),
 )
 @given(cfg=configs(batch=batched, batch_first=st.just(False), seq=st.integers(2, 5), proj=st.just(False)))
@@ -98,8 +98,8 @@ def test_causal(cfg, device):
     kind="autograd",
     modules=("RNN",),
     sources=(
-        Seed(S000, "training an RNN: the chain rule multiplies W_R repeatedly, so gradients vanish or explode"),
-        Seed(S003, "1.3 back propagation: long-term dependencies and vanishing or exploding gradients"),
+        Seed(S000, "training an RNN: the chain rule multiplies W_R repeatedly, so gradients vanish or explode", line=7),
+        Seed(S003, "1.3 back propagation: long-term dependencies and vanishing or exploding gradients", line=53),
     ),
 )
 @pytest.mark.parametrize("scale", [0.5, 0.9, 1.1, 2.0])
@@ -129,10 +129,10 @@ def test_vanishing_exploding(scale, steps, device):
     kind="autograd",
     modules=LAYERS,
     sources=(
-        Seed(S003, "sequential partitioning: the hidden state is detached between minibatches"),
-        Seed(S004, "training loop: detaching the hidden state between consecutive batches"),
-        Seed(S003, "1.3: truncating the time steps at tau, the second of three ways to compute the gradient"),
-        Seed(S004, "the quoted D2L passage: chained minibatches make the gradient depend on all of them"),
+        Seed(S003, "sequential partitioning: the hidden state is detached between minibatches", line=493),
+        Seed(S004, "training loop: detaching the hidden state between consecutive batches", line=110),
+        Seed(S003, "1.3: truncating the time steps at tau, the second of three ways to compute the gradient", line=56),
+        Seed(S004, "the quoted D2L passage: chained minibatches make the gradient depend on all of them", line=50),
     ),
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -169,8 +169,8 @@ def test_detach(mode, device):
     modules=("clip_grad_norm_",),
     sources=(
         TorchDoc("torch.nn.utils.clip_grad_norm_", "the norm is computed over all gradients together"),
-        Seed(S003, "1.3: clipping the gradient norm before the update helps against exploding gradients"),
-        Seed(S004, "training loop: gradient clipping by the global norm"),
+        Seed(S003, "1.3: clipping the gradient norm before the update helps against exploding gradients", line=61),
+        Seed(S004, "training loop: gradient clipping by the global norm", line=127),
     ),
 )
 @pytest.mark.parametrize("theta", [0.1, 1.0, 100.0])

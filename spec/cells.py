@@ -75,9 +75,11 @@ cell_configs = configs(
     modules=CELL_NAMES,
     sources=tuple(TorchDoc(f"torch.nn.{c}", "class docstring: the equations") for c in CELL_NAMES)
     + (
-        Seed("001_aeb7a07ab65f879f.txt", "1. RNNcell: the cell is a fully connected layer over input and hidden"),
-        Seed("003_d1ec100167748cfb.txt", "2.1 Gate, 2.2 GRU, 2.3 LSTM"),
-        Seed("004_465858781a221de8.txt", "the LSTM gate equations"),
+        Seed(
+            "001_aeb7a07ab65f879f.txt", "1. RNNcell: the cell is a fully connected layer over input and hidden", line=6
+        ),
+        Seed("003_d1ec100167748cfb.txt", "2.1 Gate, 2.2 GRU, 2.3 LSTM", line=95),
+        Seed("004_465858781a221de8.txt", "the LSTM gate equations", line=9),
     ),
 )
 @given(cfg=cell_configs)
@@ -107,11 +109,11 @@ def test_cell_equations(cfg, device):
     modules=CELL_NAMES + ("RNN", "LSTM", "GRU"),
     sources=(
         TorchDoc("torch.nn.RNNCell", "class docstring: the example loop"),
-        Seed("000_0803d243ad727e4b.txt", "'rnn by cell': RNNCell(100, 20) stepped over x"),
-        Seed("000_0803d243ad727e4b.txt", "'one layer lstm': LSTMCell stepped over x"),
-        Seed("001_aeb7a07ab65f879f.txt", "2. RNN: one nn.RNN runs several RNNCell steps at once"),
-        Seed("000_0803d243ad727e4b.txt", "the opening notes: the same parameters W at every step"),
-        Seed("003_d1ec100167748cfb.txt", "1.1: weights shared across time, one architecture for any length"),
+        Seed("000_0803d243ad727e4b.txt", "'rnn by cell': RNNCell(100, 20) stepped over x", line=26),
+        Seed("000_0803d243ad727e4b.txt", "'one layer lstm': LSTMCell stepped over x", line=27),
+        Seed("001_aeb7a07ab65f879f.txt", "2. RNN: one nn.RNN runs several RNNCell steps at once", line=47),
+        Seed("000_0803d243ad727e4b.txt", "the opening notes: the same parameters W at every step", line=3),
+        Seed("003_d1ec100167748cfb.txt", "1.1: weights shared across time, one architecture for any length", line=17),
     ),
 )
 @given(cfg=cell_configs)
@@ -140,8 +142,8 @@ def test_loop_equals_layer(cfg, device):
     kind="semantics",
     modules=CELL_NAMES + ("RNN", "LSTM", "GRU"),
     sources=(
-        Seed("000_0803d243ad727e4b.txt", "RNNCell(100, 30) feeding RNNCell(30, 20)"),
-        Seed("000_0803d243ad727e4b.txt", "'two layer lstm': LSTMCell(100, 30) feeding LSTMCell(30, 20)"),
+        Seed("000_0803d243ad727e4b.txt", "RNNCell(100, 30) feeding RNNCell(30, 20)", line=26),
+        Seed("000_0803d243ad727e4b.txt", "'two layer lstm': LSTMCell(100, 30) feeding LSTMCell(30, 20)", line=28),
         TorchDoc("torch.nn.RNN", "num_layers"),
     ),
 )
@@ -177,8 +179,10 @@ def test_stacked_cells(cfg, device):
     modules=CELL_NAMES,
     sources=tuple(TorchDoc(f"torch.nn.{c}", "Inputs / Outputs") for c in CELL_NAMES)
     + (
-        Seed("001_aeb7a07ab65f879f.txt", "RNNCell(4, 2) over a [3, 1, 4] dataset: each step's output is [1, 2]"),
-        Seed("000_0803d243ad727e4b.txt", "'one layer lstm': h and c both [3, 20] after the loop"),
+        Seed(
+            "001_aeb7a07ab65f879f.txt", "RNNCell(4, 2) over a [3, 1, 4] dataset: each step's output is [1, 2]", line=15
+        ),
+        Seed("000_0803d243ad727e4b.txt", "'one layer lstm': h and c both [3, 20] after the loop", line=27),
     ),
 )
 @given(cfg=cell_configs)
@@ -220,7 +224,11 @@ def test_cell_unbatched(mode, device):
     modules=CELL_NAMES,
     sources=tuple(TorchDoc(f"torch.nn.{c}", "Variables") for c in CELL_NAMES)
     + (
-        Seed("001_aeb7a07ab65f879f.txt", "RNNCell(4, 2): weight_ih [2, 4], bias_ih [2], weight_hh [2, 2], bias_hh [2]"),
+        Seed(
+            "001_aeb7a07ab65f879f.txt",
+            "RNNCell(4, 2): weight_ih [2, 4], bias_ih [2], weight_hh [2, 2], bias_hh [2]",
+            line=24,
+        ),
     ),
 )
 @given(cfg=cell_configs)

@@ -40,9 +40,9 @@ def data_file(name: str):
     ),
     kind="data",
     modules=("data",),
-    sources=(Seed(S003, "4.1: read_time_machine, tokenize(char), Vocab and load_corpus_time_machine"),),
+    sources=(Seed(S003, "4.1: read_time_machine, tokenize(char), Vocab and load_corpus_time_machine", line=227),),
     erratum=Erratum(
-        S003, "4.1: the DATA_HUB entry", "names the file's hash dataset_sha256; its 40 hex digits are a SHA-1"
+        S003, "4.1: the DATA_HUB entry", "names the file's hash dataset_sha256; its 40 hex digits are a SHA-1", line=198
     ),
 )
 def test_time_machine_counts():
@@ -59,7 +59,7 @@ def test_time_machine_counts():
     statement="The lyrics' first 10,000 characters, line breaks turned into spaces, hold 1027 distinct characters.",
     kind="data",
     modules=("data",),
-    sources=(Seed(S004, "data preparation: vocab_size 1027 from the first 10000 characters"),),
+    sources=(Seed(S004, "data preparation: vocab_size 1027 from the first 10000 characters", line=27),),
 )
 def test_lyrics_vocabulary():
     text = datasets.read_lyrics(data_file("lyrics"))
@@ -81,9 +81,9 @@ token_lists = st.lists(st.sampled_from("abcdeé "), min_size=0, max_size=60)
     kind="data",
     modules=("data",),
     sources=(
-        Seed(S003, "4.1: class Vocab (frequency-sorted, unknown token at index 0)"),
-        Seed(S003, "3.1: the vocabulary ordered by frequency, rare words replaced; word or character tokens"),
-        Seed("000_0803d243ad727e4b.txt", "IMDB example: build_vocab(train_data, max_size=10000, ...)"),
+        Seed(S003, "4.1: class Vocab (frequency-sorted, unknown token at index 0)", line=243),
+        Seed(S003, "3.1: the vocabulary ordered by frequency, rare words replaced; word or character tokens", line=144),
+        Seed("000_0803d243ad727e4b.txt", "IMDB example: build_vocab(train_data, max_size=10000, ...)", line=30),
     ),
 )
 @given(
@@ -123,8 +123,8 @@ def windows(batches):
 
 sizes = dict(n=st.integers(20, 200), batch=st.integers(1, 5), steps=st.integers(1, 7), seed=st.integers(0, 99))
 SAMPLING = (
-    Seed(S003, "3.2 and 4.1: random sampling and sequential partitioning"),
-    Seed(S004, "consecutive sampling: adjacent minibatches are adjacent in the corpus"),
+    Seed(S003, "3.2 and 4.1: random sampling and sequential partitioning", line=158),
+    Seed(S004, "consecutive sampling: adjacent minibatches are adjacent in the corpus", line=53),
 )
 
 
@@ -184,7 +184,7 @@ def test_random_not_adjacent():
     ),
     kind="data",
     modules=("data",),
-    sources=(Seed(S004, "data preparation: idx_to_char = list(set(corpus_chars)) and char_to_idx"),),
+    sources=(Seed(S004, "data preparation: idx_to_char = list(set(corpus_chars)) and char_to_idx", line=33),),
 )
 def test_numbering_stable():
     text = "the time traveller (for so it will be convenient to speak of him) was expounding 1234567890"
@@ -212,14 +212,17 @@ def test_numbering_stable():
     kind="shape",
     modules=("training", "RNN", "LSTM", "GRU"),
     sources=(
-        Seed(S003, "3.2: the batch shape (batchsize, num_steps, len(vocab)) and its change to (num_steps, ...)"),
-        Seed(S003, "4.2: RNNmodel.forward, F.one_hot(inputs.T.long(), ...)"),
-        Seed(S004, "RNNModel.forward: to_onehot(inputs), one [batch, vocab] per step, stacked"),
+        Seed(
+            S003, "3.2: the batch shape (batchsize, num_steps, len(vocab)) and its change to (num_steps, ...)", line=167
+        ),
+        Seed(S003, "4.2: RNNmodel.forward, F.one_hot(inputs.T.long(), ...)", line=392),
+        Seed(S004, "RNNModel.forward: to_onehot(inputs), one [batch, vocab] per step, stacked", line=86),
     ),
     erratum=Erratum(
         S003,
         "3.2, the remark after the batch shape",
         "a reshape turns the (batchsize, num_steps, len(vocab)) batch into (num_steps, batchsize, len(vocab))",
+        line=169,
     ),
 )
 @given(batch=st.integers(2, 4), steps=st.integers(2, 5), mode=st.sampled_from(("RNN", "LSTM", "GRU")))
@@ -248,7 +251,9 @@ def test_time_major_by_transpose(batch, steps, mode):
     ),
     kind="data",
     modules=("data",),
-    sources=(Seed(S003, "4.1: download(), a cached file is returned when its sha1 matches, else fetched again"),),
+    sources=(
+        Seed(S003, "4.1: download(), a cached file is returned when its sha1 matches, else fetched again", line=206),
+    ),
 )
 def test_cache_verified(tmp_path, monkeypatch):
     published = tmp_path / "published" / "corpus.txt"

@@ -124,7 +124,9 @@ def index_page(registry, reports: list) -> str:
     errata = sum(len(c.errata) for c in claims)
     releases = ", ".join(compare.label(d, with_devices=False) for _, d in reports) or "none stored yet"
     counts = {t: sum(topic_of(c) == t for c in claims) for t in spec.TOPICS}
-    topics = "\n".join(f"- [{KIND_TITLES.get(t, t)}](claims/{t}.md): {n} claims" for t, n in counts.items())
+    topics = "\n".join(
+        f"- [{KIND_TITLES.get(t, t)}](claims/{t}.md): {n} claim{'' if n == 1 else 's'}" for t, n in counts.items()
+    )
     return f"""# The executable specification of PyTorch's recurrent layers
 
 {GENERATED}
@@ -176,29 +178,29 @@ def errata_page(registry) -> str:
 
 
 def sources_page(registry) -> str:
-    by_file: dict = {}
+    rows: dict = {}  # file -> {(line, locator): [claims]}
     for c in registry:
         for s in c.sources:
             if isinstance(s, Seed):
-                by_file.setdefault(s.file, {}).setdefault(s.locator, []).append(c)
+                rows.setdefault(s.file, {}).setdefault((s.line, s.locator), []).append(c)
         for e in c.errata:
-            by_file.setdefault(e.file, {}).setdefault(f"{e.locator} (erratum)", []).append(c)
-    skipped: dict = {}
+            rows.setdefault(e.file, {}).setdefault((e.line, f"{e.locator} (erratum)"), []).append(c)
     for u in UNCLAIMED:
-        skipped.setdefault(u.source.file, []).append(u)
+        rows.setdefault(u.source.file, {})[(u.source.line, u.source.locator)] = u.reason
     intro = (
-        "Each source document's statements, by where they stand, and the claims that check them; then the "
-        "statements left unchecked on purpose, each with its reason (`spec/unclaimed.py`)."
+        "Each source document's statements in the order they appear (by line of the file under "
+        "`../shared/seeds/`), with the claims that check them, or, for the few left unchecked on purpose, "
+        "the reason (`spec/unclaimed.py`)."
     )
     parts = [f"# Sources\n\n{GENERATED}\n{intro}\n"]
-    for file in sorted(set(by_file) | set(skipped)):
-        parts.append(f"## `{file}`\n\n| where in the document | claims |\n| --- | --- |")
-        for locator, claims in sorted(by_file.get(file, {}).items()):
-            links = ", ".join(dict.fromkeys(link(c.id, topic_of(c)) for c in claims))
-            parts.append(f"| {cell(locator)} | {links} |")
-        if file in skipped:
-            parts.append("\nNot claimed:\n\n| where in the document | why not |\n| --- | --- |")
-            parts += [f"| {cell(u.source.locator)} | {cell(u.reason)} |" for u in skipped[file]]
+    for file in sorted(rows):
+        parts.append(f"## `{file}`\n\n| line | where in the document | checked by |\n| --: | --- | --- |")
+        for (line, locator), what in sorted(rows[file].items()):
+            if isinstance(what, str):
+                checked = f"not claimed: {cell(what)}"
+            else:
+                checked = ", ".join(dict.fromkeys(link(c.id, topic_of(c)) for c in what))
+            parts.append(f"| {line or ''} | {cell(locator)} | {checked} |")
         parts.append("")
     return "\n".join(parts) + "\n"
 

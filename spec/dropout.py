@@ -23,7 +23,8 @@ DOCS = tuple(TorchDoc(f"torch.nn.{m}", "dropout") for m in LAYERS)
     statement="In eval mode dropout does nothing: the module equals the reference without dropout, call after call.",
     kind="semantics",
     modules=LAYERS,
-    sources=DOCS + (Seed("000_0803d243ad727e4b.txt", "IMDB model: LSTM(..., dropout=0.5) evaluated with rnn.eval()"),),
+    sources=DOCS
+    + (Seed("000_0803d243ad727e4b.txt", "IMDB model: LSTM(..., dropout=0.5) evaluated with rnn.eval()", line=30),),
 )
 @given(cfg=configs(batch=batched, num_layers=st.integers(2, 3)), p=st.sampled_from((0.3, 0.5, 1.0)))
 def test_eval_off(cfg, p, device):
@@ -64,7 +65,7 @@ def test_one_layer_inert(mode, device):
     ),
     kind="semantics",
     modules=LAYERS,
-    sources=DOCS + (Seed("002_10f18caa03c370d0.txt", "the dropout argument of the three constructors"),),
+    sources=DOCS + (Seed("002_10f18caa03c370d0.txt", "the dropout argument of the three constructors", line=14),),
 )
 @pytest.mark.parametrize("mode", LAYERS)
 def test_between_layers(mode, device):

@@ -368,11 +368,12 @@ STATE = [
     kind="errors",
     modules=LAYERS,
     sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs: h_0") for m in LAYERS)
-    + (Seed("000_0803d243ad727e4b.txt", "h0/ht given as [num layers, b, h-dim]"),),
+    + (Seed("000_0803d243ad727e4b.txt", "h0/ht given as [num layers, b, h-dim]", line=18),),
     erratum=Erratum(
         "000_0803d243ad727e4b.txt",
         "the x, h0/ht and out shape list",
         "h0 is [num layers, b, h-dim]; a bidirectional module given that shape raises",
+        line=17,
     ),
 )
 @pytest.mark.parametrize("case", [c.param() for c in STATE])

@@ -31,7 +31,7 @@ def seeded(device, *shape):
     ),
     kind="shape",
     modules=("RNN",),
-    sources=(Seed(S000, "the nn.RNN(input_size=100, hidden_size=20) example and its num_layers=4 variant"),),
+    sources=(Seed(S000, "the nn.RNN(input_size=100, hidden_size=20) example and its num_layers=4 variant", line=22),),
 )
 @pytest.mark.parametrize("layers", [1, 4])
 def test_rnn_100_20(layers, device):
@@ -50,8 +50,8 @@ def test_rnn_100_20(layers, device):
     kind="shape",
     modules=("RNNCell", "LSTMCell"),
     sources=(
-        Seed(S000, "'rnn by cell': one RNNCell, then RNNCell(100, 30) and RNNCell(30, 20)"),
-        Seed(S000, "'one layer lstm' and 'two layer lstm': LSTMCell loops with [h, c] lists"),
+        Seed(S000, "'rnn by cell': one RNNCell, then RNNCell(100, 30) and RNNCell(30, 20)", line=26),
+        Seed(S000, "'one layer lstm' and 'two layer lstm': LSTMCell loops with [h, c] lists", line=27),
     ),
 )
 @pytest.mark.parametrize("kind", ["RNNCell", "LSTMCell"])
@@ -79,7 +79,7 @@ def test_cell_loops(kind, widths, device):
     statement="nn.LSTM(100, 20, num_layers=4) over x [10, 3, 100] returns out [10, 3, 20] and h, c both [4, 3, 20].",
     kind="shape",
     modules=("LSTM",),
-    sources=(Seed(S000, "the nn.LSTM(input_size=100, hidden_size=20, num_layers=4) example"),),
+    sources=(Seed(S000, "the nn.LSTM(input_size=100, hidden_size=20, num_layers=4) example", line=26),),
 )
 def test_lstm_100_20_4(device):
     out, (h, c) = nn.LSTM(input_size=100, hidden_size=20, num_layers=4).to(device)(seeded(device, 10, 3, 100))
@@ -95,7 +95,7 @@ def test_lstm_100_20_4(device):
     ),
     kind="semantics",
     modules=("LSTM",),
-    sources=(Seed(S000, "IMDB sentiment model: forward() comments and torch.cat([hidden[-2], hidden[-1]])"),),
+    sources=(Seed(S000, "IMDB sentiment model: forward() comments and torch.cat([hidden[-2], hidden[-1]])", line=30),),
 )
 def test_imdb_bilstm_head(device):
     lstm = nn.LSTM(100, 256, num_layers=2, bidirectional=True, dropout=0.5).to(device).eval()
@@ -115,7 +115,9 @@ def test_imdb_bilstm_head(device):
     ),
     kind="semantics",
     modules=("RNN",),
-    sources=(Seed(S001, "2. RNN: the RNN(input_size=4, hidden_size=2) example and its printed out and hidden"),),
+    sources=(
+        Seed(S001, "2. RNN: the RNN(input_size=4, hidden_size=2) example and its printed out and hidden", line=64),
+    ),
 )
 def test_rnn_4_2(device):
     rnn = nn.RNN(input_size=4, hidden_size=2).to(device)
@@ -132,11 +134,12 @@ def test_rnn_4_2(device):
     ),
     kind="semantics",
     modules=("LSTM",),
-    sources=(Seed(S002, "the LSTM(1, 5, 2, batch_first=True) example and its printed out and h"),),
+    sources=(Seed(S002, "the LSTM(1, 5, 2, batch_first=True) example and its printed out and h", line=38),),
     erratum=Erratum(
         S002,
         "the sentence introducing LSTM(1, 5, 2)",
         "(1, 5, 2) is read as one data point per batch, 5 features per data point and two hidden layers",
+        line=35,
     ),
 )
 def test_lstm_1_5_2(device):
@@ -163,8 +166,8 @@ def grad_fn_names(mode: str) -> tuple:
     kind="autograd",
     modules=("RNN", "LSTM", "GRU", "RNNCell"),
     sources=(
-        Seed(S001, "the printed RNNCell output (TanhBackward0) and nn.RNN out/hidden (StackBackward0)"),
-        Seed(S002, "the printed h and c of the LSTM example (StackBackward)"),
+        Seed(S001, "the printed RNNCell output (TanhBackward0) and nn.RNN out/hidden (StackBackward0)", line=44),
+        Seed(S002, "the printed h and c of the LSTM example (StackBackward)", line=115),
     ),
     torch=">=1.10",
 )
@@ -178,7 +181,7 @@ def test_grad_fn_names(mode):
     statement="Before torch 1.10 the same nodes print without a suffix: StackBackward and TanhBackward.",
     kind="autograd",
     modules=("RNN", "LSTM", "GRU", "RNNCell"),
-    sources=(Seed(S002, "the printed h and c of the LSTM example (StackBackward)"),),
+    sources=(Seed(S002, "the printed h and c of the LSTM example (StackBackward)", line=115),),
     torch="<1.10",
 )
 @pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
@@ -195,13 +198,14 @@ def test_grad_fn_names_before_1_10(mode):
     kind="shape",
     modules=("LSTM",),
     sources=(
-        Seed(S002, "the shape breakdown after the example"),
+        Seed(S002, "the shape breakdown after the example", line=140),
         TorchDoc("torch.nn.LSTM", "batch_first"),
     ),
     erratum=Erratum(
         S002,
         "the closing note on internal layout",
         "inside the RNN the tensor layout is (input_size, batch, hidden_size); it is (seq_len, batch, features)",
+        line=145,
     ),
 )
 def test_batch_first_layout(device):

@@ -90,7 +90,7 @@ def onnx_run(module, x: torch.Tensor):
     sources=(
         TorchDoc("torch.nn.LSTM", "class docstring: the equations"),
         TorchDoc("torch.nn.GRU", "class docstring: the equations (r applied to W_hn h + b_hn)"),
-        Seed("003_d1ec100167748cfb.txt", "2.2 GRU and 2.3 LSTM"),
+        Seed("003_d1ec100167748cfb.txt", "2.2 GRU and 2.3 LSTM", line=110),
     ),
 )
 @pytest.mark.skipif(MISSING is not None, reason=str(MISSING))

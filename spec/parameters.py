@@ -25,7 +25,7 @@ LAYERS = MODES
     kind="parameters",
     modules=LAYERS,
     sources=tuple(TorchDoc(f"torch.nn.{m}", "Variables") for m in LAYERS)
-    + (Seed("003_d1ec100167748cfb.txt", "1.2 forward propagation: W_xh, W_hh and b_h shapes"),),
+    + (Seed("003_d1ec100167748cfb.txt", "1.2 forward propagation: W_xh, W_hh and b_h shapes", line=33),),
 )
 @given(cfg=configs(batch=st.just(1)))
 def test_names_and_shapes(cfg, device):
@@ -69,7 +69,7 @@ def test_init_uniform(module, device):
     kind="parameters",
     modules=LAYERS + tuple(CELLS.values()),
     sources=(
-        Seed("000_0803d243ad727e4b.txt", "IMDB example: torch.manual_seed(123) at the top"),
+        Seed("000_0803d243ad727e4b.txt", "IMDB example: torch.manual_seed(123) at the top", line=30),
         TorchDoc("torch.manual_seed", "seeds the default generator"),
     ),
 )
@@ -141,7 +141,7 @@ def expected_repr(cfg: Config) -> str:
     modules=LAYERS,
     sources=(
         TorchDoc("torch.nn.RNN", "extra_repr"),
-        Seed("000_0803d243ad727e4b.txt", "print(rnn) gives RNN(100, 20) and RNN(100, 20, num_layers=4)"),
+        Seed("000_0803d243ad727e4b.txt", "print(rnn) gives RNN(100, 20) and RNN(100, 20, num_layers=4)", line=22),
     ),
 )
 @given(cfg=configs(batch=st.just(1)), dropout=st.sampled_from((0.0, 0.25, 0.5)))
@@ -172,7 +172,7 @@ def test_repr_hides_nonlinearity():
     kind="parameters",
     modules=LAYERS,
     sources=(
-        Seed("002_10f18caa03c370d0.txt", "the three constructor signatures near the top"),
+        Seed("002_10f18caa03c370d0.txt", "the three constructor signatures near the top", line=14),
         TorchDoc("torch.nn.RNN", "Args"),
     ),
 )
@@ -192,7 +192,7 @@ def test_signature_defaults(module):
     statement="Only nn.RNN takes nonlinearity ('tanh' or 'relu'); nn.LSTM and nn.GRU raise TypeError for it.",
     kind="parameters",
     modules=LAYERS,
-    sources=(Seed("002_10f18caa03c370d0.txt", "the remark that RNN alone has the nonlinearity argument"),),
+    sources=(Seed("002_10f18caa03c370d0.txt", "the remark that RNN alone has the nonlinearity argument", line=18),),
 )
 @pytest.mark.parametrize("module", ("LSTM", "GRU"))
 def test_nonlinearity_only_rnn(module):
@@ -211,6 +211,7 @@ def test_nonlinearity_only_rnn(module):
         "002_10f18caa03c370d0.txt",
         "the argument list after the constructor signatures",
         "dropout is glossed as whether the layer has dropout, a yes/no switch",
+        line=25,
     ),
 )
 @pytest.mark.parametrize("module", LAYERS)

@@ -61,13 +61,15 @@ ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(\.[a-z0-9]+(-[a-z0-9]+)*){2,}$")
 
 @dataclass(frozen=True)
 class Seed:
-    """A source document: its file name and where in it the statement is."""
+    """A source document: its file name, where in it the statement is, and the line it starts on
+    (1-based, in the file as it is under ``../shared/seeds``; 0 when not given)."""
 
     file: str
     locator: str
+    line: int = 0
 
     def cite(self) -> str:
-        return f"{self.file} ({self.locator})"
+        return f"{self.file}{f':{self.line}' if self.line else ''} ({self.locator})"
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,10 @@ class Erratum:
     file: str
     locator: str
     says: str
+    line: int = 0
 
     def cite(self) -> str:
-        return f"{self.file} ({self.locator}): {self.says}"
+        return f"{self.file}{f':{self.line}' if self.line else ''} ({self.locator}): {self.says}"
 
 
 @dataclass(frozen=True)

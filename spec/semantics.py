@@ -38,8 +38,12 @@ def both(cfg: Config, device: str, x=None, hx=None):
     modules=LAYERS,
     sources=EQUATIONS_DOC
     + (
-        Seed("003_d1ec100167748cfb.txt", "0x02: GRU and LSTM gate equations; 2.4 deep RNN; 2.5 bidirectional RNN"),
-        Seed("000_0803d243ad727e4b.txt", "RNN, LSTM and GRU cell diagrams at the top"),
+        Seed(
+            "003_d1ec100167748cfb.txt",
+            "0x02: GRU and LSTM gate equations; 2.4 deep RNN; 2.5 bidirectional RNN",
+            line=83,
+        ),
+        Seed("000_0803d243ad727e4b.txt", "RNN, LSTM and GRU cell diagrams at the top", line=9),
     ),
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -76,8 +80,8 @@ def test_unbatched_matches_reference(cfg, device):
     modules=LAYERS,
     sources=tuple(TorchDoc(f"torch.nn.{m}", "Outputs: output, h_n") for m in LAYERS)
     + (
-        Seed("000_0803d243ad727e4b.txt", "IMDB classifier: cat of hidden[-2] and hidden[-1]"),
-        Seed("002_10f18caa03c370d0.txt", "printed out[:, -1] rows equal the last layer's h rows"),
+        Seed("000_0803d243ad727e4b.txt", "IMDB classifier: cat of hidden[-2] and hidden[-1]", line=30),
+        Seed("002_10f18caa03c370d0.txt", "printed out[:, -1] rows equal the last layer's h rows", line=110),
     ),
 )
 @given(cfg=configs(batch=batched, batch_first=st.just(False)))
@@ -104,7 +108,7 @@ def test_output_is_last_layer_states(cfg, device):
     modules=LAYERS,
     sources=(
         TorchDoc("torch.nn.RNN", "bidirectional"),
-        Seed("003_d1ec100167748cfb.txt", "2.5 bidirectional RNN"),
+        Seed("003_d1ec100167748cfb.txt", "2.5 bidirectional RNN", line=128),
     ),
 )
 @given(cfg=configs(batch=batched, batch_first=st.just(False), bidirectional=st.just(True), num_layers=st.just(1)))
@@ -170,7 +174,7 @@ one_layer_gru = configs(
 )
 GRU_SOURCES = (
     TorchDoc("torch.nn.GRU", "class docstring: r_t, z_t, n_t, h_t"),
-    Seed("003_d1ec100167748cfb.txt", "2.1 Gate: reset helps short-term, update long-term dependencies"),
+    Seed("003_d1ec100167748cfb.txt", "2.1 Gate: reset helps short-term, update long-term dependencies", line=107),
 )
 
 
@@ -229,7 +233,10 @@ def test_gru_reset_gate_drops_history(cfg, device):
     ),
     kind="semantics",
     modules=("RNN",),
-    sources=(TorchDoc("torch.nn.RNN", "nonlinearity"), Seed("002_10f18caa03c370d0.txt", "nonlinearity: tanh or relu")),
+    sources=(
+        TorchDoc("torch.nn.RNN", "nonlinearity"),
+        Seed("002_10f18caa03c370d0.txt", "nonlinearity: tanh or relu", line=18),
+    ),
 )
 @given(cfg=configs(modes=st.just("RNN"), batch=batched, bias=st.just(False)))
 def test_relu_unbounded(cfg, device):
@@ -257,8 +264,8 @@ def test_relu_unbounded(cfg, device):
     modules=("LSTM",),
     sources=(
         TorchDoc("torch.nn.LSTM", "class docstring: c_t and h_t"),
-        Seed("004_465858781a221de8.txt", "the LSTM gate equations: memory cell and hidden state"),
-        Seed("003_d1ec100167748cfb.txt", "2.3 LSTM"),
+        Seed("004_465858781a221de8.txt", "the LSTM gate equations: memory cell and hidden state", line=9),
+        Seed("003_d1ec100167748cfb.txt", "2.3 LSTM", line=116),
     ),
 )
 @given(
@@ -295,7 +302,11 @@ def test_lstm_h_bounded(cfg, device):
     kind="semantics",
     modules=("GRU",),
     sources=(
-        Seed("003_d1ec100167748cfb.txt", "2.1 Gate: sigmoid gates in (0, 1), tanh keeps the candidate in (-1, 1)"),
+        Seed(
+            "003_d1ec100167748cfb.txt",
+            "2.1 Gate: sigmoid gates in (0, 1), tanh keeps the candidate in (-1, 1)",
+            line=101,
+        ),
         TorchDoc("torch.nn.GRU", "class docstring: h_t = (1 - z_t) * n_t + z_t * h_(t-1)"),
     ),
 )

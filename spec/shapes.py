@@ -37,13 +37,20 @@ def expected_states(cfg: Config) -> tuple:
     modules=LAYERS,
     sources=OUTPUTS_DOC
     + (
-        Seed("000_0803d243ad727e4b.txt", "the x, h0/ht and out shape list under 'nn.RNN(input dim, hidden dim)'"),
-        Seed("002_10f18caa03c370d0.txt", "the out.shape / hidden.shape breakdown after the LSTM(1, 5, 2) example"),
+        Seed(
+            "000_0803d243ad727e4b.txt", "the x, h0/ht and out shape list under 'nn.RNN(input dim, hidden dim)'", line=16
+        ),
+        Seed(
+            "002_10f18caa03c370d0.txt",
+            "the out.shape / hidden.shape breakdown after the LSTM(1, 5, 2) example",
+            line=140,
+        ),
     ),
     erratum=Erratum(
         "000_0803d243ad727e4b.txt",
         "the x, h0/ht and out shape list",
         "h0/ht is [num layers, b, h-dim] and out is [seq len, b, h-dim], with no factor for directions",
+        line=17,
     ),
 )
 @given(cfg=configs(batch_first=st.just(False), batch=batched))
@@ -64,12 +71,13 @@ def test_output_seq_first(cfg, device):
     kind="shape",
     modules=LAYERS,
     sources=tuple(TorchDoc(f"torch.nn.{m}", "batch_first") for m in LAYERS)
-    + (Seed("002_10f18caa03c370d0.txt", "the closing note that the hidden state keeps batch in dim 1"),),
+    + (Seed("002_10f18caa03c370d0.txt", "the closing note that the hidden state keeps batch in dim 1", line=145),),
     erratum=Erratum(
         "002_10f18caa03c370d0.txt",
         "the sentence before the LSTM(1, 5, 2) example",
         "under batch_first=True the current hidden state is (batch, seq_len, num_directions*hidden_size) "
         "and the previous one (batch, num_layers*num_directions, hidden_size)",
+        line=35,
     ),
 )
 @given(cfg=configs(batch_first=st.just(True), batch=batched))
@@ -90,13 +98,14 @@ def test_hn_batch_second(cfg, device):
     sources=(
         TorchDoc("torch.nn.LSTM", "Outputs: output, (h_n, c_n)"),
         TorchDoc("torch.nn.LSTM", "proj_size"),
-        Seed("000_0803d243ad727e4b.txt", "the 4-layer nn.LSTM example unpacking out, (h, c)"),
-        Seed("004_465858781a221de8.txt", "LSTM introduction: a memory cell shaped like the hidden state"),
+        Seed("000_0803d243ad727e4b.txt", "the 4-layer nn.LSTM example unpacking out, (h, c)", line=26),
+        Seed("004_465858781a221de8.txt", "LSTM introduction: a memory cell shaped like the hidden state", line=9),
     ),
     erratum=Erratum(
         "003_d1ec100167748cfb.txt",
         "4.2: the comment in RNNmodel.begin_state",
         "nn.LSTM's hidden state is a dict; it is a tuple (h, c)",
+        line=404,
     ),
 )
 @given(cfg=configs(modes=st.just("LSTM"), batch=batched))

@@ -28,8 +28,8 @@ S001, S003, S004 = "001_aeb7a07ab65f879f.txt", "003_d1ec100167748cfb.txt", "004_
     kind="training",
     modules=("clip_grad_norm_", "training"),
     sources=(
-        Seed(S003, "4.3: grad_clipping(net, theta)"),
-        Seed(S004, "train_and_predict_rnn_pytorch: grad_clipping after backward"),
+        Seed(S003, "4.3: grad_clipping(net, theta)", line=470),
+        Seed(S004, "train_and_predict_rnn_pytorch: grad_clipping after backward", line=127),
         TorchDoc("torch.nn.utils.clip_grad_norm_", "max_norm"),
     ),
 )
@@ -56,15 +56,16 @@ def test_sources_clipping(theta, device):
     kind="training",
     modules=("training",),
     sources=(
-        Seed(S003, "4.3: the perplexity printed while training"),
-        Seed(S003, "4.3, the training loop: l = loss(y_hat, y.long()).mean()"),
-        Seed(S004, "math.exp(l_sum / n), OverflowError"),
+        Seed(S003, "4.3: the perplexity printed while training", line=515),
+        Seed(S003, "4.3, the training loop: l = loss(y_hat, y.long()).mean()", line=501),
+        Seed(S004, "math.exp(l_sum / n), OverflowError", line=133),
     ),
     erratum=Erratum(
         S003,
         "4.3, the last line of the training loop",
         "prints the last minibatch's loss l under the label 困惑度 (perplexity): a cross-entropy, whose exp "
         "is the perplexity",
+        line=515,
     ),
 )
 @given(vocab=st.integers(2, 3000), tokens=st.integers(1, 500))
@@ -87,7 +88,9 @@ def test_perplexity(vocab, tokens):
     ),
     kind="training",
     modules=("training",),
-    sources=(Seed(S003, "4.3: sgd(params, lr, batch_size), updater = torch.optim.SGD or updater(batch_size=1)"),),
+    sources=(
+        Seed(S003, "4.3: sgd(params, lr, batch_size), updater = torch.optim.SGD or updater(batch_size=1)", line=455),
+    ),
 )
 @pytest.mark.parametrize("lr", [0.5, 1.0])  # 003's rate and d2l's
 def test_sgd_step(lr, device):
@@ -108,8 +111,8 @@ def test_sgd_step(lr, device):
     kind="shape",
     modules=("training", "RNN", "LSTM", "GRU"),
     sources=(
-        Seed(S003, "4.2: RNNmodel.forward, linear over Y.reshape((-1, Y.shape[-1]))"),
-        Seed(S004, "RNNModel.forward and y = torch.transpose(Y, 0, 1).contiguous().view(-1)"),
+        Seed(S003, "4.2: RNNmodel.forward, linear over Y.reshape((-1, Y.shape[-1]))", line=397),
+        Seed(S004, "RNNModel.forward and y = torch.transpose(Y, 0, 1).contiguous().view(-1)", line=121),
     ),
 )
 @pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
@@ -138,8 +141,8 @@ SEEDS = range(50)
     kind="training",
     modules=("RNNCell", "RNN", "training"),
     sources=(
-        Seed(S001, "3. the RNNCell model and its training log (ohlol from epoch 9)"),
-        Seed(S001, "4. the nn.RNN model and its training log (ohlol from epoch 4)"),
+        Seed(S001, "3. the RNNCell model and its training log (ohlol from epoch 9)", line=78),
+        Seed(S001, "4. the nn.RNN model and its training log (ohlol from epoch 4)", line=160),
     ),
 )
 @pytest.mark.parametrize("version", ["cell", "rnn"])
@@ -160,7 +163,9 @@ BOUND = math.log(1 + 3 * math.exp(-2))
     ),
     kind="training",
     modules=("RNNCell", "RNN", "training"),
-    sources=(Seed(S001, "3. and 4.: the hidden state used directly as the 4 class scores; the printed losses"),),
+    sources=(
+        Seed(S001, "3. and 4.: the hidden state used directly as the 4 class scores; the printed losses", line=129),
+    ),
 )
 @given(logits=st.lists(st.floats(-1, 1), min_size=4, max_size=4), target=st.integers(0, 3))
 def test_tanh_logit_floor(logits, target):
@@ -180,8 +185,10 @@ def test_tanh_logit_floor(logits, target):
     ),
     kind="training",
     modules=("LSTM", "training"),
-    sources=(Seed(S004, "the hyper-parameters line and 'the optimizer is Adam'"),),
-    erratum=Erratum(S004, "the hyper-parameters line", "lr, clipping_theta = 1e2, 1e-2: Adam at learning rate 100"),
+    sources=(Seed(S004, "the hyper-parameters line and 'the optimizer is Adam'", line=95),),
+    erratum=Erratum(
+        S004, "the hyper-parameters line", "lr, clipping_theta = 1e2, 1e-2: Adam at learning rate 100", line=29
+    ),
 )
 def test_adam_learning_rate():
     from reference import datasets, sampling
@@ -220,7 +227,9 @@ def test_adam_learning_rate():
     kind="semantics",
     modules=("LSTM", "PackedSequence", "training"),
     sources=(
-        Seed("000_0803d243ad727e4b.txt", "IMDB example: BucketIterator batches of padded reviews into the LSTM"),
+        Seed(
+            "000_0803d243ad727e4b.txt", "IMDB example: BucketIterator batches of padded reviews into the LSTM", line=30
+        ),
         TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "lengths"),
     ),
 )
@@ -256,8 +265,8 @@ S000 = "000_0803d243ad727e4b.txt"
     kind="semantics",
     modules=("training", "RNN", "LSTM", "GRU"),
     sources=(
-        Seed(S003, "4.3: predict_ch8, a warm-up over the prefix, then num_preds argmax steps"),
-        Seed(S004, "the aims: 50 characters generated one at a time after the prefix '分开'"),
+        Seed(S003, "4.3: predict_ch8, a warm-up over the prefix, then num_preds argmax steps", line=425),
+        Seed(S004, "the aims: 50 characters generated one at a time after the prefix '分开'", line=15),
     ),
 )
 @pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
@@ -285,14 +294,15 @@ def test_predict_greedy(kind, device):
     kind="state",
     modules=("training", "RNN", "LSTM", "GRU"),
     sources=(
-        Seed(S003, "4.3, the training loop: begin_state when state is None or use_random_iter"),
-        Seed(S004, "the quoted D2L passage: initialise the hidden state only at the start of each epoch"),
+        Seed(S003, "4.3, the training loop: begin_state when state is None or use_random_iter", line=489),
+        Seed(S004, "the quoted D2L passage: initialise the hidden state only at the start of each epoch", line=50),
     ),
     erratum=Erratum(
         S004,
         "train_and_predict_rnn_pytorch: state = None before the epoch loop",
         "the state is set to None once, before all epochs, so each epoch's first minibatch starts from the "
         "previous epoch's last state, although it does not continue that minibatch in the corpus",
+        line=104,
     ),
 )
 @pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
@@ -331,7 +341,7 @@ def test_state_per_epoch_and_sampling(kind, device):
     kind="training",
     modules=("training",),
     sources=(
-        Seed(S000, "IMDB example: criteon = nn.BCEWithLogitsLoss() on one logit per review"),
+        Seed(S000, "IMDB example: criteon = nn.BCEWithLogitsLoss() on one logit per review", line=30),
         TorchDoc("torch.nn.BCEWithLogitsLoss", "numerical stability through the log-sum-exp trick"),
         TorchDoc("torch.nn.BCELoss", "log outputs clamped to >= -100"),
     ),
@@ -359,7 +369,7 @@ def test_bce_with_logits(z, y):
     ),
     kind="training",
     modules=("training",),
-    sources=(Seed(S000, "IMDB example: binary_acc, torch.round(torch.sigmoid(preds))"),),
+    sources=(Seed(S000, "IMDB example: binary_acc, torch.round(torch.sigmoid(preds))", line=30),),
 )
 @given(z=st.floats(-50, 50, width=32))
 def test_binary_accuracy(z):

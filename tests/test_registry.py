@@ -58,6 +58,23 @@ def test_unclaimed_statements_are_accounted_for_properly():
             assert named in ids, f"{where}: names {named}, which is not a claim"
 
 
+SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
+
+
+def test_every_citation_of_a_source_document_gives_a_line_inside_it():
+    """Lines order the per-source page; a line past the end of its file is a typo."""
+    from spec.unclaimed import UNCLAIMED
+
+    registry = spec.load_all()
+    cited = [s for c in registry for s in c.sources if isinstance(s, Seed)]
+    cited += [e for c in registry for e in c.errata] + [u.source for u in UNCLAIMED]
+    assert all(s.line >= 1 for s in cited), [s.locator for s in cited if s.line < 1]
+    if not SEEDS.is_dir():
+        pytest.skip(f"the source documents are not at {SEEDS}")
+    length = {f.name: len(f.read_text(encoding="utf-8").splitlines()) for f in SEEDS.glob("*.txt")}
+    assert [s.cite() for s in cited if s.line > length[s.file]] == []
+
+
 def test_every_spec_module_is_infrastructure_or_a_listed_topic():
     """A topic module missing from spec.TOPICS would silently never run."""
     modules = {p.stem for p in SPEC_DIR.glob("*.py")}
