@@ -455,3 +455,26 @@ PACKING = [
 @pytest.mark.parametrize("case", [c.param() for c in PACKING])
 def test_packing_errors(case, device):
     check(case, device)
+
+
+@claim(
+    id="packed.errors.length-beyond-padding",
+    statement=(
+        "pack_padded_sequence does not check lengths against the padded length: a length past it gives a "
+        "PackedSequence whose batch_sizes add up to more rows than its data has, which a recurrent module on "
+        "CPU then rejects with a RuntimeError."
+    ),
+    kind="errors",
+    modules=("PackedSequence", "RNN", "LSTM", "GRU"),
+    sources=(TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "lengths"),),
+)
+@pytest.mark.parametrize("mode", ("RNN", "LSTM", "GRU"))
+def test_length_beyond_padding(mode):
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    x = torch.zeros(5, 2, 1)  # 5 padded steps
+    packed = pack_padded_sequence(x, torch.tensor([7, 2]))  # accepted: 7 > 5
+    assert packed.batch_sizes.tolist() == [2, 2, 1, 1, 1, 1, 1]  # what lengths 7 and 2 would give
+    assert int(packed.batch_sizes.sum()) == 9 and packed.data.shape[0] == 5 + 2  # but only 7 rows exist
+    with pytest.raises(RuntimeError):
+        getattr(torch.nn, mode)(1, 2)(packed)
