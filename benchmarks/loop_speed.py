@@ -2,6 +2,8 @@
 straight port of source 003's loop (unchecked model, in-place detach_), same model, data and settings.
 
     python benchmarks/loop_speed.py [--epochs 30] [--model rnn|gru|lstm] [--repeats 3]
+    REFERENCE_SHAPE_CHECKS=all python benchmarks/loop_speed.py    # check every call
+    REFERENCE_SHAPE_CHECKS=0 python benchmarks/loop_speed.py      # no checks
 
 Both loops train the same weights from the same start for the same epochs; the script prints tokens/s
 of each (best of --repeats, interleaved) and their ratio (target: ours >= 1.0x with the checks on).
@@ -23,7 +25,7 @@ from torch.nn import functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from reference import datasets, sampling  # noqa: E402
-from reference._typing import SHAPE_CHECKS  # noqa: E402
+from reference._typing import MODE, SHAPE_CHECKS  # noqa: E402
 from reference.models import LanguageModel, make_layer  # noqa: E402
 from reference.train import grad_clipping, train_epoch  # noqa: E402
 
@@ -96,7 +98,8 @@ def main() -> int:
     ratio = best["ours"] / best["source"]
     runs = f"{args.epochs} epochs x {args.repeats} repeats"
     print(f"model {args.model}, hidden 256, batch 32 x 35 steps, {runs}, 1 thread")
-    print(f"shape checks: {'on (jaxtyping + beartype)' if SHAPE_CHECKS else 'off'}")
+    how = "every call" if MODE == "all" else "first call per signature"
+    print(f"shape checks: {f'on, {how} (jaxtyping + beartype)' if SHAPE_CHECKS else 'off'}")
     print(f"ours     {best['ours']:10.0f} tokens/s (median epoch, best repeat)")
     print(f"source   {best['source']:10.0f} tokens/s")
     print(f"ratio    {ratio:10.3f}x (target >= 1.0)")

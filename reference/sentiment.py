@@ -8,7 +8,10 @@ Words lower-cased, the 10,000 most frequent kept (plus <unk> and <pad>), reviews
 words. Embedding 100 -> LSTM(256, 2 layers, bidirectional, dropout 0.5) -> cat(h_n[-2], h_n[-1])
 -> dropout -> one logit; Adam and BCE-with-logits. Training batches are bucketed by length as the
 source's BucketIterator does (pools of 100 batches sorted by length, batches in random order), so
-little padding is fed; --packed also stops each review at its own length. --vectors copies
+little padding is fed; --packed also stops each review at its own length, exactly, but on CPU its
+backward pass grows with the square of the review length (30 s instead of 1 s for a batch of 30
+reviews of about 400 words: benchmarks/packed_speed.py; pytorch/pytorch#149194), so the benchmark
+trains padded, as 000 did. --vectors copies
 GloVe-format vectors into the embedding. One line per epoch (loss, train and test accuracy); with
 --out, after every epoch: the accuracy curve (PNG), a weights-only checkpoint and a JSON summary
 (so an interrupted run keeps the epochs it finished). --data: the archive, or a folder that holds
@@ -92,7 +95,11 @@ def main(argv=None) -> int:
     p.add_argument("--max-len", type=int, default=500)
     p.add_argument("--embedding", type=int, default=100)
     p.add_argument("--hidden", type=int, default=256)
-    p.add_argument("--packed", action="store_true", help="pack each batch so a review stops at its own length")
+    p.add_argument(
+        "--packed",
+        action="store_true",
+        help="pack each batch so a review stops at its own length (slow to train on CPU)",
+    )
     p.add_argument("--vectors", type=Path, help="GloVe-format text file for the embedding")
     p.add_argument("--limit", type=int, help="reviews per class and split (default: all)")
     p.add_argument("--data", type=Path)

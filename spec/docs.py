@@ -248,6 +248,12 @@ def benchmarks_page(path: Path) -> str:
             "\n## Training loop speed: ours against a straight port of source 003's loop\n\n"
             f"```text\n{loop.read_text(encoding='utf-8').strip()}\n```\n"
         )
+    packed = path.parent / "packed_speed.txt"
+    if packed.exists():
+        text += (
+            "\n## Training on packed against padded batches (IMDB classifier, CPU)\n\n"
+            f"```text\n{packed.read_text(encoding='utf-8').strip()}\n```\n"
+        )
     flake = path.parent / "flake_check.txt"
     if flake.exists():
         text += f"\n## Flake check\n\n```text\n{flake.read_text(encoding='utf-8').strip()}\n```\n"
@@ -313,9 +319,14 @@ def program_page(name: str, claims: list, results: Path) -> str:
                 f"| {speed} | {r.get('seconds', '')} |"
             )
         curves = "".join(f"\n![{p.stem}](img/{p.name})\n" for p in sorted(results.glob(f"{name}*.png")))
+        command = (
+            "python -m reference.hello --version cell|rnn --out reports/programs"
+            if name == "hello"
+            else f"python benchmarks/programs.py --only {name}"
+        )
         figures = (
             "Stored in `reports/programs/` (a JSON summary and a PNG curve per run); produced by "
-            "`python benchmarks/programs.py` (CPU, 2 cores).\n\n" + "\n".join(rows) + "\n" + curves
+            f"`{command}` (CPU, 2 cores).\n\n" + "\n".join(rows) + "\n" + curves
         )
     else:
         figures = (
