@@ -167,13 +167,13 @@ def matrix_page(registry, reports: list) -> str:
 
 def errata_page(registry) -> str:
     rows = []
-    for c in registry:
-        for e in c.errata:
-            rows.append(
-                f"## `{e.file}` — {e.locator}\n\n- the source says: *{e.says}*\n"
-                f"- what holds: {c.statement}\n- checked by {link(c.id, topic_of(c))}\n"
-            )
-    intro = "Statements of the source tutorials that torch does not bear out."
+    errata = [(e, c) for c in registry for e in c.errata]
+    for e, c in sorted(errata, key=lambda pair: (pair[0].file, pair[0].line)):
+        rows.append(
+            f"## `{e.file}`, line {e.line} — {e.locator}\n\n- the source says: *{e.says}*\n"
+            f"- what holds: {c.statement}\n- checked by {link(c.id, topic_of(c))}\n"
+        )
+    intro = "Statements of the source tutorials that torch does not bear out, in the order they appear."
     return f"# Errata\n\n{GENERATED}\n{intro}\n\n" + "\n".join(rows)
 
 
