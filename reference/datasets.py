@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from reference.files import replacing
+
 ENV_DATA = "RNN_SPEC_DATA"
 ENV_CACHE = "RNN_SPEC_CACHE"
 
@@ -95,19 +97,14 @@ def verify(path: Path, spec: DataFile) -> Path:
 
 
 def _download(spec: DataFile, target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{spec.filename}.", dir=target.parent)
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(spec.url, timeout=60) as response:  # noqa: S310
-            shutil.copyfileobj(response, out)
-        verify(Path(tmp), spec)
-        os.replace(tmp, target)
+        with replacing(target) as tmp:
+            with open(tmp, "wb") as out, urllib.request.urlopen(spec.url, timeout=60) as response:  # noqa: S310
+                shutil.copyfileobj(response, out)
+            verify(tmp, spec)
         return target
     except OSError as e:
         raise DataError(f"{spec.filename}: download from {spec.url} failed ({e})") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def locate(name: str, path: Optional[Path] = None, download: bool = False) -> Path:

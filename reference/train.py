@@ -3,18 +3,16 @@ minibatches, greedy generation, and a small progress display."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
-import os
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Iterable, Optional
 
 import torch
 from torch import nn
+
+from reference.files import replacing
 
 
 def grad_clipping(parameters: Iterable[torch.Tensor], theta: float) -> float:
@@ -94,7 +92,8 @@ def binary_accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
 class Progress:
     """A one-line progress bar on stderr when it is a terminal; silent otherwise (logs stay clean)."""
 
-    def __init__(self, total: int, label: str, stream=sys.stderr):
+    def __init__(self, total: int, label: str, stream=None):
+        stream = sys.stderr if stream is None else stream  # looked up now: sys.stderr may have been replaced
         self.total, self.label, self.done, self.stream = max(total, 1), label, 0, stream
         self.live = hasattr(stream, "isatty") and stream.isatty()
 
@@ -125,7 +124,7 @@ def save_curve(values, ylabel: str, path, title: str = "") -> Optional[str]:
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     fig.tight_layout()
-    with _replacing(path) as tmp:
+    with replacing(path) as tmp:
         fig.savefig(tmp, format="png")
     plt.close(fig)
     return None
@@ -133,18 +132,5 @@ def save_curve(values, ylabel: str, path, title: str = "") -> Optional[str]:
 
 def write_json(path, data) -> None:
     """Write JSON so that a reader sees the old file or the new one, never half of one."""
-    with _replacing(path) as tmp:
-        Path(tmp).write_text(json.dumps(data, indent=1) + "\n")
-
-
-@contextlib.contextmanager
-def _replacing(path):
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with replacing(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=1) + "\n")

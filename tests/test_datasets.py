@@ -127,3 +127,21 @@ def test_lyrics_archive(tmp_path):
     path.write_bytes(b"not a zip")
     with pytest.raises(DataError, match="not a readable lyrics archive"):
         datasets.read_lyrics(path)
+
+
+def test_replacing_is_all_or_nothing_with_ordinary_permissions(tmp_path):
+    from reference.files import replacing
+
+    target = tmp_path / "out.json"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), replacing(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("interrupted")
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["out.json"]
+    old_mask = os.umask(0o022)
+    try:
+        with replacing(tmp_path / "new.json") as tmp:
+            tmp.write_text("new")
+    finally:
+        os.umask(old_mask)
+    assert (tmp_path / "new.json").stat().st_mode & 0o777 == 0o644
