@@ -9,10 +9,8 @@ then rename), so a reader never sees half a report.
 from __future__ import annotations
 
 import json
-import os
 import platform
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -120,17 +118,10 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from reference.files import replacing  # the one atomic writer: temp file, rename, ordinary permissions
+
+    with replacing(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def write_atomic(path: Path, data: dict) -> None:
