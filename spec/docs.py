@@ -293,6 +293,12 @@ def program_help(name: str) -> str:
     return out.getvalue().rstrip()
 
 
+def epochs_cell(run: dict) -> str:
+    """Epochs run, and of how many planned when a run stopped early (the IMDB run saves every epoch)."""
+    done, planned = run.get("epochs", ""), run.get("epochs_planned")
+    return f"{done} of {planned}" if planned and planned != done else str(done)
+
+
 def program_page(name: str, claims: list, results: Path) -> str:
     module = importlib.import_module(f"reference.{name}")
     doc = inspect.getdoc(module) or ""
@@ -315,7 +321,7 @@ def program_page(name: str, claims: list, results: Path) -> str:
                 result = f"predicts {r['predictions'][-1]!r}, loss {r['losses'][-1]}"
             speed = f"{r['tokens_per_s']:.0f}" if "tokens_per_s" in r else ""
             rows.append(
-                f"| `{path.stem}` | {r.get('epochs', '')} | {result} | {r.get('published', '')} "
+                f"| `{path.stem}` | {epochs_cell(r)} | {result} | {r.get('published', '')} "
                 f"| {speed} | {r.get('seconds', '')} |"
             )
         curves = "".join(f"\n![{p.stem}](img/{p.name})\n" for p in sorted(results.glob(f"{name}*.png")))
