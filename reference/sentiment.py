@@ -8,14 +8,13 @@ Words lower-cased, the 10,000 most frequent kept (plus <unk> and <pad>), reviews
 words. Embedding 100 -> LSTM(256, 2 layers, bidirectional, dropout 0.5) -> cat(h_n[-2], h_n[-1])
 -> dropout -> one logit; Adam and BCE-with-logits. Training batches are bucketed by length as the
 source's BucketIterator does (pools of 100 batches sorted by length, batches in random order), so
-little padding is fed; --packed also stops each review at its own length, exactly, but on CPU its
-backward pass grows with the square of the review length (30 s instead of 1 s for a batch of 30
-reviews of about 400 words: benchmarks/packed_speed.py; pytorch/pytorch#149194), so the benchmark
-trains padded, as 000 did. --vectors copies
-GloVe-format vectors into the embedding. One line per epoch (loss, train and test accuracy); with
---out, after every epoch: the accuracy curve (PNG), a weights-only checkpoint and a JSON summary
-(so an interrupted run keeps the epochs it finished). --data: the archive, or a folder that holds
-an extracted aclImdb/.
+little padding is fed. --packed also stops each review at its own length, exactly, but on CPU its
+backward pass grows far faster than the review length (25 s instead of 1.3 s for a batch of 30
+reviews of about 400 words: benchmarks/packed_speed.py, pytorch/pytorch#149194), so the benchmark
+trains padded, as 000 did. --vectors copies GloVe-format vectors into the embedding. One line per
+epoch (loss, train and test accuracy); with --out, after every epoch: the accuracy curve (PNG), a
+weights-only checkpoint and a JSON summary (so an interrupted run keeps the epochs it finished).
+--data: the archive, or a folder that holds an extracted aclImdb/.
 """
 
 from __future__ import annotations
