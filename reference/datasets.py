@@ -121,9 +121,11 @@ def locate(name: str, path: Optional[Path] = None, download: bool = False) -> Pa
     candidates = [Path(os.environ[ENV_DATA]) / spec.filename] if os.environ.get(ENV_DATA) else []
     for candidate in candidates + [cached]:
         if candidate.is_file():
-            if candidate == cached and download and not matches(cached, spec):
+            if matches(candidate, spec):
+                return candidate
+            if candidate == cached and download:
                 break  # a damaged or stale cached copy is fetched again (as 003's download() does)
-            return verify(candidate, spec)
+            return verify(candidate, spec)  # raises, naming the file and the expected hash
     if download:
         return _download(spec, cached)
     raise DataError(

@@ -14,6 +14,8 @@ import subprocess
 from pathlib import Path
 from typing import Iterable, Optional
 
+from reference.files import replacing  # the one atomic writer: temp file, rename, ordinary permissions
+
 SCHEMA_VERSION = 1
 
 #: Per-case outcomes, and the claim statuses they aggregate to.
@@ -118,8 +120,6 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
-    from reference.files import replacing  # the one atomic writer: temp file, rename, ordinary permissions
-
     with replacing(path) as tmp:
         tmp.write_bytes(data)
 

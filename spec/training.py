@@ -16,7 +16,12 @@ from spec.registry import Erratum, Seed, TorchDoc, claim
 from spec.strategies import Config
 from spec.tolerances import assert_close
 
-S001, S003, S004 = "001_aeb7a07ab65f879f.txt", "003_d1ec100167748cfb.txt", "004_465858781a221de8.txt"
+S000, S001, S003, S004 = (
+    "000_0803d243ad727e4b.txt",
+    "001_aeb7a07ab65f879f.txt",
+    "003_d1ec100167748cfb.txt",
+    "004_465858781a221de8.txt",
+)
 
 
 @claim(
@@ -227,9 +232,7 @@ def test_adam_learning_rate():
     kind="semantics",
     modules=("LSTM", "PackedSequence", "training"),
     sources=(
-        Seed(
-            "000_0803d243ad727e4b.txt", "IMDB example: BucketIterator batches of padded reviews into the LSTM", line=30
-        ),
+        Seed(S000, "IMDB example: BucketIterator batches of padded reviews into the LSTM", line=30),
         TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "lengths"),
     ),
 )
@@ -250,9 +253,6 @@ def test_packed_versus_padded(device):
     assert_close(packed, torch.cat(alone), "packed: each review as if alone")
     assert_close(padded[0:1], alone[0], "padded: the longest review is unaffected")
     assert (padded[1] - alone[1]).abs().max() > 1e-6, "padding should have changed the short review's logit"
-
-
-S000 = "000_0803d243ad727e4b.txt"
 
 
 @claim(
