@@ -24,10 +24,10 @@ from torch.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reference import datasets, sampling  # noqa: E402
-from reference._typing import MODE, SHAPE_CHECKS  # noqa: E402
-from reference.models import LanguageModel, make_layer  # noqa: E402
-from reference.train import grad_clipping, train_epoch  # noqa: E402
+from common.shapecheck import MODE, SHAPE_CHECKS  # noqa: E402
+from reference.programs import datasets, sampling  # noqa: E402
+from reference.programs.models import LanguageModel, make_layer  # noqa: E402
+from reference.programs.train import grad_clipping, train_epoch  # noqa: E402
 
 
 class SourceModel(nn.Module):

@@ -21,7 +21,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reference.models import SentimentClassifier  # noqa: E402
+from reference.programs.models import SentimentClassifier  # noqa: E402
 
 
 def seconds_per_batch(model, optimizer, x, lengths, repeats: int) -> float:

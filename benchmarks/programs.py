@@ -46,7 +46,7 @@ def main() -> int:
         for model, layers, published in RUNS[program]:
             if program == "sentiment":
                 stem = "sentiment"
-                cmd = [sys.executable, "-m", "reference.sentiment", "--name", stem, "--out", str(OUT)]
+                cmd = [sys.executable, "-m", "reference.programs.sentiment", "--name", stem, "--out", str(OUT)]
             else:
                 stem = f"{program}-{model}{layers}"
                 cmd = [sys.executable, "-m", f"reference.{program}", "--model", model, "--layers", str(layers)]

@@ -1,11 +1,12 @@
 """Wall time of the suite under each hypothesis profile, and claims per second.
 
-    python benchmarks/suite_budget.py [--profiles quick ci thorough] [--topics shapes parameters ...]
+    python benchmarks/suite_budget.py [--profiles quick ci thorough] [--subset NAME=-k EXPRESSION ...] [--out F]
 
-Prints one row per run: `python -m spec verify --profile P` (optionally restricted to some topic
-modules with -k), and `pytest` (spec + tests) under the ci profile. Targets on 2 cores: quick <= 10 s,
-ci spec + tests <= 60 s, thorough <= 10 min; the issue-3 claims <= 20 s and the issue-4 claims <= 25 s
-under ci.
+Prints one row per run: `python -m spec verify --profile P`, the ci profile on each subset (by default
+the claims about torch, `spec/claims/`, and the claims about the sources' programs, `spec/programs/`),
+and `pytest` (spec + tests) under the ci profile. Targets on 2 cores: quick <= 10 s, ci spec + tests
+<= 60 s, thorough <= 10 min. With --out the figures are stored as JSON with the environment they came
+from (torch, python, machine, git revision, claim count), for the docs' benchmarks page.
 """
 
 from __future__ import annotations
@@ -47,18 +48,17 @@ def verify(profile: str, keyword: str | None):
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--profiles", nargs="+", default=["quick", "ci"])
-    p.add_argument("--topics", nargs="+", help="restrict verify to these spec/<topic>.py modules")
     p.add_argument(
         "--subset",
         action="append",
-        default=[],
-        metavar="NAME=TOPIC,TOPIC",
-        help="also time the ci profile on these topic modules alone (repeatable)",
+        metavar="NAME=EXPRESSION",
+        help="also time the ci profile on the claims a -k expression selects (repeatable; default: "
+        "'claims about torch=claims' and 'claims about the programs=programs')",
     )
     p.add_argument("--no-pytest", action="store_true", help="skip the full pytest run")
     p.add_argument("--out", type=Path, help="also store the figures as JSON (for the docs' benchmarks page)")
     args = p.parse_args()
-    keyword = " or ".join(args.topics) if args.topics else None
+    subsets = args.subset or ["claims about torch=claims", "claims about the programs=programs"]
     rows = []
 
     def row(label, seconds, claims=None, note=""):
@@ -75,22 +75,25 @@ def main() -> int:
 
     print(f"{'run':<58} {'seconds':>8} {'claims':>7} {'claims/s':>9}")
     for profile in args.profiles:
-        seconds, claims = verify(profile, keyword)
-        row(f"verify --profile {profile}" + (f" ({', '.join(args.topics)})" if args.topics else ""), seconds, claims)
-    for subset in args.subset:
-        name, _, topics = subset.partition("=")
-        seconds, claims = verify("ci", " or ".join(f"{t}.py" for t in topics.split(",")))
-        row(f"verify --profile ci, {name}: {topics.replace(',', ', ')}", seconds, claims)
+        seconds, claims = verify(profile, None)
+        row(f"verify --profile {profile}", seconds, claims)
+    for subset in subsets:
+        name, sep, expression = subset.partition("=")
+        if not sep or not expression:
+            p.error(f"--subset {subset!r}: expected NAME=EXPRESSION")
+        seconds, claims = verify("ci", expression)
+        row(f"verify --profile ci, {name} (-k {expression})", seconds, claims)
     if not args.no_pytest:
         seconds, proc = timed([sys.executable, "-m", "pytest", "-q"], env={**os.environ, "SPEC_PROFILE": "ci"})
         tail = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr.strip()
         row("pytest: spec + tests, ci", seconds, note=tail.strip("= "))
     print(f"cores: {os.cpu_count()}")
     if args.out:
-        from spec.report import write_atomic
+        from spec.tools.report import provenance, write_atomic
 
         command = "python benchmarks/suite_budget.py " + " ".join(f"'{a}'" if " " in a else a for a in sys.argv[1:])
-        write_atomic(args.out, {"rows": rows, "machine": f"{os.cpu_count()} cores", "command": command.strip()})
+        data = {"rows": rows, "machine": f"{os.cpu_count()} cores", "command": command.strip()}
+        write_atomic(args.out, {**data, **provenance()})
     return 0
 
 

@@ -1,7 +1,12 @@
-"""From-scratch reference implementations of torch's recurrent layers and of the
-sources' example programs. Nothing here calls torch's RNN kernels: only plain
-tensor ops (matmul, sigmoid, tanh, indexing).
+"""Reference implementations, in two parts that never mix.
 
-Shapes are annotated with jaxtyping and checked at run time by beartype when
-both are installed (Python >= 3.11); see :mod:`reference._typing`.
+- :mod:`reference.oracle`: torch's recurrent layers recomputed from their equations with plain tensor
+  ops (matmul, sigmoid, tanh, indexing). Nothing there calls torch's RNN kernels; the claims compare
+  torch against it.
+- :mod:`reference.programs`: the sources' example programs (data, models, training, command lines).
+  They use ``nn.RNN``/``nn.LSTM``/``nn.GRU`` as the sources do; their own claims live in
+  :mod:`spec.programs`.
+
+Shapes are annotated with jaxtyping and checked at run time by beartype when both are installed
+(Python >= 3.11); see :mod:`common.shapecheck`.
 """

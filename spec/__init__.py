@@ -1,37 +1,38 @@
 """The executable specification of PyTorch's recurrent layers.
 
-Each claim is a pytest test carrying its metadata (see :mod:`spec.registry`).
-The topic modules listed in :data:`TOPICS` hold the claims; :func:`load_all`
-imports them so that the registry is complete without running anything.
+- :mod:`spec.claims`: claims about torch, one module per kind; :mod:`spec.programs`: claims about the
+  sources' programs, likewise. Each claim is a pytest test carrying its metadata (:mod:`spec.registry`).
+- :mod:`spec.helpers`: what the claims share (strategies, tolerances, module helpers, the ONNX oracle).
+- :mod:`spec.sources`: the documents claims cite and their statements left unclaimed.
+- :mod:`spec.tools`: what collects, reports, compares and renders the claims (plugin, report, CLI, docs).
+
+:func:`load_all` imports every claim module so that the registry is complete without running anything.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 
 __version__ = "0.1.0"
 
-#: The modules of ``spec/`` that hold claims, in the order the docs list them.
-TOPICS = (
-    "shapes",
-    "parameters",
-    "state",
-    "cells",
-    "semantics",
-    "errors",
-    "examples",
-    "autograd",
-    "dropout",
-    "oracle",
-    "data",
-    "training",
-)
+#: The packages that hold claims, in the order the docs list them.
+CLAIM_PACKAGES = ("spec.claims", "spec.programs")
+
+
+def claim_modules() -> list:
+    """Every claim module's dotted name: the modules of :data:`CLAIM_PACKAGES`, no hand-kept list."""
+    names = []
+    for package in CLAIM_PACKAGES:
+        pkg = importlib.import_module(package)
+        names += [f"{package}.{m.name}" for m in pkgutil.iter_modules(pkg.__path__) if not m.ispkg]
+    return names
 
 
 def load_all():
-    """Import every topic module and return the (now complete) registry."""
+    """Import every claim module and return the (now complete) registry."""
     from spec.registry import REGISTRY
 
-    for topic in TOPICS:
-        importlib.import_module(f"spec.{topic}")
+    for name in claim_modules():
+        importlib.import_module(name)
     return REGISTRY

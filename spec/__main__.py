@@ -1,5 +1,5 @@
 import sys
 
-from spec.cli import main
+from spec.tools.cli import main
 
 sys.exit(main())

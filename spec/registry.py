@@ -15,8 +15,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional, Tuple, Union
 
+import pytest
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
+
+from spec.sources.seeds import SEED_FILES
 
 #: The closed vocabulary of claim kinds.
 KINDS = (
@@ -33,6 +36,15 @@ KINDS = (
     "data",
 )
 
+#: The packages that hold claims, by subject: torch itself, or the sources' programs as we reproduce them.
+SUBJECTS = {"spec.claims": "torch", "spec.programs": "programs"}
+
+#: The modules a claim about the sources' programs names (and a claim about torch does not).
+PROGRAM_MODULES = ("data", "training")
+
+#: The devices a claim runs on unless it is bound to fewer.
+DEVICES = ("cpu", "cuda")
+
 #: What a claim may be about.
 MODULES = (
     "RNN",
@@ -45,15 +57,6 @@ MODULES = (
     "clip_grad_norm_",
     "data",  # the sources' data pipeline (reference/datasets.py, text.py, sampling.py)
     "training",  # the sources' training practice (reference/train.py, models.py)
-)
-
-#: The source documents under ``../shared/seeds`` that claims may cite.
-SEED_FILES = (
-    "000_0803d243ad727e4b.txt",
-    "001_aeb7a07ab65f879f.txt",
-    "002_10f18caa03c370d0.txt",
-    "003_d1ec100167748cfb.txt",
-    "004_465858781a221de8.txt",
 )
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(\.[a-z0-9]+(-[a-z0-9]+)*){2,}$")
@@ -108,22 +111,30 @@ class Claim:
     sources: Tuple[Source, ...]
     torch: str = ""
     errata: Tuple[Erratum, ...] = ()
+    devices: Tuple[str, ...] = DEVICES
     where: str = field(default="", compare=False)
+    kind_given: bool = field(default=False, compare=False)  # ``kind=`` passed rather than taken from the module
+
+    @property
+    def subject(self) -> str:
+        """``"torch"`` for :mod:`spec.claims`, ``"programs"`` for :mod:`spec.programs` ("" elsewhere: tests)."""
+        package = self.where.partition(":")[0].rpartition(".")[0]
+        return SUBJECTS.get(package, "")
 
     def applies_to(self, torch_version: str) -> bool:
         """Whether the claim's torch range holds ``torch_version`` (local part ignored)."""
-        if not self.torch:
-            return True
-        return SpecifierSet(self.torch).contains(release_of(torch_version), prereleases=True)
+        return in_range(self.torch, torch_version)
 
     def as_dict(self) -> dict:
         return {
             "id": self.id,
             "statement": self.statement,
             "kind": self.kind,
+            "subject": self.subject,
             "modules": list(self.modules),
             "sources": [_source_dict(s) for s in self.sources],
             "torch": self.torch or "all",
+            "devices": list(self.devices),
             "errata": [{"file": e.file, "locator": e.locator, "says": e.says} for e in self.errata],
             "where": self.where,
         }
@@ -135,6 +146,13 @@ def _source_dict(source: Source) -> dict:
     if isinstance(source, TorchDoc):
         return {"type": "torch-doc", "object": source.obj, "section": source.section}
     return {"type": "unknown", "repr": repr(source)}
+
+
+def in_range(torch_range: str, torch_version: str) -> bool:
+    """Whether a PEP 440 range (``""``: every release) holds ``torch_version``, local part ignored."""
+    if not torch_range:
+        return True
+    return SpecifierSet(torch_range).contains(release_of(torch_version), prereleases=True)
 
 
 def release_of(version: str) -> Version:
@@ -189,6 +207,15 @@ def _claim_problems(c: Claim) -> Iterable[str]:
         yield f"{name}: statement must be one sentence ending with a full stop"
     if c.kind not in KINDS:
         yield f"{name}: unknown kind {c.kind!r} (one of {', '.join(KINDS)})"
+    elif c.id and ID_PATTERN.match(c.id) and c.id.split(".")[1] != c.kind:
+        yield f"{name}: the id's second part must be its kind, {c.kind!r}"
+    if c.subject and c.kind_given:
+        yield f"{name}: kind is the module's name in {c.where.partition(':')[0]}; do not pass kind="
+    if c.subject:
+        about_programs = any(m in PROGRAM_MODULES for m in c.modules)
+        if about_programs != (c.subject == "programs"):
+            home, naming = ("spec.programs", "naming") if about_programs else ("spec.claims", "not naming")
+            yield f"{name}: a claim {naming} {' or '.join(PROGRAM_MODULES)} belongs in {home}"
     if not c.modules:
         yield f"{name}: names no module"
     for m in c.modules:
@@ -206,6 +233,8 @@ def _claim_problems(c: Claim) -> Iterable[str]:
     for e in c.errata:
         if not isinstance(e, Erratum) or e.file not in SEED_FILES or not e.says:
             yield f"{name}: erratum {e!r} must name a source document and what it says"
+    if not c.devices or any(d not in DEVICES for d in c.devices):
+        yield f"{name}: devices must be a non-empty subset of {DEVICES}, not {c.devices!r}"
     if c.torch:
         try:
             SpecifierSet(c.torch)
@@ -215,6 +244,20 @@ def _claim_problems(c: Claim) -> Iterable[str]:
 
 REGISTRY = Registry()
 
+
+class NotApplicable(pytest.skip.Exception):
+    """Raised by :func:`not_applicable`; the plugin reports the case as not-applicable."""
+
+
+def not_applicable(reason: str):
+    """Stop a case that has nothing to check on this torch (no outcome recorded for the release).
+
+    The case is reported ``not-applicable``, never ``passed``; a skip under the hood, so plain pytest
+    shows it as skipped with the reason.
+    """
+    raise NotApplicable(f"not applicable: {reason}")
+
+
 #: The attribute under which a test function carries its claim.
 ATTR = "__spec_claim__"
 
@@ -223,18 +266,23 @@ def claim(
     *,
     id: str,
     statement: str,
-    kind: str,
+    kind: Optional[str] = None,
     modules: Iterable[str],
     sources: Iterable[Source],
     torch: str = "",
+    devices: Iterable[str] = DEVICES,
     erratum: Union[Erratum, Iterable[Erratum], None] = None,
     registry: Optional[Registry] = None,
 ) -> Callable[[Callable], Callable]:
     """Declare that the decorated test checks one claim.
 
+    A claim's kind is the name of the module it lives in (``spec/claims/errors.py`` holds the
+    ``errors`` claims); ``kind`` is for claims defined elsewhere (the tooling's own tests).
+
     ``torch`` is a PEP 440 specifier set (``">=1.11"``); outside it the claim
     is reported not-applicable, and a sibling claim should assert what those
-    releases do instead.
+    releases do instead. ``devices`` binds a claim to fewer devices than
+    cpu and cuda (a fact about cuDNN is bound to cuda).
     """
     if erratum is None:
         errata: Tuple[Erratum, ...] = ()
@@ -245,15 +293,18 @@ def claim(
 
     def decorate(fn: Callable) -> Callable:
         check = getattr(getattr(fn, "hypothesis", None), "inner_test", fn)  # under @given: the test itself
+        module = check.__module__
         c = Claim(
             id=id,
             statement=statement,
-            kind=kind,
+            kind=kind if kind is not None else module.rpartition(".")[2],
+            kind_given=kind is not None,
             modules=tuple(modules),
             sources=tuple(sources),
             torch=torch,
+            devices=tuple(devices),
             errata=errata,
-            where=f"{check.__module__}:{check.__qualname__}",
+            where=f"{module}:{check.__qualname__}",
         )
         (registry if registry is not None else REGISTRY).add(c)
         setattr(fn, ATTR, c)
@@ -268,6 +319,7 @@ def claim_of(fn) -> Optional[Claim]:
 
 __all__ = [
     "ATTR",
+    "DEVICES",
     "Claim",
     "Erratum",
     "KINDS",
@@ -275,6 +327,9 @@ __all__ = [
     "REGISTRY",
     "Registry",
     "SEED_FILES",
+    "SUBJECTS",
+    "in_range",
+    "not_applicable",
     "Seed",
     "TorchDoc",
     "claim",

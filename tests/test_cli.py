@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import spec
-from spec import cli
 from spec.registry import Registry
+from spec.tools import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 

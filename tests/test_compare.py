@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from spec import compare
+from spec.tools import compare
 
 ROOT = Path(__file__).resolve().parent.parent
 STORED = ROOT / "reports" / "matrix"
@@ -74,7 +74,7 @@ def test_matrix_out_writes_the_file(tmp_path):
 
 def test_reading_reports_needs_neither_torch_nor_hypothesis():
     """The CI table job installs only packaging."""
-    code = "import sys, spec.cli, spec.compare; assert not {'torch', 'hypothesis'} & set(sys.modules)"
+    code = "import sys, spec.tools.cli, spec.tools.compare; assert not {'torch', 'hypothesis'} & set(sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from reference import datasets
-from reference.datasets import DataError, DataFile
+from reference.programs import datasets
+from reference.programs.datasets import DataError, DataFile
 
 TINY = "The Time Machine\nby H. G. Wells!\n"
 
@@ -130,7 +130,7 @@ def test_lyrics_archive(tmp_path):
 
 
 def test_replacing_is_all_or_nothing_with_ordinary_permissions(tmp_path):
-    from reference.files import replacing
+    from common.files import replacing
 
     target = tmp_path / "out.json"
     target.write_text("old")

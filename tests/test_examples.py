@@ -5,7 +5,7 @@ import pytest
 
 
 def test_hello_help(capsys):
-    from reference import hello
+    from reference.programs import hello
 
     with pytest.raises(SystemExit) as e:
         hello.main(["--help"])
@@ -13,7 +13,7 @@ def test_hello_help(capsys):
 
 
 def test_hello_smoke_writes_curve_and_checkpoint(tmp_path, device, capsys):
-    from reference import hello
+    from reference.programs import hello
 
     assert hello.main(["--smoke", "--version", "rnn", "--device", device, "--out", str(tmp_path)]) == 0
     lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("epoch")]
@@ -24,7 +24,7 @@ def test_hello_smoke_writes_curve_and_checkpoint(tmp_path, device, capsys):
 
 def test_hello_the_two_versions_learn_in_step(device):
     """Same seed, same initial weights, and Adam ignores the factor 5 between summed and mean loss."""
-    from reference.hello import train
+    from reference.programs.hello import train
 
     cell = [w for w, _ in train("cell", 20, 0.1, 3, device)[1]]
     rnn = [w for w, _ in train("rnn", 20, 0.1, 3, device)[1]]
@@ -34,7 +34,7 @@ def test_hello_the_two_versions_learn_in_step(device):
 def test_hello_bad_device_is_one_line(capsys):
     import torch
 
-    from reference import hello
+    from reference.programs import hello
 
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
@@ -45,13 +45,13 @@ def test_hello_bad_device_is_one_line(capsys):
 
 def test_hello_runs_as_a_module(launch):
     """The command line itself, once, in a fresh interpreter."""
-    r = launch(["--version", "cell", "--epochs", "2"], module="reference.hello").result()
+    r = launch(["--version", "cell", "--epochs", "2"], module="reference.programs.hello").result()
     assert r.returncode == 0 and r.stdout.count("predicted") == 2
 
 
 @pytest.mark.parametrize("program", ["char_lm", "lyrics"])
 def test_language_models_smoke(program, tmp_path, device, capsys):
-    module = __import__(f"reference.{program}", fromlist=["main"])
+    module = __import__(f"reference.programs.{program}", fromlist=["main"])
     assert module.main(["--smoke", "--device", device, "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     epochs = [ln for ln in out.splitlines() if ln.startswith("epoch")]
@@ -63,7 +63,7 @@ def test_language_models_smoke(program, tmp_path, device, capsys):
 
 
 def test_language_model_without_data_is_one_line(tmp_path, capsys):
-    from reference import char_lm
+    from reference.programs import char_lm
 
     assert char_lm.main(["--data", str(tmp_path / "missing.txt")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
@@ -84,7 +84,7 @@ def tiny_imdb(folder):
 
 
 def test_sentiment_smoke_packed_with_vectors(tmp_path, device, capsys):
-    from reference import sentiment
+    from reference.programs import sentiment
 
     data, vectors = tiny_imdb(tmp_path / "data")
     args = ["--smoke", "--packed", "--device", device, "--data", str(data), "--vectors", str(vectors)]
@@ -95,7 +95,7 @@ def test_sentiment_smoke_packed_with_vectors(tmp_path, device, capsys):
 
 
 def test_sentiment_refuses_a_folder_that_is_not_imdb(tmp_path, capsys):
-    from reference import sentiment
+    from reference.programs import sentiment
 
     assert sentiment.main(["--smoke", "--data", str(tmp_path)]) == 2
     assert "sentiment: error:" in capsys.readouterr().err

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from spec.mutants import CATALOGUE
+from spec.tools.mutants import CATALOGUE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +38,7 @@ def test_bad_arguments(args, fragment):
 def test_a_mutant_changes_torch_in_its_process_only():
     """lstm-state-swapped applied at import: LSTM's state comes back as (c, h) in that process alone."""
     code = (
-        "import torch, spec.mutants as m\n"
+        "import torch, spec.tools.mutants as m\n"
         "out, (h, c) = torch.nn.LSTM(2, 3)(torch.randn(4, 1, 2))\n"
         "assert torch.equal(h, out[-1:]) is False and torch.equal(c, out[-1:])\n"
     )

@@ -40,7 +40,7 @@ def test_unclaimed():
 
 def project(folder: Path, source=CLAIMS) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "conftest.py").write_text('pytest_plugins = ["spec.plugin"]\n')
+    (folder / "conftest.py").write_text('pytest_plugins = ["spec.tools.plugin"]\n')
     (folder / "test_claims.py").write_text(source)
     return folder
 
@@ -107,7 +107,7 @@ def test_duplicate_ids_stop_the_run_naming_them(runs):
     assert "'t.shape.passes': duplicate id" in r.stderr
     assert data is None
     # what `python -m spec verify` makes of that run: one line naming the first offending id
-    from spec.cli import pytest_stopped
+    from spec.tools.cli import pytest_stopped
 
     message = pytest_stopped(r.returncode, r.stderr)
     assert message.startswith("the registry is invalid: 't.shape.") and "duplicate id" in message
@@ -122,4 +122,4 @@ def test_topic_modules_get_assertion_rewriting():
     """Without it a failed claim would print a bare AssertionError, not the compared values."""
     from _pytest.assertion.rewrite import AssertionRewritingHook
 
-    assert isinstance(importlib.import_module("spec.shapes").__loader__, AssertionRewritingHook)
+    assert isinstance(importlib.import_module("spec.claims.shape").__loader__, AssertionRewritingHook)

@@ -5,9 +5,9 @@ import math
 import pytest
 import torch
 
-from reference import cells as ref
-from reference._typing import SHAPE_CHECKS, Float, Tensor, Unkeyable, checked, signature
-from reference.layers import stacked
+from common.shapecheck import SHAPE_CHECKS, Float, Tensor, Unkeyable, checked, signature
+from reference.oracle import cells as ref
+from reference.oracle.layers import stacked
 
 
 def sig(v):

@@ -8,21 +8,13 @@ import pytest
 import spec
 from spec.registry import Claim, Erratum, Registry, Seed, TorchDoc, claim_of
 
-SPEC_DIR = Path(spec.__file__).parent
-INFRA = {
-    "__init__",
-    "__main__",
-    "registry",
-    "plugin",
-    "report",
-    "cli",
-    "profiles",
-    "strategies",
-    "tolerances",
-    "compare",
-    "docs",
-    "mutants",
-    "unclaimed",
+ROOT = Path(spec.__file__).resolve().parent.parent
+SPEC_DIR = ROOT / "spec"
+#: The layout of spec/: the registry at the top, claims in two packages, what they share, what they cite,
+#: and the tooling that reads them.
+LAYOUT = {
+    "modules": {"__init__", "__main__", "registry"},
+    "packages": {"claims", "programs", "helpers", "sources", "tools"},
 }
 
 
@@ -43,7 +35,7 @@ def test_unclaimed_statements_are_accounted_for_properly():
     import re
 
     from spec.registry import SEED_FILES
-    from spec.unclaimed import UNCLAIMED
+    from spec.sources.unclaimed import UNCLAIMED
 
     registry = spec.load_all()
     ids = {c.id for c in registry}
@@ -55,6 +47,8 @@ def test_unclaimed_statements_are_accounted_for_properly():
         assert where not in claimed and where not in seen, f"{where} is listed twice"
         seen.add(where)
         for named in re.findall(r"\b[a-z]+\.[a-z]+\.[a-z0-9-]+[a-z0-9]\b", u.reason):
+            if named.startswith(("reference.", "spec.", "common.")):
+                continue  # a module, not a claim
             assert named in ids, f"{where}: names {named}, which is not a claim"
 
 
@@ -63,7 +57,7 @@ SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 
 def test_every_citation_of_a_source_document_gives_a_line_inside_it():
     """Lines order the per-source page; a line past the end of its file is a typo."""
-    from spec.unclaimed import UNCLAIMED
+    from spec.sources.unclaimed import UNCLAIMED
 
     registry = spec.load_all()
     cited = [s for c in registry for s in c.sources if isinstance(s, Seed)]
@@ -75,20 +69,68 @@ def test_every_citation_of_a_source_document_gives_a_line_inside_it():
     assert [s.cite() for s in cited if s.line > length[s.file]] == []
 
 
-def test_every_spec_module_is_infrastructure_or_a_listed_topic():
-    """A topic module missing from spec.TOPICS would silently never run."""
-    modules = {p.stem for p in SPEC_DIR.glob("*.py")}
-    assert modules - INFRA == set(spec.TOPICS)
+def test_spec_has_the_documented_layout():
+    """A module outside the layout would be neither collected as claims nor documented."""
+    assert {p.stem for p in SPEC_DIR.glob("*.py")} == LAYOUT["modules"]
+    assert {p.name for p in SPEC_DIR.iterdir() if p.is_dir() and p.name != "__pycache__"} == LAYOUT["packages"]
 
 
-@pytest.mark.parametrize("topic", spec.TOPICS)
-def test_every_test_in_a_topic_module_is_a_claim(topic):
+@pytest.mark.parametrize("name", spec.claim_modules())
+def test_a_claim_module_is_named_for_a_kind_and_holds_only_claims(name):
+    """The one classification: the module is the kind, so every claim of a kind is in one place."""
     import importlib
 
-    mod = importlib.import_module(f"spec.{topic}")
-    tests = [n for n in dir(mod) if n.startswith("test_")]
-    assert tests, topic
+    from spec.registry import KINDS
+
+    assert name.rpartition(".")[2] in KINDS, f"{name} is not named for a kind ({', '.join(KINDS)})"
+    mod = importlib.import_module(name)
+    tests = [n for n in dir(mod) if n.startswith("test_") and callable(getattr(mod, n))]
+    assert tests, name
     assert [n for n in tests if claim_of(getattr(mod, n)) is None] == []
+    assert all(claim_of(getattr(mod, n)).kind == name.rpartition(".")[2] for n in tests)
+
+
+@pytest.mark.parametrize("package", ["helpers", "sources", "tools"])
+def test_support_packages_hold_no_claims(package):
+    for path in (SPEC_DIR / package).glob("*.py"):
+        tree = ast.parse(path.read_text())
+        names = [n.name for n in tree.body if isinstance(n, ast.FunctionDef) and n.name.startswith("test_")]
+        assert names == [], f"{path}: {names}"
+
+
+def imports_of(path: Path) -> set:
+    tree = ast.parse(path.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+#: Who may import whom: data flows one way (claims -> report -> compare/matrix/docs), and the oracle,
+#: the programs and the shared utilities never import the spec.
+FORBIDDEN = {
+    "reference": ("spec",),
+    "reference/oracle": ("spec", "reference.programs"),
+    "common": ("spec", "reference"),
+    "spec/claims": ("spec.tools", "reference.programs"),
+    "spec/programs": ("spec.tools",),
+    "spec/helpers": ("spec.tools", "spec.claims", "spec.programs"),
+    "spec/sources": ("spec.tools", "spec.claims", "spec.programs", "reference"),
+    "spec/tools": ("reference",),
+}
+
+
+@pytest.mark.parametrize("folder", sorted(FORBIDDEN))
+def test_imports_flow_one_way(folder):
+    bad = []
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        for name in imports_of(path):
+            if any(name == f or name.startswith(f + ".") for f in FORBIDDEN[folder]):
+                bad.append(f"{path.relative_to(ROOT)} imports {name}")
+    assert bad == []
 
 
 def test_claim_metadata_is_attached_and_registered(make_claim):
@@ -153,9 +195,10 @@ def test_torch_ranges(spec_range, version, holds):
 
 def test_claim_ids_are_literal_strings_in_the_source():
     """IDs are greppable: every @claim(id=...) in spec/ is a string literal."""
-    for topic in spec.TOPICS:
-        tree = ast.parse((SPEC_DIR / f"{topic}.py").read_text())
+    for name in spec.claim_modules():
+        tree = ast.parse((ROOT / (name.replace(".", "/") + ".py")).read_text())
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "claim":
                 ids = [k.value for k in node.keywords if k.arg == "id"]
-                assert ids and isinstance(ids[0], ast.Constant), f"{topic}: non-literal claim id"
+                assert ids and isinstance(ids[0], ast.Constant), f"{name}: non-literal claim id"
+                assert not [k for k in node.keywords if k.arg == "kind"], f"{name}: kind= repeats the module"

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from spec import report as rpt
 from spec.registry import Claim, TorchDoc
+from spec.tools import report as rpt
 
 
 @pytest.mark.parametrize(

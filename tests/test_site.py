@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from spec import compare
-from spec import docs as gen
-from spec import report as rpt
+from spec.tools import compare
+from spec.tools import docs as gen
+from spec.tools import report as rpt
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports" / "matrix"
@@ -34,7 +34,7 @@ def test_docs_refuse_a_bad_report_and_leave_docs_alone(tmp_path, capsys):
     out = tmp_path / "docs"
     out.mkdir()
     (out / "index.md").write_text("untouched")
-    from spec import cli
+    from spec.tools import cli
 
     assert cli.main(["docs", "--reports", str(reports), "--out", str(out)]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
@@ -61,7 +61,8 @@ def site(tmp_path_factory):
 
 def test_site_builds_strict(site):
     assert (site / "matrix" / "index.html").exists()
-    assert (site / "claims" / "shapes" / "index.html").exists()
+    assert (site / "claims" / "shape" / "index.html").exists()
+    assert (site / "program-claims" / "data" / "index.html").exists()
 
 
 class Tables(HTMLParser):

@@ -1,0 +1,225 @@
+"""The sources' data sets: found locally or downloaded, always verified by hash, never half-written.
+
+Where a file is looked for, in order:
+1. an explicit path (``--data`` on the command lines);
+2. the folder named by ``$RNN_SPEC_DATA`` (tests point it at ``../shared/data``);
+3. the cache, ``$RNN_SPEC_CACHE`` or ``~/.cache/rnn-spec``;
+4. a download into the cache, when allowed: to a temp file, verified, then renamed into place. With
+   downloads allowed, a cached copy whose hash does not match is fetched again; without, it is an error.
+
+A wrong hash, a truncated archive or an archive member that would land outside its folder raises
+:class:`DataError`, whose message is one line naming the file and what was expected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+import urllib.request
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from common.files import replacing
+
+ENV_DATA = "RNN_SPEC_DATA"
+ENV_CACHE = "RNN_SPEC_CACHE"
+
+
+class DataError(Exception):
+    """A data file that is missing, corrupted or unsafe; the message is one line."""
+
+
+@dataclass(frozen=True)
+class DataFile:
+    name: str
+    filename: str
+    digests: tuple  # accepted (algorithm, hex digest) pairs
+    url: str
+
+    def describe(self) -> str:
+        return " or ".join(f"{a} {d}" for a, d in self.digests)
+
+
+FILES = {
+    # 003 calls this hash "sha256"; 40 hex digits make it a SHA-1, and SHA-1 is what matches the file
+    "timemachine": DataFile(
+        "timemachine",
+        "timemachine.txt",
+        (("sha1", "090b5e7e70c295757f55df93cb0a180b9691891a"),),
+        "http://d2l-data.s3-accelerate.amazonaws.com/timemachine.txt",
+    ),
+    "lyrics": DataFile(
+        "lyrics",
+        "jaychou_lyrics.txt.zip",
+        (("sha256", "3cfedd7d174111cdad5a27eaffaa6a2432a2842cf2590a03dd8a97610ea07043"),),
+        "https://raw.githubusercontent.com/d2l-ai/d2l-zh/v1.0.0/data/jaychou_lyrics.txt.zip",
+    ),
+    # the 45k-review subset kept beside the project, or the full archive it was cut from
+    "imdb": DataFile(
+        "imdb",
+        "aclImdb_45k.tar.gz",
+        (
+            ("sha256", "c1fc36f3d4a7d2d825b107f84d3656ef752df13ceaecef458711a0d6926f0ca3"),
+            ("sha1", "01ada507287d82875905620988597833ad4e0903"),
+        ),
+        "http://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
+    ),
+}
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get(ENV_CACHE) or Path.home() / ".cache" / "rnn-spec")
+
+
+def digest(path: Path, algorithm: str) -> str:
+    h = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def matches(path: Path, spec: DataFile) -> bool:
+    return any(digest(path, algorithm) == expected for algorithm, expected in spec.digests)
+
+
+def verify(path: Path, spec: DataFile) -> Path:
+    if matches(path, spec):
+        return path
+    algorithm = spec.digests[0][0]
+    raise DataError(f"{path}: {algorithm} {digest(path, algorithm)} does not match the expected {spec.describe()}")
+
+
+def _download(spec: DataFile, target: Path) -> Path:
+    try:
+        with replacing(target) as tmp:
+            with open(tmp, "wb") as out, urllib.request.urlopen(spec.url, timeout=60) as response:  # noqa: S310
+                shutil.copyfileobj(response, out)
+            verify(tmp, spec)
+        return target
+    except OSError as e:
+        raise DataError(f"{spec.filename}: download from {spec.url} failed ({e})") from None
+
+
+def locate(name: str, path: Optional[Path] = None, download: bool = False) -> Path:
+    """The verified local path of a data file (see the module docstring for the search order)."""
+    spec = FILES[name]
+    if path is not None:
+        path = Path(path)
+        if path.is_dir():
+            path = path / spec.filename
+        if not path.is_file():
+            raise DataError(f"{path}: no such file (expected {spec.filename})")
+        return verify(path, spec)
+    cached = cache_dir() / spec.filename
+    candidates = [Path(os.environ[ENV_DATA]) / spec.filename] if os.environ.get(ENV_DATA) else []
+    for candidate in candidates + [cached]:
+        if candidate.is_file():
+            if matches(candidate, spec):
+                return candidate
+            if candidate == cached and download:
+                break  # a damaged or stale cached copy is fetched again (as 003's download() does)
+            return verify(candidate, spec)  # raises, naming the file and the expected hash
+    if download:
+        return _download(spec, cached)
+    raise DataError(
+        f"{spec.filename} not found: pass its path, set ${ENV_DATA} to its folder, "
+        f"or allow a download into {cache_dir()}"
+    )
+
+
+# --- the Time Machine (003) -----------------------------------------------------------------------------
+
+
+def read_time_machine(path: Path) -> list:
+    """Lines with everything but letters turned into spaces, stripped and lower-cased (003, 4.1)."""
+    with open(path, encoding="utf-8") as f:
+        return [re.sub("[^A-Za-z]+", " ", line).strip().lower() for line in f]
+
+
+def load_corpus_time_machine(path: Path, max_tokens: int = -1, token: str = "char"):
+    """(corpus as a list of token indices, vocabulary); the lines are joined with nothing between them."""
+    from reference.programs.text import Vocab, tokenize
+
+    tokens = tokenize(read_time_machine(path), token)
+    vocab = Vocab(tokens)
+    corpus = [vocab[t] for line in tokens for t in line]
+    return (corpus[:max_tokens] if max_tokens > 0 else corpus), vocab
+
+
+# --- the Jay Chou lyrics (004) ---------------------------------------------------------------------------
+
+
+def read_lyrics(path: Path, max_chars: int = 10000) -> str:
+    """The first ``max_chars`` characters, with line breaks turned into spaces (004, data preparation)."""
+    try:
+        with zipfile.ZipFile(path) as z, z.open("jaychou_lyrics.txt") as f:
+            text = f.read().decode("utf-8")
+    except (zipfile.BadZipFile, KeyError, EOFError) as e:
+        raise DataError(f"{path}: not a readable lyrics archive ({e})") from None
+    return text.replace("\n", " ").replace("\r", " ")[:max_chars]
+
+
+def char_indices(text: str):
+    """(idx_to_char, char_to_idx, corpus indices), characters numbered by first appearance.
+
+    004 numbers them through ``list(set(text))``, whose order changes from one Python process to the next
+    (string hashing is salted), so its indices are not reproducible; first appearance is.
+    """
+    idx_to_char = list(dict.fromkeys(text))
+    char_to_idx = {c: i for i, c in enumerate(idx_to_char)}
+    return idx_to_char, char_to_idx, [char_to_idx[c] for c in text]
+
+
+# --- IMDB reviews (000) ------------------------------------------------------------------------------------
+
+
+def safe_members(archive: tarfile.TarFile, target: Path):
+    """Every member, refusing links, devices and any path that would land outside ``target``."""
+    root = target.resolve()
+    for m in archive.getmembers():
+        if not (m.isfile() or m.isdir()):
+            raise DataError(f"{archive.name}: member {m.name!r} is a link or device, refused")
+        where = (root / m.name).resolve()
+        if where != root and root not in where.parents:
+            raise DataError(f"{archive.name}: member {m.name!r} would be written outside {root}, refused")
+        yield m
+
+
+def extract(archive_path: Path, target: Path) -> Path:
+    """Extract into ``target`` through a temp folder beside it, renamed into place only when complete."""
+    if target.is_dir():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        with tarfile.open(archive_path) as archive:
+            members = list(safe_members(archive, tmp))
+            for m in members:
+                archive.extract(m, tmp, set_attrs=False)
+        os.replace(tmp, target)
+        return target
+    except (tarfile.TarError, EOFError, OSError) as e:
+        raise DataError(f"{archive_path}: truncated or unreadable archive ({e})") from None
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+
+
+def read_imdb(folder: Path, split: str, limit: Optional[int] = None):
+    """(texts, labels) of ``aclImdb/<split>/{pos,neg}``: label 1 for pos, 0 for neg, pos first."""
+    texts, labels = [], []
+    for label, sub in ((1, "pos"), (0, "neg")):
+        files = sorted((Path(folder) / "aclImdb" / split / sub).glob("*.txt"))
+        if not files:
+            raise DataError(f"{Path(folder) / 'aclImdb' / split / sub}: no reviews (not an aclImdb folder)")
+        for f in files[:limit]:
+            texts.append(f.read_text(encoding="utf-8").replace("\n", " "))
+            labels.append(label)
+    return texts, labels

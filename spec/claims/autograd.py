@@ -1,0 +1,183 @@
+"""Autograd: gradients through the layers (correct, causal, vanishing and exploding, cut by detach)
+and their grad_fn names."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from torch import nn
+
+from reference.oracle.layers import forward as reference_forward
+from spec.helpers.modules import hidden_of, returned_tensors, weighted_sum
+from spec.helpers.strategies import LAYERS, Config, batched, configs, describe
+from spec.helpers.tolerances import assert_close
+from spec.registry import Seed, TorchDoc, claim
+from spec.sources.seeds import S000, S001, S002, S003, S004
+
+
+def grad_fn_names(mode: str) -> tuple:
+    """(h_n's grad_fn name for the 002 example run on CPU, RNNCell's output grad_fn name)."""
+    _, state = getattr(nn, mode)(1, 5, 2, batch_first=True)(torch.rand(2, 3, 1))
+    h = hidden_of(state)
+    return type(h.grad_fn).__name__, type(nn.RNNCell(4, 2)(torch.randn(1, 4)).grad_fn).__name__
+
+
+def grads(fn, cfg: Config, device):
+    m = cfg.build(device)
+    x = cfg.input(device).requires_grad_(True)
+    loss = weighted_sum(returned_tensors(fn(m, x)), cfg, device)
+    leaves = [x] + list(m.parameters())
+    return torch.autograd.grad(loss, leaves, allow_unused=True)
+
+
+@claim(
+    id="rnn.autograd.grad-fn-names",
+    statement=(
+        "On CPU, h_n of nn.RNN/LSTM/GRU has grad_fn StackBackward0 and RNNCell's (tanh) output TanhBackward0; "
+        "since torch 1.10 autograd node names carry a numeric suffix."
+    ),
+    modules=("RNN", "LSTM", "GRU", "RNNCell"),
+    sources=(
+        Seed(S001, "the printed RNNCell output (TanhBackward0) and nn.RNN out/hidden (StackBackward0)", line=44),
+        Seed(S002, "the printed h and c of the LSTM example (StackBackward)", line=115),
+    ),
+    torch=">=1.10",
+)
+@pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
+def test_grad_fn_names(mode):
+    assert grad_fn_names(mode) == ("StackBackward0", "TanhBackward0")
+
+
+@claim(
+    id="rnn.autograd.grad-fn-names-before-1-10",
+    statement="Before torch 1.10 the same nodes print without a suffix: StackBackward and TanhBackward.",
+    modules=("RNN", "LSTM", "GRU", "RNNCell"),
+    sources=(Seed(S002, "the printed h and c of the LSTM example (StackBackward)", line=115),),
+    torch="<1.10",
+)
+@pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
+def test_grad_fn_names_before_1_10(mode):
+    assert grad_fn_names(mode) == ("StackBackward", "TanhBackward")
+
+
+@claim(
+    id="rnn.autograd.matches-reference",
+    statement=(
+        "Gradients of output, h_n and c_n with respect to the input and every parameter equal those obtained "
+        "by differentiating the from-scratch equations, and none is missing or zero."
+    ),
+    modules=LAYERS,
+    sources=(
+        TorchDoc("torch.nn.RNN", "class docstring: the equations"),
+        Seed(S003, "1.3 back propagation through time", line=47),
+        Seed(S000, "training an RNN: each step's error depends on all earlier hidden states", line=6),
+    ),
+)
+@given(cfg=configs(batch=batched, seq=st.integers(2, 4), modes=st.sampled_from(LAYERS)))
+def test_grads_match_reference(cfg, device):
+    cfg = cfg.with_(nonlinearity="tanh")  # a dead relu unit has a true zero gradient
+    describe(cfg)
+    got = grads(lambda m, x: m(x), cfg, device)
+    want = grads(lambda m, x: reference_forward(m, x), cfg, device)
+    assert all(g is not None and g.abs().sum() > 0 for g in got), "a parameter gets no gradient"
+    assert_close(got, want, cfg.repro())
+
+
+@claim(
+    id="rnn.autograd.causal",
+    statement=(
+        "A one-directional layer is causal: output at step t depends on inputs 1..t (non-zero gradient) "
+        "and not on later inputs (exactly zero gradient); bidirectional output at every step depends on all steps."
+    ),
+    modules=LAYERS,
+    sources=(
+        TorchDoc("torch.nn.RNN", "class docstring: h_t from x_t and h_(t-1)"),
+        Seed(S003, "2.5 bidirectional RNN", line=128),
+        Seed(S000, "the opening notes: the current hidden state holds every earlier word", line=4),
+    ),
+)
+@given(cfg=configs(batch=batched, batch_first=st.just(False), seq=st.integers(2, 5), proj=st.just(False)))
+def test_causal(cfg, device):
+    cfg = cfg.with_(nonlinearity="tanh")
+    describe(cfg)
+    m = cfg.build(device)
+    x = cfg.input(device).requires_grad_(True)
+    out, _ = m(x)
+    for t in range(cfg.seq):
+        (g,) = torch.autograd.grad(out[t].sum(), x, retain_graph=True)
+        per_step = g.abs().flatten(1).sum(1)
+        for k in range(cfg.seq):
+            if k > t and not cfg.bidirectional:
+                assert per_step[k] == 0, f"out[{t}] depends on the later x[{k}]"
+            else:
+                assert per_step[k] > 0, f"out[{t}] does not depend on x[{k}]"
+
+
+@claim(
+    id="rnn.autograd.vanishing-exploding",
+    statement=(
+        "Backpropagation through time multiplies by W_hh at every step: at the zero fixed point of a tanh RNN "
+        "with W_hh = s*Q (Q orthogonal), ||d h_T / d h_0|| = s^T, vanishing for s < 1 and exploding for s > 1."
+    ),
+    modules=("RNN",),
+    sources=(
+        Seed(S000, "training an RNN: the chain rule multiplies W_R repeatedly, so gradients vanish or explode", line=7),
+        Seed(S003, "1.3 back propagation: long-term dependencies and vanishing or exploding gradients", line=53),
+    ),
+)
+@pytest.mark.parametrize("scale", [0.5, 0.9, 1.1, 2.0])
+@pytest.mark.parametrize("steps", [1, 5, 20])
+def test_vanishing_exploding(scale, steps, device):
+    hidden = 6
+    rnn = torch.nn.RNN(3, hidden, bias=False).double().to(device)
+    q, _ = torch.linalg.qr(torch.randn(hidden, hidden, generator=torch.Generator().manual_seed(5), dtype=torch.float64))
+    with torch.no_grad():
+        rnn.weight_hh_l0.copy_(scale * q)
+    h0 = torch.zeros(1, 1, hidden, dtype=torch.float64, device=device, requires_grad=True)
+    x = torch.zeros(steps, 1, 3, dtype=torch.float64, device=device)  # stays at h = 0, where tanh' = 1
+    _, h_n = rnn(x, h0)
+    u = torch.zeros(hidden, dtype=torch.float64, device=device)
+    u[0] = 1.0
+    (g,) = torch.autograd.grad((h_n[0, 0] * u).sum(), h0)  # = u^T (sQ)^T: its norm is s^T
+    assert g.norm().item() == pytest.approx(scale**steps, rel=1e-9)
+
+
+@claim(
+    id="rnn.autograd.detach-cuts-graph",
+    statement=(
+        "Carrying the returned state into the next minibatch links their graphs: without detach, backward "
+        "through the second minibatch after the first was freed raises RuntimeError; with detach it works "
+        "and gives the first minibatch's input no gradient."
+    ),
+    modules=LAYERS,
+    sources=(
+        Seed(S003, "sequential partitioning: the hidden state is detached between minibatches", line=493),
+        Seed(S004, "training loop: detaching the hidden state between consecutive batches", line=110),
+        Seed(S003, "1.3: truncating the time steps at tau, the second of three ways to compute the gradient", line=56),
+        Seed(S004, "the quoted D2L passage: chained minibatches make the gradient depend on all of them", line=50),
+    ),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_detach(mode, device):
+    cfg = Config(mode=mode, dtype="float64")
+    m = cfg.build(device)
+    x1 = cfg.input(device).requires_grad_(True)
+    x2 = cfg.randn(*cfg.input_shape(), device=device, salt=2)
+
+    def detach(s):
+        return tuple(t.detach() for t in s) if isinstance(s, tuple) else s.detach()
+
+    out1, state = m(x1)
+    out1.sum().backward()  # frees the first minibatch's graph
+    out2, _ = m(x2, state)
+    with pytest.raises(RuntimeError, match="(?i)backward through the graph a second time"):
+        out2.sum().backward()
+    x1.grad = None
+    out1, state = m(x1)
+    out1.sum().backward()
+    x1.grad = None
+    out2, _ = m(x2, detach(state))
+    out2.sum().backward()
+    assert x1.grad is None

@@ -1,0 +1,184 @@
+"""Parameters: names, shapes, initialisation and constructor defaults of the layers and cells."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from spec.helpers.modules import build_cell
+from spec.helpers.strategies import (
+    CELL_NAMES,
+    CELLS,
+    GATES,
+    LAYERS,
+    cell_configs,
+    configs,
+    param_layout,
+)
+from spec.registry import Erratum, Seed, TorchDoc, claim
+
+
+@claim(
+    id="rnn.parameters.names-shapes",
+    statement=(
+        "Per layer k and direction (suffix '' then '_reverse') the parameters are, in order, "
+        "weight_ih_l{k} [G*H, in_k], weight_hh_l{k} [G*H, H_out], bias_ih_l{k} and bias_hh_l{k} [G*H], "
+        "then weight_hr_l{k} [P, H] with proj_size P; in_0 is input_size and in_k is D*H_out for k > 0."
+    ),
+    modules=LAYERS,
+    sources=tuple(TorchDoc(f"torch.nn.{m}", "Variables") for m in LAYERS)
+    + (Seed("003_d1ec100167748cfb.txt", "1.2 forward propagation: W_xh, W_hh and b_h shapes", line=33),),
+)
+@given(cfg=configs(batch=st.just(1)))
+def test_names_and_shapes(cfg, device):
+    m = cfg.build(device)
+    assert [(n, tuple(p.shape)) for n, p in m.named_parameters()] == param_layout(cfg), cfg.repro()
+
+
+@claim(
+    id="rnn.parameters.init-uniform",
+    statement=(
+        "Every weight and bias of the layers and cells starts drawn from U(-k, k) with k = 1/sqrt(hidden_size): "
+        "never outside the bound, spread out to it, with the uniform's variance k^2/3."
+    ),
+    modules=LAYERS + tuple(CELLS.values()),
+    sources=tuple(TorchDoc(f"torch.nn.{m}", "Variables: initialised from U(-sqrt(k), sqrt(k))") for m in LAYERS),
+)
+@pytest.mark.parametrize("module", LAYERS + tuple(CELLS.values()))
+def test_init_uniform(module, device):
+    hidden = 64  # 64*64*G entries per weight: enough for the moments to be tight
+    torch.manual_seed(1234)
+    m = getattr(torch.nn, module)(32, hidden).to(device)
+    k = 1 / math.sqrt(hidden)
+    for name, p in m.named_parameters():
+        p = p.detach().double().cpu()
+        assert p.abs().max() <= k, f"{name} leaves [-k, k]"
+        n = p.numel()
+        # spread to the bound: P(max|w| < (1 - 14/n) k) = (1 - 14/n)^n < e^-14 for a true U(-k, k)
+        assert p.abs().max() >= (1 - 14 / n) * k, f"{name} does not reach the bound"
+        # mean 0 and variance k^2/3, each within 5 standard errors (sd of the variance ~ 0.3 k^2/sqrt(n))
+        assert abs(p.mean()) <= 5 * k / math.sqrt(3 * n), f"{name} mean {p.mean():.4g}"
+        assert abs(p.var() - k * k / 3) <= 5 * 0.3 * k * k / math.sqrt(n), f"{name} variance {p.var():.4g}"
+
+
+@claim(
+    id="rnn.parameters.seeded-init",
+    statement=(
+        "The initial parameters are drawn from torch's global generator: the same torch.manual_seed before "
+        "construction gives identical tensors, another seed gives different ones."
+    ),
+    modules=LAYERS + tuple(CELLS.values()),
+    sources=(
+        Seed("000_0803d243ad727e4b.txt", "IMDB example: torch.manual_seed(123) at the top", line=30),
+        TorchDoc("torch.manual_seed", "seeds the default generator"),
+    ),
+)
+@pytest.mark.parametrize("module", LAYERS + tuple(CELLS.values()))
+def test_seeded_init(module, device):
+    kw = dict(num_layers=2, bidirectional=True) if module in LAYERS else {}
+
+    def build(seed):
+        torch.manual_seed(seed)
+        return [p.detach().cpu() for p in getattr(torch.nn, module)(3, 4, **kw).to(device).parameters()]
+
+    first, again, other = build(123), build(123), build(124)
+    assert all(torch.equal(a, b) for a, b in zip(first, again))
+    assert all(not torch.equal(a, c) for a, c in zip(first, other))
+
+
+@claim(
+    id="rnn.parameters.factory-kwargs",
+    statement="device= and dtype= given to the constructor reach every parameter of layers and cells.",
+    modules=LAYERS + tuple(CELLS.values()),
+    sources=(TorchDoc("torch.nn.RNN", "signature: device=None, dtype=None"),),
+    torch=">=1.9",
+)
+@pytest.mark.parametrize("module", LAYERS + tuple(CELLS.values()))
+def test_factory_kwargs(module, device):
+    kw = dict(num_layers=2, bidirectional=True) if module in LAYERS else {}
+    m = getattr(torch.nn, module)(3, 4, device=device, dtype=torch.float64, **kw)
+    assert {(p.device.type, p.dtype) for p in m.parameters()} == {(device, torch.float64)}
+
+
+@claim(
+    id="rnn.parameters.signature-defaults",
+    statement=(
+        "The constructors default to num_layers=1, bias=True, batch_first=False, dropout=0, "
+        "bidirectional=False (proj_size=0 for LSTM, nonlinearity='tanh' for RNN)."
+    ),
+    modules=LAYERS,
+    sources=(
+        Seed("002_10f18caa03c370d0.txt", "the three constructor signatures near the top", line=14),
+        TorchDoc("torch.nn.RNN", "Args"),
+    ),
+)
+@pytest.mark.parametrize("module", LAYERS)
+def test_signature_defaults(module):
+    m = getattr(torch.nn, module)(3, 4)
+    got = {k: getattr(m, k) for k in ("num_layers", "bias", "batch_first", "dropout", "bidirectional")}
+    assert got == dict(num_layers=1, bias=True, batch_first=False, dropout=0.0, bidirectional=False)
+    if module == "LSTM":
+        assert m.proj_size == 0
+    if module == "RNN":
+        assert m.nonlinearity == "tanh"
+
+
+@claim(
+    id="rnn.parameters.nonlinearity-only-rnn",
+    statement="Only nn.RNN takes nonlinearity ('tanh' or 'relu'); nn.LSTM and nn.GRU raise TypeError for it.",
+    modules=LAYERS,
+    sources=(Seed("002_10f18caa03c370d0.txt", "the remark that RNN alone has the nonlinearity argument", line=18),),
+)
+@pytest.mark.parametrize("module", ("LSTM", "GRU"))
+def test_nonlinearity_only_rnn(module):
+    assert torch.nn.RNN(3, 4, nonlinearity="relu").nonlinearity == "relu"
+    with pytest.raises(TypeError):
+        getattr(torch.nn, module)(3, 4, nonlinearity="relu")
+
+
+@claim(
+    id="rnn.parameters.dropout-probability",
+    statement="dropout is a probability in [0, 1] stored as given, not an on/off switch.",
+    modules=LAYERS,
+    sources=tuple(TorchDoc(f"torch.nn.{m}", "dropout") for m in LAYERS),
+    erratum=Erratum(
+        "002_10f18caa03c370d0.txt",
+        "the argument list after the constructor signatures",
+        "dropout is glossed as whether the layer has dropout, a yes/no switch",
+        line=25,
+    ),
+)
+@pytest.mark.parametrize("module", LAYERS)
+@pytest.mark.parametrize("p", (0.0, 0.3, 1.0))
+def test_dropout_probability(module, p):
+    assert getattr(torch.nn, module)(3, 4, num_layers=2, dropout=p).dropout == p
+
+
+@claim(
+    id="cells.parameters.names-shapes",
+    statement=(
+        "A cell has weight_ih [G*hidden, input], weight_hh [G*hidden, hidden], bias_ih and bias_hh "
+        "[G*hidden] (none with bias=False), with G = 1, 4, 3 for RNNCell, LSTMCell, GRUCell."
+    ),
+    modules=CELL_NAMES,
+    sources=tuple(TorchDoc(f"torch.nn.{c}", "Variables") for c in CELL_NAMES)
+    + (
+        Seed(
+            "001_aeb7a07ab65f879f.txt",
+            "RNNCell(4, 2): weight_ih [2, 4], bias_ih [2], weight_hh [2, 2], bias_hh [2]",
+            line=24,
+        ),
+    ),
+)
+@given(cfg=cell_configs)
+def test_cell_parameters(cfg, device):
+    cell = build_cell(cfg, device)
+    gh = GATES[cfg.mode] * cfg.hidden_size
+    want = [("weight_ih", (gh, cfg.input_size)), ("weight_hh", (gh, cfg.hidden_size))]
+    if cfg.bias:
+        want += [("bias_ih", (gh,)), ("bias_hh", (gh,))]
+    assert [(n, tuple(p.shape)) for n, p in cell.named_parameters()] == want

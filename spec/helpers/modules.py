@@ -1,0 +1,85 @@
+"""Building, running and reading the modules under test, shared by the claims of every kind."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import torch
+
+from spec.helpers.strategies import CELLS, describe
+
+if TYPE_CHECKING:
+    from spec.helpers.strategies import Config
+
+
+def data_file(name: str):
+    """The path of one of the sources' data files, verified; the case skips, saying why, when it is not here."""
+    import pytest
+
+    from reference.programs import datasets
+
+    try:
+        return datasets.locate(name)
+    except datasets.DataError as e:
+        pytest.skip(f"data: {e}")
+
+
+def fixed_randn(device, *shape, dtype=torch.float32, seed=0) -> torch.Tensor:
+    """A random tensor from its own seeded generator (never the global RNG), moved to ``device``."""
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=dtype).to(device)
+
+
+def run(cfg: Config, device: str):
+    """Build ``cfg``'s module and call it on ``cfg``'s input, without gradients: ``(output, state)``."""
+    describe(cfg)
+    with torch.no_grad():
+        return cfg.build(device)(cfg.input(device))
+
+
+def hidden_of(state):
+    """h from a state: the first of LSTM's (h, c), the state itself otherwise."""
+    return state[0] if isinstance(state, tuple) else state
+
+
+def map_state(fn, state):
+    """``fn`` applied to h (and c): the same structure back."""
+    return tuple(fn(s) for s in state) if isinstance(state, tuple) else fn(state)
+
+
+def returned_tensors(result) -> list:
+    """``(output, state)`` -> ``[output, h_n]`` or ``[output, h_n, c_n]``."""
+    out, state = result
+    return [out] + (list(state) if isinstance(state, tuple) else [state])
+
+
+def weighted_sum(tensors, cfg: Config, device):
+    """A random linear functional of every returned tensor, so each element's gradient matters."""
+    return sum((t * cfg.randn(*t.shape, device=device, salt=100 + i)).sum() for i, t in enumerate(tensors))
+
+
+# --- cells ----------------------------------------------------------------------------------------------
+def build_cell(cfg: Config, device: str, input_size=None, hidden_size=None) -> torch.nn.Module:
+    """``cfg``'s cell (RNNCell, LSTMCell or GRUCell), seeded apart from its layer (seed + 1)."""
+    kw = {"bias": cfg.bias}
+    if cfg.mode == "RNN":
+        kw["nonlinearity"] = cfg.nonlinearity
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed + 1)
+        cell = getattr(torch.nn, CELLS[cfg.mode])(input_size or cfg.input_size, hidden_size or cfg.hidden_size, **kw)
+    return cell.to(device=device, dtype=cfg.torch_dtype)
+
+
+def cell_state(cfg: Config, device: str, zero=False):
+    """A random (or zero) state: (h, c) for LSTMCell, h otherwise. Random makes W_hh matter."""
+    shape = ((cfg.batch,) if cfg.batch is not None else ()) + (cfg.hidden_size,)
+    make = (
+        (lambda salt: torch.zeros(shape, dtype=cfg.torch_dtype, device=device))
+        if zero
+        else (lambda salt: cfg.randn(*shape, device=device, salt=salt))
+    )
+    return (make(10), make(11)) if cfg.mode == "LSTM" else make(10)
+
+
+def step(cell, x, state):
+    """One call of a torch cell, with LSTMCell's state passed as a list (as source 000 does)."""
+    return cell(x, list(state)) if isinstance(state, tuple) else cell(x, state)

@@ -1,0 +1,4 @@
+"""Claims about the sources' programs (:mod:`reference.programs`): their data pipeline, models and
+training practice. They check our reproduction of the sources, not torch, and the matrix and docs keep
+them apart from :mod:`spec.claims`. One module per kind, as there.
+"""

@@ -1,0 +1,230 @@
+"""The sources' training practice: perplexity, the hand SGD step, clipping, losses, accuracy, and the example runs."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reference.programs import hello, train
+from reference.programs.models import LanguageModel, make_layer
+from spec.helpers.modules import data_file
+from spec.helpers.strategies import Config
+from spec.helpers.tolerances import assert_close
+from spec.registry import Erratum, Seed, TorchDoc, claim
+from spec.sources.seeds import S000, S001, S003, S004
+
+SEEDS = range(50)
+
+
+BOUND = math.log(1 + 3 * math.exp(-2))
+
+
+@claim(
+    id="clip.training.sources-formula",
+    statement=(
+        "The sources' clipping, g = sqrt(sum of all squared gradients) and every gradient times theta/g when "
+        "g > theta, gives torch's clip_grad_norm_ result up to its 1e-6 guard (relative difference <= 1e-6/g)."
+    ),
+    modules=("clip_grad_norm_", "training"),
+    sources=(
+        Seed(S003, "4.3: grad_clipping(net, theta)", line=470),
+        Seed(S004, "train_and_predict_rnn_pytorch: grad_clipping after backward", line=127),
+        TorchDoc("torch.nn.utils.clip_grad_norm_", "max_norm"),
+    ),
+)
+@pytest.mark.parametrize("theta", [0.01, 1.0, 1e3])
+def test_sources_clipping(theta, device):
+    cfg = Config(mode="GRU", num_layers=2, dtype="float64")
+    grads = []
+    for clip in (lambda ps: train.grad_clipping(ps, theta), lambda ps: torch.nn.utils.clip_grad_norm_(ps, theta)):
+        m = cfg.build(device)
+        (m(cfg.input(device))[0] ** 2).sum().backward()
+        norm = float(clip(list(m.parameters())))
+        grads.append([p.grad.clone() for p in m.parameters()])
+    for a, b in zip(*grads):  # the two differ only through torch's + 1e-6 in theta / (g + 1e-6)
+        assert ((a - b).abs() <= (1e-6 / norm + 1e-12) * b.abs() + 1e-15).all(), f"theta={theta}, g={norm}"
+
+
+@claim(
+    id="training.training.perplexity",
+    statement=(
+        "Perplexity is exp of the mean cross-entropy per token (CrossEntropyLoss already averages over the "
+        "tokens, so a further .mean() changes nothing): predicting uniformly over V tokens gives V, and a mean "
+        "loss too large for exp is infinite perplexity rather than an error."
+    ),
+    modules=("training",),
+    sources=(
+        Seed(S003, "4.3: the perplexity printed while training", line=515),
+        Seed(S003, "4.3, the training loop: l = loss(y_hat, y.long()).mean()", line=501),
+        Seed(S004, "math.exp(l_sum / n), OverflowError", line=133),
+    ),
+    erratum=Erratum(
+        S003,
+        "4.3, the last line of the training loop",
+        "prints the last minibatch's loss l under the label 困惑度 (perplexity): a cross-entropy, whose exp "
+        "is the perplexity",
+        line=515,
+    ),
+)
+@given(vocab=st.integers(2, 3000), tokens=st.integers(1, 500))
+def test_perplexity(vocab, tokens):
+    logits = torch.zeros(tokens, vocab, dtype=torch.float64)  # uniform predictions
+    targets = torch.randint(0, vocab, (tokens,), generator=torch.Generator().manual_seed(vocab))
+    per_token = torch.nn.functional.cross_entropy(logits, targets, reduction="none")
+    mean = torch.nn.CrossEntropyLoss()(logits, targets)
+    assert mean.item() == pytest.approx(per_token.mean().item(), rel=1e-12) and mean.mean().item() == mean.item()
+    assert mean.item() == pytest.approx(math.log(vocab), rel=1e-12)  # the loss is ln V; its exp is V
+    assert train.perplexity(per_token.sum().item(), tokens) == pytest.approx(vocab, rel=1e-9)
+    assert train.perplexity(1e6, 1) == math.inf
+
+
+@claim(
+    id="training.training.sgd-step",
+    statement=(
+        "torch.optim.SGD without momentum or weight decay moves every parameter to p - lr * p.grad: the step "
+        "of 003's hand-written sgd(params, lr, batch_size) called with batch_size 1."
+    ),
+    modules=("training",),
+    sources=(
+        Seed(S003, "4.3: sgd(params, lr, batch_size), updater = torch.optim.SGD or updater(batch_size=1)", line=455),
+    ),
+)
+@pytest.mark.parametrize("lr", [0.5, 1.0])  # 003's rate and d2l's
+def test_sgd_step(lr, device):
+    cfg = Config(mode="LSTM", num_layers=2, dtype="float64")
+    m = cfg.build(device)
+    (m(cfg.input(device))[0] ** 2).sum().backward()
+    by_hand = [p.detach() - lr * p.grad / 1 for p in m.parameters()]  # sgd(..., batch_size=1)
+    torch.optim.SGD(m.parameters(), lr=lr).step()
+    assert_close([p.detach() for p in m.parameters()], by_hand, f"lr={lr}")
+
+
+@claim(
+    id="hello.training.learns-ohlol",
+    statement=(
+        "With the source's settings (Adam, lr 0.1, 20 epochs) both hello models end predicting 'ohlol' for at "
+        "least 30 of the seeds 0-49 (measured 34 on torch 2.13), and the loss falls for every seed."
+    ),
+    modules=("RNNCell", "RNN", "training"),
+    sources=(
+        Seed(S001, "3. the RNNCell model and its training log (ohlol from epoch 9)", line=78),
+        Seed(S001, "4. the nn.RNN model and its training log (ohlol from epoch 4)", line=160),
+    ),
+)
+@pytest.mark.parametrize("version", ["cell", "rnn"])
+def test_hello_learns(version):
+    histories = [hello.train(version, 20, 0.1, seed)[1] for seed in SEEDS]
+    assert sum(h[-1][0] == "ohlol" for h in histories) >= 30
+    assert all(h[-1][1] < h[0][1] for h in histories)
+
+
+@claim(
+    id="hello.training.tanh-logit-floor",
+    statement=(
+        "Read as logits, 4 tanh-bounded hidden units can never drive a step's cross-entropy below "
+        "ln(1 + 3e^-2) = 0.3408: the best case is +1 for the right letter and -1 for the three others."
+    ),
+    modules=("RNNCell", "RNN", "training"),
+    sources=(
+        Seed(S001, "3. and 4.: the hidden state used directly as the 4 class scores; the printed losses", line=129),
+    ),
+)
+@given(logits=st.lists(st.floats(-1, 1), min_size=4, max_size=4), target=st.integers(0, 3))
+def test_tanh_logit_floor(logits, target):
+    loss = torch.nn.functional.cross_entropy(torch.tensor([logits], dtype=torch.float64), torch.tensor([target]))
+    assert loss.item() >= BOUND - 1e-12
+    best = [-1.0] * 4
+    best[target] = 1.0
+    reached = torch.nn.functional.cross_entropy(torch.tensor([best], dtype=torch.float64), torch.tensor([target]))
+    assert reached.item() == pytest.approx(BOUND, rel=1e-12)
+
+
+@claim(
+    id="lyrics.training.adam-lr",
+    statement=(
+        "For the lyrics LSTM with Adam, lr 1e-2 lowers the loss within 20 minibatches while lr 1e2 does not: "
+        "it drives the loss up."
+    ),
+    modules=("LSTM", "training"),
+    sources=(Seed(S004, "the hyper-parameters line and 'the optimizer is Adam'", line=95),),
+    erratum=Erratum(
+        S004, "the hyper-parameters line", "lr, clipping_theta = 1e2, 1e-2: Adam at learning rate 100", line=29
+    ),
+)
+def test_adam_learning_rate():
+    from reference.programs import datasets, sampling
+
+    text = datasets.read_lyrics(data_file("lyrics"))
+    idx_to_char, _, corpus = datasets.char_indices(text)
+    losses = {}
+    for lr in (1e-2, 1e2):
+        torch.manual_seed(0)
+        model = LanguageModel(make_layer("lstm", len(idx_to_char), 64), len(idx_to_char))
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        curve = []
+        for i, (x, y) in enumerate(sampling.consecutive_iter(corpus, 32, 35)):
+            if i == 20:
+                break
+            logits, _ = model(x)
+            loss = torch.nn.functional.cross_entropy(logits, y.T.reshape(-1))
+            optimizer.zero_grad()
+            loss.backward()
+            train.grad_clipping(model.parameters(), 1.0)
+            optimizer.step()
+            curve.append(loss.item())
+        losses[lr] = curve
+    good, bad = losses[1e-2], losses[1e2]
+    assert sum(good[-5:]) / 5 < good[0] - 0.5
+    assert sum(bad[-5:]) / 5 > bad[0]
+
+
+@claim(
+    id="sentiment.training.bce-with-logits",
+    statement=(
+        "BCEWithLogitsLoss(z, y) is the mean of max(z, 0) - z*y + ln(1 + e^-|z|), which is "
+        "-[y ln sigmoid(z) + (1-y) ln(1 - sigmoid(z))], and stays exact for large |z|, where BCELoss on "
+        "sigmoid(z) stops at its clamp of 100."
+    ),
+    modules=("training",),
+    sources=(
+        Seed(S000, "IMDB example: criteon = nn.BCEWithLogitsLoss() on one logit per review", line=30),
+        TorchDoc("torch.nn.BCEWithLogitsLoss", "numerical stability through the log-sum-exp trick"),
+        TorchDoc("torch.nn.BCELoss", "log outputs clamped to >= -100"),
+    ),
+)
+@given(z=st.floats(-40, 40), y=st.sampled_from([0.0, 1.0]))
+def test_bce_with_logits(z, y):
+    hand = max(z, 0.0) - z * y + math.log1p(math.exp(-abs(z)))
+    f, f64 = torch.nn.functional, torch.float64
+    got = f.binary_cross_entropy_with_logits(torch.tensor([z], dtype=f64), torch.tensor([y], dtype=f64))
+    # abs: where the loss is small, torch (and the textbook form below) take ln of a number near 1, whose
+    # rounding costs a few ulp of 1 absolutely; 2e-15 is 9 ulp
+    assert got.item() == pytest.approx(hand, rel=1e-12, abs=2e-15)
+    s, one_minus_s = 1 / (1 + math.exp(-z)), 1 / (1 + math.exp(z))  # each without cancellation
+    assert hand == pytest.approx(-(y * math.log(s) + (1 - y) * math.log(one_minus_s)), rel=1e-12, abs=2e-15)
+    big, zero = torch.tensor([200.0], dtype=f64), torch.zeros(1, dtype=f64)
+    assert f.binary_cross_entropy_with_logits(big, zero).item() == pytest.approx(200.0, rel=1e-12)
+    assert f.binary_cross_entropy(torch.sigmoid(big), zero).item() == 100.0
+
+
+@claim(
+    id="sentiment.training.binary-accuracy",
+    statement=(
+        "000's accuracy rounds sigmoid(z) half to even, so a review counts as positive exactly when its logit "
+        "z > 0, except float32 logits too small to move sigmoid off 0.5: 0 < z <= 2^-25 counts as negative."
+    ),
+    modules=("training",),
+    sources=(Seed(S000, "IMDB example: binary_acc, torch.round(torch.sigmoid(preds))", line=30),),
+)
+@given(z=st.floats(-50, 50, width=32))
+def test_binary_accuracy(z):
+    logit = torch.tensor([z])
+    positive = train.binary_accuracy(logit, torch.ones(1)) == 1.0
+    assert positive == (z > 0) or 0 < z < 2**-20, f"z={z!r}"  # below 2^-20 sigmoid is within rounding of 0.5
+    tiny = torch.tensor([0.0, 2.0**-30, 2.0**-25, 2.0**-20])
+    assert torch.sigmoid(tiny)[:3].tolist() == [0.5] * 3  # 0.5 + z/4 rounds back to 0.5 in float32
+    assert [train.binary_accuracy(t.view(1), torch.ones(1)) for t in tiny] == [0.0, 0.0, 0.0, 1.0]

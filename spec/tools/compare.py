@@ -1,0 +1,108 @@
+"""Reading stored reports together: what changed between two, and the claims x releases matrix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from packaging.version import Version
+
+from spec.tools import report as rpt
+
+#: One character per status, for the matrix.
+MARKS = {"passed": "✓", "failed": "✗", "not-applicable": "–", "skipped": "·", "xfailed": "x"}
+
+
+def label(data: dict, with_devices: bool = True) -> str:
+    """A report's column name: its torch version, and which devices ran (cpu, cuda or all)."""
+    env = data["environment"]
+    release = env["torch"].split("+")[0]  # the build tag (+cpu, +cu121) stays in the report
+    return release + (f" [{env.get('devices', 'all')}]" if with_devices else "")
+
+
+def _order(data: dict):
+    env = data["environment"]
+    try:
+        return (Version(env["torch"]), env.get("devices", "all"))
+    except Exception:  # an unparsable version sorts last
+        return (Version("9999"), env["torch"])
+
+
+def load_many(paths) -> list:
+    """Load reports, sorted by torch version; ReportError (one line, naming the file) if any is bad."""
+    reports = [(Path(p), rpt.load(Path(p))) for p in paths]
+    return sorted(reports, key=lambda pr: _order(pr[1]))
+
+
+def compare(old: dict, new: dict) -> dict:
+    """Claims whose status changed, grouped; ``regressions`` are claims failing now that did not fail before."""
+    a, b = old["claims"], new["claims"]
+    both = sorted(set(a) & set(b))
+    changed = {c: (a[c]["status"], b[c]["status"]) for c in both if a[c]["status"] != b[c]["status"]}
+    return {
+        "regressions": {c: s for c, s in changed.items() if s[1] == "failed"},
+        "fixed": {c: s for c, s in changed.items() if s[0] == "failed"},
+        "other": {c: s for c, s in changed.items() if "failed" not in s},
+        "added": {c: b[c]["status"] for c in sorted(set(b) - set(a))},
+        "removed": {c: a[c]["status"] for c in sorted(set(a) - set(b))},
+        "failing_added": sorted(c for c in set(b) - set(a) if b[c]["status"] == "failed"),
+    }
+
+
+def format_comparison(old: dict, new: dict, diff: dict) -> str:
+    lines = [f"{label(old)} -> {label(new)}"]
+    sections = (
+        ("new failures", diff["regressions"]),
+        ("fixed", diff["fixed"]),
+        ("other changes", diff["other"]),
+    )
+    for title, items in sections:
+        if items:
+            lines.append(f"{title} ({len(items)}):")
+            lines += [f"  {cid}: {before} -> {after}" for cid, (before, after) in items.items()]
+            if title == "new failures":
+                messages = (new["claims"][c]["first_failure"] for c in items)
+                lines += [f"    {m}" for m in messages if m]
+    for title, items in (("claims only in the new report", diff["added"]), ("claims only in the old", diff["removed"])):
+        if items:
+            lines.append(f"{title} ({len(items)}): " + ", ".join(f"{c} ({s})" for c, s in items.items()))
+    if len(lines) == 1:
+        lines.append("no claim changed status")
+    return "\n".join(lines)
+
+
+def matrix(reports: list, only=None) -> dict:
+    """{'columns': [...], 'rows': {claim: [status or None per column]}, 'changes': {claim: [column index, ...]}}.
+
+    ``only``: the claim IDs to keep (the docs tabulate claims about torch apart from claims about the programs).
+    """
+    devices = {d["environment"].get("devices", "all") for _, d in reports}
+    columns = [label(d, with_devices=len(devices) > 1) for _, d in reports]
+    ids = sorted({cid for _, d in reports for cid in d["claims"] if only is None or cid in only})
+    rows, changes = {}, {}
+    for cid in ids:
+        row = [d["claims"].get(cid, {}).get("status") for _, d in reports]
+        rows[cid] = row
+        flips = [i for i in range(1, len(row)) if None not in row[i - 1 : i + 1] and row[i] != row[i - 1]]
+        if flips:
+            changes[cid] = flips
+    return {"columns": columns, "rows": rows, "changes": changes}
+
+
+def format_matrix_markdown(table: dict, link=None) -> str:
+    """Markdown table; a cell whose status differs from the release before it is bold."""
+    cols = table["columns"]
+    out = [
+        "| claim | " + " | ".join(cols) + " |",
+        "| --- | " + " | ".join(":-:" for _ in cols) + " |",
+    ]
+    for cid, row in table["rows"].items():
+        flips = set(table["changes"].get(cid, ()))
+        cells = []
+        for i, status in enumerate(row):
+            mark = MARKS.get(status, " ") if status else " "
+            cells.append(f"**{mark}**" if i in flips else mark)
+        name = link(cid) if link else f"`{cid}`"
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    legend = ", ".join(f"{m} {s}" for s, m in MARKS.items())
+    note = "blank: the claim is not in that report; bold: changed from the release before"
+    return "\n".join(out) + f"\n\n{legend}; {note}.\n"

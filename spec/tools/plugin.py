@@ -1,0 +1,182 @@
+"""The pytest plugin: parametrizes devices, marks claims outside their torch range
+not-applicable, and writes the claim-keyed report. (pytest itself collects the claim
+modules, through ``python_files`` in ``pyproject.toml``.)
+
+Loaded by the project's root ``conftest.py``, so plain ``pytest`` and
+``python -m spec verify`` behave the same.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from spec.registry import DEVICES, NotApplicable, claim_of
+from spec.tools import profiles
+from spec.tools import report as rpt
+
+profiles.register()  # before hypothesis's own plugin reads --hypothesis-profile
+#: Set on a case whose claim's torch range excludes the installed torch: the reason it is not applicable.
+NOT_APPLICABLE = pytest.StashKey[str]()
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("spec", "executable specification of torch's recurrent layers")
+    group.addoption(
+        "--spec-report",
+        default=None,
+        metavar="PATH",
+        help="write the claim-keyed JSON report to PATH (atomically)",
+    )
+    group.addoption(
+        "--spec-device",
+        default="all",
+        choices=("cpu", "cuda", "all"),
+        help="which devices claims run on (default: all; cuda skips without a GPU)",
+    )
+
+
+def cuda_skip_reason():
+    """Why cuda cases cannot run here, or None when they can."""
+    import torch
+
+    if torch.version.cuda is None:
+        return f"cuda: torch {torch.__version__} is a CPU-only build"
+    if not torch.cuda.is_available():
+        return f"cuda: no CUDA device visible (torch built for CUDA {torch.version.cuda})"
+    return None
+
+
+def pytest_generate_tests(metafunc):
+    """``device`` takes the devices chosen with ``--spec-device`` that the claim is bound to.
+
+    A claim bound to a device that was not chosen still gets its case, skipped with that reason, so the
+    report says why it did not run instead of leaving it out.
+    """
+    if "device" not in metafunc.fixturenames:
+        return
+    choice = metafunc.config.getoption("spec_device")
+    chosen = DEVICES if choice == "all" else (choice,)
+    c = claim_of(metafunc.function)
+    bound = c.devices if c is not None else DEVICES
+    params = []
+    for device in bound:
+        reason = None
+        if device not in chosen:
+            reason = f"{device}: not selected (--device {choice})"
+        elif device == "cuda":
+            reason = cuda_skip_reason()
+        if device in chosen or not any(d in chosen for d in bound):
+            marks = [pytest.mark.skip(reason=reason)] if reason else []
+            params.append(pytest.param(device, id=device, marks=marks))
+    metafunc.parametrize("device", params)
+
+
+class Recorder:
+    """Collects one outcome per test case and writes the report at the end."""
+
+    def __init__(self, config):
+        self.config = config
+        self.cases: dict = {}  # nodeid -> case dict
+        self.claims: dict = {}  # id -> Claim, for the selected items
+        self.started = time.time()
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, session, config, items):
+        import torch
+
+        for item in items:
+            c = claim_of(getattr(item, "obj", None))
+            callspec = getattr(item, "callspec", None)
+            device = callspec.params.get("device") if callspec else None
+            self.cases[item.nodeid] = {
+                "nodeid": item.nodeid,
+                "claim": c.id if c else None,
+                "device": device,
+                "outcome": "skipped",
+                "message": None,
+                "duration": 0.0,
+            }
+            if c is None:
+                continue
+            self.claims[c.id] = c
+            if not c.applies_to(torch.__version__):
+                reason = f"holds for torch{c.torch}; installed {torch.__version__}"
+                item.stash[NOT_APPLICABLE] = self.cases[item.nodeid]["not_applicable"] = reason
+                # first, so that it wins over a device skip: out of range is out of range everywhere
+                item.add_marker(pytest.mark.skip(reason=f"not applicable: {reason}"), append=False)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        """A check that called :func:`spec.registry.not_applicable` makes its case not-applicable."""
+        yield
+        case = self.cases.get(item.nodeid)
+        if case is not None and call.excinfo is not None and call.excinfo.errisinstance(NotApplicable):
+            case["not_applicable"] = str(call.excinfo.value.msg).replace("not applicable: ", "", 1)
+
+    def pytest_runtest_logreport(self, report):
+        case = self.cases.get(report.nodeid)
+        if case is None:
+            return
+        case["duration"] += report.duration
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            case["outcome"], case["message"] = _outcome(report, case.get("not_applicable"))
+        elif report.when == "teardown" and report.failed:
+            case["outcome"], case["message"] = "failed", _first_line(report)
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        path = self.config.getoption("spec_report")
+        if not path or not self.claims or exitstatus not in (0, 1):
+            return
+        env = rpt.environment(
+            profile=profiles.chosen(self.config.getoption("hypothesis_profile", None)),
+            seed=_seed(self.config),
+        )
+        env["devices"] = self.config.getoption("spec_device")
+        data = rpt.build(list(self.cases.values()), self.claims, env)
+        data["duration"] = round(time.time() - self.started, 2)
+        rpt.write_atomic(Path(path), data)
+
+
+def _first_line(rep) -> str:
+    text = getattr(rep, "longreprtext", "") or str(rep.longrepr or "")
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith("E ")]
+    return (errors[0][2:].strip() if errors else (lines[-1] if lines else "failed"))[:500]
+
+
+def _outcome(rep, not_applicable=None):
+    if hasattr(rep, "wasxfail"):
+        return ("xfailed", rep.wasxfail or None) if rep.skipped else ("failed", "unexpectedly passed")
+    if rep.passed:
+        return "passed", None
+    if rep.skipped:
+        reason = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
+        reason = reason[len("Skipped: ") :] if reason.startswith("Skipped: ") else reason
+        if not_applicable is not None:
+            return "not-applicable", not_applicable
+        return "skipped", reason
+    return "failed", _first_line(rep)
+
+
+def _seed(config):
+    seed = config.getoption("hypothesis_seed", None)
+    if seed is not None:
+        return str(seed)
+    name = profiles.chosen(config.getoption("hypothesis_profile", None))
+    return "derandomized" if profiles.PROFILES[name]["derandomize"] else "random (printed on failure)"
+
+
+def pytest_collection_finish(session):
+    """An invalid registry (duplicate or missing id, no source, ...) stops the run, naming the ids."""
+    from spec.registry import REGISTRY
+
+    problems = REGISTRY.problems()
+    if problems:
+        raise pytest.UsageError("invalid claims:\n  " + "\n  ".join(problems))
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(Recorder(config), "spec-recorder")
