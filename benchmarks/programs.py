@@ -1,6 +1,6 @@
 """Train the sources' language models at the sources' settings and compare with their published figures.
 
-    python benchmarks/programs.py [--only char_lm lyrics] [--epochs N]
+    python benchmarks/programs.py [--only char_lm lyrics] [--epochs N] [--device cuda --out reports/programs-cuda]
 
 Time Machine (003, d2l settings: first 10,000 characters, batch 32, 35 steps, hidden 256, SGD lr 1,
 clip 1, sequential sampling, 500 epochs): RNN, GRU, LSTM and 2-layer LSTM. Lyrics (004: LSTM 256,
@@ -40,17 +40,21 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--only", nargs="+", choices=sorted(RUNS), default=DEFAULT)
     p.add_argument("--epochs", type=int, help="override the sources' epoch counts (a shorter check)")
+    p.add_argument("--device", default="cpu", help="where to train (cuda figures go beside the cpu ones)")
+    p.add_argument("--out", type=Path, default=OUT, help=f"folder for the results (default {OUT.relative_to(ROOT)})")
     args = p.parse_args()
+    out = args.out
     print(f"{'program':10} {'model':8} {'epochs':>6} {'result':>10} {'published':>10} {'tokens/s':>9} {'s':>6}")
     for program in args.only:
         for model, layers, published in RUNS[program]:
             if program == "sentiment":
                 stem = "sentiment"
-                cmd = [sys.executable, "-m", "reference.programs.sentiment", "--name", stem, "--out", str(OUT)]
+                cmd = [sys.executable, "-m", "reference.programs.sentiment", "--name", stem, "--out", str(out)]
             else:
                 stem = f"{program}-{model}{layers}"
-                cmd = [sys.executable, "-m", f"reference.{program}", "--model", model, "--layers", str(layers)]
-                cmd += ["--out", str(OUT)]
+                cmd = [sys.executable, "-m", f"reference.programs.{program}", "--model", model, "--layers", str(layers)]
+                cmd += ["--out", str(out)]
+            cmd += ["--device", args.device]
             if args.epochs:
                 cmd += ["--epochs", str(args.epochs)]
             start = time.perf_counter()
@@ -59,9 +63,15 @@ def main() -> int:
             if proc.returncode != 0:
                 print(f"{program} {model}{layers}: failed: {proc.stderr.strip().splitlines()[-1:]}")
                 continue
-            summary = json.loads((OUT / f"{stem}.json").read_text())
+            summary = json.loads((out / f"{stem}.json").read_text())
             summary["published"], summary["seconds"] = published, round(seconds, 1)
-            (OUT / f"{stem}.json").write_text(json.dumps(summary, indent=1))
+            summary["device"] = args.device
+            if args.device != "cpu":
+                import torch
+
+                summary["device_name"] = torch.cuda.get_device_name(0)
+                summary["torch"] = torch.__version__
+            (out / f"{stem}.json").write_text(json.dumps(summary, indent=1))
             result = summary.get("perplexity", summary.get("test_accuracy"))
             print(
                 f"{program:10} {model + str(layers):8} {summary['epochs']:>6} {result:10.3f} "

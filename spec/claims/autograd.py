@@ -25,7 +25,7 @@ def grad_fn_names(mode: str) -> tuple:
 
 
 def grads(fn, cfg: Config, device):
-    m = cfg.build(device)
+    m = cfg.build(device, train=True)
     x = cfg.input(device).requires_grad_(True)
     loss = weighted_sum(returned_tensors(fn(m, x)), cfg, device)
     leaves = [x] + list(m.parameters())
@@ -78,11 +78,11 @@ def test_grad_fn_names_before_1_10(mode):
 @given(cfg=configs(batch=batched, seq=st.integers(2, 4), modes=st.sampled_from(LAYERS)))
 def test_grads_match_reference(cfg, device):
     cfg = cfg.with_(nonlinearity="tanh")  # a dead relu unit has a true zero gradient
-    describe(cfg)
+    describe(cfg, device)
     got = grads(lambda m, x: m(x), cfg, device)
     want = grads(lambda m, x: reference_forward(m, x), cfg, device)
     assert all(g is not None and g.abs().sum() > 0 for g in got), "a parameter gets no gradient"
-    assert_close(got, want, cfg.repro())
+    assert_close(got, want, cfg.repro(device))
 
 
 @claim(
@@ -101,8 +101,8 @@ def test_grads_match_reference(cfg, device):
 @given(cfg=configs(batch=batched, batch_first=st.just(False), seq=st.integers(2, 5), proj=st.just(False)))
 def test_causal(cfg, device):
     cfg = cfg.with_(nonlinearity="tanh")
-    describe(cfg)
-    m = cfg.build(device)
+    describe(cfg, device)
+    m = cfg.build(device, train=True)
     x = cfg.input(device).requires_grad_(True)
     out, _ = m(x)
     for t in range(cfg.seq):
@@ -162,7 +162,7 @@ def test_vanishing_exploding(scale, steps, device):
 @pytest.mark.parametrize("mode", LAYERS)
 def test_detach(mode, device):
     cfg = Config(mode=mode, dtype="float64")
-    m = cfg.build(device)
+    m = cfg.build(device, train=True)
     x1 = cfg.input(device).requires_grad_(True)
     x2 = cfg.randn(*cfg.input_shape(), device=device, salt=2)
 
@@ -181,3 +181,34 @@ def test_detach(mode, device):
     out2, _ = m(x2, detach(state))
     out2.sum().backward()
     assert x1.grad is None
+
+
+@claim(
+    id="rnn.autograd.cudnn-backward-needs-train",
+    statement=(
+        "On cuda with cuDNN enabled, backward through RNN, LSTM or GRU in eval() mode raises RuntimeError "
+        "('cudnn RNN backward can only be called in training mode'), also when only the parameters need "
+        "gradients; with cuDNN disabled or in train() mode it works, and on cpu it works in either mode."
+    ),
+    modules=LAYERS,
+    sources=(TorchDoc("torch.backends.cudnn", "enabled"), TorchDoc("torch.nn.Module", "eval")),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_cudnn_backward_needs_train(mode, device):
+    cfg = Config(mode=mode, num_layers=2, seq=4)
+
+    def backward(train: bool, cudnn: bool):
+        m = cfg.build(device, train=train)
+        with torch.backends.cudnn.flags(enabled=cudnn):
+            out, _ = m(cfg.input(device))  # parameters alone need gradients
+            out.sum().backward()
+        return [p.grad for p in m.parameters()]
+
+    with_cudnn_off = backward(train=False, cudnn=False)
+    assert all(g is not None for g in with_cudnn_off)
+    assert_close(backward(train=True, cudnn=True), with_cudnn_off, "train mode against eval without cuDNN")
+    if device == "cuda" and torch.backends.cudnn.is_available():
+        with pytest.raises(RuntimeError, match="cudnn RNN backward can only be called in training mode"):
+            backward(train=False, cudnn=True)
+    else:  # no cuDNN in the way: eval mode is differentiable as well
+        assert_close(backward(train=False, cudnn=True), with_cudnn_off, "eval against train on cpu")

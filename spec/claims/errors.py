@@ -404,3 +404,37 @@ def test_length_beyond_padding(mode):
     assert int(packed.batch_sizes.sum()) == 9 and packed.data.shape[0] == 5 + 2  # but only 7 rows exist
     with pytest.raises(RuntimeError):
         getattr(torch.nn, mode)(1, 2)(packed)
+
+
+@claim(
+    id="packed.errors.cuda-lengths",
+    statement="pack_padded_sequence rejects lengths held on cuda with a RuntimeError asking for a 1D CPU int64 "
+    "tensor, even when the data is on cuda.",
+    modules=("PackedSequence",),
+    sources=(TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "lengths"),),
+    devices=("cuda",),
+)
+def test_cuda_lengths_rejected(device):
+    data = fixed_randn(device, 4, 2, 3)
+    with pytest.raises(RuntimeError, match=r"'lengths' argument should be a 1D CPU int64 tensor"):
+        pack_padded_sequence(data, torch.tensor([4, 2], device=device))
+    assert pack_padded_sequence(data, torch.tensor([4, 2])).data.device == data.device  # cpu lengths: accepted
+
+
+@claim(
+    id="rnn.errors.mixed-devices",
+    statement="A module on cuda given an input on cpu, or a cuda input with an h_0 on cpu, raises a RuntimeError "
+    "that names both devices.",
+    modules=LAYERS,
+    sources=(TorchDoc("torch.nn.Module", "to"),),
+    devices=("cuda",),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+@pytest.mark.parametrize("misplaced", ["input", "h_0"])
+def test_mixed_devices(mode, misplaced, device):
+    m = Config(mode=mode, dtype="float32").build(device)
+    x = fixed_randn("cpu" if misplaced == "input" else device, 5, 2, 3)
+    h = fixed_randn("cpu", 1, 2, 4)
+    state = (h, h) if mode == "LSTM" else h
+    with pytest.raises(RuntimeError, match=r"(?s)(?=.*\bcpu\b)(?=.*\bcuda)"):
+        m(x) if misplaced == "input" else m(x, state)

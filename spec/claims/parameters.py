@@ -36,7 +36,7 @@ from spec.registry import Erratum, Seed, TorchDoc, claim
 @given(cfg=configs(batch=st.just(1)))
 def test_names_and_shapes(cfg, device):
     m = cfg.build(device)
-    assert [(n, tuple(p.shape)) for n, p in m.named_parameters()] == param_layout(cfg), cfg.repro()
+    assert [(n, tuple(p.shape)) for n, p in m.named_parameters()] == param_layout(cfg), cfg.repro(device)
 
 
 @claim(

@@ -44,7 +44,7 @@ float_dtypes = st.sampled_from(("float64", "float32"))
 
 def both(cfg: Config, device: str, x=None, hx=None):
     """(torch's result, the reference's result) for one configuration."""
-    describe(cfg)
+    describe(cfg, device)
     m = cfg.build(device)
     x = cfg.input(device) if x is None else x
     with torch.no_grad():
@@ -97,7 +97,7 @@ DOCS = tuple(TorchDoc(f"torch.nn.{m}", "dropout") for m in LAYERS)
 )
 @given(cfg=cell_configs)
 def test_cell_equations(cfg, device):
-    describe(cfg)
+    describe(cfg, device)
     cell = build_cell(cfg, device)
     x, state = cfg.input(device)[0], cell_state(cfg, device)
     params = dict(cell.named_parameters())
@@ -109,7 +109,7 @@ def test_cell_equations(cfg, device):
             want = ref.gru_cell(x, state, params)
         else:
             want = ref.rnn_cell(x, state, params, cfg.nonlinearity)
-    assert_close(got, want, cfg.repro())
+    assert_close(got, want, cfg.repro(device))
 
 
 @claim(
@@ -130,7 +130,7 @@ def test_cell_equations(cfg, device):
 )
 @given(cfg=cell_configs)
 def test_loop_equals_layer(cfg, device):
-    describe(cfg)
+    describe(cfg, device)
     module, cell = cfg.build(device), build_cell(cfg, device)
     copy_layer_weights(cell, module)
     x = cfg.input(device)
@@ -141,8 +141,8 @@ def test_loop_equals_layer(cfg, device):
         for xt in x:
             state = step(cell, xt, state)
             steps.append(hidden_of(state))
-    assert_close(out, torch.stack(steps), f"outputs: {cfg.repro()}")
-    assert_close(final, map_state(lambda s: s.unsqueeze(0), state), f"final state: {cfg.repro()}")
+    assert_close(out, torch.stack(steps), f"outputs: {cfg.repro(device)}")
+    assert_close(final, map_state(lambda s: s.unsqueeze(0), state), f"final state: {cfg.repro(device)}")
 
 
 @claim(
@@ -161,7 +161,7 @@ def test_loop_equals_layer(cfg, device):
 @given(cfg=cell_configs)
 def test_stacked_cells(cfg, device):
     cfg = cfg.with_(num_layers=2)
-    describe(cfg)
+    describe(cfg, device)
     module = cfg.build(device)
     cells = [build_cell(cfg, device), build_cell(cfg, device, input_size=cfg.hidden_size)]
     for k, cell in enumerate(cells):
@@ -177,7 +177,7 @@ def test_stacked_cells(cfg, device):
                 states[k] = step(cell, inp, states[k])
                 inp = hidden_of(states[k])
             tops.append(inp)
-    assert_close(out, torch.stack(tops), cfg.repro())
+    assert_close(out, torch.stack(tops), cfg.repro(device))
 
 
 @claim(
@@ -203,7 +203,7 @@ def test_matches_reference(mode, data, device):
     # one hypothesis run per module kind: the thorough profile compares 250 configurations of each
     cfg = data.draw(configs(modes=st.just(mode), batch=batched, dtype=float_dtypes), label="cfg")
     actual, expected = both(cfg, device)
-    assert_close(actual, expected, cfg.repro())
+    assert_close(actual, expected, cfg.repro(device))
 
 
 @claim(
@@ -216,7 +216,7 @@ def test_matches_reference(mode, data, device):
 @given(cfg=configs(batch=st.none()))
 def test_unbatched_matches_reference(cfg, device):
     actual, expected = both(cfg, device)
-    assert_close(actual, expected, cfg.repro())
+    assert_close(actual, expected, cfg.repro(device))
 
 
 @claim(
@@ -261,7 +261,7 @@ def test_output_is_last_layer_states(cfg, device):
 )
 @given(cfg=configs(batch=batched, batch_first=st.just(False), bidirectional=st.just(True), num_layers=st.just(1)))
 def test_bidirectional_is_two_passes(cfg, device):
-    describe(cfg)
+    describe(cfg, device)
     bi = cfg.build(device)
     one = cfg.with_(bidirectional=False)
     fwd, bwd = one.build(device), one.build(device)
@@ -273,7 +273,7 @@ def test_bidirectional_is_two_passes(cfg, device):
         out, _ = bi(x)
         out_f, _ = fwd(x)
         out_b, _ = bwd(x.flip(0))
-    assert_close(out, torch.cat([out_f, out_b.flip(0)], dim=-1), cfg.repro())
+    assert_close(out, torch.cat([out_f, out_b.flip(0)], dim=-1), cfg.repro(device))
 
 
 @claim(
@@ -294,7 +294,7 @@ def test_packed_matches_reference(cfg, lengths, device):
     note(f"lengths={lengths}")
     packed = pack_padded_sequence(cfg.input(device), torch.tensor(lengths), enforce_sorted=False)
     actual, expected = both(cfg, device, x=packed)
-    assert_close(actual, expected, f"{cfg.repro()} lengths={lengths}")
+    assert_close(actual, expected, f"{cfg.repro(device)} lengths={lengths}")
     # and h_n of the last layer's forward direction is the output at each sequence's last step
     padded, got_lengths = pad_packed_sequence(actual[0])
     assert got_lengths.tolist() == lengths
@@ -311,15 +311,15 @@ def test_packed_matches_reference(cfg, lengths, device):
 )
 @given(cfg=one_layer_gru)
 def test_gru_update_gate_copies_state(cfg, device):
-    describe(cfg)
+    describe(cfg, device)
     m = cfg.build(device)
     gate_bias(m, gate=1, value=1e4)  # z = sigmoid(>= 1e4 - |...|) == 1 in float64
     h0 = cfg.randn(1, cfg.batch, cfg.hidden_size, device=device, salt=3)
     with torch.no_grad():
         out, h_n = m(cfg.input(device), h0)
     # torch computes h' = n + z*(h - n): exact in exact arithmetic at z = 1, within rounding in floats
-    assert_close(h_n, h0, cfg.repro())
-    assert_close(out, h0.expand_as(out).contiguous(), cfg.repro())
+    assert_close(h_n, h0, cfg.repro(device))
+    assert_close(out, h0.expand_as(out).contiguous(), cfg.repro(device))
 
 
 @claim(
@@ -333,7 +333,7 @@ def test_gru_update_gate_copies_state(cfg, device):
 )
 @given(cfg=one_layer_gru)
 def test_gru_reset_gate_drops_history(cfg, device):
-    describe(cfg)
+    describe(cfg, device)
     m = cfg.build(device)
     gate_bias(m, gate=0, value=-1e4)  # r = 0
     gate_bias(m, gate=1, value=-1e4)  # z = 0
@@ -345,7 +345,7 @@ def test_gru_reset_gate_drops_history(cfg, device):
         w_in = m.weight_ih_l0[2 * cfg.hidden_size :]
         b_in = m.bias_ih_l0[2 * cfg.hidden_size :]
     assert_close(out, out_other, "h_0 no longer matters")
-    assert_close(out, torch.tanh(x @ w_in.T + b_in), cfg.repro())
+    assert_close(out, torch.tanh(x @ w_in.T + b_in), cfg.repro(device))
 
 
 @claim(
@@ -362,7 +362,7 @@ def test_gru_reset_gate_drops_history(cfg, device):
 )
 @given(cfg=configs(modes=st.just("RNN"), batch=batched, bias=st.just(False)))
 def test_relu_unbounded(cfg, device):
-    describe(cfg)
+    describe(cfg, device)
     x = cfg.input(device)
     with torch.no_grad():
         relu = cfg.with_(nonlinearity="relu").build(device)
@@ -373,7 +373,7 @@ def test_relu_unbounded(cfg, device):
     assert small.min() >= 0 and big.min() >= 0
     assert bounded.abs().max() <= 1  # |tanh| < 1 in exact arithmetic; 1.0 after rounding
     # without bias relu is positively homogeneous, so scaling the input scales the output
-    assert_close(big, 1000 * small, cfg.repro())
+    assert_close(big, 1000 * small, cfg.repro(device))
 
 
 @claim(
@@ -401,7 +401,7 @@ def test_relu_unbounded(cfg, device):
     )
 )
 def test_lstm_h_bounded(cfg, device):
-    describe(cfg)
+    describe(cfg, device)
     m = cfg.build(device)
     with torch.no_grad():
         _, (h, c) = m(cfg.input(device))
@@ -432,19 +432,19 @@ def test_lstm_h_bounded(cfg, device):
 )
 @given(cfg=configs(modes=st.just("GRU"), batch=batched), scale=st.sampled_from((1.0, 50.0)))
 def test_gru_state_bounded(cfg, scale, device):
-    describe(cfg)
+    describe(cfg, device)
     m = cfg.build(device)
     rows = cfg.num_layers * (2 if cfg.bidirectional else 1)
     h0 = torch.tanh(cfg.randn(rows, cfg.batch, cfg.hidden_size, device=device, salt=3))  # inside [-1, 1]
     with torch.no_grad():
         out, h_n = m(cfg.input(device) * scale, h0)
     slack = 1 + 4 * torch.finfo(out.dtype).eps  # n + z*(h - n) in floating point: a few roundings
-    assert out.abs().max() <= slack and h_n.abs().max() <= slack, cfg.repro()
+    assert out.abs().max() <= slack and h_n.abs().max() <= slack, cfg.repro(device)
     if cfg.num_layers == 1 and not cfg.bidirectional and cfg.bias:
         gate_bias(m, gate=1, value=1e4)  # z = 1: the state is copied, so one started at 5 stays at 5
         with torch.no_grad():
             _, h_n = m(cfg.input(device), torch.full_like(h0, 5.0))
-        assert_close(h_n, torch.full_like(h_n, 5.0), cfg.repro())
+        assert_close(h_n, torch.full_like(h_n, 5.0), cfg.repro(device))
 
 
 @claim(
@@ -518,11 +518,11 @@ def test_lstm_1_5_2(device):
 @given(cfg=configs(batch=batched, num_layers=st.integers(2, 3)), p=st.sampled_from((0.3, 0.5, 1.0)))
 def test_eval_off(cfg, p, device):
     cfg = cfg.with_(dropout=p)
-    describe(cfg)
+    describe(cfg, device)
     m, x = cfg.build(device).eval(), cfg.input(device)
     with torch.no_grad():
         first, second, ref = m(x), m(x), reference_forward(m, x)
-    assert_close(first, ref, cfg.repro())
+    assert_close(first, ref, cfg.repro(device))
     assert_close(second, first, "a second eval call")
 
 

@@ -162,7 +162,7 @@ def test_empty_batch(cfg, device):
 @given(cfg=configs(batch=batched, batch_first=st.just(False)), lengths=lengths_lists)
 def test_packed_shapes(cfg, lengths, device):
     cfg = cfg.with_(batch=len(lengths), seq=max(lengths))
-    describe(cfg)
+    describe(cfg, device)
     packed = pack_padded_sequence(cfg.input(device), torch.tensor(lengths), enforce_sorted=False)
     with torch.no_grad():
         out, h = cfg.build(device)(packed)
@@ -306,3 +306,23 @@ def test_batch_first_layout(device):
     assert tuple(out_b.shape) == (2, 3, 5) and tuple(h_b.shape) == (2, 2, 5)
     assert_close(out_b, out_s.transpose(0, 1), "batch_first output is the seq-first output transposed")
     assert_close(h_b, h_s, "h_n is the same tensor either way")
+
+
+@claim(
+    id="packed.shape.cuda-batch-sizes-on-cpu",
+    statement=(
+        "A PackedSequence of cuda data keeps batch_sizes on the cpu as int64, while sorted_indices and "
+        "unsorted_indices follow the data onto cuda."
+    ),
+    modules=("PackedSequence",),
+    sources=(TorchDoc("torch.nn.utils.rnn.PackedSequence", "batch_sizes"),),
+    devices=("cuda",),
+)
+def test_cuda_batch_sizes_on_cpu(device):
+    packed = pack_padded_sequence(fixed_randn(device, 4, 3, 2), torch.tensor([2, 4, 1]), enforce_sorted=False)
+    assert packed.data.device.type == "cuda"
+    assert (packed.batch_sizes.device.type, packed.batch_sizes.dtype) == ("cpu", torch.int64)
+    assert packed.batch_sizes.tolist() == [3, 2, 1, 1]  # lengths 4, 2, 1 by hand
+    for indices in (packed.sorted_indices, packed.unsorted_indices):
+        assert (indices.device.type, indices.dtype) == ("cuda", torch.int64)
+    assert packed.sorted_indices.tolist() == [1, 0, 2]

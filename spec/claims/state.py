@@ -31,10 +31,10 @@ def zeros_state(cfg: Config, device: str):
 )
 @given(cfg=configs(batch=batched))
 def test_default_zeros(cfg, device):
-    describe(cfg)
+    describe(cfg, device)
     m, x = cfg.build(device), cfg.input(device)
     with torch.no_grad():
-        assert_close(m(x), m(x, zeros_state(cfg, device)), cfg.repro())
+        assert_close(m(x), m(x, zeros_state(cfg, device)), cfg.repro(device))
 
 
 @claim(
@@ -53,7 +53,7 @@ def test_default_zeros(cfg, device):
 @given(cfg=configs(batch=batched, bidirectional=st.just(False), seq=st.integers(2, 6)), data=st.data())
 def test_chunks_continue(cfg, data, device):
     cut = data.draw(st.integers(1, cfg.seq - 1), label="cut")
-    describe(cfg)
+    describe(cfg, device)
     m, x = cfg.build(device), cfg.input(device)
     t = 1 if cfg.batch_first else 0
     with torch.no_grad():

@@ -28,7 +28,7 @@ from spec.sources.seeds import S003, S004
 @pytest.mark.parametrize("theta", [0.1, 1.0, 100.0])
 def test_clip_global_norm(theta, device):
     cfg = Config(mode="LSTM", num_layers=2, dtype="float64")
-    m = cfg.build(device)
+    m = cfg.build(device, train=True)
     weighted_sum(returned_tensors(m(cfg.input(device))), cfg, device).backward()
     before = [p.grad.clone() for p in m.parameters()]
     g = torch.sqrt(sum((b**2).sum() for b in before))  # the global norm, by hand

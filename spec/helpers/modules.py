@@ -31,7 +31,7 @@ def fixed_randn(device, *shape, dtype=torch.float32, seed=0) -> torch.Tensor:
 
 def run(cfg: Config, device: str):
     """Build ``cfg``'s module and call it on ``cfg``'s input, without gradients: ``(output, state)``."""
-    describe(cfg)
+    describe(cfg, device)
     with torch.no_grad():
         return cfg.build(device)(cfg.input(device))
 

@@ -83,11 +83,19 @@ class Config:
         return lead + ((width,) if self.batch is None else (self.batch, width))
 
     # --- building ------------------------------------------------------------
-    def build(self, device: str = "cpu") -> torch.nn.Module:
+    def build(self, device: str = "cpu", train: bool = False) -> torch.nn.Module:
+        """The module, seeded, in eval mode; ``train=True`` for checks that run backward.
+
+        cuDNN refuses backward through an RNN in eval mode (``rnn.autograd.cudnn-backward-needs-train``);
+        with dropout 0, train and eval mode compute the same function, so gradient claims build in train mode.
+        """
+        if train and self.dropout:
+            raise ValueError("train=True with dropout would make the module random; set dropout=0")
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             m = getattr(torch.nn, self.mode)(self.input_size, self.hidden_size, **self.module_kwargs())
-        return m.to(device=device, dtype=self.torch_dtype).eval()
+        m = m.to(device=device, dtype=self.torch_dtype)
+        return m.train() if train else m.eval()
 
     def randn(self, *shape: int, device: str = "cpu", salt: int = 1) -> torch.Tensor:
         g = torch.Generator().manual_seed(self.seed * 7919 + salt)
@@ -99,20 +107,21 @@ class Config:
     def with_(self, **changes) -> Config:
         return replace(self, **changes)
 
-    def repro(self) -> str:
-        """A line that rebuilds this case exactly (same weights, same input)."""
+    def repro(self, device: str = "cpu") -> str:
+        """A line that rebuilds this case exactly (same weights, same input), on ``device``."""
+        where = "" if str(device) == "cpu" else repr(str(device))
         return (
             f"from spec.helpers.strategies import Config; cfg = {self!r}; "
-            "m, x = cfg.build(), cfg.input(); out, h = m(x)"
+            f"m, x = cfg.build({where}), cfg.input({where}); out, h = m(x)"
         )
 
 
-def describe(cfg: Config) -> None:
+def describe(cfg: Config, device: str = "cpu") -> None:
     """Attach the reproduction line to a hypothesis failure (a no-op outside a hypothesis test)."""
     from hypothesis.control import currently_in_test_context
 
     if currently_in_test_context():
-        note(cfg.repro())
+        note(cfg.repro(device))
 
 
 def state_shapes(h) -> tuple:

@@ -6,14 +6,24 @@ below 1e-14 (measured ~2e-16). rtol 1e-10 / atol 1e-12 keeps four orders of
 margin while a wrong gate order, bias placement or direction produces
 differences of order 1e-2, so the check can fail.
 
-float32: eps = 1.2e-7; the same chains stay below ~1e-6, hence rtol 1e-5 / atol 1e-5.
+float32: eps = 1.2e-7; one step of one layer stays below ~1e-6, hence rtol 1e-5 / atol 1e-5 per step.
+Rounding errors of a recurrence add up over its steps like a random walk: the float32 tolerance is
+scaled by sqrt(steps), steps = layers x sequence length (the chain an output element depends on). Measured
+on an H100 (torch 2.11, ``../shared/gpu``): a 3-layer bidirectional RNN over 5 steps differed from cpu
+by 1.1e-5 with TF32 off, beyond the unscaled 1e-5 and well inside 1e-5 * sqrt(15) = 3.9e-5.
 
-cuda float32: cuDNN may compute in TF32 (10-bit mantissa, eps ~ 1e-3) when
-torch.backends.cuda.matmul.allow_tf32 / cudnn.allow_tf32 are on, hence 5e-3.
-With TF32 off, cuda float32 uses the float32 tolerance.
+cuda float32 with TF32: cuDNN computes the recurrent matmuls in TF32 (10-bit mantissa, unit roundoff
+2^-11 = 4.9e-4) because ``torch.backends.cudnn.allow_tf32`` defaults to True
+(``rnn.numerics.tf32-defaults``). Measured against cpu: up to 6.7e-4 (RNN), 2.9e-4 (GRU), 8.4e-5
+(LSTM) for a 2-layer module over 10 steps; 5e-3 per sqrt(step) keeps a margin of about 3 there while a
+wrong gate order or bias placement still differs by ~1e-1. With TF32 off, cuda float32 uses the float32
+tolerance.
 """
 
 from __future__ import annotations
+
+import contextlib
+import math
 
 import torch
 from torch.nn.utils.rnn import PackedSequence
@@ -26,11 +36,32 @@ TOLERANCES = {
 }
 
 
-def tolerance(device: str, dtype: torch.dtype, tf32: bool = True) -> dict:
+def tolerance(device: str, dtype: torch.dtype, tf32=None, steps: int = 1) -> dict:
+    """rtol/atol for comparing results computed on ``device`` in ``dtype``.
+
+    ``tf32``: whether cuDNN may use TF32 (None: what ``torch.backends.cudnn.allow_tf32`` says now).
+    ``steps``: layers x sequence length of the recurrence behind the values (float32 only; see above).
+    """
     kind = "cuda" if str(device).startswith("cuda") else "cpu"
+    if tf32 is None:
+        tf32 = torch.backends.cudnn.allow_tf32
     if kind == "cuda" and dtype == torch.float32 and not tf32:
         kind = "cpu"
-    return TOLERANCES[(kind, dtype)]
+    tol = TOLERANCES[(kind, dtype)]
+    if dtype == torch.float32 and steps > 1:
+        tol = {k: v * math.sqrt(steps) for k, v in tol.items()}
+    return tol
+
+
+@contextlib.contextmanager
+def tf32(enabled: bool):
+    """Set both TF32 switches (cuDNN and matmul) for the block, and restore them after."""
+    flags = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = enabled
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = flags
 
 
 def flat_tensors(x):
@@ -41,8 +72,10 @@ def flat_tensors(x):
     return [x]
 
 
-def assert_close(actual, expected, msg: str = "") -> None:
-    """Compare tensors, tuples of tensors or PackedSequences element-wise."""
+def assert_close(actual, expected, msg: str = "", steps: int = 1, tf32=None, computed_on=None) -> None:
+    """Compare tensors, tuples of tensors or PackedSequences element-wise, with the tolerance of
+    ``actual``'s device and dtype (``steps`` and ``tf32`` as in :func:`tolerance`; ``computed_on``:
+    the device whose tolerance applies when ``actual`` was moved off it to be compared)."""
     a, e = flat_tensors(actual), flat_tensors(expected)
     assert len(a) == len(e), f"{msg}: {len(a)} tensors against {len(e)}"
     for i, (x, y) in enumerate(zip(a, e)):
@@ -50,7 +83,7 @@ def assert_close(actual, expected, msg: str = "") -> None:
         assert x.shape == y.shape, f"{where}: shape {tuple(x.shape)} against {tuple(y.shape)}"
         assert x.dtype == y.dtype, f"{where}: dtype {x.dtype} against {y.dtype}"
         assert x.device == y.device, f"{where}: device {x.device} against {y.device}"
-        tol = tolerance(x.device.type, x.dtype)
+        tol = tolerance(computed_on or x.device.type, x.dtype, tf32=tf32, steps=steps)
         # |x - y| <= atol + rtol*|y| elementwise, as torch.testing.assert_close (absent before torch 1.9)
         excess = (x - y).abs() - (tol["atol"] + tol["rtol"] * y.abs())
         if x.numel() and excess.max() > 0:

@@ -41,7 +41,7 @@ def test_sources_clipping(theta, device):
     cfg = Config(mode="GRU", num_layers=2, dtype="float64")
     grads = []
     for clip in (lambda ps: train.grad_clipping(ps, theta), lambda ps: torch.nn.utils.clip_grad_norm_(ps, theta)):
-        m = cfg.build(device)
+        m = cfg.build(device, train=True)
         (m(cfg.input(device))[0] ** 2).sum().backward()
         norm = float(clip(list(m.parameters())))
         grads.append([p.grad.clone() for p in m.parameters()])
@@ -96,7 +96,7 @@ def test_perplexity(vocab, tokens):
 @pytest.mark.parametrize("lr", [0.5, 1.0])  # 003's rate and d2l's
 def test_sgd_step(lr, device):
     cfg = Config(mode="LSTM", num_layers=2, dtype="float64")
-    m = cfg.build(device)
+    m = cfg.build(device, train=True)
     (m(cfg.input(device))[0] ** 2).sum().backward()
     by_hand = [p.detach() - lr * p.grad / 1 for p in m.parameters()]  # sgd(..., batch_size=1)
     torch.optim.SGD(m.parameters(), lr=lr).step()
