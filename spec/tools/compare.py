@@ -12,11 +12,21 @@ from spec.tools import report as rpt
 MARKS = {"passed": "✓", "failed": "✗", "not-applicable": "–", "skipped": "·", "xfailed": "x"}
 
 
+def devices_of(data: dict) -> str:
+    """Which devices a report's cases ran on: ``cpu``, ``cuda`` or ``cpu+cuda`` (``--device all`` on a
+    machine without a GPU ran cpu only: its cuda cases skipped)."""
+    env = data["environment"]
+    chosen = env.get("devices", "all")
+    if chosen == "all":
+        return "cpu+cuda" if env.get("cuda_available") else "cpu"
+    return chosen
+
+
 def label(data: dict, with_devices: bool = True) -> str:
-    """A report's column name: its torch version, and which devices ran (cpu, cuda or all)."""
+    """A report's column name: its torch version, and which devices ran."""
     env = data["environment"]
     release = env["torch"].split("+")[0]  # the build tag (+cpu, +cu121) stays in the report
-    return release + (f" [{env.get('devices', 'all')}]" if with_devices else "")
+    return release + (f" [{devices_of(data)}]" if with_devices else "")
 
 
 def _order(data: dict):
@@ -75,8 +85,9 @@ def matrix(reports: list, only=None) -> dict:
 
     ``only``: the claim IDs to keep (the docs tabulate claims about torch apart from claims about the programs).
     """
-    devices = {d["environment"].get("devices", "all") for _, d in reports}
-    columns = [label(d, with_devices=len(devices) > 1) for _, d in reports]
+    devices = {devices_of(d) for _, d in reports}
+    # cpu is the matrix's default: only a report that ran elsewhere too says so in its column
+    columns = [label(d, with_devices=len(devices) > 1 and devices_of(d) != "cpu") for _, d in reports]
     ids = sorted({cid for _, d in reports for cid in d["claims"] if only is None or cid in only})
     rows, changes = {}, {}
     for cid in ids:

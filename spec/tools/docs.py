@@ -104,7 +104,8 @@ def claim_section(c: Claim, reports: list) -> str:
     rows = [
         f"**{c.statement}**",
         "",
-        f"- kind: {c.kind}; modules: {', '.join(c.modules)}; torch: {c.torch or 'all releases'}",
+        f"- kind: {c.kind}; modules: {', '.join(c.modules)}; torch: {c.torch or 'all releases'}"
+        + ("" if set(c.devices) == {"cpu", "cuda"} else f"; devices: {' and '.join(c.devices)} only"),
         "- sources:",
         *(f"    - {cite(s)}" for s in c.sources),
     ]
@@ -325,6 +326,31 @@ def epochs_cell(run: dict) -> str:
     return f"{done} of {planned}" if planned and planned != done else str(done)
 
 
+def cuda_figures(name: str, folder: Path) -> str:
+    """The same runs on a GPU, from ``reports/programs-cuda/`` (written by ``benchmarks/programs.py --device cuda``)."""
+    stored = sorted(folder.glob(f"{name}*.json")) if folder.is_dir() else []
+    if not stored:
+        return ""
+    rows = ["| run | epochs | result | published | tokens/s | seconds |", "| --- | --: | --- | --- | --: | --: |"]
+    for path in stored:
+        r = rpt.load_json(path)
+        result = f"perplexity {r['perplexity']:.3f}" if "perplexity" in r else f"test accuracy {r['test_accuracy']:.3f}"
+        rows.append(
+            f"| `{path.stem}` | {epochs_cell(r)} | {result} | {r.get('published', '')} "
+            f"| {r['tokens_per_s']:.0f} | {r.get('seconds', '')} |"
+        )
+    first = rpt.load_json(stored[0])
+    where = f"{first.get('device_name', 'a GPU')}, torch {first.get('torch', '?')}"
+    curves = "".join(f"\n![{p.stem} on cuda](img/cuda-{p.name})\n" for p in sorted(folder.glob(f"{name}*.png")))
+    return (
+        f"\n### On a GPU\n\nThe same settings on {where}; stored in `reports/programs-cuda/`, produced by "
+        f"`python benchmarks/programs.py --only {name} --device cuda --out reports/programs-cuda`.\n\n"
+        + "\n".join(rows)
+        + "\n"
+        + curves
+    )
+
+
 def program_page(name: str, claims: list, results: Path) -> str:
     module = importlib.import_module(f"reference.programs.{name}")
     doc = inspect.getdoc(module) or ""
@@ -367,6 +393,7 @@ def program_page(name: str, claims: list, results: Path) -> str:
             "No stored full-length run yet. Produce one with "
             f"`python -m reference.programs.{name} --out reports/programs` (without --smoke); CI runs `--smoke` only.\n"
         )
+    figures += cuda_figures(name, results.parent / "programs-cuda")
     checks = "\n".join(f"- {link(c, prefix='../')} — {c.statement}" for c in related)
     return (
         f"# {title}\n\n{GENERATED}\n{body.strip()}\n\n## Usage\n\n```text\n{program_help(name)}\n```\n\n"
@@ -380,7 +407,8 @@ def build(reports_dir: Path) -> dict:
     problems = registry.problems()
     if problems:
         raise rpt.ReportError(f"the registry is invalid: {problems[0]}")
-    reports = load_reports(reports_dir, registry)
+    # the cpu matrix, then the device axis: runs that included cuda (reports/cuda/), a column each
+    reports = load_reports(reports_dir, registry) + load_reports(reports_dir.parent / "cuda", registry)
     claims = ordered(registry)
     pages = {
         "index.md": index_page(claims, reports),
@@ -401,6 +429,10 @@ def build(reports_dir: Path) -> dict:
     if results.is_dir():
         for png in sorted(results.glob("*.png")):
             pages[f"programs/img/{png.name}"] = png.read_bytes()
+    on_cuda = reports_dir.parent / "programs-cuda"
+    if on_cuda.is_dir():
+        for png in sorted(on_cuda.glob("*.png")):
+            pages[f"programs/img/cuda-{png.name}"] = png.read_bytes()
     return pages
 
 

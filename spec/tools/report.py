@@ -9,6 +9,7 @@ then rename), so a reader never sees half a report.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 from pathlib import Path
@@ -35,6 +36,10 @@ def aggregate(outcomes: Iterable[str]) -> str:
 
 
 def _git_revision() -> Optional[str]:
+    """HEAD of the checkout (``-dirty`` with uncommitted changes); ``SPEC_GIT_REVISION`` overrides it for a
+    copy of the tree whose ``.git`` is not the one it came from (a run on a borrowed GPU machine)."""
+    if os.environ.get("SPEC_GIT_REVISION"):
+        return os.environ["SPEC_GIT_REVISION"]
     try:
         rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
         if rev.returncode != 0:
