@@ -122,7 +122,9 @@ def test_matrix_page_renders_in_chromium(site, tmp_path):
     parser.feed(r.stdout)
     import spec
 
-    reports = compare.load_many(sorted(REPORTS.glob("*.json")))
+    reports = compare.load_many(sorted(REPORTS.glob("*.json"))) + compare.load_many(
+        sorted((REPORTS.parent / "cuda").glob("*.json"))
+    )
     registry = spec.load_all()
     header, *rows = parser.rows  # the first table: the claims about torch
     table = compare.matrix(reports, only={c.id for c in registry if c.subject == "torch"})
