@@ -1,4 +1,8 @@
-"""The pytest plugin end to end, in a subprocess (the registry is process-global)."""
+"""The pytest plugin end to end, in a subprocess.
+
+Not pytester's in-process runs: the registry is process-global, so claims made up for a test run would
+join the real registry of the process running the suite (and its duplicate-ID check would stop it).
+"""
 
 import importlib
 import json
@@ -33,6 +37,16 @@ def test_future(device):
 def test_known():
     assert False
 
+@claim(id="t.shape.on-cuda", statement="C.", kind="shape", modules=("RNN",), sources=SRC, devices=("cuda",))
+def test_on_cuda(device):
+    assert device == "cuda"
+
+@claim(id="t.errors.unrecorded", statement="U.", kind="errors", modules=("RNN",), sources=SRC)
+def test_unrecorded(device):
+    from spec.registry import not_applicable
+
+    not_applicable("no outcome recorded for this release")
+
 def test_unclaimed():
     pass
 """
@@ -53,6 +67,7 @@ def runs(launch, tmp_path_factory):
     cases = {
         "full": ([], CLAIMS),
         "cpu-only": (["-k", "passes", "--spec-device=cpu"], CLAIMS),
+        "cpu-only-bound": (["-k", "on_cuda", "--spec-device=cpu"], CLAIMS),
         "duplicates": ([], CLAIMS + CLAIMS.replace("def test_", "def test_again_")),
         "no-claim": (["-k", "unclaimed"], CLAIMS),
     }
@@ -99,6 +114,26 @@ def test_cuda_cases_skip_with_a_reason_without_a_gpu(runs):
 def test_device_option_restricts_the_cases(runs):
     _, data = result(runs, "cpu-only")
     assert data["claims"]["t.shape.passes"]["devices"] == {"cpu": "passed"}
+
+
+def test_a_claim_bound_to_a_device_runs_only_there(runs):
+    import torch
+
+    _, data = result(runs, "full")
+    bound = data["claims"]["t.shape.on-cuda"]
+    assert list(bound["devices"]) == ["cuda"]  # never a cpu case
+    if not torch.cuda.is_available():
+        assert bound["status"] == "skipped" and bound["reason"].startswith("cuda: ")
+    _, cpu_only = result(runs, "cpu-only-bound")
+    assert cpu_only["claims"]["t.shape.on-cuda"]["status"] == "skipped"
+    assert "not selected (--device cpu)" in cpu_only["claims"]["t.shape.on-cuda"]["reason"]
+
+
+def test_a_check_with_nothing_to_check_is_not_applicable_not_passed(runs):
+    _, data = result(runs, "full")
+    entry = data["claims"]["t.errors.unrecorded"]
+    assert entry["status"] == "not-applicable"
+    assert entry["reason"] == "no outcome recorded for this release"
 
 
 def test_duplicate_ids_stop_the_run_naming_them(runs):
