@@ -182,3 +182,51 @@ def test_cell_parameters(cfg, device):
     if cfg.bias:
         want += [("bias_ih", (gh,)), ("bias_hh", (gh,))]
     assert [(n, tuple(p.shape)) for n, p in cell.named_parameters()] == want
+
+
+# --- issue 17: initial bounds on every parameter; the cells' defaults ---
+
+
+@claim(
+    id="rnn.parameters.init-bounds-every-parameter",
+    statement=(
+        "On multi-layer bidirectional modules every parameter, of every layer and direction and the projections "
+        "weight_hr_l{k} included, starts inside [-k, k] with k = 1/sqrt(hidden_size) and reaches out to it."
+    ),
+    modules=LAYERS,
+    sources=tuple(TorchDoc(f"torch.nn.{m}", "Note: initialised from U(-sqrt(k), sqrt(k))") for m in LAYERS)
+    + (TorchDoc("torch.nn.LSTM", "Attributes: weight_hr_l[k]"),),
+)
+@pytest.mark.parametrize("module,kw", [("RNN", {}), ("GRU", {}), ("LSTM", {}), ("LSTM", {"proj_size": 8})], ids=str)
+def test_init_bounds_every_parameter(module, kw, device):
+    hidden = 16
+    torch.manual_seed(4321)
+    m = getattr(torch.nn, module)(5, hidden, num_layers=3, bidirectional=True, **kw).to(device)
+    k = 1 / math.sqrt(hidden)
+    names = [n for n, _ in m.named_parameters()]
+    assert len(names) == 3 * 2 * (5 if kw else 4)  # every layer and direction is looked at
+    for name, p in m.named_parameters():
+        p = p.detach().double().cpu()
+        n = p.numel()
+        assert p.abs().max() <= k, f"{name} leaves [-k, k]"
+        # P(max|w| < (1 - 14/n) k) = (1 - 14/n)^n < e^-14 for a true U(-k, k): the bound is reached
+        assert p.abs().max() >= (1 - 14 / n) * k, f"{name} does not reach the bound"
+
+
+@claim(
+    id="cells.parameters.defaults",
+    statement=(
+        "The cells default to bias=True (bias_ih and bias_hh present), and RNNCell to nonlinearity='tanh'; "
+        "bias=False leaves only the two weights."
+    ),
+    modules=CELL_NAMES,
+    sources=tuple(TorchDoc(f"torch.nn.{c}", "bias") for c in CELL_NAMES),
+)
+@pytest.mark.parametrize("cell", CELL_NAMES)
+def test_cell_defaults(cell):
+    default = getattr(torch.nn, cell)(3, 4)
+    assert default.bias is True
+    assert [n for n, _ in default.named_parameters()] == ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+    assert [n for n, _ in getattr(torch.nn, cell)(3, 4, bias=False).named_parameters()] == ["weight_ih", "weight_hh"]
+    if cell == "RNNCell":
+        assert default.nonlinearity == "tanh"
