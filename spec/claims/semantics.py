@@ -1029,3 +1029,40 @@ def test_cell_default_state(cfg, device):
         else:
             want = ref.rnn_cell(x, zeros, params, cfg.nonlinearity)
     assert_close(got, want, cfg.repro())
+
+
+@claim(
+    id="packed.semantics.docstring-examples",
+    statement=(
+        "The packing functions' docstring examples hold as printed: [1, 2, 3], [4, 5], [6] pack to data "
+        "[1, 4, 6, 2, 5, 3] with batch_sizes [3, 2, 1]; the unsorted [[1, 2, 0], [3, 0, 0], [4, 5, 6]] with "
+        "lengths [2, 1, 3] packs to [4, 1, 3, 5, 2, 6] with sorted_indices [2, 0, 1] and unpads back; 'abc' and "
+        "'x' pack to 'axbc' with batch_sizes [2, 1, 1]; and unpacking or unpadding gives the sequences back."
+    ),
+    modules=("PackedSequence",),
+    sources=tuple(
+        TorchDoc(PACKING_DOC + f, "Example")
+        for f in ("pad_packed_sequence", "pack_sequence", "pad_sequence", "unpad_sequence", "unpack_sequence")
+    )
+    + (TorchDoc(PACKING_DOC + "PackedSequence", "Note: batch sizes are not lengths"),),
+)
+def test_docstring_examples(device):
+    a, b, c = (torch.tensor(v, device=device) for v in ([1, 2, 3], [4, 5], [6]))
+    packed = pack_sequence([a, b, c])
+    assert packed.data.tolist() == [1, 4, 6, 2, 5, 3] and packed.batch_sizes.tolist() == [3, 2, 1]
+    assert packed.sorted_indices is None and packed.unsorted_indices is None
+    seq = torch.tensor([[1, 2, 0], [3, 0, 0], [4, 5, 6]], device=device)
+    packed = pack_padded_sequence(seq, [2, 1, 3], batch_first=True, enforce_sorted=False)
+    assert packed.data.tolist() == [4, 1, 3, 5, 2, 6] and packed.batch_sizes.tolist() == [3, 2, 1]
+    assert packed.sorted_indices.tolist() == [2, 0, 1] and packed.unsorted_indices.tolist() == [1, 2, 0]
+    back, lengths = pad_packed_sequence(packed, batch_first=True)
+    assert torch.equal(back, seq) and lengths.tolist() == [2, 1, 3]
+    abc_x = pack_sequence([torch.tensor([ord(ch) for ch in s], device=device) for s in ("abc", "x")])
+    assert "".join(map(chr, abc_x.data.tolist())) == "axbc" and abc_x.batch_sizes.tolist() == [2, 1, 1]
+    ones = [torch.ones(n, 300, device=device) for n in (25, 22, 15)]
+    assert tuple(pad_sequence(ones).shape) == (25, 3, 300)
+    if hasattr(torch.nn.utils.rnn, "unpad_sequence"):  # torch >= 1.11: packed.semantics.unpad-unpack
+        unpadded = torch.nn.utils.rnn.unpad_sequence(pad_sequence(ones), torch.tensor([25, 22, 15]))
+        assert all(torch.equal(u, o) for u, o in zip(unpadded, ones))
+        unpacked = torch.nn.utils.rnn.unpack_sequence(pack_sequence([a, b, c]))
+        assert [u.tolist() for u in unpacked] == [[1, 2, 3], [4, 5], [6]]

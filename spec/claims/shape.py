@@ -306,3 +306,30 @@ def test_batch_first_layout(device):
     assert tuple(out_b.shape) == (2, 3, 5) and tuple(h_b.shape) == (2, 2, 5)
     assert_close(out_b, out_s.transpose(0, 1), "batch_first output is the seq-first output transposed")
     assert_close(h_b, h_s, "h_n is the same tensor either way")
+
+
+# --- issue 17: what a PackedSequence's tensors are ---
+
+
+@claim(
+    id="packed.shape.index-tensors",
+    statement=(
+        "A PackedSequence's data keeps the input's device and dtype (integers included), its sorted_indices and "
+        "unsorted_indices are int64 on data's device, and batch_sizes is an int64 tensor on the CPU."
+    ),
+    modules=("PackedSequence",),
+    sources=(
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Note: devices and dtypes of data and the indices"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes"),
+    ),
+)
+@pytest.mark.parametrize("dtype", (torch.float32, torch.float64, torch.int64), ids=str)
+def test_packed_index_tensors(dtype, device):
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    x = torch.arange(12, device=device).reshape(4, 3).to(dtype)
+    packed = pack_padded_sequence(x, torch.tensor([2, 4, 3]), enforce_sorted=False)
+    assert (packed.data.device.type, packed.data.dtype) == (device, dtype)
+    for idx in (packed.sorted_indices, packed.unsorted_indices):
+        assert (idx.device.type, idx.dtype) == (device, torch.int64)
+    assert (packed.batch_sizes.device.type, packed.batch_sizes.dtype) == ("cpu", torch.int64)

@@ -184,11 +184,14 @@ def pytest_stopped(code: int, stderr: str) -> str:
 
 
 def claims(args) -> int:
+    from spec.sources import docstrings
+
     registry = spec.load_all()
     items = [c.as_dict() for c in registry]
     problems = registry.problems()
+    walk = docstring_walk(docstrings, [c.id for c in registry])
     if args.json:
-        json.dump({"claims": items, "problems": problems}, sys.stdout, indent=1)
+        json.dump({"claims": items, "problems": problems, "docstrings": walk}, sys.stdout, indent=1)
         print()
     else:
         for c in items:
@@ -198,9 +201,45 @@ def claims(args) -> int:
             print(f"    {c['statement']}")
             print(f"    sources: {sources}")
         print(f"{len(items)} claims")
+        print()
+        print(format_docstring_coverage(walk))
     for p in problems:
         print(f"spec: invalid claim {p}", file=sys.stderr)
-    return 1 if problems else 0
+    for p in walk["problems"]:
+        print(f"spec: invalid docstring walk entry {p}", file=sys.stderr)
+    for p in walk["unmapped"]:
+        print(f"spec: unmapped docstring statement {p}", file=sys.stderr)
+    return 1 if problems or walk["problems"] or walk["unmapped"] else 0
+
+
+def docstring_walk(docstrings, claim_ids) -> dict:
+    """The docstring walk against the installed torch: coverage per object, unmapped statements, bad entries."""
+    return {
+        "torch": _torch_version(),
+        "coverage": docstrings.coverage(),
+        "unmapped": docstrings.unmapped(),
+        "problems": docstrings.walk_problems(claim_ids),
+    }
+
+
+def format_docstring_coverage(walk: dict) -> str:
+    """The per-object table of the docstring walk, then every unmapped statement by name."""
+    lines = [
+        f"torch {walk['torch']} docstrings: statements claimed, left with a reason, unmapped",
+        f"{'object':42} {'statements':>10} {'claimed':>8} {'reason':>7} {'unmapped':>9}",
+    ]
+    total = dict.fromkeys(("statements", "claimed", "unclaimed", "unmapped"), 0)
+    for obj, row in walk["coverage"].items():
+        if not row["present"]:
+            lines.append(f"{obj:42} {'not in this torch':>37}")
+            continue
+        lines.append(f"{obj:42} {row['statements']:>10} {row['claimed']:>8} {row['unclaimed']:>7} {row['unmapped']:>9}")
+        total = {k: total[k] + row[k] for k in total}
+    lines.append(
+        f"{'all':42} {total['statements']:>10} {total['claimed']:>8} {total['unclaimed']:>7} {total['unmapped']:>9}"
+    )
+    lines += [f"unmapped: {u}" for u in walk["unmapped"]]
+    return "\n".join(lines)
 
 
 def compare_reports(args) -> int:
