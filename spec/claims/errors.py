@@ -362,8 +362,8 @@ def test_state_errors(case, device):
         "A cell rejects input of the wrong width, a state of the wrong width, a batch size that differs "
         "between input and state, and 3-D input."
     ),
-    modules=CELLS,
-    sources=tuple(TorchDoc(f"torch.nn.{c}", "Inputs") for c in CELLS),
+    modules=tuple(CELLS.values()),  # the cells' names (iterating CELLS gave the layers' keys)
+    sources=tuple(TorchDoc(f"torch.nn.{c}", "Inputs") for c in CELLS.values()),
 )
 @pytest.mark.parametrize("case", [c.param() for c in CELL])
 def test_cell_errors(case, device):

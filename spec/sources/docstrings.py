@@ -308,6 +308,7 @@ HEADLINE = "the summary line; what it summarises is claimed under the sections b
 LAYER_SHAPES = ("rnn.shape.output-seq-first", "rnn.shape.hn-batch-second", "rnn.shape.unbatched")
 INIT = ("rnn.parameters.init-uniform", "rnn.parameters.init-bounds-every-parameter")
 FACTORY = ("rnn.parameters.factory-kwargs", "rnn.errors.factory-kwargs-rejected")
+EXAMPLE = {"RNN": "rnn.shape.example-rnn-100-20", "LSTM": "lstm.shape.example-lstm-100-20-4", "GRU": None}
 DROPOUT = (
     "rnn.semantics.dropout-rate",
     "rnn.semantics.dropout-between-layers",
@@ -376,9 +377,9 @@ def layer_entries(mode: str) -> tuple:
             "Args",
             "batch_first",
             "rnn.shape.hn-batch-second",
-            "rnn.shape.example-batch-first-layout",
             "rnn.parameters.signature-defaults",
             "packed.semantics.ignores-batch-first",
+            *(("rnn.shape.example-batch-first-layout",) if mode == "LSTM" else ()),
         ),
         c("Args", "dropout", *DROPOUT),
         c(
@@ -408,14 +409,13 @@ def layer_entries(mode: str) -> tuple:
         c("Note", "ignored for unbatched inputs", "rnn.shape.unbatched"),
         *((u("Include", "cudnn_rnn_determinism.md", CUDNN_INCLUDE),) if mode != "GRU" else ()),
         u("Include", "cudnn_persistent_rnn.rst", CUDNN_INCLUDE),
+        c("Example", "Example", "rnn.shape.output-seq-first", *filter(None, (EXAMPLE[mode],))),
         c(
-            "Example",
-            "Example",
-            "rnn.shape.output-seq-first",
-            "rnn.shape.example-rnn-100-20",
-            "lstm.shape.example-lstm-100-20-4",
+            "Description",
+            "to an input sequence",
+            "rnn.semantics.matches-reference",
+            *(("rnn.semantics.onnx-oracle",) if mode != "RNN" else ()),
         ),
-        c("Description", "to an input sequence", "rnn.semantics.matches-reference", "rnn.semantics.onnx-oracle"),
         c(
             "Description",
             "is the hidden state at time",
@@ -450,8 +450,8 @@ def cell_entries(mode: str) -> tuple:
         c("Args", "input_size", "cells.parameters.names-shapes", "cells.errors.inconsistent-sizes"),
         c("Args", "hidden_size", "cells.parameters.names-shapes", "cells.errors.inconsistent-sizes"),
         c("Args", "bias", "cells.parameters.defaults", "cells.parameters.names-shapes"),
-        c("signature", "device", *FACTORY),
-        c("signature", "dtype", *FACTORY),
+        c("signature", "device", "rnn.parameters.factory-kwargs"),
+        c("signature", "dtype", "rnn.parameters.factory-kwargs"),
         c("Inputs", "input", *CELL_SHAPES, "cells.errors.inconsistent-sizes"),
         *state,
         *(c("Outputs", n, *CELL_SHAPES, "cells.semantics.equations") for n in outputs),
@@ -461,7 +461,12 @@ def cell_entries(mode: str) -> tuple:
         c("Attributes", "bias_ih", *CELL_ATTRIBUTES),
         c("Attributes", "bias_hh", *CELL_ATTRIBUTES),
         c("Note", "initialized from", "rnn.parameters.init-uniform"),
-        c("Example", "Example", "cells.semantics.loop-equals-layer", "cells.shape.example-cell-loops"),
+        c(
+            "Example",
+            "Example",
+            "cells.semantics.loop-equals-layer",
+            *(("cells.shape.example-cell-loops",) if mode != "GRU" else ()),
+        ),
         c("Description", " cell", "cells.semantics.equations"),
         *(
             (c("Description", "sigmoid function", "cells.semantics.equations"), u("Description", "ROCm", ROCM))
@@ -529,7 +534,6 @@ WALK = {
         c(
             "Note",
             "subtly differs from the original paper",
-            "cells.semantics.equations",
             "rnn.semantics.onnx-oracle",
             "rnn.semantics.matches-reference",
         ),
