@@ -374,6 +374,79 @@ def program_page(name: str, claims: list, results: Path) -> str:
     )
 
 
+# --- torch's docstrings, walked (spec/sources/docstrings.py) -------------------------------------------------
+
+
+def torch_doc_slug(path: str) -> str:
+    """``torch.nn.utils.rnn.pad_sequence`` -> ``pad_sequence``: the page name under ``torch-docs/``."""
+    return path.rsplit(".", 1)[1]
+
+
+def torch_doc_page(path: str, registry) -> str:
+    """One object's docstring, statement by statement, with the claims that check each or the reason none does."""
+    import torch
+
+    from spec.sources import docstrings as ds
+
+    by_id = {c.id: c for c in registry}
+    found = ds.statements(path)
+    head = f"# `{path}`\n\n{GENERATED}\n"
+    if not found:
+        return head + f"torch {torch.__version__} does not have `{path}`.\n"
+    rows = ["| section | statement | checked by |", "| --- | --- | --- |"]
+    for s in found:
+        e = ds.entry_for(s)
+        what = cell(" ".join(s.text.split())[:160]) if s.section in ds.PHRASED else f"`{s.name}`"
+        if e is None:
+            checked = "**unmapped**"
+        elif e.claims:
+            checked = ", ".join(link(by_id[cid], prefix="../") for cid in e.claims)
+        else:
+            checked = f"not claimed: {cell(e.reason)}"
+        rows.append(f"| {s.section} | {what} | {checked} |")
+    other = ds.stale([path])
+    tail = ""
+    if other:
+        tail = "\n## Entries for other releases\n\nThe walk also maps these, which this torch does not document:\n\n"
+        tail += "\n".join(f"- {cell(o.split(': ', 1)[1])}" for o in other) + "\n"
+    intro = (
+        f"Every statement of the docstring of torch {torch.__version__} (signature parameters, description "
+        "paragraphs, arguments, inputs, outputs, attributes, notes, warnings, included files, examples), with "
+        "the claims that check it or the reason it is left unchecked (`spec/sources/docstrings.py`).\n\n"
+    )
+    return head + intro + "\n".join(rows) + "\n" + tail
+
+
+def torch_docs_index(registry) -> str:
+    """The docstring coverage of the 14 objects, one row each."""
+    import torch
+
+    from spec.sources import docstrings as ds
+
+    rows = ["| object | statements | claimed | left with a reason | unmapped |", "| --- | --: | --: | --: | --: |"]
+    for path, r in ds.coverage().items():
+        name = f"[`{path}`]({torch_doc_slug(path)}.md)"
+        if not r["present"]:
+            rows.append(f"| {name} | not in this torch | | | |")
+            continue
+        rows.append(f"| {name} | {r['statements']} | {r['claimed']} | {r['unclaimed']} | {r['unmapped']} |")
+    intro = (
+        f"torch {torch.__version__}'s docstrings of the recurrent layers, walked statement by statement as "
+        "[Sources](../sources.md) walks the tutorials. A statement the walk does not map (a new argument, note or "
+        "paragraph of a later release) is named by `python -m spec claims`, which exits 1 until it is mapped."
+    )
+    return f"# torch's docstrings\n\n{GENERATED}\n{intro}\n\n" + "\n".join(rows) + "\n"
+
+
+def torch_doc_pages(registry) -> dict:
+    from spec.sources import docstrings as ds
+
+    pages = {"torch-docs/index.md": torch_docs_index(registry)}
+    for path in ds.OBJECTS:
+        pages[f"torch-docs/{torch_doc_slug(path)}.md"] = torch_doc_page(path, registry)
+    return pages
+
+
 def build(reports_dir: Path) -> dict:
     """{relative path: content (str, or bytes for copied images)} for every generated file."""
     registry = spec.load_all()
@@ -395,6 +468,7 @@ def build(reports_dir: Path) -> dict:
         by_page.setdefault(page_of(c), []).append(c)
     for page, members in by_page.items():
         pages[page] = kind_page(members, reports)
+    pages.update(torch_doc_pages(claims))
     results = reports_dir.parent / "programs"
     for name in PROGRAMS:
         pages[f"programs/{name}.md"] = program_page(name, claims, results)
