@@ -60,6 +60,11 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--out", type=Path, default=SPEC_DIR.parent / "docs", help="docs folder")
     d.add_argument("--check", action="store_true", help="only say whether docs/ is fresh (exit 1 if not)")
 
+    cv = sub.add_parser("coverage", help="which lines and branches of torch's recurrent Python code the claims run")
+    cv.add_argument("--out", type=Path, help="where to store it (default reports/coverage/<torch-version>.json)")
+    cv.add_argument("-k", dest="keyword", help="only claims whose test matches this pytest -k expression")
+    cv.add_argument("--profile", default="ci", help=f"hypothesis profile: {', '.join(profiles.PROFILES)} (default ci)")
+
     m = sub.add_parser("matrix", help="the claims x releases table of stored reports")
     m.add_argument("reports", type=Path, nargs="+")
     m.add_argument("--json", action="store_true", help="JSON instead of Markdown")
@@ -77,6 +82,7 @@ def main(argv=None) -> int:
             "matrix": matrix_table,
             "docs": docs,
             "mutants": mutants,
+            "coverage": coverage,
         }
         if args.command not in commands:
             raise UsageError(f"a command is required: {', '.join(commands)} (see --help)")
@@ -240,6 +246,24 @@ def format_docstring_coverage(walk: dict) -> str:
     )
     lines += [f"unmapped: {u}" for u in walk["unmapped"]]
     return "\n".join(lines)
+
+
+def coverage(args) -> int:
+    from spec.tools import coverage as cov
+
+    if args.profile not in profiles.PROFILES:
+        raise UsageError(f"unknown profile {args.profile!r} (choose {', '.join(profiles.PROFILES)})")
+    path = args.out or SPEC_DIR.parent / "reports" / "coverage" / f"{_torch_version()}.json"
+    _check_writable(path)
+    try:
+        data = cov.result(args.keyword, args.profile)
+    except cov.CoverageError as e:
+        raise UsageError(str(e)) from None
+    rpt.write_atomic(path, data)
+    print(cov.format_table(data))
+    print(f"claims: {data['pytest']}")
+    print(f"coverage: {path}")
+    return 0
 
 
 def compare_reports(args) -> int:
