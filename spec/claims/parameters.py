@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 
 import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from reference.oracle.layers import forward as reference_forward
 from spec.helpers.modules import build_cell
 from spec.helpers.strategies import (
     CELL_NAMES,
     CELLS,
     GATES,
     LAYERS,
+    Config,
     cell_configs,
     configs,
     param_layout,
 )
+from spec.helpers.tolerances import assert_close
 from spec.registry import Erratum, Seed, TorchDoc, claim
 
 
@@ -230,3 +235,29 @@ def test_cell_defaults(cell):
     assert [n for n, _ in getattr(torch.nn, cell)(3, 4, bias=False).named_parameters()] == ["weight_ih", "weight_hh"]
     if cell == "RNNCell":
         assert default.nonlinearity == "tanh"
+
+
+@claim(
+    id="rnn.parameters.replaced-and-copied",
+    statement=(
+        "A parameter replaced by assignment (m.weight_hh_l0 = nn.Parameter(...)) is the one the next forward uses, "
+        "and a deep copy or a pickle round trip computes what the original does with parameters of its own."
+    ),
+    modules=LAYERS,
+    sources=tuple(TorchDoc(f"torch.nn.{m}", "Attributes") for m in LAYERS),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_replaced_and_copied(mode, device):
+    cfg = Config(mode=mode, num_layers=2, bidirectional=True)
+    m, x = cfg.build(device), cfg.input(device)
+    with torch.no_grad():
+        before = m(x)
+        m.weight_hh_l1_reverse = torch.nn.Parameter(torch.zeros_like(m.weight_hh_l1_reverse))
+        m.bias_ih_l0 = torch.nn.Parameter(m.bias_ih_l0 + 1)
+        after = m(x)
+        assert_close(after, reference_forward(m, x), f"{mode}: the replaced parameters are used")
+        assert not torch.equal(after[0], before[0])
+        for twin in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+            assert_close(twin(x), after, f"{mode}: a copy computes the same")
+            twin.weight_ih_l0.add_(1)
+            assert_close(m(x), after, f"{mode}: changing the copy leaves the original")

@@ -1066,3 +1066,62 @@ def test_docstring_examples(device):
         assert all(torch.equal(u, o) for u, o in zip(unpadded, ones))
         unpacked = torch.nn.utils.rnn.unpack_sequence(pack_sequence([a, b, c]))
         assert [u.tolist() for u in unpacked] == [[1, 2, 3], [4, 5], [6]]
+
+
+@claim(
+    id="packed.semantics.conversions",
+    statement=(
+        "PackedSequence's double(), float(), half(), long(), int(), short(), char(), byte() and to(dtype) convert "
+        "data only, keeping batch_sizes and both index tensors; converting to what it already is returns the same "
+        "object, and on the CPU is_cuda and is_pinned() are False and cpu() returns it unchanged."
+    ),
+    modules=("PackedSequence",),
+    sources=(
+        TorchDoc(PACKING_DOC + "PackedSequence", "Note: devices and dtypes of data and the indices"),
+        TorchDoc(PACKING_DOC + "PackedSequence", "Attributes"),
+    ),
+    devices=("cpu",),
+)
+def test_packed_conversions():
+    packed = pack_sequence(packing.sequences([2, 3, 1], 2), enforce_sorted=False)
+    conversions = {
+        "double": torch.float64,
+        "float": torch.float32,
+        "half": torch.float16,
+        "long": torch.int64,
+        "int": torch.int32,
+        "short": torch.int16,
+        "char": torch.int8,
+        "byte": torch.uint8,
+    }
+    for name, dtype in conversions.items():
+        for converted in (getattr(packed, name)(), packed.to(dtype)):
+            assert converted.data.dtype == dtype, name
+            assert torch.equal(converted.data, packed.data.to(dtype)), name
+            assert torch.equal(converted.batch_sizes, packed.batch_sizes)
+            assert torch.equal(converted.sorted_indices, packed.sorted_indices)
+            assert torch.equal(converted.unsorted_indices, packed.unsorted_indices)
+    assert packed.to(torch.float64) is packed and packed.double() is packed and packed.cpu() is packed
+    assert not packed.is_cuda and not packed.is_pinned()
+
+
+@claim(
+    id="rnn.semantics.unbatched-state",
+    statement=(
+        "An unbatched 2-D input takes a 2-D initial state [num_layers*D, H_out] (for LSTM a pair with c_0 "
+        "[num_layers*D, hidden_size]) and computes what the batch of one computes from it; a 3-D state with "
+        "unbatched input is a RuntimeError."
+    ),
+    modules=LAYERS,
+    sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs: h_0 (unbatched)") for m in LAYERS),
+    torch=">=1.11",
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_unbatched_state(mode, device):
+    cfg = Config(mode=mode, num_layers=2, bidirectional=True, batch=None, proj_size=2 if mode == "LSTM" else 0)
+    h0 = cfg.randn(*cfg.state_shape(), device=device, salt=5)
+    hx = (h0, cfg.randn(*cfg.state_shape(cfg.hidden_size), device=device, salt=6)) if mode == "LSTM" else h0
+    actual, expected = both(cfg, device, hx=hx)
+    assert_close(actual, expected, cfg.repro())
+    with pytest.raises(RuntimeError, match="2-D"):
+        cfg.build(device)(cfg.input(device), map_state(lambda s: s.unsqueeze(1), hx))

@@ -118,3 +118,20 @@ def test_clip_foreach(foreach, device):
     assert returned.item() == pytest.approx(total, rel=1e-12)
     for b, q in zip(before, params):
         assert_close(q.grad, b * (0.5 / (total + 1e-6)), f"foreach={foreach}")
+
+
+@claim(
+    id="clip.training.no-gradients",
+    statement=(
+        "clip_grad_norm_ over parameters that have no gradient (or over none at all) returns a total norm of 0 "
+        "and changes nothing."
+    ),
+    modules=("clip_grad_norm_",),
+    sources=(TorchDoc(CLIP_DOC, "parameters"), TorchDoc(CLIP_DOC, "Returns")),
+)
+def test_clip_no_gradients(device):
+    params = [torch.ones(3, device=device, requires_grad=True), torch.ones(2, device=device, requires_grad=True)]
+    for given in (params, []):
+        total = torch.nn.utils.clip_grad_norm_(given, 1.0)
+        assert total.item() == 0.0
+    assert all(p.grad is None for p in params)

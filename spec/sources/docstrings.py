@@ -321,6 +321,7 @@ DROPOUT = (
 )
 STATE_IN = (
     "rnn.state.default-zeros",
+    "rnn.semantics.unbatched-state",
     "rnn.semantics.initial-state-matches-reference",
     "packed.semantics.state-in-original-order",
     "rnn.autograd.packed-and-state-gradients",
@@ -344,7 +345,7 @@ H_N = LAYER_SHAPES + (
     "packed.semantics.matches-reference",
     "rnn.semantics.matches-reference",
 )
-ATTRIBUTES = ("rnn.parameters.names-shapes",) + INIT
+ATTRIBUTES = ("rnn.parameters.names-shapes", "rnn.parameters.replaced-and-copied") + INIT
 
 
 def layer_entries(mode: str) -> tuple:
@@ -619,7 +620,7 @@ WALK = {
         c("Example", "Example", EXAMPLES),
     ),
     "torch.nn.utils.rnn.PackedSequence": (
-        c("Attributes", "data", PACK, "packed.shape.index-tensors"),
+        c("Attributes", "data", PACK, "packed.shape.index-tensors", "packed.semantics.conversions"),
         c("Attributes", "batch_sizes", PACK, "packed.shape.index-tensors"),
         c(
             "Attributes",
@@ -643,10 +644,10 @@ WALK = {
             "packed.shape.output",
         ),
         c("Note", "Batch sizes represent", EXAMPLES, PACK),
-        c("Note", "can be on arbitrary device", "packed.shape.index-tensors"),
+        c("Note", "can be on arbitrary device", "packed.shape.index-tensors", "packed.semantics.conversions"),
     ),
     "torch.nn.utils.clip_grad_norm_": (
-        c("Args", "parameters", "clip.training.norm-types", "clip.training.global-norm"),
+        c("Args", "parameters", "clip.training.norm-types", "clip.training.global-norm", "clip.training.no-gradients"),
         c("Args", "max_norm", "clip.training.global-norm", "clip.training.norm-types"),
         c("Args", "norm_type", "clip.training.norm-types"),
         c("Args", "error_if_nonfinite", "clip.errors.error-if-nonfinite", "clip.errors.error-if-nonfinite-before-1-9"),
