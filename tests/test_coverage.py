@@ -64,11 +64,12 @@ def test_summarise_names_each_missed_line_and_branch_with_its_code_and_function(
 
 
 def test_a_reason_matches_by_file_function_and_code(monkeypatch):
-    monkeypatch.setattr(cov, "REASONS", (("torch/nn/modules/rnn.py", "RNNBase.", "raise", "why"),))
+    monkeypatch.setattr(cov, "REASONS", (("torch/nn/modules/rnn.py", "RNNBase", "raise", "why"),))
     miss = {"line": 7, "code": 'raise ValueError("no input")', "function": "RNNBase.forward"}
     assert cov.reason_for("torch/nn/modules/rnn.py", miss) == "why"
     assert cov.reason_for("torch/nn/utils/rnn.py", miss) is None
     assert cov.reason_for("torch/nn/modules/rnn.py", dict(miss, function="helper")) is None
+    assert cov.reason_for("torch/nn/modules/rnn.py", dict(miss, function="RNNBaseX.forward")) is None
 
 
 def test_every_reason_names_a_measured_file_and_says_why():

@@ -543,3 +543,67 @@ def test_error_if_nonfinite_before_1_9(device):
 def test_foreach_before_2_0(device):
     with pytest.raises(TypeError, match="foreach"):
         torch.nn.utils.clip_grad_norm_(nonfinite_grads(device, 1.0), 1.0, foreach=False)
+
+
+# Ranks, module by module (what rnn.errors.input and cells.errors.inconsistent-sizes check on one module each).
+# The messages are those of torch >= 2.1, where every check is an explicit ValueError or RuntimeError; earlier
+# releases reject the same calls from assertions (1.11-2.0) or from the kernels' size checks (before 1.11), with
+# other types and messages, which the "<2.1" outcome accepts without naming the message.
+OLD_RANK = Outcome("<2.1", (AssertionError, RuntimeError, IndexError, ValueError))
+RANK = [
+    *(
+        Case(
+            f"input-4d-{m.lower()}",
+            lambda d, m=m: layer(m, d, 3, 4)(fixed_randn(d, 5, 2, 3, 3)),
+            (Outcome(">=2.1", ValueError, f"{m}: Expected input to be 2D or 3D, got 4D"), OLD_RANK),
+        )
+        for m in ("RNN", "GRU")
+    ),
+    Case(
+        "rnn-hx-2d-for-batched-input",
+        lambda d: layer("RNN", d, 3, 4)(fixed_randn(d, 5, 2, 3), fixed_randn(d, 2, 4)),
+        (Outcome(">=2.1", RuntimeError, "For batched 3-D input, hx should also be 3-D but got 2-D"), OLD_RANK),
+    ),
+    Case(
+        "lstm-state-2d-for-batched-input",
+        lambda d: layer("LSTM", d, 3, 4)(fixed_randn(d, 5, 2, 3), (fixed_randn(d, 1, 4), fixed_randn(d, 1, 4))),
+        (Outcome(">=2.1", RuntimeError, r"hx and cx should also be 3-D but got \(2-D, 2-D\)"), OLD_RANK),
+    ),
+    *(
+        Case(
+            f"cell-3d-input-{c.lower()}",
+            lambda d, c=c: layer(c, d, 3, 4)(fixed_randn(d, 1, 2, 3)),
+            (Outcome(">=2.1", ValueError, f"{c}: Expected input to be 1D or 2D, got 3D"), OLD_RANK),
+        )
+        for c in ("LSTMCell", "GRUCell")
+    ),
+    Case(
+        "rnncell-3d-hidden",
+        lambda d: layer("RNNCell", d, 3, 4)(fixed_randn(d, 2, 3), fixed_randn(d, 1, 2, 4)),
+        (Outcome(">=2.1", ValueError, "RNNCell: Expected hidden to be 1D or 2D, got 3D"), OLD_RANK),
+    ),
+    Case(
+        "grucell-3d-hidden",
+        lambda d: layer("GRUCell", d, 3, 4)(fixed_randn(d, 2, 3), fixed_randn(d, 1, 2, 4)),
+        (Outcome(">=2.1", ValueError, "GRUCell: Expected hidden to be 1D or 2D, got 3D"), OLD_RANK),
+    ),
+    Case(
+        "lstmcell-3d-state",
+        lambda d: layer("LSTMCell", d, 3, 4)(fixed_randn(d, 2, 3), (fixed_randn(d, 2, 4), fixed_randn(d, 1, 2, 4))),
+        (Outcome(">=2.1", ValueError, r"LSTMCell: Expected hx\[1\] to be 1D or 2D, got 3D"), OLD_RANK),
+    ),
+]
+
+
+@claim(
+    id="rnn.errors.ranks-every-module",
+    statement=(
+        "Every layer rejects input that is neither 2-D nor 3-D and a state whose rank does not match the input's, "
+        "and every cell rejects input or state that is neither 1-D nor 2-D."
+    ),
+    modules=LAYERS + tuple(CELLS.values()),
+    sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs") for m in LAYERS + tuple(CELLS.values())),
+)
+@pytest.mark.parametrize("case", [c.param() for c in RANK])
+def test_ranks_every_module(case, device):
+    check(case, device)

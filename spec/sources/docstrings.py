@@ -326,9 +326,11 @@ STATE_IN = (
     "packed.semantics.state-in-original-order",
     "rnn.autograd.packed-and-state-gradients",
     "rnn.errors.state",
+    "rnn.errors.ranks-every-module",
 )
 INPUT = LAYER_SHAPES + (
     "rnn.errors.input",
+    "rnn.errors.ranks-every-module",
     "rnn.semantics.unbatched-matches-reference",
     "rnn.errors.unbatched-rejected",
     "packed.semantics.matches-reference",
@@ -432,7 +434,12 @@ def layer_entries(mode: str) -> tuple:
     )
 
 
-CELL_STATE = ("cells.semantics.default-state-zeros", "cells.semantics.equations", "cells.errors.inconsistent-sizes")
+CELL_STATE = (
+    "cells.semantics.default-state-zeros",
+    "cells.semantics.equations",
+    "cells.errors.inconsistent-sizes",
+    "rnn.errors.ranks-every-module",
+)
 CELL_SHAPES = ("cells.shape.batched", "cells.shape.unbatched")
 CELL_ATTRIBUTES = ("cells.parameters.names-shapes", "rnn.parameters.init-uniform")
 
@@ -453,7 +460,7 @@ def cell_entries(mode: str) -> tuple:
         c("Args", "bias", "cells.parameters.defaults", "cells.parameters.names-shapes"),
         c("signature", "device", "rnn.parameters.factory-kwargs"),
         c("signature", "dtype", "rnn.parameters.factory-kwargs"),
-        c("Inputs", "input", *CELL_SHAPES, "cells.errors.inconsistent-sizes"),
+        c("Inputs", "input", *CELL_SHAPES, "cells.errors.inconsistent-sizes", "rnn.errors.ranks-every-module"),
         *state,
         *(c("Outputs", n, *CELL_SHAPES, "cells.semantics.equations") for n in outputs),
         *shapes,
