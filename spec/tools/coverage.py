@@ -149,6 +149,11 @@ def format_table(data: dict) -> str:
 
 M, U, C = FILES
 CUDA = "another device: cuDNN's flat weight buffer is built only for CUDA tensors; CI has no GPU"
+INTERNAL_MODE = "internal: RNNBase built directly with a mode that no layer passes"
+DIRECT = "called directly, a helper outside the 14 objects (torch.nn.utils.get_total_norm, clip_grads_with_norm_)"
+FOREACH_DEVICE = "another device: foreach=True on a device type without foreach kernels"
+EMPTY_GENERATOR = "an empty generator warns in recent releases only: a claim to write once its first release is known"
+TRACING = "TorchScript tracing or scripting only; the spec runs eager Python"
 PICKLE_OLD = (
     "loading a module pickled by an old release (before its weights were named); the spec stores no old pickles"
 )
@@ -160,7 +165,7 @@ REASONS: tuple = (
         M,
         "RNNBase.__init__",
         "Unrecognized RNN mode",
-        "internal: RNNBase built directly with a mode that no layer passes",
+        INTERNAL_MODE,
     ),
     (M, "RNNBase.flatten_parameters", "", CUDA),
     (M, "RNNBase._replicate_for_data_parallel", "", "another device: DataParallel replicas need several GPUs"),
@@ -180,37 +185,37 @@ REASONS: tuple = (
         C,
         "_get_total_norm",
         "tensors = [tensors]",
-        "get_total_norm called directly with one tensor: not one of the 14 objects",
+        DIRECT,
     ),
     (
         C,
         "_get_total_norm",
         "foreach=True was passed",
-        "another device: foreach=True on a device type without foreach kernels",
+        FOREACH_DEVICE,
     ),
     (
         C,
         "_get_total_norm",
         "raise RuntimeError(",
-        "another device: foreach=True on a device type without foreach kernels",
+        FOREACH_DEVICE,
     ),
     (
         C,
         "_clip_grads_with_norm_",
         "parameters = [parameters]",
-        "clip_grads_with_norm_ called directly: not one of the 14 objects",
+        DIRECT,
     ),
     (
         C,
         "_clip_grads_with_norm_",
         "raise RuntimeError(",
-        "another device: foreach=True on a device type without foreach kernels",
+        FOREACH_DEVICE,
     ),
     (
         C,
         "clip_grad_norm_",
         "warnings.warn(",
-        "an empty generator warns in recent releases only; a claim to write once its release is established",
+        EMPTY_GENERATOR,
     ),
     (C, "clip_grad_norm", "", "the deprecated alias clip_grad_norm (no underscore), not one of the 14 objects"),
     (C, "clip_grad_value_", "", "clip_grad_value_ is not one of the 14 objects"),
@@ -233,20 +238,20 @@ REASONS: tuple = (
         U,
         "pack_padded_sequence",
         "warnings.warn(",
-        "TorchScript tracing with a Python list of lengths; the spec does not trace",
+        TRACING,
     ),
-    (U, "pad_sequence", "sequences.unbind(0)", "TorchScript tracing or scripting only; the spec does not trace"),
+    (U, "pad_sequence", "sequences.unbind(0)", TRACING),
     # branches: the line is the test that was never decided the other way
-    (M, "RNNBase.__init__", 'elif mode == "RNN_RELU"', "internal: RNNBase built directly with a mode that no layer passes"),
-    (M, "", "torch.jit.is_scripting()", "the TorchScript-compiled path; the spec runs eager Python"),
-    (C, "_get_total_norm", "isinstance(tensors, torch.Tensor)", "get_total_norm called directly: not one of the 14 objects"),
-    (C, "_clip_grads_with_norm_", "isinstance(parameters", "clip_grads_with_norm_ called directly: not one of the 14 objects"),
-    (C, "", "elif foreach:", "another device: foreach=True on a device type without foreach kernels"),
-    (C, "clip_grad_norm_", "is_generator", "an empty generator warns in recent releases only; a claim to write once its release is established"),
+    (M, "RNNBase.__init__", 'elif mode == "RNN_RELU"', INTERNAL_MODE),
+    (M, "", "torch.jit.is_scripting()", TRACING),
+    (C, "_get_total_norm", "isinstance(tensors, torch.Tensor)", DIRECT),
+    (C, "_clip_grads_with_norm_", "isinstance(parameters", DIRECT),
+    (C, "", "elif foreach:", FOREACH_DEVICE),
+    (C, "clip_grad_norm_", "is_generator", EMPTY_GENERATOR),
     (U, "bind", "", "another device: .to(device) with a sorted batch (no index tensors) moves nothing else"),
-    (U, "pack_padded_sequence", "_get_tracing_state", "TorchScript tracing with a Python list of lengths; the spec does not trace"),
-    (U, "pad_sequence", "torch.jit.is_tracing()", "TorchScript tracing or scripting only; the spec does not trace"),
-    (U, "pad_sequence", "isinstance(sequences, torch.Tensor)", "TorchScript tracing or scripting only; the spec does not trace"),
+    (U, "pack_padded_sequence", "_get_tracing_state", TRACING),
+    (U, "pad_sequence", "torch.jit.is_tracing()", TRACING),
+    (U, "pad_sequence", "isinstance(sequences, torch.Tensor)", TRACING),
 )
 
 
