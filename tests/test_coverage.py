@@ -80,6 +80,8 @@ def test_every_reason_names_a_measured_file_and_says_why():
 def test_bad_input_is_one_line_and_exit_2(monkeypatch, capsys, tmp_path):
     assert cli.main(["coverage", "--profile", "fast"]) == 2
     assert "unknown profile 'fast'" in capsys.readouterr().err
+    assert cli.main(["coverage", "--claims", str(tmp_path)]) == 2
+    assert "is not a module or folder of" in capsys.readouterr().err
 
     def no_claim(cmd, **kw):
         return subprocess.CompletedProcess(cmd, 5, "", "")
@@ -94,8 +96,9 @@ def test_bad_input_is_one_line_and_exit_2(monkeypatch, capsys, tmp_path):
 @pytest.fixture(scope="module")
 def measured(tmp_path_factory):
     out = tmp_path_factory.mktemp("coverage") / "c.json"
-    cmd = [sys.executable, "-m", "spec", "coverage", "-k", "test_cell_defaults", "--profile", "quick"]
-    cmd += ["--out", str(out)]
+    # one small claim module keeps the run short: collection and tracing of the whole spec take most of a minute
+    cmd = [sys.executable, "-m", "spec", "coverage", "--claims", "spec/claims/repr.py", "--profile", "quick"]
+    cmd += ["-k", "hides_nonlinearity", "--out", str(out)]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600), out
 
 
@@ -103,11 +106,12 @@ def test_a_measurement_is_stored_with_its_provenance_and_documented(measured, tm
     proc, out = measured
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text())
-    assert data["schema"] == 1 and data["selection"] == "test_cell_defaults"
+    assert data["schema"] == 1
+    assert data["selection"] == "the claims in spec/claims/repr.py matching -k 'hides_nonlinearity'"
     assert {"suite", "environment"} <= set(data) and data["environment"]["torch"]
     rnn = data["files"]["torch/nn/modules/rnn.py"]
     assert rnn["measured"] and 0 < rnn["covered_lines"] < rnn["statements"]
-    assert any(m["function"].startswith("RNNBase") for m in rnn["missing_lines"])  # no layer ran
+    assert any(m["function"] == "RNN.forward" for m in rnn["missing_lines"])  # the repr claims run no layer
     assert "torch/nn/modules/rnn.py" in proc.stdout and str(out) in proc.stdout
     (tmp_path / "x.json").write_text(out.read_text())
     pages = gen.coverage_pages(tmp_path)

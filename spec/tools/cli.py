@@ -63,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     cv = sub.add_parser("coverage", help="which lines and branches of torch's recurrent Python code the claims run")
     cv.add_argument("--out", type=Path, help="where to store it (default reports/coverage/<torch-version>.json)")
     cv.add_argument("-k", dest="keyword", help="only claims whose test matches this pytest -k expression")
+    cv.add_argument("--claims", type=Path, help="only the claims in this module or folder of spec/ (default: all)")
     cv.add_argument("--profile", default="ci", help=f"hypothesis profile: {', '.join(profiles.PROFILES)} (default ci)")
 
     m = sub.add_parser("matrix", help="the claims x releases table of stored reports")
@@ -253,10 +254,13 @@ def coverage(args) -> int:
 
     if args.profile not in profiles.PROFILES:
         raise UsageError(f"unknown profile {args.profile!r} (choose {', '.join(profiles.PROFILES)})")
+    target = (args.claims or SPEC_DIR).resolve()
+    if not target.exists() or not (target == SPEC_DIR or SPEC_DIR in target.parents):
+        raise UsageError(f"--claims {args.claims} is not a module or folder of {SPEC_DIR}")
     path = args.out or SPEC_DIR.parent / "reports" / "coverage" / f"{_torch_version()}.json"
     _check_writable(path)
     try:
-        data = cov.result(args.keyword, args.profile)
+        data = cov.result(args.keyword, args.profile, target)
     except cov.CoverageError as e:
         raise UsageError(str(e)) from None
     rpt.write_atomic(path, data)

@@ -97,8 +97,8 @@ def _miss(lines: list, spans: list, n: int) -> dict:
     return {"line": n, "code": lines[n - 1].strip() if 0 < n <= len(lines) else "", "function": enclosing(spans, n)}
 
 
-def measure(keyword: Optional[str] = None, profile: str = "ci") -> dict:
-    """Run the spec (cpu) under coverage and return :func:`summarise`'s result plus what ran."""
+def measure(keyword: Optional[str] = None, profile: str = "ci", target: Path = SPEC_DIR) -> dict:
+    """Run the spec's claims in ``target`` (cpu) under coverage; :func:`summarise`'s result plus what ran."""
     root = torch_root()
     with tempfile.TemporaryDirectory(prefix="spec-coverage-") as tmp:
         data_file, out_json, rc = Path(tmp) / ".coverage", Path(tmp) / "coverage.json", Path(tmp) / "coveragerc"
@@ -106,7 +106,7 @@ def measure(keyword: Optional[str] = None, profile: str = "ci") -> dict:
         # any --include), here only torch's three files are measured
         rc.write_text("[run]\nbranch = True\ninclude =\n" + "".join(f"    {root / f}\n" for f in FILES))
         run = [sys.executable, "-m", "coverage", "run", f"--rcfile={rc}", f"--data-file={data_file}"]
-        run += ["-m", "pytest", str(SPEC_DIR), "--rootdir", str(SPEC_DIR.parent), "--spec-device=cpu"]
+        run += ["-m", "pytest", str(target), "--rootdir", str(SPEC_DIR.parent), "--spec-device=cpu"]
         run += [f"--hypothesis-profile={profile}", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", "--tb=no"]
         run += ["-o", "addopts="] + (["-k", keyword] if keyword else [])
         proc = subprocess.run(run, cwd=SPEC_DIR.parent, capture_output=True, text=True)
@@ -122,14 +122,16 @@ def measure(keyword: Optional[str] = None, profile: str = "ci") -> dict:
             raise CoverageError(f"coverage json failed: {(done.stderr.strip() or 'no output').splitlines()[-1]}")
         raw = json.loads(out_json.read_text())
     summary = proc.stdout.strip().splitlines()[-1:] if proc.stdout.strip() else [""]
-    return {"files": summarise(raw, root), "selection": keyword or "all claims", "pytest": summary[0]}
+    where = "all claims" if target == SPEC_DIR else f"the claims in {target.relative_to(SPEC_DIR.parent).as_posix()}"
+    selection = f"{where} matching -k {keyword!r}" if keyword else where
+    return {"files": summarise(raw, root), "selection": selection, "pytest": summary[0]}
 
 
-def result(keyword: Optional[str] = None, profile: str = "ci") -> dict:
+def result(keyword: Optional[str] = None, profile: str = "ci", target: Path = SPEC_DIR) -> dict:
     """The stored form: schema, provenance, what ran, and the per-file figures."""
     from spec.tools import report as rpt
 
-    measured = measure(keyword, profile)
+    measured = measure(keyword, profile, target)
     return {"schema": 1, **rpt.provenance(profile=profile), **measured}
 
 
