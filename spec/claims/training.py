@@ -102,8 +102,9 @@ def test_clip_norm_types(norm_type, device):
 @claim(
     id="clip.training.foreach",
     statement=(
-        "clip_grad_norm_(..., foreach=True), foreach=False and the default foreach=None clip alike on CPU and "
-        "CUDA tensors: the same norm, the same scaled gradients."
+        "clip_grad_norm_(..., foreach=False) and the default foreach=None clip alike; foreach=True clips alike "
+        "too where the tensors' device has foreach kernels, and elsewhere refuses with a RuntimeError instead of "
+        "falling back as None does."
     ),
     modules=("clip_grad_norm_",),
     sources=(TorchDoc(CLIP_DOC, "foreach"),),
@@ -114,7 +115,12 @@ def test_clip_foreach(foreach, device):
     params = grads_of(device, seed=1)
     before = [q.grad.clone() for q in params]
     total = norm_by_hand(before, 2.0)
-    returned = torch.nn.utils.clip_grad_norm_(params, 0.5, foreach=foreach)
+    try:
+        returned = torch.nn.utils.clip_grad_norm_(params, 0.5, foreach=foreach)
+    except RuntimeError as refused:  # which devices have foreach kernels has changed between releases
+        assert foreach is True and "foreach=True was passed" in str(refused), refused
+        assert all(torch.equal(b, q.grad) for b, q in zip(before, params)), "a refusal changes nothing"
+        return
     assert returned.item() == pytest.approx(total, rel=1e-12)
     for b, q in zip(before, params):
         assert_close(q.grad, b * (0.5 / (total + 1e-6)), f"foreach={foreach}")
