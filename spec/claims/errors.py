@@ -362,8 +362,8 @@ def test_state_errors(case, device):
         "A cell rejects input of the wrong width, a state of the wrong width, a batch size that differs "
         "between input and state, and 3-D input."
     ),
-    modules=CELLS,
-    sources=tuple(TorchDoc(f"torch.nn.{c}", "Inputs") for c in CELLS),
+    modules=tuple(CELLS.values()),  # the cells' names (iterating CELLS gave the layers' keys)
+    sources=tuple(TorchDoc(f"torch.nn.{c}", "Inputs") for c in CELLS.values()),
 )
 @pytest.mark.parametrize("case", [c.param() for c in CELL])
 def test_cell_errors(case, device):
@@ -438,3 +438,206 @@ def test_mixed_devices(mode, misplaced, device):
     state = (h, h) if mode == "LSTM" else h
     with pytest.raises(RuntimeError, match=r"(?s)(?=.*\bcpu\b)(?=.*\bcuda)"):
         m(x) if misplaced == "input" else m(x, state)
+
+
+# --- issue 17: RNNCell's nonlinearity, the packing functions' errors, clip_grad_norm_'s arguments by release ---
+
+PACKING_DOC = "torch.nn.utils.rnn."
+CLIP_DOC = "torch.nn.utils.clip_grad_norm_"
+
+
+@claim(
+    id="cells.errors.unknown-nonlinearity",
+    statement=(
+        "RNNCell takes nonlinearity 'tanh' (the default) or 'relu': another name is rejected, at construction "
+        "or at the latest on the first call, with an error that names the nonlinearity."
+    ),
+    modules=("RNNCell",),
+    sources=(TorchDoc("torch.nn.RNNCell", "nonlinearity"),),
+)
+def test_cell_unknown_nonlinearity(device):
+    assert nn.RNNCell(3, 4).nonlinearity == "tanh"
+    with pytest.raises((ValueError, RuntimeError), match="nonlinearity.*sigmoid|sigmoid.*nonlinearity"):
+        nn.RNNCell(3, 4, nonlinearity="sigmoid").to(device)(fixed_randn(device, 2, 3))
+
+
+@claim(
+    id="packed.errors.total-length-too-short",
+    statement="pad_packed_sequence raises ValueError when total_length is less than the longest sequence.",
+    modules=("PackedSequence",),
+    sources=(TorchDoc(PACKING_DOC + "pad_packed_sequence", "total_length"),),
+)
+def test_total_length_too_short(device):
+    from torch.nn.utils.rnn import pack_sequence, pad_packed_sequence
+
+    packed = pack_sequence([fixed_randn(device, 4, 2), fixed_randn(device, 2, 2)])
+    pad_packed_sequence(packed, total_length=4)  # the longest length itself is accepted
+    with pytest.raises(ValueError, match="total_length"):
+        pad_packed_sequence(packed, total_length=3)
+
+
+@claim(
+    id="packed.errors.pack-sequence-unsorted",
+    statement=(
+        "pack_sequence with the default enforce_sorted=True rejects sequences not in decreasing order of length "
+        "with a RuntimeError; enforce_sorted=False accepts them."
+    ),
+    modules=("PackedSequence",),
+    sources=(TorchDoc(PACKING_DOC + "pack_sequence", "enforce_sorted"),),
+)
+def test_pack_sequence_unsorted(device):
+    from torch.nn.utils.rnn import pack_sequence
+
+    seqs = [fixed_randn(device, 2, 3), fixed_randn(device, 4, 3)]
+    with pytest.raises(RuntimeError, match="sorted"):
+        pack_sequence(seqs)
+    pack_sequence(seqs, enforce_sorted=False)
+
+
+# the other side of packed.semantics.pad-sequence-left (torch >= 2.5; the boundary is established there)
+@claim(
+    id="packed.errors.padding-side-before-2-5",
+    statement="Before torch 2.5 pad_sequence has no padding_side: passing it is a TypeError.",
+    modules=("PackedSequence",),
+    sources=(TorchDoc(PACKING_DOC + "pad_sequence", "padding_side"),),
+    torch="<2.5",
+)
+def test_padding_side_before_2_5(device):
+    from torch.nn.utils.rnn import pad_sequence
+
+    with pytest.raises(TypeError, match="padding_side"):
+        pad_sequence([fixed_randn(device, 2, 3)], padding_side="left")
+
+
+# the other side of packed.semantics.unpad-unpack (torch >= 1.11; the boundary is established there)
+@claim(
+    id="packed.errors.unpad-unpack-before-1-11",
+    statement="Before torch 1.11 torch.nn.utils.rnn has neither unpad_sequence nor unpack_sequence.",
+    modules=("PackedSequence",),
+    sources=(
+        TorchDoc(PACKING_DOC + "unpad_sequence", "class docstring"),
+        TorchDoc(PACKING_DOC + "unpack_sequence", "class docstring"),
+    ),
+    torch="<1.11",
+)
+def test_unpad_unpack_before_1_11():
+    from torch.nn.utils import rnn
+
+    assert not hasattr(rnn, "unpad_sequence") and not hasattr(rnn, "unpack_sequence")
+
+
+def nonfinite_grads(device, bad: float):
+    """Two parameters whose gradients hold one non-finite value."""
+    params = [torch.zeros(3, device=device, requires_grad=True), torch.zeros(2, device=device, requires_grad=True)]
+    params[0].grad = torch.tensor([1.0, bad, 2.0], device=device)
+    params[1].grad = torch.ones(2, device=device)
+    return params
+
+
+# error_if_nonfinite: added by pytorch/pytorch#53843 (merged March 2021), first released in 1.9 (its release notes
+# list it under torch.nn.utils); 1.8's clip_grad_norm_(parameters, max_norm, norm_type) has no such keyword.
+@claim(
+    id="clip.errors.error-if-nonfinite",
+    statement=(
+        "clip_grad_norm_(..., error_if_nonfinite=True) raises RuntimeError when the total norm is nan or inf; "
+        "by default (False) it raises nothing and returns the non-finite norm."
+    ),
+    modules=("clip_grad_norm_",),
+    sources=(TorchDoc(CLIP_DOC, "error_if_nonfinite"),),
+    torch=">=1.9",
+)
+@pytest.mark.parametrize("bad", (float("inf"), float("nan")), ids=("inf", "nan"))
+def test_error_if_nonfinite(bad, device):
+    with pytest.raises(RuntimeError, match="non-finite"):
+        torch.nn.utils.clip_grad_norm_(nonfinite_grads(device, bad), 1.0, error_if_nonfinite=True)
+    total = torch.nn.utils.clip_grad_norm_(nonfinite_grads(device, bad), 1.0)
+    assert not torch.isfinite(total)
+
+
+@claim(
+    id="clip.errors.error-if-nonfinite-before-1-9",
+    statement="Before torch 1.9 clip_grad_norm_ has no error_if_nonfinite: passing it is a TypeError.",
+    modules=("clip_grad_norm_",),
+    sources=(TorchDoc(CLIP_DOC, "error_if_nonfinite"),),
+    torch="<1.9",
+)
+def test_error_if_nonfinite_before_1_9(device):
+    with pytest.raises(TypeError, match="error_if_nonfinite"):
+        torch.nn.utils.clip_grad_norm_(nonfinite_grads(device, 1.0), 1.0, error_if_nonfinite=True)
+
+
+# the other side of clip.training.foreach (torch >= 2.0; the boundary is established there)
+@claim(
+    id="clip.errors.foreach-before-2-0",
+    statement="Before torch 2.0 clip_grad_norm_ has no foreach: passing it is a TypeError.",
+    modules=("clip_grad_norm_",),
+    sources=(TorchDoc(CLIP_DOC, "foreach"),),
+    torch="<2.0",
+)
+def test_foreach_before_2_0(device):
+    with pytest.raises(TypeError, match="foreach"):
+        torch.nn.utils.clip_grad_norm_(nonfinite_grads(device, 1.0), 1.0, foreach=False)
+
+
+# Ranks, module by module (what rnn.errors.input and cells.errors.inconsistent-sizes check on one module each).
+# The messages are those of torch >= 2.1, where every check is an explicit ValueError or RuntimeError; earlier
+# releases reject the same calls from assertions (1.11-2.0) or from the kernels' size checks (before 1.11), with
+# other types and messages, which the "<2.1" outcome accepts without naming the message.
+OLD_RANK = Outcome("<2.1", (AssertionError, RuntimeError, IndexError, ValueError))
+RANK = [
+    *(
+        Case(
+            f"input-4d-{m.lower()}",
+            lambda d, m=m: layer(m, d, 3, 4)(fixed_randn(d, 5, 2, 3, 3)),
+            (Outcome(">=2.1", ValueError, f"{m}: Expected input to be 2D or 3D, got 4D"), OLD_RANK),
+        )
+        for m in ("RNN", "GRU")
+    ),
+    Case(
+        "rnn-hx-2d-for-batched-input",
+        lambda d: layer("RNN", d, 3, 4)(fixed_randn(d, 5, 2, 3), fixed_randn(d, 2, 4)),
+        (Outcome(">=2.1", RuntimeError, "For batched 3-D input, hx should also be 3-D but got 2-D"), OLD_RANK),
+    ),
+    Case(
+        "lstm-state-2d-for-batched-input",
+        lambda d: layer("LSTM", d, 3, 4)(fixed_randn(d, 5, 2, 3), (fixed_randn(d, 1, 4), fixed_randn(d, 1, 4))),
+        (Outcome(">=2.1", RuntimeError, r"hx and cx should also be 3-D but got \(2-D, 2-D\)"), OLD_RANK),
+    ),
+    *(
+        Case(
+            f"cell-3d-input-{c.lower()}",
+            lambda d, c=c: layer(c, d, 3, 4)(fixed_randn(d, 1, 2, 3)),
+            (Outcome(">=2.1", ValueError, f"{c}: Expected input to be 1D or 2D, got 3D"), OLD_RANK),
+        )
+        for c in ("LSTMCell", "GRUCell")
+    ),
+    Case(
+        "rnncell-3d-hidden",
+        lambda d: layer("RNNCell", d, 3, 4)(fixed_randn(d, 2, 3), fixed_randn(d, 1, 2, 4)),
+        (Outcome(">=2.1", ValueError, "RNNCell: Expected hidden to be 1D or 2D, got 3D"), OLD_RANK),
+    ),
+    Case(
+        "grucell-3d-hidden",
+        lambda d: layer("GRUCell", d, 3, 4)(fixed_randn(d, 2, 3), fixed_randn(d, 1, 2, 4)),
+        (Outcome(">=2.1", ValueError, "GRUCell: Expected hidden to be 1D or 2D, got 3D"), OLD_RANK),
+    ),
+    Case(
+        "lstmcell-3d-state",
+        lambda d: layer("LSTMCell", d, 3, 4)(fixed_randn(d, 2, 3), (fixed_randn(d, 2, 4), fixed_randn(d, 1, 2, 4))),
+        (Outcome(">=2.1", ValueError, r"LSTMCell: Expected hx\[1\] to be 1D or 2D, got 3D"), OLD_RANK),
+    ),
+]
+
+
+@claim(
+    id="rnn.errors.ranks-every-module",
+    statement=(
+        "Every layer rejects input that is neither 2-D nor 3-D and a state whose rank does not match the input's, "
+        "and every cell rejects input or state that is neither 1-D nor 2-D."
+    ),
+    modules=LAYERS + tuple(CELLS.values()),
+    sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs") for m in LAYERS + tuple(CELLS.values())),
+)
+@pytest.mark.parametrize("case", [c.param() for c in RANK])
+def test_ranks_every_module(case, device):
+    check(case, device)

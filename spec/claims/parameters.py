@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 
 import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from reference.oracle.layers import forward as reference_forward
 from spec.helpers.modules import build_cell
 from spec.helpers.strategies import (
     CELL_NAMES,
     CELLS,
     GATES,
     LAYERS,
+    Config,
     cell_configs,
     configs,
     param_layout,
 )
+from spec.helpers.tolerances import assert_close
 from spec.registry import Erratum, Seed, TorchDoc, claim
 
 
@@ -182,3 +187,77 @@ def test_cell_parameters(cfg, device):
     if cfg.bias:
         want += [("bias_ih", (gh,)), ("bias_hh", (gh,))]
     assert [(n, tuple(p.shape)) for n, p in cell.named_parameters()] == want
+
+
+# --- issue 17: initial bounds on every parameter; the cells' defaults ---
+
+
+@claim(
+    id="rnn.parameters.init-bounds-every-parameter",
+    statement=(
+        "On multi-layer bidirectional modules every parameter, of every layer and direction and the projections "
+        "weight_hr_l{k} included, starts inside [-k, k] with k = 1/sqrt(hidden_size) and reaches out to it."
+    ),
+    modules=LAYERS,
+    sources=tuple(TorchDoc(f"torch.nn.{m}", "Note: initialised from U(-sqrt(k), sqrt(k))") for m in LAYERS)
+    + (TorchDoc("torch.nn.LSTM", "Attributes: weight_hr_l[k]"),),
+)
+@pytest.mark.parametrize("module,kw", [("RNN", {}), ("GRU", {}), ("LSTM", {}), ("LSTM", {"proj_size": 8})], ids=str)
+def test_init_bounds_every_parameter(module, kw, device):
+    hidden = 16
+    torch.manual_seed(4321)
+    m = getattr(torch.nn, module)(5, hidden, num_layers=3, bidirectional=True, **kw).to(device)
+    k = 1 / math.sqrt(hidden)
+    names = [n for n, _ in m.named_parameters()]
+    assert len(names) == 3 * 2 * (5 if kw else 4)  # every layer and direction is looked at
+    for name, p in m.named_parameters():
+        p = p.detach().double().cpu()
+        n = p.numel()
+        assert p.abs().max() <= k, f"{name} leaves [-k, k]"
+        # P(max|w| < (1 - 14/n) k) = (1 - 14/n)^n < e^-14 for a true U(-k, k): the bound is reached
+        assert p.abs().max() >= (1 - 14 / n) * k, f"{name} does not reach the bound"
+
+
+@claim(
+    id="cells.parameters.defaults",
+    statement=(
+        "The cells default to bias=True (bias_ih and bias_hh present), and RNNCell to nonlinearity='tanh'; "
+        "bias=False leaves only the two weights."
+    ),
+    modules=CELL_NAMES,
+    sources=tuple(TorchDoc(f"torch.nn.{c}", "bias") for c in CELL_NAMES),
+)
+@pytest.mark.parametrize("cell", CELL_NAMES)
+def test_cell_defaults(cell):
+    default = getattr(torch.nn, cell)(3, 4)
+    assert default.bias is True
+    assert [n for n, _ in default.named_parameters()] == ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
+    assert [n for n, _ in getattr(torch.nn, cell)(3, 4, bias=False).named_parameters()] == ["weight_ih", "weight_hh"]
+    if cell == "RNNCell":
+        assert default.nonlinearity == "tanh"
+
+
+@claim(
+    id="rnn.parameters.replaced-and-copied",
+    statement=(
+        "A parameter replaced by assignment (m.weight_hh_l0 = nn.Parameter(...)) is the one the next forward uses, "
+        "and a deep copy or a pickle round trip computes what the original does with parameters of its own."
+    ),
+    modules=LAYERS,
+    sources=tuple(TorchDoc(f"torch.nn.{m}", "Attributes") for m in LAYERS),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_replaced_and_copied(mode, device):
+    cfg = Config(mode=mode, num_layers=2, bidirectional=True)
+    m, x = cfg.build(device), cfg.input(device)
+    with torch.no_grad():
+        before = m(x)
+        m.weight_hh_l1_reverse = torch.nn.Parameter(torch.zeros_like(m.weight_hh_l1_reverse))
+        m.bias_ih_l0 = torch.nn.Parameter(m.bias_ih_l0 + 1)
+        after = m(x)
+        assert_close(after, reference_forward(m, x), f"{mode}: the replaced parameters are used")
+        assert not torch.equal(after[0], before[0])
+        for twin in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+            assert_close(twin(x), after, f"{mode}: a copy computes the same")
+            twin.weight_ih_l0.add_(1)
+            assert_close(m(x), after, f"{mode}: changing the copy leaves the original")

@@ -326,3 +326,30 @@ def test_cuda_batch_sizes_on_cpu(device):
     for indices in (packed.sorted_indices, packed.unsorted_indices):
         assert (indices.device.type, indices.dtype) == ("cuda", torch.int64)
     assert packed.sorted_indices.tolist() == [1, 0, 2]
+
+
+# --- issue 17: what a PackedSequence's tensors are ---
+
+
+@claim(
+    id="packed.shape.index-tensors",
+    statement=(
+        "A PackedSequence's data keeps the input's device and dtype (integers included), its sorted_indices and "
+        "unsorted_indices are int64 on data's device, and batch_sizes is an int64 tensor on the CPU."
+    ),
+    modules=("PackedSequence",),
+    sources=(
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Note: devices and dtypes of data and the indices"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes"),
+    ),
+)
+@pytest.mark.parametrize("dtype", (torch.float32, torch.float64, torch.int64), ids=str)
+def test_packed_index_tensors(dtype, device):
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    x = torch.arange(12, device=device).reshape(4, 3).to(dtype)
+    packed = pack_padded_sequence(x, torch.tensor([2, 4, 3]), enforce_sorted=False)
+    assert (packed.data.device.type, packed.data.dtype) == (device, dtype)
+    for idx in (packed.sorted_indices, packed.unsorted_indices):
+        assert (idx.device.type, idx.dtype) == (device, torch.int64)
+    assert (packed.batch_sizes.device.type, packed.batch_sizes.dtype) == ("cpu", torch.int64)

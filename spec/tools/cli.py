@@ -60,6 +60,12 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--out", type=Path, default=SPEC_DIR.parent / "docs", help="docs folder")
     d.add_argument("--check", action="store_true", help="only say whether docs/ is fresh (exit 1 if not)")
 
+    cv = sub.add_parser("coverage", help="which lines and branches of torch's recurrent Python code the claims run")
+    cv.add_argument("--out", type=Path, help="where to store it (default reports/coverage/<torch-version>.json)")
+    cv.add_argument("-k", dest="keyword", help="only claims whose test matches this pytest -k expression")
+    cv.add_argument("--claims", type=Path, help="only the claims in this module or folder of spec/ (default: all)")
+    cv.add_argument("--profile", default="ci", help=f"hypothesis profile: {', '.join(profiles.PROFILES)} (default ci)")
+
     m = sub.add_parser("matrix", help="the claims x releases table of stored reports")
     m.add_argument("reports", type=Path, nargs="+")
     m.add_argument("--json", action="store_true", help="JSON instead of Markdown")
@@ -77,6 +83,7 @@ def main(argv=None) -> int:
             "matrix": matrix_table,
             "docs": docs,
             "mutants": mutants,
+            "coverage": coverage,
         }
         if args.command not in commands:
             raise UsageError(f"a command is required: {', '.join(commands)} (see --help)")
@@ -184,11 +191,14 @@ def pytest_stopped(code: int, stderr: str) -> str:
 
 
 def claims(args) -> int:
+    from spec.sources import docstrings
+
     registry = spec.load_all()
     items = [c.as_dict() for c in registry]
     problems = registry.problems()
+    walk = docstring_walk(docstrings, [c.id for c in registry])
     if args.json:
-        json.dump({"claims": items, "problems": problems}, sys.stdout, indent=1)
+        json.dump({"claims": items, "problems": problems, "docstrings": walk}, sys.stdout, indent=1)
         print()
     else:
         for c in items:
@@ -198,9 +208,66 @@ def claims(args) -> int:
             print(f"    {c['statement']}")
             print(f"    sources: {sources}")
         print(f"{len(items)} claims")
+        print()
+        print(format_docstring_coverage(walk))
     for p in problems:
         print(f"spec: invalid claim {p}", file=sys.stderr)
-    return 1 if problems else 0
+    for p in walk["problems"]:
+        print(f"spec: invalid docstring walk entry {p}", file=sys.stderr)
+    for p in walk["unmapped"]:
+        print(f"spec: unmapped docstring statement {p}", file=sys.stderr)
+    return 1 if problems or walk["problems"] or walk["unmapped"] else 0
+
+
+def docstring_walk(docstrings, claim_ids) -> dict:
+    """The docstring walk against the installed torch: coverage per object, unmapped statements, bad entries."""
+    return {
+        "torch": _torch_version(),
+        "coverage": docstrings.coverage(),
+        "unmapped": docstrings.unmapped(),
+        "problems": docstrings.walk_problems(claim_ids),
+    }
+
+
+def format_docstring_coverage(walk: dict) -> str:
+    """The per-object table of the docstring walk, then every unmapped statement by name."""
+    lines = [
+        f"torch {walk['torch']} docstrings: statements claimed, left with a reason, unmapped",
+        f"{'object':42} {'statements':>10} {'claimed':>8} {'reason':>7} {'unmapped':>9}",
+    ]
+    total = dict.fromkeys(("statements", "claimed", "unclaimed", "unmapped"), 0)
+    for obj, row in walk["coverage"].items():
+        if not row["present"]:
+            lines.append(f"{obj:42} {'not in this torch':>37}")
+            continue
+        lines.append(f"{obj:42} {row['statements']:>10} {row['claimed']:>8} {row['unclaimed']:>7} {row['unmapped']:>9}")
+        total = {k: total[k] + row[k] for k in total}
+    lines.append(
+        f"{'all':42} {total['statements']:>10} {total['claimed']:>8} {total['unclaimed']:>7} {total['unmapped']:>9}"
+    )
+    lines += [f"unmapped: {u}" for u in walk["unmapped"]]
+    return "\n".join(lines)
+
+
+def coverage(args) -> int:
+    from spec.tools import coverage as cov
+
+    if args.profile not in profiles.PROFILES:
+        raise UsageError(f"unknown profile {args.profile!r} (choose {', '.join(profiles.PROFILES)})")
+    target = (args.claims or SPEC_DIR).resolve()
+    if not target.exists() or not (target == SPEC_DIR or SPEC_DIR in target.parents):
+        raise UsageError(f"--claims {args.claims} is not a module or folder of {SPEC_DIR}")
+    path = args.out or SPEC_DIR.parent / "reports" / "coverage" / f"{_torch_version()}.json"
+    _check_writable(path)
+    try:
+        data = cov.result(args.keyword, args.profile, target)
+    except cov.CoverageError as e:
+        raise UsageError(str(e)) from None
+    rpt.write_atomic(path, data)
+    print(cov.format_table(data))
+    print(f"claims: {data['pytest']}")
+    print(f"coverage: {path}")
+    return 0
 
 
 def compare_reports(args) -> int:

@@ -401,6 +401,145 @@ def program_page(name: str, claims: list, results: Path) -> str:
     )
 
 
+# --- torch's docstrings, walked (spec/sources/docstrings.py) -------------------------------------------------
+
+
+def torch_doc_slug(path: str) -> str:
+    """``torch.nn.utils.rnn.pad_sequence`` -> ``pad_sequence``: the page name under ``torch-docs/``."""
+    return path.rsplit(".", 1)[1]
+
+
+def torch_doc_page(path: str, registry) -> str:
+    """One object's docstring, statement by statement, with the claims that check each or the reason none does."""
+    import torch
+
+    from spec.sources import docstrings as ds
+
+    by_id = {c.id: c for c in registry}
+    found = ds.statements(path)
+    head = f"# `{path}`\n\n{GENERATED}\n"
+    if not found:
+        return head + f"torch {torch.__version__} does not have `{path}`.\n"
+    rows = ["| section | statement | checked by |", "| --- | --- | --- |"]
+    for s in found:
+        e = ds.entry_for(s)
+        what = cell(" ".join(s.text.split())[:160]) if s.section in ds.PHRASED else f"`{s.name}`"
+        if e is None:
+            checked = "**unmapped**"
+        elif e.claims:
+            checked = ", ".join(link(by_id[cid], prefix="../") for cid in e.claims)
+        else:
+            checked = f"not claimed: {cell(e.reason)}"
+        rows.append(f"| {s.section} | {what} | {checked} |")
+    other = ds.stale([path])
+    tail = ""
+    if other:
+        tail = "\n## Entries for other releases\n\nThe walk also maps these, which this torch does not document:\n\n"
+        tail += "\n".join(f"- {cell(o.split(': ', 1)[1])}" for o in other) + "\n"
+    intro = (
+        f"Every statement of the docstring of torch {torch.__version__} (signature parameters, description "
+        "paragraphs, arguments, inputs, outputs, attributes, notes, warnings, included files, examples), with "
+        "the claims that check it or the reason it is left unchecked (`spec/sources/docstrings.py`).\n\n"
+    )
+    return head + intro + "\n".join(rows) + "\n" + tail
+
+
+def torch_docs_index(registry) -> str:
+    """The docstring coverage of the 14 objects, one row each."""
+    import torch
+
+    from spec.sources import docstrings as ds
+
+    rows = ["| object | statements | claimed | left with a reason | unmapped |", "| --- | --: | --: | --: | --: |"]
+    for path, r in ds.coverage().items():
+        name = f"[`{path}`]({torch_doc_slug(path)}.md)"
+        if not r["present"]:
+            rows.append(f"| {name} | not in this torch | | | |")
+            continue
+        rows.append(f"| {name} | {r['statements']} | {r['claimed']} | {r['unclaimed']} | {r['unmapped']} |")
+    intro = (
+        f"torch {torch.__version__}'s docstrings of the recurrent layers, walked statement by statement as "
+        "[Sources](../sources.md) walks the tutorials. A statement the walk does not map (a new argument, note or "
+        "paragraph of a later release) is named by `python -m spec claims`, which exits 1 until it is mapped."
+    )
+    return f"# torch's docstrings\n\n{GENERATED}\n{intro}\n\n" + "\n".join(rows) + "\n"
+
+
+def torch_doc_pages(registry) -> dict:
+    from spec.sources import docstrings as ds
+
+    pages = {"torch-docs/index.md": torch_docs_index(registry)}
+    for path in ds.OBJECTS:
+        pages[f"torch-docs/{torch_doc_slug(path)}.md"] = torch_doc_page(path, registry)
+    return pages
+
+
+# --- torch's code reached by the claims (python -m spec coverage) ------------------------------------------------
+
+
+def coverage_page(data: dict) -> str:
+    """One stored measurement: the figures per file, then every missed line and branch with its reason or a to-do."""
+    from spec.tools import coverage as cov
+
+    env, suite = data["environment"], data["suite"]
+    head = f"# Coverage of torch's recurrent code — torch {env['torch']}\n\n{GENERATED}\n"
+    intro = (
+        f"`python -m spec coverage` ran {data['selection']} on cpu (profile `{env.get('hypothesis_profile', '?')}`, "
+        f"suite {suite['version']} at `{suite['git']}`, {suite['claims']} claims; pytest: {data['pytest']}) under "
+        "`coverage run --branch`, measuring torch's own Python files only. Each line or branch the claims do not "
+        "reach is listed with the reason it is left, or as **to do** (a claim to write).\n\n"
+    )
+    rows = ["| file | lines | branches | percent (lines and branches) |", "| --- | --: | --: | --: |"]
+    parts = []
+    for rel, f in data["files"].items():
+        if not f["measured"]:
+            rows.append(f"| `{rel}` | not measured | | |")
+            continue
+        rows.append(
+            f"| `{rel}` | {f['covered_lines']}/{f['statements']} | {f['covered_branches']}/{f['branches']} "
+            f"| {f['percent']:.1f} % |"
+        )
+        missed = ["| line | code | in | why it is not reached |", "| --: | --- | --- | --- |"]
+        for m in f["missing_lines"]:
+            why = cov.reason_for(rel, m) or "**to do**"
+            missed.append(f"| {m['line']} | `{cell(m['code'])}` | `{m['function']}` | {cell(why)} |")
+        branches = ["| branch | code | in | why it is not taken |", "| --- | --- | --- | --- |"]
+        for m in f["missing_branches"]:
+            why = cov.reason_for(rel, m) or "**to do**"
+            to = "exit" if m["to"] < 0 else m["to"]
+            branches.append(f"| {m['line']} → {to} | `{cell(m['code'])}` | `{m['function']}` | {cell(why)} |")
+        parts.append(
+            f"## `{rel}`\n\n### Lines not reached\n\n"
+            + "\n".join(missed)
+            + "\n\n### Branches not taken\n\n"
+            + "\n".join(branches)
+            + "\n"
+        )
+    return head + intro + "\n".join(rows) + "\n\n" + "\n".join(parts)
+
+
+def coverage_pages(folder: Path) -> dict:
+    """``coverage/index.md`` and one page per stored measurement (``reports/coverage/<torch>.json``)."""
+    stored = sorted(Path(folder).glob("*.json")) if Path(folder).is_dir() else []
+    pages, rows = {}, ["| torch | file | percent |", "| --- | --- | --: |"]
+    for path in stored:
+        data = rpt.load_json(path)
+        if data.get("schema") != 1 or "files" not in data:
+            raise rpt.ReportError(f"{path}: not a coverage measurement (schema 1)")
+        name = f"coverage/{path.stem}.md"
+        pages[name] = coverage_page(data)
+        for rel, f in data["files"].items():
+            percent = f"{f['percent']:.1f} %" if f["measured"] else "not measured"
+            rows.append(f"| [{path.stem}]({path.stem}.md) | `{rel}` | {percent} |")
+    intro = (
+        "Which lines and branches of torch's Python code for these layers the claims run, one page per measured "
+        "release (`python -m spec coverage` writes `reports/coverage/<torch>.json`)."
+    )
+    body = "\n".join(rows) if stored else "No stored measurement yet: `python -m spec coverage`."
+    pages["coverage/index.md"] = f"# Coverage of torch's recurrent code\n\n{GENERATED}\n{intro}\n\n{body}\n"
+    return pages
+
+
 def build(reports_dir: Path) -> dict:
     """{relative path: content (str, or bytes for copied images)} for every generated file."""
     registry = spec.load_all()
@@ -423,6 +562,8 @@ def build(reports_dir: Path) -> dict:
         by_page.setdefault(page_of(c), []).append(c)
     for page, members in by_page.items():
         pages[page] = kind_page(members, reports)
+    pages.update(torch_doc_pages(claims))
+    pages.update(coverage_pages(reports_dir.parent / "coverage"))
     results = reports_dir.parent / "programs"
     for name in PROGRAMS:
         pages[f"programs/{name}.md"] = program_page(name, claims, results)
