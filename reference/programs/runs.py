@@ -206,17 +206,22 @@ class Run:
         return state
 
     def save(self, model, optimizer, epoch: int, state: dict, summary: dict, curve: list, ylabel: str) -> None:
-        """Curve, weights, training state and summary, each replaced atomically; a signal waits for the end."""
+        """Weights, training state and summary, each replaced atomically; a signal waits for the end. The
+        curve (a plot costs more than an epoch of the small runs) every tenth of the run, at its end and when
+        it is stopped."""
         if not self.out:
             return
         import torch
 
         from common.files import replacing
         from reference.programs.checkpoint import save_and_reload
-        from reference.programs.train import save_curve, write_json
+        from reference.programs.train import write_json
 
         with self.signals.deferred():
-            self.note = save_curve(curve, ylabel, self.files[".png"], f"{self.name}: {ylabel} by epoch")
+            self.curve, self.ylabel = curve, ylabel
+            planned = summary["epochs_planned"]
+            if epoch == planned or epoch % max(1, planned // 10) == 0:
+                self.draw()
             save_and_reload(model, self.files[".pt"])
             full = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch, **state}
             with replacing(self.files[".state.pt"]) as tmp:
@@ -224,12 +229,19 @@ class Run:
             write_json(self.files[".json"], summary)
             self.epochs_saved, self.summary = epoch, summary
 
+    def draw(self) -> None:
+        from reference.programs.train import save_curve
+
+        title = f"{self.name}: {self.ylabel} by epoch"
+        self.note = save_curve(self.curve, self.ylabel, self.files[".png"], title)
+
     def mark_stopped(self, signum: int) -> None:
-        """Rewrite the summary of the last saved epoch, saying the run was stopped and by what."""
+        """Rewrite the summary of the last saved epoch, saying the run was stopped and by what; draw its curve."""
         from reference.programs.train import write_json
 
         if self.out and getattr(self, "summary", None) is not None:
             write_json(self.files[".json"], {**self.summary, "stopped": signal.Signals(signum).name})
+            self.draw()
 
     def report(self) -> None:
         if self.out:
