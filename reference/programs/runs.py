@@ -111,11 +111,12 @@ class Signals:
     :meth:`deferred`, where the signal waits until the block (a save) has finished."""
 
     def __init__(self):
-        self.pending, self.deferring, self.saved = None, False, {}
+        self.pending, self.depth, self.saved = None, 0, {}
 
     def _handle(self, signum, frame):
-        self.pending = signum
-        if not self.deferring:
+        if self.depth:
+            self.pending = signum  # raised when the deferring block ends
+        else:
             raise Stopped(signum)
 
     def __enter__(self):
@@ -130,13 +131,15 @@ class Signals:
 
     @contextlib.contextmanager
     def deferred(self):
-        self.deferring = True
+        """Signals wait until the block ends (blocks nest: the outermost one raises)."""
+        self.depth += 1
         try:
             yield
         finally:
-            self.deferring = False
-        if self.pending is not None:
-            raise Stopped(self.pending)
+            self.depth -= 1
+        if self.depth == 0 and self.pending is not None:
+            signum, self.pending = self.pending, None
+            raise Stopped(signum)
 
 
 def stem_problem(name: str) -> Optional[str]:
@@ -207,8 +210,7 @@ class Run:
 
     def save(self, model, optimizer, epoch: int, state: dict, summary: dict, curve: list, ylabel: str) -> None:
         """Weights, training state and summary, each replaced atomically; a signal waits for the end. The
-        curve (a plot costs more than an epoch of the small runs) every tenth of the run, at its end and when
-        it is stopped."""
+        curve (a plot costs more than an epoch of the small runs) every tenth of the run and at its end."""
         if not self.out:
             return
         import torch
@@ -220,7 +222,7 @@ class Run:
         with self.signals.deferred():
             self.curve, self.ylabel = curve, ylabel
             planned = summary["epochs_planned"]
-            if epoch == planned or epoch % max(1, planned // 10) == 0:
+            if epoch == planned or (epoch and epoch % max(1, planned // 10) == 0):
                 self.draw()
             save_and_reload(model, self.files[".pt"])
             full = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch, **state}
@@ -236,12 +238,12 @@ class Run:
         self.note = save_curve(self.curve, self.ylabel, self.files[".png"], title)
 
     def mark_stopped(self, signum: int) -> None:
-        """Rewrite the summary of the last saved epoch, saying the run was stopped and by what; draw its curve."""
+        """Rewrite the summary of the last saved epoch, saying the run was stopped and by what (the summary
+        holds the whole curve; the plot is left as last drawn, every tenth of the run)."""
         from reference.programs.train import write_json
 
         if self.out and getattr(self, "summary", None) is not None:
             write_json(self.files[".json"], {**self.summary, "stopped": signal.Signals(signum).name})
-            self.draw()
 
     def report(self) -> None:
         if self.out:
@@ -251,8 +253,9 @@ class Run:
 
 def loop(name: str, run: Run, start: int, planned: int, step, save) -> int:
     """Epochs ``start + 1`` to ``planned``: ``step(epoch)`` trains one, ``save(epoch)`` saves it (epoch 0 is
-    saved first, so even a run stopped in its first epoch can be resumed). On SIGINT or SIGTERM the summary
-    says so, one line says how to resume, and the exit code is 130 or 143. Returns the exit code."""
+    saved first, so even a run stopped in its first epoch can be resumed). On SIGINT or SIGTERM the last
+    finished epoch is saved, the summary says the run was stopped, one line says how to resume, and the exit
+    code is 130 or 143. Returns the exit code."""
     done = start
     try:
         if start == 0:
@@ -262,14 +265,16 @@ def loop(name: str, run: Run, start: int, planned: int, step, save) -> int:
             done = epoch
             save(epoch)
     except Stopped as e:
-        with contextlib.suppress(Stopped):  # a second signal while the summary is written: it is written anyway
+        with contextlib.suppress(Stopped):  # a second signal while saving: the save finishes anyway
             with run.signals.deferred():
+                if run.out and done > run.epochs_saved:
+                    save(done)  # stopped after an epoch finished but before it was saved
                 run.mark_stopped(e.signum)
-        where = f"after epoch {done} of {planned}"
         if run.out:
-            hint = f"; saved in {run.out} (continue: the same command with --resume)"
+            where = f"after epoch {run.epochs_saved} of {planned}; saved in {run.out}"
+            hint = " (continue: the same command with --resume)"
         else:
-            hint = "; nothing saved (no --out)"
+            where, hint = f"after epoch {done} of {planned}", "; nothing saved (no --out)"
         print(f"{name}: stopped by {signal.Signals(e.signum).name} {where}{hint}", file=sys.stderr)
         return STOPPED[e.signum]
     run.report()

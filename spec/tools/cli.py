@@ -102,6 +102,8 @@ def _main(argv=None) -> int:
             raise
         print(f"spec: error: {e.name} is not installed (pip install -e .)", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        raise  # not a failure: see main
     except OSError as e:  # a write that failed after the checks (a full disk): one line, nothing half-written
         print(f"spec: error: {e.filename or ''}{': ' if e.filename else ''}{e.strerror or e}", file=sys.stderr)
         return 2
