@@ -8,6 +8,7 @@ last finished epoch saved. Subprocesses run two at a time (``launch``); the rest
 
 import json
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from test_datasets import imdb_members, make_tar
 from test_examples import tiny_corpora, tiny_imdb  # noqa: F401 (tiny_corpora: a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
+STORED = ROOT / "reports" / "matrix"
 UNWRITABLE = "/proc/x"  # no new entries here, even for root (the usual user in containers)
 
 
@@ -38,7 +40,7 @@ _, err = proc.communicate(timeout=120)
 print(json.dumps({"rc": proc.returncode, "stderr": err}))
 """
 
-#: Run as ``python -c``: extract an archive slowly (so two runs overlap), exit 2 with the one-line error.
+#: Run as ``python -c ARCHIVE TARGET``: extract an archive slowly, exit with the one-line error if it fails.
 SLOW_EXTRACT = """
 import sys, tarfile, time
 from pathlib import Path
@@ -54,11 +56,20 @@ except datasets.DataError as e:
     sys.exit(str(e))
 """
 
-#: Run as ``python -c``: read one line of ``spec claims`` and close the pipe, as ``| head -1`` does.
-HEAD_1 = """
+#: Run as ``python -c SLOW_EXTRACT ARCHIVE TARGET``: two such runs at once (so that they overlap); prints their
+#: exit codes and stderr as JSON.
+TWO_AT_ONCE = """
+import json, subprocess, sys
+procs = [subprocess.Popen([sys.executable, "-c", *sys.argv[1:]], stderr=subprocess.PIPE, text=True) for _ in "ab"]
+print(json.dumps([(p.wait(), p.stderr.read()) for p in procs]))
+"""
+
+#: Run as ``python -c REPORT...``: ``spec matrix`` into a pipe whose reader has gone (``| head -1`` once it has
+#: its line).
+CLOSED_PIPE = """
 import subprocess, sys
-p = subprocess.Popen([sys.executable, "-m", "spec", "claims"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-p.stdout.readline()
+cmd = [sys.executable, "-m", "spec", "matrix", *sys.argv[1:]]
+p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 p.stdout.close()
 err = p.stderr.read().decode()
 print(p.wait())
@@ -91,12 +102,9 @@ def runs(launch, tmp_path_factory):
     env = {**os.environ, "RNN_SPEC_DATA": str(tmp), "PATH": path}
     return {
         "tmp": tmp,
-        **{
-            sig: launch(["-c", STOP_AFTER_AN_EPOCH, sig, str(tmp / sig)], module=None)
-            for sig in ("SIGTERM", "SIGINT")
-        },
-        "extract": [launch(["-c", SLOW_EXTRACT, str(archive), str(cache / "aclImdb")], module=None) for _ in "ab"],
-        "head": launch(["-c", HEAD_1], module=None),
+        "SIGTERM": launch(["-c", STOP_AFTER_AN_EPOCH, "SIGTERM", str(tmp / "SIGTERM")], module=None),
+        "extract": launch(["-c", TWO_AT_ONCE, SLOW_EXTRACT, str(archive), str(cache / "aclImdb")], module=None),
+        "head": launch(["-c", CLOSED_PIPE, *map(str, sorted(STORED.glob("*.json")))], module=None),
         "no_torch": launch(["claims"], env={**os.environ, "PYTHONPATH": str(fake)}),
         "release_usage": launch([*BASH, "scripts/check_release.sh"], env=env, module=None),
         "release_install": launch([*BASH, "scripts/check_release.sh", "2.2.1"], env=env, module=None),
@@ -106,21 +114,43 @@ def runs(launch, tmp_path_factory):
 # --- programs: stopped mid-run, resumed -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("signame", "code"), [("SIGTERM", 143), ("SIGINT", 130)])
-def test_a_stopped_run_keeps_its_epochs_and_resumes(runs, signame, code, capsys):
+def resumes_where_it_stopped(out: Path, signame: str, code: int, rc: int, stderr: str) -> None:
+    """The stopped run said so in one line and kept its finished epochs; resuming it gives the run that was
+    never stopped."""
     from reference.programs import hello
 
-    r = json.loads(runs[signame].result().stdout)
-    out = runs["tmp"] / signame
-    line = one_line_error(r["stderr"], f"hello: stopped by {signame} after epoch")
-    assert r["rc"] == code and "--resume" in line
+    line = one_line_error(stderr, f"hello: stopped by {signame} after epoch")
+    assert rc == code and "--resume" in line
     summary = json.loads((out / "hello-cell.json").read_text())
     done = summary["epochs"]
     assert summary["stopped"] == signame and done >= 1 and (out / "hello-cell.pt").stat().st_size > 0
     assert hello.main(["--resume", "--epochs", str(done + 2), "--out", str(out)]) == 0
     resumed = json.loads((out / "hello-cell.json").read_text())
-    straight = hello.train("cell", done + 2)[1]  # the same run, never stopped
+    straight = hello.train("cell", done + 2)[1]
     assert resumed["losses"] == [round(loss, 4) for _, loss in straight] and "stopped" not in resumed
+
+
+def test_sigterm_mid_run_keeps_the_epochs_and_resumes(runs, capsys):
+    r = json.loads(runs["SIGTERM"].result().stdout)
+    resumes_where_it_stopped(runs["tmp"] / "SIGTERM", "SIGTERM", 143, r["rc"], r["stderr"])
+
+
+def test_ctrl_c_mid_run_keeps_the_epochs_and_resumes(tmp_path, monkeypatch, capsys):
+    """The same with SIGINT, sent by the process to itself during its third epoch (in-process: no torch import)."""
+    from reference.programs import hello
+
+    plain, calls = hello.epoch, []
+
+    def interrupted(*args):
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+        return plain(*args)
+
+    monkeypatch.setattr(hello, "epoch", interrupted)
+    rc = hello.main(["--epochs", "100", "--out", str(tmp_path)])
+    monkeypatch.setattr(hello, "epoch", plain)
+    resumes_where_it_stopped(tmp_path, "SIGINT", 130, rc, capsys.readouterr().err)
 
 
 # --- programs: what they will write is checked before any work ---------------------------------------------
@@ -226,8 +256,8 @@ def test_sentiment_bad_inputs_are_one_line(tmp_path, capsys):
 
 
 def test_concurrent_runs_share_one_extraction(runs):
-    results = [f.result() for f in runs["extract"]]
-    assert [r.returncode for r in results] == [0, 0], [r.stderr for r in results]
+    results = json.loads(runs["extract"].result().stdout)
+    assert [code for code, _ in results] == [0, 0], results
     cache = runs["tmp"] / "cache"
     assert [p.name for p in cache.iterdir()] == ["aclImdb"]  # no lock file, no temp folder left
 
@@ -299,7 +329,7 @@ def no_work(monkeypatch):
     [
         ["verify", "--report", f"{UNWRITABLE}/r.json"],
         ["mutants", "--out", f"{UNWRITABLE}/m.json"],
-        ["matrix", str(ROOT / "reports" / "matrix" / "torch213.json"), "--out", f"{UNWRITABLE}/m.md"],
+        ["matrix", str(STORED / "torch213.json"), "--out", f"{UNWRITABLE}/m.md"],
         ["docs", "--out", f"{UNWRITABLE}/docs"],
     ],
 )
@@ -318,7 +348,7 @@ def test_spec_checks_what_it_writes_before_working(args, no_work, capsys):
 def test_malformed_reports_are_one_line(command, damage, fragment, tmp_path, capsys):
     from spec.tools import cli
 
-    good = json.loads((ROOT / "reports" / "matrix" / "torch213.json").read_text())
+    good = json.loads((STORED / "torch213.json").read_text())
     bad = json.loads(json.dumps(good))
     if damage == "environment":
         del bad["environment"]
