@@ -19,6 +19,7 @@ import contextlib
 import math
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Optional
 
@@ -120,8 +121,9 @@ class Signals:
             raise Stopped(signum)
 
     def __enter__(self):
-        for s in STOPPED:
-            self.saved[s] = signal.signal(s, self._handle)
+        if threading.current_thread() is threading.main_thread():  # only there can a handler be installed
+            for s in STOPPED:
+                self.saved[s] = signal.signal(s, self._handle)
         return self
 
     def __exit__(self, *exc):
