@@ -185,7 +185,10 @@ def matrix_columns(reports: list) -> list:
         env = data["environment"]
         group = f"{env.get('devices', 'all')}, by torch release"
         columns.append((group, compare.label(data, with_devices=False), data["claims"]))
-    return columns
+    first = {}
+    for group, _, _ in columns:
+        first.setdefault(group, len(first))
+    return sorted(columns, key=lambda c: first[c[0]])  # a group's columns side by side, releases in order
 
 
 def status_cell(status, before) -> str:
