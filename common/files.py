@@ -6,6 +6,7 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Optional
 
 
 def _umask() -> int:
@@ -30,3 +31,30 @@ def replacing(path):
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def cannot_write(path) -> Optional[str]:
+    """Why ``path`` could not be written as a file, in a few words, or None if it can: asked before any
+    work starts, so a long run does not end by failing to save. The folder need not exist yet (it is
+    created when the file is written); the test creates and removes a probe where it would be, so that
+    permissions, read-only mounts and pseudo file systems (``/proc`` takes no new entries, even from
+    root) are all caught."""
+    path = Path(path)
+    if path.is_dir():
+        return f"{path} is a directory"
+    folder = path.parent
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a folder"
+    try:
+        if existing == folder:
+            fd, probe = tempfile.mkstemp(prefix=".probe-", dir=folder)
+            os.close(fd)
+            os.unlink(probe)
+        else:  # a folder would have to be made: make one there and remove it
+            os.rmdir(tempfile.mkdtemp(prefix=".probe-", dir=existing))
+    except OSError as e:
+        return f"cannot create files in {existing} ({e.strerror or e})"
+    return None

@@ -49,10 +49,31 @@ def test_hello_runs_as_a_module(launch):
     assert r.returncode == 0 and r.stdout.count("predicted") == 2
 
 
+@pytest.fixture
+def tiny_corpora(tmp_path, monkeypatch):
+    """Made-up Time Machine and lyrics files, registered with their own hashes: the programs run on a fresh
+    clone, which has no copy of the sources' data (the data claims check the real files where present)."""
+    import zipfile
+
+    from reference.programs import datasets
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "timemachine.txt").write_text("The Time Traveller, for so it will be convenient to speak of him.\n" * 12)
+    with zipfile.ZipFile(folder / "jaychou_lyrics.txt.zip", "w") as z:
+        z.writestr("jaychou_lyrics.txt", "想要有直升机\n想要和你飞到宇宙去\n想要和你融化在一起\n" * 20)
+    for name, entry in datasets.FILES.items():
+        path = folder / entry.filename
+        if path.exists():
+            digest = (("sha256", datasets.digest(path, "sha256")),)
+            monkeypatch.setitem(datasets.FILES, name, datasets.DataFile(name, entry.filename, digest, entry.url))
+    return folder
+
+
 @pytest.mark.parametrize("program", ["char_lm", "lyrics"])
-def test_language_models_smoke(program, tmp_path, device, capsys):
+def test_language_models_smoke(program, tmp_path, device, capsys, tiny_corpora):
     module = __import__(f"reference.programs.{program}", fromlist=["main"])
-    assert module.main(["--smoke", "--device", device, "--out", str(tmp_path)]) == 0
+    assert module.main(["--smoke", "--device", device, "--data", str(tiny_corpora), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     epochs = [ln for ln in out.splitlines() if ln.startswith("epoch")]
     assert len(epochs) == 2 and all("perplexity" in ln and "tokens/s" in ln for ln in epochs)

@@ -1,14 +1,17 @@
-"""The generated docs: fresh, a strict static build, and the matrix page rendered by a real browser."""
+"""The generated docs: fresh, a strict static build, and what a real browser renders: every statement verbatim,
+the matrix readable in one window."""
 
+import html
 import json
+import re
 import shutil
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
+import spec
 from spec.tools import compare
 from spec.tools import docs as gen
 from spec.tools import report as rpt
@@ -65,39 +68,57 @@ def test_site_builds_strict(site):
     assert (site / "program-claims" / "data" / "index.html").exists()
 
 
-class Tables(HTMLParser):
-    """Rows of the first <table> in a page, as lists of cell texts."""
+#: A page placed in the built site and opened by Chromium: it shows the matrix page in a 1400-pixel frame and
+#: reads its geometry, and reads every claim page's statements as the browser renders them.
+PROBE = """<!doctype html><html><body style="margin:0">
+<iframe id="matrix" src="matrix/index.html" style="width:1400px;height:1000px;border:0"></iframe>
+<pre id="probe"></pre>
+<script>
+const PAGES = %s;
+function rows(table) {
+  return [...table.querySelectorAll("tbody tr")].map(tr => [...tr.children].map(c => c.innerText.trim()));
+}
+async function statements() {
+  const out = {};
+  for (const url of PAGES) {
+    const doc = new DOMParser().parseFromString(await (await fetch(url)).text(), "text/html");
+    const holder = document.createElement("div");
+    holder.append(...doc.querySelector("article").childNodes);
+    document.body.append(holder);
+    for (const p of holder.querySelectorAll("p.statement")) {
+      let h = p.previousElementSibling;
+      while (h && h.tagName !== "H2") h = h.previousElementSibling;
+      out[h.id] = p.innerText;
+    }
+    holder.remove();
+  }
+  return out;
+}
+document.getElementById("matrix").addEventListener("load", async () => {
+  const d = document.getElementById("matrix").contentDocument, out = {};
+  try {
+    const tables = [...d.querySelectorAll(".spec-matrix table")];
+    out.window = d.documentElement.clientWidth;
+    out.right = Math.max(...tables.map(t => t.getBoundingClientRect().right));
+    out.sticky = d.defaultView.getComputedStyle(tables[0].querySelector("tbody th")).position;
+    out.header = [...tables[0].querySelectorAll("thead tr:last-child th")].map(c => c.innerText.trim());
+    out.differing = tables.map(rows).flat();
+    out.grid = [...d.querySelectorAll("ul.spec-grid li")].map(li => li.innerText.trim());
+    out.statements = await statements();
+  } catch (e) { out.error = String(e); }
+  document.getElementById("probe").textContent = JSON.stringify(out);
+});
+</script></body></html>"""
 
-    def __init__(self):
-        super().__init__()
-        self.rows, self.depth, self.cell = [], 0, None
 
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.depth += 1
-        elif tag == "tr" and self.depth == 1 and not self.rows_done:
-            self.rows.append([])
-        elif tag in ("td", "th") and self.depth == 1 and self.rows and not self.rows_done:
-            self.cell = []
-
-    def handle_endtag(self, tag):
-        if tag == "table":
-            self.depth -= 1
-            self.rows_done = True
-        elif tag in ("td", "th") and self.cell is not None:
-            self.rows[-1].append("".join(self.cell).strip())
-            self.cell = None
-
-    def handle_data(self, data):
-        if self.cell is not None:
-            self.cell.append(data)
-
-    rows_done = False
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="no chromium on this machine (apt-get install chromium)")
-def test_matrix_page_renders_in_chromium(site, tmp_path):
-    page = site / "matrix" / "index.html"
+@pytest.fixture(scope="module")
+def rendered(site, tmp_path_factory):
+    """What Chromium renders: the matrix page's tables and geometry, and every claim's statement."""
+    if CHROMIUM is None:
+        pytest.skip("no chromium on this machine (apt-get install chromium)")
+    pages = sorted(p.relative_to(site).as_posix() for p in site.glob("*claims/*/index.html"))
+    probe = site / "probe.html"
+    probe.write_text(PROBE % json.dumps(pages), encoding="utf-8")
     r = subprocess.run(
         [
             CHROMIUM,
@@ -109,29 +130,50 @@ def test_matrix_page_renders_in_chromium(site, tmp_path):
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
-            f"--user-data-dir={tmp_path / 'profile'}",
+            "--allow-file-access-from-files",
+            "--window-size=1500,1100",
+            "--virtual-time-budget=60000",
+            f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
             "--dump-dom",
-            page.as_uri(),
+            probe.as_uri(),
         ],
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert r.returncode == 0, r.stderr[-2000:]
-    parser = Tables()
-    parser.feed(r.stdout)
-    import spec
+    found = re.search(r'<pre id="probe">(.*?)</pre>', r.stdout, re.S)
+    assert found and found.group(1), "the probe page did not report"
+    data = json.loads(html.unescape(found.group(1)))
+    assert "error" not in data, data["error"]
+    return data
 
+
+def test_statements_render_verbatim_in_chromium(rendered):
+    """Every claim's statement, as the browser shows it, is the registry's text: nothing read as markup."""
+    registry = spec.load_all()
+    assert rendered["statements"] == {gen.anchor(c.id): c.statement for c in registry}
+
+
+def test_matrix_page_reads_at_a_glance_in_chromium(rendered):
+    """The claims whose status differs come first, in a grid that fits a 1400-pixel window with the claim
+    column fixed; every other claim is listed once below it."""
+    # the cpu matrix, then the device axis (reports/cuda/), as `python -m spec docs` reads them
     reports = compare.load_many(sorted(REPORTS.glob("*.json"))) + compare.load_many(
         sorted((REPORTS.parent / "cuda").glob("*.json"))
     )
-    registry = spec.load_all()
-    header, *rows = parser.rows  # the first table: the claims about torch
-    table = compare.matrix(reports, only={c.id for c in registry if c.subject == "torch"})
-    assert header == ["claim"] + table["columns"]
-    assert [row[0] for row in rows] == list(table["rows"])
-    first = next(iter(table["rows"].values()))
-    assert rows[0][1:] == [compare.MARKS.get(s, "") if s else "" for s in first]
+    columns = gen.matrix_columns(reports)
+    assert rendered["header"] == [label for _, label, _ in columns]
+    assert rendered["right"] <= rendered["window"] and rendered["sticky"] == "sticky"
+    registry, expected = {c.id: c for c in spec.load_all()}, []
+    for subject in gen.SUBJECT_PAGES:  # the page's order: a section per subject, claims sorted within it
+        for cid in sorted({cid for _, d in reports for cid in d["claims"] if registry[cid].subject == subject}):
+            marks = [compare.MARKS[d["claims"][cid]["status"]] if cid in d["claims"] else "" for _, d in reports]
+            if len(set(m for m in marks if m)) > 1:
+                expected.append([cid, *marks])
+    assert rendered["differing"] == expected
+    every = {cid for _, d in reports for cid in d["claims"]}
+    assert sorted(rendered["grid"]) == sorted(every - {row[0] for row in expected})
 
 
 def test_every_stored_report_loads():

@@ -2,48 +2,47 @@
 
     python -m reference.programs.char_lm [--model rnn|gru|lstm] [--layers 1] [--hidden 256] [--steps 35]
         [--batch 32] [--epochs 500] [--lr 1] [--clip 1] [--sampling random|sequential]
-        [--max-tokens 10000] [--data PATH] [--download] [--device cpu] [--seed 0] [--out DIR] [--smoke]
+        [--max-tokens 10000] [--data PATH] [--download] [--device cpu] [--seed 0]
+        [--out DIR [--name STEM] [--overwrite | --resume]] [--smoke]
 
 One-hot characters into the recurrent layer, a linear head over every step, SGD with the sources'
 global-norm clipping. One line per epoch (perplexity, tokens/s); a greedy continuation of the prefix
-every tenth of the run; with --out, the perplexity curve (PNG) and a weights-only checkpoint.
+every tenth of the run; with --out, after every epoch: the perplexity curve (PNG), a weights-only
+checkpoint, a JSON summary and the state --resume continues from (also when stopped by SIGINT/SIGTERM).
 Data: ``--data``, else ``$RNN_SPEC_DATA``, else the cache, else ``--download``.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import sys
 from pathlib import Path
 
 import torch
 
-from reference.programs import datasets, sampling
+from reference.programs import datasets, runs, sampling
 from reference.programs.models import LanguageModel, make_layer
-from reference.programs.train import Progress, predict, save_curve, train_epoch
+from reference.programs.train import Progress, predict, train_epoch
 
 
-def parser(prog: str, doc: str, **defaults) -> argparse.ArgumentParser:
+def parser(name: str, doc: str, smoke: dict, **defaults) -> runs.Parser:
     """The options both language-model programs share; ``defaults`` are each program's settings."""
-    p = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
-    p.add_argument("--model", choices=("rnn", "gru", "lstm"), default=defaults.get("model", "rnn"))
-    p.add_argument("--layers", type=int, default=1)
-    p.add_argument("--hidden", type=int, default=256)
-    p.add_argument("--steps", type=int, default=35)
-    p.add_argument("--batch", type=int, default=32)
-    p.add_argument("--epochs", type=int, default=defaults["epochs"])
-    p.add_argument("--lr", type=float, default=defaults["lr"])
-    p.add_argument("--clip", type=float, default=defaults["clip"], help="global gradient-norm bound theta")
-    p.add_argument("--optimizer", choices=("sgd", "adam"), default=defaults["optimizer"])
+    model, optimizer = defaults.pop("model", "rnn"), defaults.pop("optimizer")
+    settings = {"layers": 1, "hidden": 256, "steps": 35, "batch": 32}
+    p = runs.Parser(name, doc, smoke=smoke, defaults={**settings, **defaults})
+    p.add_argument("--model", choices=("rnn", "gru", "lstm"), default=model)
+    for key, value in {**settings, "epochs": defaults["epochs"]}.items():
+        p.add_argument(f"--{key}", type=runs.positive_int, help=f"default {value}")
+    p.add_argument("--lr", type=runs.positive_float, help=f"default {defaults['lr']}")
+    clip = f"global gradient-norm bound theta (default {defaults['clip']})"
+    p.add_argument("--clip", type=runs.positive_float, help=clip)
+    p.add_argument("--optimizer", choices=("sgd", "adam"), default=optimizer)
     p.add_argument("--prefix", action="append", help="text to continue (repeatable)")
     p.add_argument("--data", type=Path, help="the data file or its folder")
     p.add_argument("--download", action="store_true", help="download (and verify) the data if not found")
     p.add_argument("--device", default="cpu")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", type=Path, help="folder for the curve, the checkpoint and a JSON summary")
-    p.add_argument("--smoke", action="store_true", help="a run of seconds: 2 epochs, hidden 32, batch 8, 20 steps")
+    p.add_output_options(f"{name}-MODELLAYERS, e.g. {name}-{model}1")
     return p
 
 
@@ -52,19 +51,37 @@ def fail(prog: str, message: str) -> int:
     return 2
 
 
-def run(args, prog: str, corpus, vocab_size: int, to_index, to_token, batches_of) -> int:
-    """Train, report each epoch, generate, save. ``batches_of(rng)`` gives one epoch's minibatches."""
-    if args.device.startswith("cuda") and not torch.cuda.is_available():
-        return fail(prog, "--device cuda but no CUDA device is available")
+def prepare(args, name: str, signals: runs.Signals) -> runs.Run:
+    """Checks that need no data, before any is read: the device and what --out will receive."""
+    args.name = f"{name}-{args.model}{args.layers}" if args.name is None else args.name
+    problem = runs.device_problem(args.device)
+    if problem:
+        raise runs.UsageError(problem)
+    run = runs.Run(args, signals)
+    run.check()
+    return run
+
+
+def run(args, name: str, out: runs.Run, corpus, vocab_size: int, to_index, to_token, batches_of) -> int:
+    """Train, report each epoch, generate, save after each epoch. ``batches_of(rng)`` gives one epoch's minibatches."""
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     model = LanguageModel(make_layer(args.model, vocab_size, args.hidden, args.layers), vocab_size).to(args.device)
     make = torch.optim.SGD if args.optimizer == "sgd" else torch.optim.Adam
     optimizer = make(model.parameters(), lr=args.lr)
     prefixes = args.prefix or [to_token(corpus[0])]
-    curve, speeds = [], []
-    print(f"{prog}: {args.model} x{args.layers}, hidden {args.hidden}, vocab {vocab_size}, {len(corpus)} tokens")
-    for epoch in range(1, args.epochs + 1):
+    curve, speeds, start = [], [], 0
+    if args.resume:
+        try:
+            state = out.load(model, optimizer, runs.settings_of(args))
+        except runs.UsageError as e:
+            return fail(name, str(e))
+        curve, speeds, start = state["curve"], state["speeds"], state["epoch"]
+        runs.set_python_rng_state(rng, state["python_rng"])
+        torch.set_rng_state(state["torch_rng"])
+    print(f"{name}: {args.model} x{args.layers}, hidden {args.hidden}, vocab {vocab_size}, {len(corpus)} tokens")
+
+    def step(epoch):
         batches = list(batches_of(rng))
         bar = Progress(len(batches), f"epoch {epoch}")
         ppl, speed = train_epoch(
@@ -77,50 +94,56 @@ def run(args, prog: str, corpus, vocab_size: int, to_index, to_token, batches_of
         if epoch % max(1, args.epochs // 10) == 0 or epoch == args.epochs:
             for prefix in prefixes:
                 print("  " + predict(prefix, 50, model, to_index, to_token, args.device))
-    if args.out:
-        from reference.programs.checkpoint import save_and_reload
 
-        args.out.mkdir(parents=True, exist_ok=True)
-        stem = f"{prog.split('.')[-1]}-{args.model}{args.layers}"
-        note = save_curve(curve, "perplexity", args.out / f"{stem}.png", f"{stem}: perplexity by epoch")
-        print(note or f"curve: {args.out / f'{stem}.png'}")
-        print(f"checkpoint: {save_and_reload(model, args.out / f'{stem}.pt')}")
+    def save(epoch):
         summary = {
-            "perplexity": curve[-1],
-            "tokens_per_s": sum(speeds) / len(speeds),
-            "epochs": args.epochs,
+            "perplexity": curve[-1] if curve else None,
+            "tokens_per_s": sum(speeds) / len(speeds) if speeds else None,
+            "epochs": epoch,
+            "epochs_planned": args.epochs,
             "settings": {k: str(v) for k, v in vars(args).items()},
         }
-        (args.out / f"{stem}.json").write_text(json.dumps(summary, indent=1))
-    return 0
+        state = {
+            "curve": curve,
+            "speeds": speeds,
+            "python_rng": runs.python_rng_state(rng),
+            "torch_rng": torch.get_rng_state(),
+            "settings": runs.settings_of(args),
+        }
+        out.save(model, optimizer, epoch, state, summary, curve, "perplexity")
+
+    return runs.loop(name, out, start, args.epochs, step, save)
 
 
 def main(argv=None) -> int:
-    prog = "python -m reference.programs.char_lm"
-    p = parser(prog, __doc__, epochs=500, lr=1.0, clip=1.0, optimizer="sgd")
+    smoke = {"epochs": 2, "hidden": 32, "max_tokens": 2000, "batch": 8, "steps": 20}
+    p = parser("char_lm", __doc__, smoke, epochs=500, lr=1.0, clip=1.0, optimizer="sgd", max_tokens=10000)
     p.add_argument("--sampling", choices=("random", "sequential"), default="sequential")
-    p.add_argument("--max-tokens", type=int, default=10000)
-    args = p.parse_args(argv)
-    if args.smoke:
-        args.epochs, args.hidden, args.max_tokens, args.batch, args.steps = 2, 32, 2000, 8, 20
-    try:
-        path = datasets.locate("timemachine", args.data, download=args.download)
-    except datasets.DataError as e:
-        return fail("char_lm", str(e))
-    corpus, vocab = datasets.load_corpus_time_machine(path, max_tokens=args.max_tokens)
-    if len(corpus) < 2 * args.batch * args.steps:
-        return fail("char_lm", f"{len(corpus)} tokens are too few for batch {args.batch} x {args.steps} steps")
-    iterate = sampling.random_iter if args.sampling == "random" else sampling.sequential_iter
-    args.prefix = args.prefix or ["time traveller"]
-    return run(
-        args,
-        "char_lm",
-        corpus,
-        len(vocab),
-        vocab.__getitem__,
-        vocab.to_tokens,
-        lambda rng: iterate(corpus, args.batch, args.steps, rng),
-    )
+    p.add_argument("--max-tokens", type=int, help="the first N characters (default 10000; 0: all)")
+    args = p.parse(argv)
+    with runs.Signals() as signals:
+        try:
+            out = prepare(args, "char_lm", signals)
+            path = datasets.locate("timemachine", args.data, download=args.download)
+            corpus, vocab = datasets.load_corpus_time_machine(path, max_tokens=args.max_tokens)
+        except (runs.UsageError, datasets.DataError) as e:
+            return fail("char_lm", str(e))
+        except runs.Stopped as e:
+            return runs.stopped_early("char_lm", e)
+        if len(corpus) < 2 * args.batch * args.steps:
+            return fail("char_lm", f"{len(corpus)} tokens are too few for batch {args.batch} x {args.steps} steps")
+        iterate = sampling.random_iter if args.sampling == "random" else sampling.sequential_iter
+        args.prefix = args.prefix or ["time traveller"]
+        return run(
+            args,
+            "char_lm",
+            out,
+            corpus,
+            len(vocab),
+            vocab.__getitem__,
+            vocab.to_tokens,
+            lambda rng: iterate(corpus, args.batch, args.steps, rng),
+        )
 
 
 if __name__ == "__main__":

@@ -2,17 +2,25 @@
 
 Where a file is looked for, in order:
 1. an explicit path (``--data`` on the command lines);
-2. the folder named by ``$RNN_SPEC_DATA`` (tests point it at ``../shared/data``);
+2. the folder named by ``$RNN_SPEC_DATA`` (tests point it at ``../shared/data``); naming a folder that
+   does not exist is an error, not a silent fall-through;
 3. the cache, ``$RNN_SPEC_CACHE`` or ``~/.cache/rnn-spec``;
 4. a download into the cache, when allowed: to a temp file, verified, then renamed into place. With
    downloads allowed, a cached copy whose hash does not match is fetched again; without, it is an error.
 
 A wrong hash, a truncated archive or an archive member that would land outside its folder raises
-:class:`DataError`, whose message is one line naming the file and what was expected.
+:class:`DataError`, whose message is one line naming the file and what was expected; so does a cache
+that cannot be written, or a full disk (named as such, not as a bad archive).
+
+The cache is shared by concurrent runs: a download or an extraction holds a lock file in the cache
+(``.lock-<name>``), and whoever gets the lock first does the work while the others wait and then use
+its result. Temporary files that a killed run left behind are removed by the next run that takes the lock.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -21,11 +29,17 @@ import tarfile
 import tempfile
 import urllib.request
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 from common.files import replacing
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; concurrent runs on one cache are then unprotected
+    fcntl = None
 
 ENV_DATA = "RNN_SPEC_DATA"
 ENV_CACHE = "RNN_SPEC_CACHE"
@@ -96,7 +110,56 @@ def verify(path: Path, spec: DataFile) -> Path:
     raise DataError(f"{path}: {algorithm} {digest(path, algorithm)} does not match the expected {spec.describe()}")
 
 
+#: errors of writing, not of reading: a full disk is not a damaged archive
+WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+@contextlib.contextmanager
+def locked(folder: Path, name: str):
+    """Hold ``folder/.lock-<name>`` exclusively while the block runs: a concurrent run waits here. The
+    holder removes the file when done; a waiter that then gets the lock on the removed file tries again."""
+    path = folder / f".lock-{name}"
+    while True:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            handle = open(path, "a")
+        except OSError as e:
+            raise DataError(
+                f"cannot write to the cache {folder} ({e.strerror or e}): set ${ENV_CACHE} to a writable folder"
+            ) from None
+        if fcntl is None:
+            break
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        with contextlib.suppress(FileNotFoundError):
+            if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
+                break  # the lock is on the file that is still there: ours
+        handle.close()
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        handle.close()
+
+
+def remove_leftovers(folder: Path, pattern: str) -> None:
+    """Temporary files or folders of a run that was killed mid-way (call with the lock held)."""
+    for leftover in folder.glob(pattern):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink()
+
+
 def _download(spec: DataFile, target: Path) -> Path:
+    with locked(target.parent, spec.filename):
+        remove_leftovers(target.parent, f".{spec.filename}.*.tmp")
+        if target.is_file() and matches(target, spec):
+            return target  # a concurrent run fetched it while this one waited
+        return _fetch(spec, target)
+
+
+def _fetch(spec: DataFile, target: Path) -> Path:
     try:
         with replacing(target) as tmp:
             with open(tmp, "wb") as out, urllib.request.urlopen(spec.url, timeout=60) as response:  # noqa: S310
@@ -118,7 +181,10 @@ def locate(name: str, path: Optional[Path] = None, download: bool = False) -> Pa
             raise DataError(f"{path}: no such file (expected {spec.filename})")
         return verify(path, spec)
     cached = cache_dir() / spec.filename
-    candidates = [Path(os.environ[ENV_DATA]) / spec.filename] if os.environ.get(ENV_DATA) else []
+    folder = os.environ.get(ENV_DATA)
+    if folder and not Path(folder).is_dir():
+        raise DataError(f"${ENV_DATA} is {folder}, which is not a folder: point it at the data's folder or unset it")
+    candidates = [Path(folder) / spec.filename] if folder else []
     for candidate in candidates + [cached]:
         if candidate.is_file():
             if matches(candidate, spec):
@@ -193,23 +259,34 @@ def safe_members(archive: tarfile.TarFile, target: Path):
 
 
 def extract(archive_path: Path, target: Path) -> Path:
-    """Extract into ``target`` through a temp folder beside it, renamed into place only when complete."""
+    """Extract into ``target`` through a temp folder beside it, renamed into place only when complete.
+    Concurrent runs wait for the one that extracts (a lock in ``target``'s folder) and then use its result."""
     if target.is_dir():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        with tarfile.open(archive_path) as archive:
-            members = list(safe_members(archive, tmp))
-            for m in members:
-                archive.extract(m, tmp, set_attrs=False)
-        os.replace(tmp, target)
-        return target
-    except (tarfile.TarError, EOFError, OSError) as e:
-        raise DataError(f"{archive_path}: truncated or unreadable archive ({e})") from None
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
+    with locked(target.parent, target.name):
+        if target.is_dir():
+            return target  # extracted by a concurrent run while this one waited
+        remove_leftovers(target.parent, f".{target.name}.*")
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        except OSError as e:
+            raise DataError(f"cannot extract into {target.parent} ({e.strerror or e})") from None
+        try:
+            with tarfile.open(archive_path) as archive:
+                members = list(safe_members(archive, tmp))
+                for m in members:
+                    archive.extract(m, tmp, set_attrs=False)
+            os.replace(tmp, target)
+            return target
+        except OSError as e:
+            if e.errno in WRITE_ERRNOS:
+                raise DataError(f"cannot extract {archive_path} into {target.parent} ({e.strerror})") from None
+            raise DataError(f"{archive_path}: truncated or unreadable archive ({e})") from None
+        except (tarfile.TarError, EOFError, zlib.error) as e:
+            raise DataError(f"{archive_path}: truncated or unreadable archive ({e})") from None
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
 
 
 def read_imdb(folder: Path, split: str, limit: Optional[int] = None):
@@ -220,6 +297,9 @@ def read_imdb(folder: Path, split: str, limit: Optional[int] = None):
         if not files:
             raise DataError(f"{Path(folder) / 'aclImdb' / split / sub}: no reviews (not an aclImdb folder)")
         for f in files[:limit]:
-            texts.append(f.read_text(encoding="utf-8").replace("\n", " "))
+            try:
+                texts.append(f.read_text(encoding="utf-8").replace("\n", " "))
+            except UnicodeDecodeError as e:
+                raise DataError(f"{f}: not UTF-8 text ({e.reason} at byte {e.start})") from None
             labels.append(label)
     return texts, labels

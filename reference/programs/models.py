@@ -118,13 +118,17 @@ class SentimentClassifier(nn.Module):
         return self.fc(self.dropout(torch.cat([h[-2], h[-1]], dim=1)))
 
     def load_vectors(self, path, vocab) -> int:
-        """Copy vectors of a GloVe-format text file (token v1 v2 ...) into the embedding; returns how many."""
+        """Copy vectors of a GloVe-format text file (token v1 v2 ...) into the embedding; returns how many.
+        ValueError, naming the line, for a line that is not a token and numbers (or not UTF-8)."""
         found = 0
         with open(path, encoding="utf-8") as f, torch.no_grad():
-            for line in f:
+            for number, line in enumerate(f, 1):
                 token, *values = line.rstrip().split(" ")
                 idx = vocab.token_to_idx.get(token)
                 if idx is not None and len(values) == self.embedding.embedding_dim:
-                    self.embedding.weight[idx] = torch.tensor([float(v) for v in values])
+                    try:
+                        self.embedding.weight[idx] = torch.tensor([float(v) for v in values])
+                    except ValueError as e:
+                        raise ValueError(f"line {number}: {e}") from None
                     found += 1
         return found

@@ -2,7 +2,7 @@
 
     python -m reference.programs.sentiment [--epochs 10] [--batch 30] [--lr 1e-3] [--max-vocab 10000]
         [--max-len 500] [--packed] [--vectors GLOVE.txt] [--limit N] [--data PATH] [--download]
-        [--device cpu] [--seed 0] [--out DIR] [--name sentiment] [--smoke]
+        [--device cpu] [--seed 0] [--out DIR [--name sentiment] [--overwrite | --resume]] [--smoke]
 
 Words lower-cased, the 10,000 most frequent kept (plus <unk> and <pad>), reviews cut at --max-len
 words. Embedding 100 -> LSTM(256, 2 layers, bidirectional, dropout 0.5) -> cat(h_n[-2], h_n[-1])
@@ -13,13 +13,13 @@ backward pass grows far faster than the review length (25 s instead of 1.3 s for
 reviews of about 400 words: benchmarks/packed_speed.py, pytorch/pytorch#149194), so the benchmark
 trains padded, as 000 did. --vectors copies GloVe-format vectors into the embedding. One line per
 epoch (loss, train and test accuracy); with --out, after every epoch: the accuracy curve (PNG), a
-weights-only checkpoint and a JSON summary (so an interrupted run keeps the epochs it finished).
+weights-only checkpoint, a JSON summary and the state --resume continues from (so a run stopped by
+SIGINT or SIGTERM keeps the epochs it finished, and continues from there).
 --data: the archive, or a folder that holds an extracted aclImdb/.
 """
 
 from __future__ import annotations
 
-import argparse
 import random
 import re
 import sys
@@ -29,11 +29,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from reference.programs import datasets
+from reference.programs import datasets, runs
 from reference.programs.char_lm import fail
 from reference.programs.models import SentimentClassifier
 from reference.programs.text import Vocab
-from reference.programs.train import Progress, binary_accuracy, save_curve, write_json
+from reference.programs.train import Progress, binary_accuracy
 
 WORD = re.compile(r"[a-z0-9']+")
 
@@ -71,56 +71,47 @@ def batches(encoded, labels, groups, pad: int):
         yield x, lengths, torch.tensor([float(labels[j]) for j in idx])
 
 
-def save_epoch(args, model, history, summary) -> None:
-    """Curve, weights-only checkpoint and JSON summary, each replaced atomically."""
-    from reference.programs.checkpoint import save_and_reload
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    stem = args.out / args.name
-    note = save_curve([r[2] for r in history], "test accuracy", stem.with_suffix(".png"), f"{args.name}: IMDB BiLSTM")
-    save_and_reload(model, stem.with_suffix(".pt"))
-    write_json(stem.with_suffix(".json"), summary)
-    if len(history) == args.epochs:
-        print(note or f"curve: {stem.with_suffix('.png')}")
-        print(f"checkpoint: {stem.with_suffix('.pt')}\nsummary: {stem.with_suffix('.json')}")
-
-
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m reference.programs.sentiment", description=__doc__.splitlines()[0])
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--batch", type=int, default=30)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--max-vocab", type=int, default=10000)
-    p.add_argument("--max-len", type=int, default=500)
-    p.add_argument("--embedding", type=int, default=100)
-    p.add_argument("--hidden", type=int, default=256)
+    smoke = {"epochs": 1, "limit": 50, "embedding": 16, "hidden": 16, "max_len": 100}
+    defaults = {"epochs": 10, "batch": 30, "lr": 1e-3, "max_vocab": 10000, "max_len": 500, "embedding": 100}
+    p = runs.Parser("sentiment", __doc__, smoke=smoke, defaults={**defaults, "hidden": 256})
+    for key, value in {**defaults, "hidden": 256}.items():
+        kind = runs.positive_float if key == "lr" else runs.positive_int
+        p.add_argument(f"--{key.replace('_', '-')}", type=kind, help=f"default {value}")
     p.add_argument(
         "--packed",
         action="store_true",
         help="pack each batch so a review stops at its own length (slow to train on CPU)",
     )
     p.add_argument("--vectors", type=Path, help="GloVe-format text file for the embedding")
-    p.add_argument("--limit", type=int, help="reviews per class and split (default: all)")
+    p.add_argument("--limit", type=runs.positive_int, help="reviews per class and split (default: all)")
     p.add_argument("--data", type=Path)
     p.add_argument("--download", action="store_true")
     p.add_argument("--device", default="cpu")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--out", type=Path, help="folder for the curve, the checkpoint and a JSON summary")
-    p.add_argument("--name", default="sentiment", help="file stem of what --out receives")
-    p.add_argument("--smoke", action="store_true", help="a run of seconds: 50 reviews a class, 1 epoch, small model")
-    args = p.parse_args(argv)
-    if args.smoke:
-        args.epochs, args.limit, args.embedding, args.hidden, args.max_len = 1, args.limit or 50, 16, 16, 100
-    if args.device.startswith("cuda") and not torch.cuda.is_available():
-        return fail("sentiment", "--device cuda but no CUDA device is available")
-    if args.vectors is not None and not args.vectors.is_file():
-        return fail("sentiment", f"{args.vectors}: no such vectors file")
-    try:
-        folder = reviews_folder(args.data, args.download)
-        train_texts, train_labels = datasets.read_imdb(folder, "train", args.limit)
-        test_texts, test_labels = datasets.read_imdb(folder, "test", args.limit)
-    except datasets.DataError as e:
-        return fail("sentiment", str(e))
+    p.add_output_options("sentiment")
+    args = p.parse(argv)
+    args.name = "sentiment" if args.name is None else args.name
+    with runs.Signals() as signals:
+        try:
+            problem = runs.device_problem(args.device)
+            if problem:
+                raise runs.UsageError(problem)
+            out = runs.Run(args, signals)
+            out.check()
+            if args.vectors is not None and not args.vectors.is_file():
+                raise runs.UsageError(f"{args.vectors}: no such vectors file")
+            folder = reviews_folder(args.data, args.download)
+            train_texts, train_labels = datasets.read_imdb(folder, "train", args.limit)
+            test_texts, test_labels = datasets.read_imdb(folder, "test", args.limit)
+        except (runs.UsageError, datasets.DataError) as e:
+            return fail("sentiment", str(e))
+        except runs.Stopped as e:
+            return runs.stopped_early("sentiment", e)
+        return train(args, out, train_texts, train_labels, test_texts, test_labels)
+
+
+def train(args, out: runs.Run, train_texts, train_labels, test_texts, test_labels) -> int:
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     train_words = [words(t)[: args.max_len] for t in train_texts]
@@ -130,15 +121,30 @@ def main(argv=None) -> int:
     encode_test = [vocab.encode(words(t)[: args.max_len]) or [pad] for t in test_texts]
     model = SentimentClassifier(len(vocab), args.embedding, args.hidden).to(args.device)
     if args.vectors:
-        print(f"vectors: {model.load_vectors(args.vectors, vocab)} of {len(vocab)} words found in {args.vectors}")
+        try:
+            found = model.load_vectors(args.vectors, vocab)
+        except ValueError as e:
+            return fail("sentiment", f"{args.vectors}: not a GloVe-format vectors file ({e})")
+        print(f"vectors: {found} of {len(vocab)} words found in {args.vectors}")
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
+    history, seconds, tokens, start = [], 0.0, 0, 0
+    if args.resume:
+        try:
+            state = out.load(model, optimizer, runs.settings_of(args))
+        except runs.UsageError as e:
+            return fail("sentiment", str(e))
+        history, start = [tuple(r) for r in state["history"]], state["epoch"]
+        seconds, tokens = state["seconds"], state["tokens"]
+        runs.set_python_rng_state(rng, state["python_rng"])
+        torch.set_rng_state(state["torch_rng"])
     loss_fn = nn.BCEWithLogitsLoss()
     print(f"sentiment: {len(train_texts)} train / {len(test_texts)} test reviews, vocabulary {len(vocab)}")
-    history, seconds, tokens = [], 0.0, 0
     train_lengths = [len(e) for e in encode]
     by_length = sorted(range(len(encode_test)), key=lambda i: len(encode_test[i]))
     test_groups = [by_length[i : i + 250] for i in range(0, len(by_length), 250)]  # eval: batch size is moot
-    for epoch in range(1, args.epochs + 1):
+    counters = {"seconds": seconds, "tokens": tokens}
+
+    def step(epoch):
         model.train()
         total, seen, correct = 0.0, 0, 0.0
         groups = bucketed(train_lengths, args.batch, rng)
@@ -154,9 +160,9 @@ def main(argv=None) -> int:
             total += loss.item() * len(y)
             correct += binary_accuracy(logits.detach(), y) * len(y)
             seen += len(y)
-            tokens += int(lengths.sum())
+            counters["tokens"] += int(lengths.sum())
             bar()
-        seconds += time.perf_counter() - start
+        counters["seconds"] += time.perf_counter() - start
         bar.close()
         model.eval()
         test_correct = 0.0
@@ -164,23 +170,31 @@ def main(argv=None) -> int:
             for x, lengths, y in batches(encode_test, test_labels, test_groups, pad):
                 logits = model(x.to(args.device), lengths if args.packed else None).squeeze(1)
                 test_correct += binary_accuracy(logits, y.to(args.device)) * len(y)
-        row = (total / seen, correct / seen, test_correct / len(encode_test))
-        history.append(row)
-        loss_, train_acc, test_acc = row
+        history.append((total / seen, correct / seen, test_correct / len(encode_test)))
+        loss_, train_acc, test_acc = history[-1]
         print(f"epoch {epoch:3d}  loss {loss_:.4f}  train accuracy {train_acc:.4f}  test accuracy {test_acc:.4f}")
-        if args.out:
-            summary = {
-                "test_accuracy": test_acc,
-                "epochs": epoch,
-                "epochs_planned": args.epochs,
-                "reviews": len(train_texts),
-                "test_reviews": len(test_texts),
-                "history": [dict(zip(("loss", "train_accuracy", "test_accuracy"), r)) for r in history],
-                "tokens_per_s": tokens / seconds,
-                "settings": {k: str(v) for k, v in vars(args).items()},
-            }
-            save_epoch(args, model, history, summary)
-    return 0
+
+    def save(epoch):
+        summary = {
+            "test_accuracy": history[-1][2] if history else None,
+            "epochs": epoch,
+            "epochs_planned": args.epochs,
+            "reviews": len(train_texts),
+            "test_reviews": len(test_texts),
+            "history": [dict(zip(("loss", "train_accuracy", "test_accuracy"), r)) for r in history],
+            "tokens_per_s": counters["tokens"] / counters["seconds"] if counters["seconds"] else None,
+            "settings": {k: str(v) for k, v in vars(args).items()},
+        }
+        state = {
+            "history": [list(r) for r in history],
+            **counters,
+            "python_rng": runs.python_rng_state(rng),
+            "torch_rng": torch.get_rng_state(),
+            "settings": runs.settings_of(args),
+        }
+        out.save(model, optimizer, epoch, state, summary, [r[2] for r in history], "test accuracy")
+
+    return runs.loop("sentiment", out, start, args.epochs, step, save)
 
 
 if __name__ == "__main__":

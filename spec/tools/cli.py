@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 import spec
+from common.files import cannot_write
 from spec.tools import profiles
 from spec.tools import report as rpt
 
@@ -75,6 +76,15 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     try:
+        return _main(argv)
+    except BrokenPipeError:
+        # the reader went away (`python -m spec claims | head -1`): stop writing, quietly; not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+def _main(argv=None) -> int:
+    try:
         args = _parser().parse_args(argv)
         commands = {
             "verify": verify,
@@ -94,25 +104,23 @@ def main(argv=None) -> int:
     except UsageError as e:
         print(f"spec: error: {e}", file=sys.stderr)
         return 2
+    except ModuleNotFoundError as e:
+        if e.name not in ("torch", "hypothesis", "numpy", "packaging"):
+            raise
+        print(f"spec: error: {e.name} is not installed (pip install -e .)", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        raise  # not a failure: see main
+    except OSError as e:  # a write that failed after the checks (a full disk): one line, nothing half-written
+        print(f"spec: error: {e.filename or ''}{': ' if e.filename else ''}{e.strerror or e}", file=sys.stderr)
+        return 2
 
 
-def _check_writable(path: Path) -> None:
-    """Fail early, and leave nothing behind, if the report cannot be written."""
-    if path.exists() and path.is_dir():
-        raise UsageError(f"report path {path} is a directory")
-    folder = path.parent
-    existing = folder
-    while not existing.exists():
-        existing = existing.parent
-    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise UsageError(f"cannot write report to {path}: {existing} is not a writable folder")
-    if folder.exists():
-        try:
-            fd, probe = tempfile.mkstemp(dir=folder, prefix=".spec-probe-")
-            os.close(fd)
-            os.unlink(probe)
-        except OSError as e:
-            raise UsageError(f"cannot write report to {path}: {e.strerror}") from None
+def _check_writable(path: Path, what: str = "report") -> None:
+    """Fail early, and leave nothing behind, if ``path`` cannot be written: before any work starts."""
+    problem = cannot_write(path)
+    if problem:
+        raise UsageError(f"cannot write {what} to {path}: {problem}")
 
 
 def verify(args) -> int:
@@ -286,10 +294,11 @@ def compare_reports(args) -> int:
 def matrix_table(args) -> int:
     from spec.tools import compare
 
+    if args.out:
+        _check_writable(args.out, "the matrix")
     table = compare.matrix(compare.load_many(args.reports))
     text = json.dumps(table, indent=1) + "\n" if args.json else compare.format_matrix_markdown(table)
     if args.out:
-        _check_writable(args.out)
         rpt.write_text_atomic(args.out, text)
         print(f"matrix: {len(table['rows'])} claims x {len(table['columns'])} reports -> {args.out}")
     else:
@@ -302,6 +311,8 @@ def docs(args) -> int:
 
     if not args.reports.is_dir():
         raise UsageError(f"no reports folder {args.reports}")
+    if not args.check:
+        _check_writable(args.out / "index.md", "docs")
     pages = gen.build(args.reports)
     if args.check:
         stale = gen.stale(pages, args.out)
@@ -310,7 +321,6 @@ def docs(args) -> int:
         if stale:
             print("spec: docs are not fresh: run python -m spec docs", file=sys.stderr)
         return 1 if stale else 0
-    _check_writable(args.out / "index.md")
     changed = gen.write(pages, args.out)
     print(f"docs: {len(pages)} pages in {args.out}, {len(changed)} changed")
     return 0
@@ -365,7 +375,7 @@ def mutants(args) -> int:
     if args.profile not in profiles.PROFILES:
         raise UsageError(f"unknown profile {args.profile!r} (choose {', '.join(profiles.PROFILES)})")
     if args.out:
-        _check_writable(args.out)
+        _check_writable(args.out, "the results")
     baseline = rpt.failed_claims(_run_spec(args.profile))
     if baseline:
         raise UsageError(f"the spec fails without any mutant ({baseline[0]}): fix that first")

@@ -7,8 +7,10 @@ then written atomically, and generated pages that no longer have a source are re
 
 from __future__ import annotations
 
+import html
 import importlib
 import inspect
+import re
 import textwrap
 from pathlib import Path
 
@@ -38,6 +40,15 @@ SUBJECT_PAGES = {
     "torch": ("claims", "Claims about torch"),
     "programs": ("program-claims", "Claims about the sources' programs"),
 }
+
+
+#: characters Markdown would read as markup (emphasis, code, links, tables, attribute lists)
+_MARKUP = re.compile(r"([\\`*_{}\[\]|])")
+
+
+def md(text: str) -> str:
+    """``text`` escaped for Markdown, so the page shows it exactly: ``D*H_out`` stays ``D*H_out``."""
+    return _MARKUP.sub(r"\\\1", html.escape(text, quote=False))
 
 
 def check_function(c: Claim):
@@ -74,9 +85,9 @@ def link(c: Claim, prefix: str = "") -> str:
 
 def cite(s) -> str:
     if isinstance(s, Seed):
-        return f"`{s.file}` — {s.locator}"
+        return f"`{s.file}` — {md(s.locator)}"
     if isinstance(s, TorchDoc):
-        return f"torch docs: `{s.obj}` — {s.section}"
+        return f"torch docs: `{s.obj}` — {md(s.section)}"
     return repr(s)
 
 
@@ -102,7 +113,8 @@ def status_line(cid: str, reports: list) -> str:
 
 def claim_section(c: Claim, reports: list) -> str:
     rows = [
-        f"**{c.statement}**",
+        f"**{md(c.statement)}**",
+        "{: .statement }",
         "",
         f"- kind: {c.kind}; modules: {', '.join(c.modules)}; torch: {c.torch or 'all releases'}"
         + ("" if set(c.devices) == {"cpu", "cuda"} else f"; devices: {' and '.join(c.devices)} only"),
@@ -110,7 +122,7 @@ def claim_section(c: Claim, reports: list) -> str:
         *(f"    - {cite(s)}" for s in c.sources),
     ]
     for e in c.errata:
-        rows.append(f"- **erratum** — `{e.file}` ({e.locator}) says: *{e.says}*")
+        rows.append(f"- **erratum** — `{e.file}` ({md(e.locator)}) says: *{md(e.says)}*")
     rows += [f"- status by release: {status_line(c.id, reports)}", "", "```python", check_source(c), "```", ""]
     return f"## {c.id} {{#{anchor(c.id)}}}\n\n" + "\n".join(rows) + "\n"
 
@@ -121,7 +133,7 @@ def kind_page(claims: list, reports: list) -> str:
     intro = inspect.getdoc(module) or ""
     title = KIND_TITLES[claims[0].kind] + (" (the sources' programs)" if claims[0].subject == "programs" else "")
     head = f"# {title}\n\n{GENERATED}\n{intro}\n\n"
-    toc = "\n".join(f"- [`{c.id}`](#{anchor(c.id)}) — {c.statement}" for c in claims)
+    toc = "\n".join(f"- [`{c.id}`](#{anchor(c.id)}) — {md(c.statement)}" for c in claims)
     return head + toc + "\n\n" + "\n".join(claim_section(c, reports) for c in claims)
 
 
@@ -165,15 +177,109 @@ x expected failure.
 """
 
 
+def matrix_columns(reports: list) -> list:
+    """(group, label, claims) per column: today one group, the cpu runs of the stored releases. A new kind
+    of column (cuda reports, compile or export targets) is a new group here; the page lays groups side by
+    side under a header row of their own."""
+    columns = []
+    for _, data in reports:
+        env = data["environment"]
+        group = f"{env.get('devices', 'all')}, by torch release"
+        columns.append((group, compare.label(data, with_devices=False), data["claims"]))
+    first = {}
+    for group, _, _ in columns:
+        first.setdefault(group, len(first))
+    return sorted(columns, key=lambda c: first[c[0]])  # a group's columns side by side, releases in order
+
+
+def status_cell(status, before) -> str:
+    if status is None:
+        return '<td class="st-none" title="not in this report"></td>'
+    changed = " changed" if before is not None and status != before else ""
+    return f'<td class="st-{status}{changed}" title="{status}">{compare.MARKS[status]}</td>'
+
+
+def differing_table(ids: list, columns: list, by_id: dict) -> str:
+    """The full grid for the claims whose status differs between columns; the claim column stays put."""
+    groups: list = []
+    for group, _, _ in columns:
+        if groups and groups[-1][0] == group:
+            groups[-1][1] += 1
+        else:
+            groups.append([group, 1])
+    head = "".join(f'<th colspan="{n}" class="group">{html.escape(g)}</th>' for g, n in groups)
+    labels = "".join(f'<th class="release"><span>{html.escape(label)}</span></th>' for _, label, _ in columns)
+    rows = []
+    for cid in ids:
+        cells, before = [], None
+        for _, _, claims in columns:
+            status = claims.get(cid, {}).get("status")
+            cells.append(status_cell(status, before))
+            before = status or before
+        rows.append(f'<tr markdown="1"><th class="claim" markdown="span">{link(by_id[cid])}</th>{"".join(cells)}</tr>')
+    return (
+        '<div class="spec-matrix" markdown="1">\n<table class="grid" markdown="1">\n<thead>\n'
+        f'<tr><th class="claim" rowspan="2">claim</th>{head}</tr>\n<tr>{labels}</tr>\n</thead>\n<tbody markdown="1">\n'
+        + "\n".join(rows)
+        + "\n</tbody>\n</table>\n</div>\n"
+    )
+
+
+def uniform_groups(ids: list, columns: list) -> list:
+    """Claims with one status wherever they are reported, grouped by (status, the columns reporting them)."""
+    groups: dict = {}
+    for cid in ids:
+        present = [i for i, (_, _, claims) in enumerate(columns) if cid in claims]
+        status = columns[present[0]][2][cid]["status"]
+        groups.setdefault((status, present[0], present[-1], len(present)), []).append(cid)
+    order = list(compare.MARKS)
+    return sorted(groups.items(), key=lambda kv: (order.index(kv[0][0]), -kv[0][3], kv[0][1]))
+
+
+def uniform_grid(ids: list, columns: list, by_id: dict) -> str:
+    parts = []
+    for (status, first, last, n), members in uniform_groups(ids, columns):
+        span = f"all {n} releases" if n == len(columns) else f"{n} releases, {columns[first][1]} to {columns[last][1]}"
+        word = {"passed": "holds", "failed": "fails", "not-applicable": "not applicable", "skipped": "skipped"}
+        title = f"{compare.MARKS[status]} {word.get(status, status)} on {span}: {len(members)} claims"
+        items = "\n".join(f'<li markdown="span">{link(by_id[cid])}</li>' for cid in members)
+        parts.append(
+            f'<p class="grid-title">{html.escape(title)}</p>\n<ul class="spec-grid" markdown="1">\n{items}\n</ul>'
+        )
+    return "\n".join(parts) + "\n"
+
+
+#: Material hides the side bars on this page: the grid gets the window's width
+WIDE_PAGE = "---\nhide:\n  - navigation\n  - toc\n---\n\n"
+
+
+def statuses(cid: str, columns: list) -> set:
+    return {claims[cid]["status"] for _, _, claims in columns if cid in claims}
+
+
 def matrix_page(registry, reports: list) -> str:
     by_id = {c.id: c for c in registry}
-    parts = [f"# Compatibility matrix\n\n{GENERATED}\nOne column per stored report (`reports/matrix/`).\n"]
+    columns = matrix_columns(reports)
+    legend = ", ".join(f"{m} {s}" for s, m in compare.MARKS.items())
+    span = f": {len(columns)} releases, {columns[0][1]} to {columns[-1][1]}" if columns else ""
+    parts = [
+        f"{WIDE_PAGE}# Compatibility matrix\n\n{GENERATED}\nOne column per stored report (`reports/matrix/`){span}. "
+        "First the claims whose status differs between releases (a framed cell changed from the release before), "
+        f"then the claims that read the same on every release that reports them, grouped.\n\n{legend}; "
+        "blank: not in that report.\n"
+    ]
     for subject, (_, heading) in SUBJECT_PAGES.items():
-        ids = {c.id for c in registry if c.subject == subject}
-        table = compare.matrix(reports, only=ids)
-        body = compare.format_matrix_markdown(table, link=lambda cid: link(by_id[cid]))
-        changed = "\n".join(f"- {link(by_id[cid])}" for cid in table["changes"]) or "- none"
-        parts.append(f"## {heading}\n\n{body}\n### Whose status changes across releases\n\n{changed}\n")
+        ids = sorted({cid for _, _, claims in columns for cid in claims if by_id[cid].subject == subject})
+        differ = [cid for cid in ids if len(statuses(cid, columns)) > 1]
+        same = [cid for cid in ids if cid not in differ]
+        unreported = [link(c) for c in registry if c.subject == subject and c.id not in ids]
+        parts.append(f"## {heading}\n")
+        parts.append(f"### Whose status differs across releases ({len(differ)})\n")
+        parts.append(differing_table(differ, columns, by_id) if differ else "None.\n")
+        parts.append(f"### The same wherever reported ({len(same)})\n")
+        parts.append(uniform_grid(same, columns, by_id) if same else "None.\n")
+        if unreported:
+            parts.append("### In no stored report yet\n\n" + "\n".join(f"- {u}" for u in sorted(unreported)) + "\n")
     return "\n".join(parts)
 
 
@@ -182,8 +288,8 @@ def errata_page(registry) -> str:
     errata = [(e, c) for c in registry for e in c.errata]
     for e, c in sorted(errata, key=lambda pair: (pair[0].file, pair[0].line)):
         rows.append(
-            f"## `{e.file}`, line {e.line} — {e.locator}\n\n- the source says: *{e.says}*\n"
-            f"- what holds: {c.statement}\n- checked by {link(c)}\n"
+            f"## `{e.file}`, line {e.line} — {md(e.locator)}\n\n- the source says: *{md(e.says)}*\n"
+            f"- what holds: {md(c.statement)}\n- checked by {link(c)}\n"
         )
     intro = "Statements of the source tutorials that torch does not bear out, in the order they appear."
     return f"# Errata\n\n{GENERATED}\n{intro}\n\n" + "\n".join(rows)
@@ -218,7 +324,7 @@ def sources_page(registry) -> str:
 
 
 def cell(text: str) -> str:
-    return text.replace("|", "/")
+    return md(text)
 
 
 def mutants_page(registry, path: Path) -> str:
@@ -232,7 +338,7 @@ def mutants_page(registry, path: Path) -> str:
     rows = ["| mutant | what it breaks | killed by |", "| --- | --- | --- |"]
     for name, r in results.items():
         claims = ", ".join(link(by_id[c]) for c in r["claims"] if c in by_id) or "**survived**"
-        rows.append(f"| `{name}` | {r['description']} | {claims} |")
+        rows.append(f"| `{name}` | {md(r['description'])} | {claims} |")
     return (
         head + f"Each mutant patches torch's recurrent modules (or the kernels they call) to behave in one plausible "
         f"wrong way; the spec then runs against it. **{killed} of {len(results)} killed** "
@@ -394,7 +500,7 @@ def program_page(name: str, claims: list, results: Path) -> str:
             f"`python -m reference.programs.{name} --out reports/programs` (without --smoke); CI runs `--smoke` only.\n"
         )
     figures += cuda_figures(name, results.parent / "programs-cuda")
-    checks = "\n".join(f"- {link(c, prefix='../')} — {c.statement}" for c in related)
+    checks = "\n".join(f"- {link(c, prefix='../')} — {md(c.statement)}" for c in related)
     return (
         f"# {title}\n\n{GENERATED}\n{body.strip()}\n\n## Usage\n\n```text\n{program_help(name)}\n```\n\n"
         f"## Results\n\n{figures}\n## Claims about it\n\n{checks or '- none yet'}\n"
@@ -587,15 +693,24 @@ def write(pages: dict, out: Path) -> list:
             else:
                 rpt.write_text_atomic(out / rel, content)
             changed.append(rel)
-    for path in sorted(out.rglob("*")):
-        rel = path.relative_to(out).as_posix()
-        generated = rel.startswith("programs/img/") or (
-            path.suffix == ".md" and GENERATED.strip() in path.read_text(encoding="utf-8")
-        )
-        if path.is_file() and rel not in pages and generated:
-            path.unlink()
-            changed.append(rel)
+    for rel in orphans(pages, out):
+        (out / rel).unlink()
+        changed.append(rel)
     return changed
+
+
+def orphans(pages: dict, out: Path) -> list:
+    """Generated files in ``out`` that are no longer generated (a claim module renamed, a run removed)."""
+    found = []
+    for path in sorted(out.rglob("*")) if out.is_dir() else []:
+        rel = path.relative_to(out).as_posix()
+        if not path.is_file() or rel in pages:
+            continue
+        if rel.startswith("programs/img/") or (
+            path.suffix == ".md" and GENERATED.strip() in path.read_text(encoding="utf-8", errors="replace")
+        ):
+            found.append(rel)
+    return found
 
 
 def fresh(path: Path, content) -> bool:
@@ -605,6 +720,6 @@ def fresh(path: Path, content) -> bool:
 
 
 def stale(pages: dict, out: Path) -> list:
-    """Pages whose file differs from what would be generated (for the freshness check)."""
-
-    return [rel for rel, content in pages.items() if not fresh(out / rel, content)]
+    """Pages whose file differs from what would be generated, and generated pages that would be removed
+    (for the freshness check)."""
+    return [rel for rel, content in pages.items() if not fresh(out / rel, content)] + orphans(pages, out)

@@ -176,10 +176,19 @@ def load(path: Path) -> dict:
     if data["schema"] != SCHEMA_VERSION:
         raise ReportError(f"{path}: unknown schema version {data['schema']!r} (this suite reads {SCHEMA_VERSION})")
     claims = data.get("claims")
-    if not isinstance(claims, dict) or not all(
-        isinstance(v, dict) and v.get("status") in STATUSES for v in claims.values()
-    ):
-        raise ReportError(f"{path}: malformed 'claims' section")
+    if not isinstance(claims, dict):
+        raise ReportError(f"{path}: malformed 'claims' section (none, or not an object)")
+    for cid, entry in claims.items():
+        if not isinstance(entry, dict) or entry.get("status") not in STATUSES or not isinstance(entry.get("kind"), str):
+            raise ReportError(
+                f"{path}: malformed 'claims' section: {cid!r} needs a status ({', '.join(STATUSES)}) and a kind"
+            )
+    env = data.get("environment")
+    if not isinstance(env, dict) or not isinstance(env.get("torch"), str):
+        raise ReportError(f"{path}: malformed report: no 'environment' naming the torch it ran on")
+        # readers may rely on these: absent from a hand-made report, they are read as "none"
+        entry.setdefault("first_failure", None)
+        entry.setdefault("reason", None)
     return data
 
 
