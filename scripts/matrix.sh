@@ -15,6 +15,13 @@ for v in 3.11 3.10 3.9; do
 done
 export PATH
 command -v tox >/dev/null || { echo "matrix: tox is not installed (pip install tox tox-uv)" >&2; exit 2; }
+# the sources' data (verified by hash): $RNN_SPEC_DATA, else a ../shared/data beside the checkout, else the
+# data claims skip, saying so (see the README for how to get the data)
+if [ -z "${RNN_SPEC_DATA:-}" ] && [ -d ../shared/data ]; then
+  RNN_SPEC_DATA=$(cd ../shared/data && pwd)
+  export RNN_SPEC_DATA
+fi
+[ -n "${RNN_SPEC_DATA:-}" ] || echo "matrix: RNN_SPEC_DATA is not set: the claims that read the sources' data will skip" >&2
 envs=${*:-$(tox -l)}
 mkdir -p reports/matrix
 for env in $envs; do

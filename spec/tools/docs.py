@@ -178,13 +178,13 @@ x expected failure.
 
 
 def matrix_columns(reports: list) -> list:
-    """(group, label, claims) per column: today one group, the cpu runs of the stored releases. A new kind
-    of column (cuda reports, compile or export targets) is a new group here; the page lays groups side by
-    side under a header row of their own."""
+    """(group, label, claims) per column: a group per device axis (the cpu runs of the stored releases;
+    the runs that included cuda), more for other axes (compile or export targets); the page lays groups
+    side by side under a header row of their own."""
     columns = []
     for _, data in reports:
-        env = data["environment"]
-        group = f"{env.get('devices', 'all')}, by torch release"
+        devices = compare.devices_of(data)
+        group = "cpu, by torch release" if devices == "cpu" else f"{devices} (a GPU), by torch release"
         columns.append((group, compare.label(data, with_devices=False), data["claims"]))
     first = {}
     for group, _, _ in columns:
@@ -261,7 +261,10 @@ def matrix_page(registry, reports: list) -> str:
     by_id = {c.id: c for c in registry}
     columns = matrix_columns(reports)
     legend = ", ".join(f"{m} {s}" for s, m in compare.MARKS.items())
-    span = f": {len(columns)} releases, {columns[0][1]} to {columns[-1][1]}" if columns else ""
+    cpu = [c for c in columns if c[0].startswith("cpu,")]
+    span = f": {len(cpu)} releases on cpu, {cpu[0][1]} to {cpu[-1][1]}" if cpu else ""
+    extra = len(columns) - len(cpu)
+    span += f", and {extra} run{'s' * (extra != 1)} with cuda (`reports/cuda/`)" if extra else ""
     parts = [
         f"{WIDE_PAGE}# Compatibility matrix\n\n{GENERATED}\nOne column per stored report (`reports/matrix/`){span}. "
         "First the claims whose status differs between releases (a framed cell changed from the release before), "
