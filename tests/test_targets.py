@@ -100,23 +100,31 @@ class FakeMetafunc:
         self.calls.append((name, [(p.values[0], [m.name for m in p.marks]) for p in params], indirect))
 
 
+def check_of(cid: str):
+    """The test function of a registered claim, as pytest collects it."""
+    import importlib
+
+    module, _, name = REGISTRY.get(cid).where.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
 def test_plugin_parametrizes_the_chosen_targets_a_claim_applies_to():
     import spec
 
     spec.load_all()
-    shape = REGISTRY.get("rnn.shape.hn-batch-second")
-    fn = getattr(__import__(shape.where.partition(":")[0], fromlist=["x"]), shape.where.partition(":")[2])
+    fn = check_of("rnn.shape.hn-batch-second")
     eager_only = FakeMetafunc(fn, "eager")
     plugin._parametrize_targets(eager_only)
     assert eager_only.calls == []  # node ids unchanged by default
     everything = FakeMetafunc(fn, "all")
     plugin._parametrize_targets(everything)
     assert everything.calls == [("spec_target", [(t, []) for t in TARGETS], True)]
-    repr_claim = REGISTRY.get("rnn.repr.non-default-args")
-    fn = getattr(__import__(repr_claim.where.partition(":")[0], fromlist=["x"]), repr_claim.where.partition(":")[2])
-    onnx_only = FakeMetafunc(fn, "onnx")
+    onnx_only = FakeMetafunc(check_of("rnn.repr.non-default-args"), "onnx")
     plugin._parametrize_targets(onnx_only)
     assert onnx_only.calls == [("spec_target", [("eager", ["skip"])], True)]
+    runs_anyway = FakeMetafunc(check_of("rnn.targets.onnx-proj-size-refused"), "onnx")
+    plugin._parametrize_targets(runs_anyway)
+    assert runs_anyway.calls == []  # the claims about the targets run whichever target is chosen
 
 
 def report(version, statuses):

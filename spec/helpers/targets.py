@@ -261,6 +261,11 @@ class Targeted:
 
     def _run_compile(self, m, args):
         if "compiled" not in self._own:
+            # Dynamo stops compiling a frame after config.recompile_limit (8) different modules have reached it,
+            # and then runs it eagerly: start each module from a fresh cache, as a user's process does
+            from torch import _dynamo
+
+            _dynamo.reset()
             self._own["compiled"] = torch.compile(m, backend="eager")
         with plain(m):
             return self._own["compiled"](*args)

@@ -1,6 +1,6 @@
 """The claim-keyed JSON report: what it holds, how statuses aggregate, how it is written.
 
-One report per run. Per claim: status, status per device, number of cases,
+One report per run. Per claim: status, status per device and per target (eager, compile, ...), number of cases,
 first failure message, duration. Tests not tied to a claim are kept apart under
 ``"unclaimed"``. Files are written atomically (temp file in the same folder,
 then rename), so a reader never sees half a report.
