@@ -153,12 +153,16 @@ def test_report_aggregates_cases_per_target():
 
 def test_target_summary_and_matrix_count_what_held_per_target_and_release():
     old = report("2.11.0", {"a.shape.x": {"eager": "passed", "export": "failed"}, "a.shape.y": {"eager": "passed"}})
-    new = report("2.13.0", {"a.shape.x": {"eager": "passed", "export": "passed"}, "a.shape.y": {"eager": "failed"}})
+    y = {"eager": "failed", "export": "not-applicable"}
+    new = report("2.13.0", {"a.shape.x": {"eager": "passed", "export": "passed"}, "a.shape.y": y})
     eager_only = {"schema": 1, "environment": {"torch": "2.12.0"}, "claims": {"a.shape.x": {"status": "passed"}}}
     reports = [("o", old), ("e", eager_only), ("n", new)]
     summary = compare.target_summary(reports)
     assert summary["columns"] == ["2.11.0", "2.12.0", "2.13.0"]
-    assert summary["rows"] == {"eager": [(2, 0, 2), (1, 0, 1), (1, 1, 2)], "export": [(0, 1, 1), (0, 0, 0), (1, 0, 1)]}
+    assert summary["rows"] == {
+        "eager": [(2, 0, 2, 0), (1, 0, 1, 0), (1, 1, 2, 0)],
+        "export": [(0, 1, 1, 0), (0, 0, 0, 0), (1, 0, 1, 1)],
+    }
     table = compare.target_matrix(reports, "export")
     assert table["rows"] == {"a.shape.x": ["failed", None, "passed"]} and table["changes"] == {}
     text = compare.format_target_summary(summary)

@@ -147,8 +147,8 @@ def target_matrix(reports: list, target: str, only=None) -> dict:
 
 
 def target_summary(reports: list) -> dict:
-    """Target x release: per cell the claims that held, failed and were run (held, failed, ran); claims
-    not applicable or skipped under a target are not counted as run."""
+    """Target x release: per cell the claims that held, failed, were run, and were not applicable there
+    (held, failed, ran, n/a); a claim skipped or not applicable under a target is not counted as run."""
     columns = [label(d, with_devices=False) for _, d in reports]
     rows = {}
     for target in targets_of(reports):
@@ -156,17 +156,17 @@ def target_summary(reports: list) -> dict:
         for _, d in reports:
             statuses = [target_status(e, target) for e in d["claims"].values()]
             held, failed = statuses.count("passed"), statuses.count("failed")
-            cells.append((held, failed, held + failed + statuses.count("xfailed")))
+            cells.append((held, failed, held + failed + statuses.count("xfailed"), statuses.count("not-applicable")))
         rows[target] = cells
     return {"columns": columns, "rows": rows}
 
 
 def format_target_summary(summary: dict, markdown: bool = True) -> str:
-    """One screen: a row per target, a column per release, "held/ran" and the failures."""
+    """One screen: a row per target, a column per release: "held/ran", the failures, the claims not applicable."""
 
     def cell(c):
-        held, failed, ran = c
-        return f"{held}/{ran}" + (f" ({failed} ✗)" if failed else "")
+        held, failed, ran, na = c
+        return f"{held}/{ran}" + (f" ({failed} ✗)" if failed else "") + (f", {na} n/a" if na else "")
 
     head = ["target"] + summary["columns"]
     rows = [[t] + [cell(c) for c in cells] for t, cells in summary["rows"].items()]

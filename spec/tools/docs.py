@@ -185,7 +185,7 @@ def targets_page(registry, folder: Path) -> str:
     by_id = {c.id: c for c in registry}
     head = (
         f"# Targets\n\n{GENERATED}\n"
-        + textwrap.dedent(tg.__doc__.split("\n\n", 1)[1].split("\n\n:func:")[0]).strip()
+        + textwrap.dedent(tg.__doc__.split("\n\n", 1)[1].split("\n\n:func:")[0]).strip().replace("``", "`")
         + (
             "\n\nEvery claim of the kinds shape, semantics and state runs through each target with "
             "`python -m spec verify --target all` (a claim may name its own `targets=`); the claims about the "
@@ -202,7 +202,8 @@ def targets_page(registry, folder: Path) -> str:
     summary = compare.format_target_summary(compare.target_summary(reports))
     parts = [
         head,
-        f"## Claims held, per target and release\n\nheld/run (failures); from `reports/targets/`.\n\n{summary}",
+        f"## Claims held, per target and release\n\nheld/run (failures), and the claims not applicable there "
+        f"(outside their torch range, or a case the target cannot take); from `reports/targets/`.\n\n{summary}",
     ]
     for target in compare.targets_of(reports):
         table = compare.target_matrix(reports, target)
