@@ -164,7 +164,8 @@ def test_target_summary_and_matrix_count_what_held_per_target_and_release():
         "export": [(0, 1, 1, 0), (0, 0, 0, 0), (1, 0, 1, 1)],
     }
     table = compare.target_matrix(reports, "export")
-    assert table["rows"] == {"a.shape.x": ["failed", None, "passed"]} and table["changes"] == {}
+    assert table["rows"] == {"a.shape.x": ["failed", None, "passed"], "a.shape.y": [None, None, "not-applicable"]}
+    assert table["changes"] == {}  # a release that did not run it is no change
     text = compare.format_target_summary(summary)
     assert "| eager | 2/2 | 1/1 | 1/2 (1 ✗) |" in text
 
