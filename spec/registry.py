@@ -34,6 +34,7 @@ KINDS = (
     "repr",
     "training",
     "data",
+    "targets",
 )
 
 #: The packages that hold claims, by subject: torch itself, or the sources' programs as we reproduce them.
@@ -44,6 +45,14 @@ PROGRAM_MODULES = ("data", "training")
 
 #: The devices a claim runs on unless it is bound to fewer.
 DEVICES = ("cpu", "cuda")
+
+#: The ways users run a layer (spec/helpers/targets.py): the module as built, compiled, exported and
+#: ``.module()``, scripted, or exported to ONNX and run in onnxruntime.
+TARGETS = ("eager", "compile", "export", "script", "onnx")
+#: The kinds whose claims run through every target unless they say otherwise: what a call computes and
+#: returns. The others are about the module object (repr, parameters), its errors and warnings, or need
+#: gradients or training loops, and run eagerly.
+TARGET_KINDS = ("shape", "semantics", "state")
 
 #: What a claim may be about.
 MODULES = (
@@ -112,6 +121,7 @@ class Claim:
     torch: str = ""
     errata: Tuple[Erratum, ...] = ()
     devices: Tuple[str, ...] = DEVICES
+    targets: Tuple[str, ...] = ("eager",)
     where: str = field(default="", compare=False)
     kind_given: bool = field(default=False, compare=False)  # ``kind=`` passed rather than taken from the module
 
@@ -135,6 +145,7 @@ class Claim:
             "sources": [_source_dict(s) for s in self.sources],
             "torch": self.torch or "all",
             "devices": list(self.devices),
+            "targets": list(self.targets),
             "errata": [{"file": e.file, "locator": e.locator, "says": e.says} for e in self.errata],
             "where": self.where,
         }
@@ -235,6 +246,10 @@ def _claim_problems(c: Claim) -> Iterable[str]:
             yield f"{name}: erratum {e!r} must name a source document and what it says"
     if not c.devices or any(d not in DEVICES for d in c.devices):
         yield f"{name}: devices must be a non-empty subset of {DEVICES}, not {c.devices!r}"
+    if not c.targets or c.targets[0] != "eager" or any(t not in TARGETS for t in c.targets):
+        yield f"{name}: targets must start with 'eager' and name only {TARGETS}, not {c.targets!r}"
+    elif len(set(c.targets)) != len(c.targets):
+        yield f"{name}: targets {c.targets!r} name one twice"
     if c.torch:
         try:
             SpecifierSet(c.torch)
@@ -271,6 +286,7 @@ def claim(
     sources: Iterable[Source],
     torch: str = "",
     devices: Iterable[str] = DEVICES,
+    targets: Optional[Iterable[str]] = None,
     erratum: Union[Erratum, Iterable[Erratum], None] = None,
     registry: Optional[Registry] = None,
 ) -> Callable[[Callable], Callable]:
@@ -282,7 +298,9 @@ def claim(
     ``torch`` is a PEP 440 specifier set (``">=1.11"``); outside it the claim
     is reported not-applicable, and a sibling claim should assert what those
     releases do instead. ``devices`` binds a claim to fewer devices than
-    cpu and cuda (a fact about cuDNN is bound to cuda).
+    cpu and cuda (a fact about cuDNN is bound to cuda). ``targets`` are the ways of running the layer the
+    claim is checked through (:data:`TARGETS`, eager first); by default every target for a claim about
+    torch of a kind in :data:`TARGET_KINDS`, else eager only.
     """
     if erratum is None:
         errata: Tuple[Erratum, ...] = ()
@@ -294,15 +312,23 @@ def claim(
     def decorate(fn: Callable) -> Callable:
         check = getattr(getattr(fn, "hypothesis", None), "inner_test", fn)  # under @given: the test itself
         module = check.__module__
+        the_kind = kind if kind is not None else module.rpartition(".")[2]
+        if targets is not None:
+            chosen = tuple(targets)
+        elif the_kind in TARGET_KINDS and module.startswith("spec.claims."):
+            chosen = TARGETS
+        else:
+            chosen = ("eager",)
         c = Claim(
             id=id,
             statement=statement,
-            kind=kind if kind is not None else module.rpartition(".")[2],
+            kind=the_kind,
             kind_given=kind is not None,
             modules=tuple(modules),
             sources=tuple(sources),
             torch=torch,
             devices=tuple(devices),
+            targets=chosen,
             errata=errata,
             where=f"{module}:{check.__qualname__}",
         )
@@ -328,6 +354,8 @@ __all__ = [
     "Registry",
     "SEED_FILES",
     "SUBJECTS",
+    "TARGETS",
+    "TARGET_KINDS",
     "in_range",
     "not_applicable",
     "Seed",

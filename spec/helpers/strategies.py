@@ -15,6 +15,8 @@ import torch
 from hypothesis import note
 from hypothesis import strategies as st
 
+from spec.helpers import targets
+
 #: The layer modules, and their cells.
 LAYERS = ("RNN", "LSTM", "GRU")
 #: Gates stacked in weight_ih / weight_hh: RNN 1, LSTM 4 (i, f, g, o), GRU 3 (r, z, n).
@@ -95,7 +97,7 @@ class Config:
             torch.manual_seed(self.seed)
             m = getattr(torch.nn, self.mode)(self.input_size, self.hidden_size, **self.module_kwargs())
         m = m.to(device=device, dtype=self.torch_dtype)
-        return m.train() if train else m.eval()
+        return targets.apply(m.train() if train else m.eval(), self)  # run as the target in force
 
     def randn(self, *shape: int, device: str = "cpu", salt: int = 1) -> torch.Tensor:
         g = torch.Generator().manual_seed(self.seed * 7919 + salt)

@@ -38,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="run the spec on the installed torch and write a report")
     v.add_argument("--report", type=Path, help="report path (default reports/<torch>-<device>.json)")
     v.add_argument("--device", default="all", help="cpu, cuda or all (default all)")
+    v.add_argument(
+        "--target",
+        default="eager",
+        help="how claims run the module: eager, compile, export, script, onnx or all (default eager; "
+        "other than eager the default report is reports/targets/<torch>-<device>[-<target>].json)",
+    )
     v.add_argument("-k", dest="keyword", help="only claims whose test matches this pytest -k expression")
     v.add_argument("--profile", help=f"hypothesis profile: {', '.join(profiles.PROFILES)} (default ci)")
     v.add_argument("--quiet", "-q", action="store_true", help="print only the summary table")
@@ -127,12 +133,16 @@ def verify(args) -> int:
     # argument errors first: they must not wait for torch to import
     if args.device not in ("cpu", "cuda", "all"):
         raise UsageError(f"unknown device {args.device!r} (choose cpu, cuda or all)")
+    from spec.registry import TARGETS
+
+    if args.target not in TARGETS + ("all",):
+        raise UsageError(f"unknown target {args.target!r} (choose {', '.join(TARGETS)} or all)")
     profile = profiles.chosen(args.profile)
     if profile not in profiles.PROFILES:
         raise UsageError(f"unknown profile {profile!r} (choose {', '.join(profiles.PROFILES)})")
     # the registry is validated by the plugin in the pytest process (see pytest_stopped): importing
     # every topic here as well would only load torch and the claims twice
-    path = args.report or Path("reports") / f"{_torch_version()}-{args.device}.json"
+    path = args.report or default_report(args.device, args.target)
     _check_writable(path)
 
     # pytest runs in a fresh interpreter (so the claims' asserts are rewritten) and writes a
@@ -148,6 +158,7 @@ def verify(args) -> int:
         str(SPEC_DIR.parent),
         f"--spec-report={tmp_report}",
         f"--spec-device={args.device}",
+        f"--spec-target={args.target}",
         f"--hypothesis-profile={profile}",
         "--tb=short",
         "-q" if not args.quiet else "-qq",
@@ -171,11 +182,23 @@ def verify(args) -> int:
 
     print()
     print(rpt.format_summary(data))
+    if args.target != "eager":
+        from spec.tools import compare
+
+        print("\nclaims held / run, per target:")
+        print(compare.format_target_summary(compare.target_summary([(path, data)]), markdown=False), end="")
     failed = rpt.failed_claims(data)
     for cid in failed:
         print(f"FAILED {cid}: {data['claims'][cid]['first_failure']}")
     print(f"report: {path}")
     return 1 if failed else 0
+
+
+def default_report(device: str, target: str = "eager") -> Path:
+    """reports/<torch>-<device>.json; a run through targets goes to reports/targets/ (named by target unless all)."""
+    if target == "eager":
+        return Path("reports") / f"{_torch_version()}-{device}.json"
+    return Path("reports") / "targets" / f"{_torch_version()}-{device}{'' if target == 'all' else '-' + target}.json"
 
 
 def _torch_version() -> str:

@@ -117,3 +117,73 @@ def format_matrix_markdown(table: dict, link=None) -> str:
     legend = ", ".join(f"{m} {s}" for s, m in MARKS.items())
     note = "blank: the claim is not in that report; bold: changed from the release before"
     return "\n".join(out) + f"\n\n{legend}; {note}.\n"
+
+
+# --- the target dimension: the same claims run eagerly, compiled, exported, scripted, through ONNX ----------------
+def target_status(entry: dict, target: str):
+    """A claim's status under ``target`` in one report (None: not run there). A report from before targets
+    were recorded ran everything eagerly."""
+    if "targets" not in entry:
+        return entry["status"] if target == "eager" else None
+    return entry["targets"].get(target)
+
+
+def targets_of(reports: list) -> list:
+    """The targets the reports ran, in the registry's order."""
+    from spec.registry import TARGETS
+
+    seen = {t for _, d in reports for e in d["claims"].values() for t in (e.get("targets") or {"eager": 0})}
+    return [t for t in TARGETS if t in seen]
+
+
+def target_matrix(reports: list, target: str, only=None) -> dict:
+    """:func:`matrix` for one target: the claims run through it, x releases."""
+    columns = [label(d, with_devices=False) for _, d in reports]
+    ids = sorted(
+        {
+            cid
+            for _, d in reports
+            for cid, e in d["claims"].items()
+            if target_status(e, target) is not None and (only is None or cid in only)
+        }
+    )
+    rows, changes = {}, {}
+    for cid in ids:
+        row = [target_status(d["claims"][cid], target) if cid in d["claims"] else None for _, d in reports]
+        rows[cid] = row
+        flips = [i for i in range(1, len(row)) if None not in row[i - 1 : i + 1] and row[i] != row[i - 1]]
+        if flips:
+            changes[cid] = flips
+    return {"columns": columns, "rows": rows, "changes": changes}
+
+
+def target_summary(reports: list) -> dict:
+    """Target x release: per cell the claims that held, failed, were run, and were not applicable there
+    (held, failed, ran, n/a); a claim skipped or not applicable under a target is not counted as run."""
+    columns = [label(d, with_devices=False) for _, d in reports]
+    rows = {}
+    for target in targets_of(reports):
+        cells = []
+        for _, d in reports:
+            statuses = [target_status(e, target) for e in d["claims"].values()]
+            held, failed = statuses.count("passed"), statuses.count("failed")
+            cells.append((held, failed, held + failed + statuses.count("xfailed"), statuses.count("not-applicable")))
+        rows[target] = cells
+    return {"columns": columns, "rows": rows}
+
+
+def format_target_summary(summary: dict, markdown: bool = True) -> str:
+    """One screen: a row per target, a column per release: "held/ran", the failures, the claims not applicable."""
+
+    def cell(c):
+        held, failed, ran, na = c
+        return f"{held}/{ran}" + (f" ({failed} ✗)" if failed else "") + (f", {na} n/a" if na else "")
+
+    head = ["target"] + summary["columns"]
+    rows = [[t] + [cell(c) for c in cells] for t, cells in summary["rows"].items()]
+    if markdown:
+        out = ["| " + " | ".join(head) + " |", "| --- | " + " | ".join("--:" for _ in summary["columns"]) + " |"]
+        return "\n".join(out + ["| " + " | ".join(r) + " |" for r in rows]) + "\n"
+    widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))) for r in rows]
+    return "\n".join(["  ".join(h.ljust(w) for h, w in zip(head, widths))] + lines) + "\n"

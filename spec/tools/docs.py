@@ -34,6 +34,7 @@ KIND_TITLES = {
     "repr": "Repr",
     "training": "Training",
     "data": "Data pipeline",
+    "targets": "Targets: compile, export, TorchScript, ONNX",
 }
 #: Where each subject's claim pages live, and its heading.
 SUBJECT_PAGES = {
@@ -161,6 +162,7 @@ that runs against the installed torch; {errata} of them correct a statement of a
 - [Compatibility matrix](matrix.md): every claim on every stored release.
 - [Errata](errata.md): what the sources get wrong, and what holds instead.
 - [Sources](sources.md): from a source document's statement to the claim that checks it.
+- [Targets](targets.md): the claims run eagerly, compiled, exported, scripted and through ONNX, per release.
 - [Mutants](mutants.md): simulated torch regressions, and the claims that catch each.
 - [Benchmarks](benchmarks.md): how long the suite takes.
 - Programs: [hello](programs/hello.md), [char_lm](programs/char_lm.md), [lyrics](programs/lyrics.md),
@@ -283,6 +285,40 @@ def matrix_page(registry, reports: list) -> str:
         parts.append(uniform_grid(same, columns, by_id) if same else "None.\n")
         if unreported:
             parts.append("### In no stored report yet\n\n" + "\n".join(f"- {u}" for u in sorted(unreported)) + "\n")
+    return "\n".join(parts)
+
+
+def targets_page(registry, folder: Path) -> str:
+    """Target x release (how many claims hold), then per target the claims x releases, from reports/targets/."""
+    from spec.helpers import targets as tg
+
+    by_id = {c.id: c for c in registry}
+    head = (
+        f"# Targets\n\n{GENERATED}\n"
+        + textwrap.dedent(tg.__doc__.split("\n\n", 1)[1].split("\n\n:func:")[0]).strip().replace("``", "`")
+        + (
+            "\n\nEvery claim of the kinds shape, semantics and state runs through each target with "
+            "`python -m spec verify --target all` (a claim may name its own `targets=`); the claims about the "
+            f"targets themselves are on [their page]({SUBJECT_PAGES['torch'][0]}/targets.md). A case the "
+            "target cannot take for a known reason (onnxruntime has no float64 kernel, ...) is not applicable, "
+            "with the reason.\n"
+        )
+    )
+    paths = sorted(Path(folder).glob("*.json")) if Path(folder).is_dir() else []
+    if not paths:
+        command = "python -m spec verify --target all --report reports/targets/<torch>-cpu.json"
+        return head + f"\nNo stored run yet: `{command}`.\n"
+    reports = load_reports(folder, registry)
+    summary = compare.format_target_summary(compare.target_summary(reports))
+    parts = [
+        head,
+        f"## Claims held, per target and release\n\nheld/run (failures), and the claims not applicable there "
+        f"(outside their torch range, or a case the target cannot take); from `reports/targets/`.\n\n{summary}",
+    ]
+    for target in compare.targets_of(reports):
+        table = compare.target_matrix(reports, target)
+        body = compare.format_matrix_markdown(table, link=lambda cid: link(by_id[cid]))
+        parts.append(f"## {target}\n\n{body}")
     return "\n".join(parts)
 
 
@@ -664,6 +700,7 @@ def build(reports_dir: Path) -> dict:
         "errata.md": errata_page(claims),
         "sources.md": sources_page(claims),
         "mutants.md": mutants_page(claims, reports_dir.parent / "mutants.json"),
+        "targets.md": targets_page(claims, reports_dir.parent / "targets"),
         "benchmarks.md": benchmarks_page(reports_dir.parent / "suite_budget.json"),
     }
     by_page: dict = {}

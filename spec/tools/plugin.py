@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from spec.registry import DEVICES, NotApplicable, claim_of
+from spec.registry import DEVICES, TARGETS, NotApplicable, claim_of
 from spec.tools import profiles
 from spec.tools import report as rpt
 
@@ -36,6 +36,31 @@ def pytest_addoption(parser):
         choices=("cpu", "cuda", "all"),
         help="which devices claims run on (default: all; cuda skips without a GPU)",
     )
+    group.addoption(
+        "--spec-target",
+        default="eager",
+        choices=TARGETS + ("all",),
+        help="how claims run the module: eager, compile, export, script, onnx or all (default: eager)",
+    )
+
+
+def chosen_targets(config) -> tuple:
+    choice = config.getoption("spec_target", "eager") or "eager"
+    return TARGETS if choice == "all" else (choice,)
+
+
+@pytest.fixture(autouse=True)
+def spec_target(request):
+    """The target a claim's modules run through (``--spec-target``; eager for everything else)."""
+    name = getattr(request, "param", "eager")
+    if name == "eager":
+        yield name
+        return
+    from spec.helpers import targets
+
+    targets.require(name)  # a target this release lacks: not applicable, with the reason
+    with targets.using(name):
+        yield name
 
 
 def cuda_skip_reason():
@@ -55,6 +80,7 @@ def pytest_generate_tests(metafunc):
     A claim bound to a device that was not chosen still gets its case, skipped with that reason, so the
     report says why it did not run instead of leaving it out.
     """
+    _parametrize_targets(metafunc)
     if "device" not in metafunc.fixturenames:
         return
     choice = metafunc.config.getoption("spec_device")
@@ -74,6 +100,47 @@ def pytest_generate_tests(metafunc):
     metafunc.parametrize("device", params)
 
 
+def _parametrize_targets(metafunc):
+    """``spec_target`` takes the chosen targets that the claim applies to; with eager alone nothing changes.
+
+    A claim whose targets were not chosen (``--spec-target onnx`` for a repr claim) keeps one case, skipped
+    with that reason, as for devices; the claims about the targets themselves (kind ``targets``) always run.
+    """
+    c = claim_of(metafunc.function)
+    chosen = chosen_targets(metafunc.config)
+    if c is None or chosen == ("eager",):
+        return
+    params = [pytest.param(t, id=t) for t in c.targets if t in chosen]
+    if not params and c.kind == "targets":
+        return  # the claims about the targets call them themselves: they run whichever target was chosen
+    if not params:
+        reason = f"{c.targets[0]}: not selected (--target {metafunc.config.getoption('spec_target')})"
+        params = [pytest.param(c.targets[0], id=c.targets[0], marks=pytest.mark.skip(reason=reason))]
+    metafunc.parametrize("spec_target", params, indirect=True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Fewer hypothesis examples for a case under a target other than eager (``targets.EXAMPLES``)."""
+    callspec = getattr(item, "callspec", None)
+    target = callspec.params.get("spec_target", "eager") if callspec else "eager"
+    fn = getattr(item.obj, "__func__", item.obj)
+    current = getattr(fn, "_hypothesis_internal_use_settings", None)
+    from spec.helpers.targets import max_examples
+
+    limit = max_examples(profiles.chosen(item.config.getoption("hypothesis_profile", None)))
+    if target == "eager" or current is None or limit is None or current.max_examples <= limit:
+        yield
+        return
+    from hypothesis import settings
+
+    fn._hypothesis_internal_use_settings = settings(current, max_examples=limit)
+    try:
+        yield
+    finally:
+        fn._hypothesis_internal_use_settings = current
+
+
 class Recorder:
     """Collects one outcome per test case and writes the report at the end."""
 
@@ -91,10 +158,12 @@ class Recorder:
             c = claim_of(getattr(item, "obj", None))
             callspec = getattr(item, "callspec", None)
             device = callspec.params.get("device") if callspec else None
+            target = callspec.params.get("spec_target", "eager") if callspec else "eager"
             self.cases[item.nodeid] = {
                 "nodeid": item.nodeid,
                 "claim": c.id if c else None,
                 "device": device,
+                "target": target,
                 "outcome": "skipped",
                 "message": None,
                 "duration": 0.0,
@@ -135,8 +204,14 @@ class Recorder:
             seed=_seed(self.config),
         )
         env["devices"] = self.config.getoption("spec_device")
+        env.update(rpt.target_environment(self.config.getoption("spec_target")))
         data = rpt.build(list(self.cases.values()), self.claims, env)
         data["duration"] = round(time.time() - self.started, 2)
+        per_target: dict = {}
+        for case in self.cases.values():
+            if case["claim"]:
+                per_target[case["target"]] = per_target.get(case["target"], 0.0) + case["duration"]
+        data["target_durations"] = {t: round(sec, 2) for t, sec in per_target.items()}  # seconds of claim cases
         rpt.write_atomic(Path(path), data)
 
 
@@ -179,4 +254,7 @@ def pytest_collection_finish(session):
 
 
 def pytest_configure(config):
+    from spec.helpers import targets
+
+    targets.configure(chosen_targets(config), profiles.chosen(config.getoption("hypothesis_profile", None)))
     config.pluginmanager.register(Recorder(config), "spec-recorder")

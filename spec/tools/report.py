@@ -1,6 +1,6 @@
 """The claim-keyed JSON report: what it holds, how statuses aggregate, how it is written.
 
-One report per run. Per claim: status, status per device, number of cases,
+One report per run. Per claim: status, status per device and per target (eager, compile, ...), number of cases,
 first failure message, duration. Tests not tied to a claim are kept apart under
 ``"unclaimed"``. Files are written atomically (temp file in the same folder,
 then rename), so a reader never sees half a report.
@@ -83,6 +83,28 @@ def environment(profile: str, seed) -> dict:
     }
 
 
+def target_environment(choice: str = "eager") -> dict:
+    """The targets a run chose (``--spec-target``), and per target why it does not exist here (None: it does),
+    with the versions of the ONNX tools the onnx target uses."""
+    from importlib import metadata
+
+    from spec.helpers import targets as tg
+    from spec.registry import TARGETS
+
+    tools = {}
+    for name in ("onnx", "onnxruntime", "onnxscript"):
+        try:
+            tools[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            tools[name] = None
+    return {
+        "targets": choice or "eager",
+        "target_unavailable": {t: tg.unavailable(t) for t in TARGETS},
+        "onnx_exporters": tg.onnx_exporters() if tools["onnx"] and tools["onnxruntime"] else {},
+        "onnx_tools": tools,
+    }
+
+
 def build(cases: list, claims: dict, env: dict) -> dict:
     """``cases``: dicts with nodeid, claim (id or None), device, outcome, message, duration.
     ``claims``: id -> Claim for the claims that were selected."""
@@ -92,13 +114,16 @@ def build(cases: list, claims: dict, env: dict) -> dict:
     for cid in claims:
         mine = [c for c in cases if c["claim"] == cid]
         devices: dict = {}
+        targets: dict = {}
         for c in mine:
             devices.setdefault(c["device"] or "none", []).append(c["outcome"])
+            targets.setdefault(c.get("target") or "eager", []).append(c["outcome"])
         failures = [c["message"] for c in mine if c["outcome"] == "failed" and c["message"]]
         reasons = [c["message"] for c in mine if c["outcome"] != "failed" and c["message"]]
         per_claim[cid] = {
             "status": aggregate(c["outcome"] for c in mine),
             "devices": {d: aggregate(o) for d, o in sorted(devices.items())},
+            "targets": {t: aggregate(o) for t, o in targets.items()},
             "cases": len(mine),
             "kind": claims[cid].kind,
             "subject": claims[cid].subject,

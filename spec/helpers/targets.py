@@ -1,0 +1,366 @@
+"""Targets: the ways users run a recurrent layer, so that the same claims check each of them.
+
+- ``eager``: the module as built.
+- ``compile``: ``torch.compile(m, backend="eager")``. Dynamo graph-breaks on nn.RNN/LSTM/GRU on purpose
+  (``rnn.targets.compile-fullgraph-unsupported``), so the layer itself runs as eager code under Dynamo's
+  frame handling and guards; Inductor would get no graph of the layer to compile, and the eager backend
+  spares its start-up (seconds). ``rnn.targets.compile-matches-eager`` also runs Inductor.
+- ``export``: ``torch.export.export(m, args).module()``, exported once per configuration and input shape
+  (a static export, as a user gets by default) and called with the module's own parameters
+  (``torch.func.functional_call``), so gradients and later weight changes reach the module.
+- ``script``: ``torch.jit.script`` of a module that holds the layer and calls it (scripting the layer
+  alone gives a module with no ``forward``: ``rnn.targets.script-bare-no-forward``).
+- ``onnx``: ``torch.onnx.export`` with the TorchScript exporter (the one every release has; the dynamo
+  exporter takes seconds a model and needs onnxscript: the target claims check it), run in onnxruntime,
+  the outputs handed back as tensors on the module's device. Cached per configuration, input and weights.
+
+:func:`apply` makes calling the module call its target (Config.build applies the current target), so a
+claim needs no change. A call the target cannot take for a known, claimed reason (onnxruntime has no
+float64 kernel for these operators, the ONNX exporter refuses ``proj_size``, ...) makes the case
+not-applicable with that reason; a call that fails under the target but not eagerly, for any other reason,
+fails the case; a call eager rejects raises eager's exception, so ``pytest.raises`` sees the same error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import warnings
+from typing import Optional, Tuple
+
+import torch
+from torch import Tensor, nn
+from torch.nn.utils.rnn import PackedSequence
+
+from spec.registry import TARGETS, not_applicable
+
+#: Hypothesis examples per case under a target other than eager, per profile (None: the profile's own).
+EXAMPLES = {"quick": 2, "ci": 3, "thorough": None}
+
+_state = {"current": "eager", "selected": ("eager",), "profile": "ci"}
+
+
+def configure(selected, profile: str) -> None:
+    """The targets chosen for this run (``--spec-target``) and the hypothesis profile (the plugin calls this)."""
+    _state["selected"], _state["profile"] = tuple(selected), profile
+
+
+def current() -> str:
+    return _state["current"]
+
+
+def selected() -> tuple:
+    return _state["selected"]
+
+
+@contextlib.contextmanager
+def using(name: str):
+    """Modules built inside run through target ``name``."""
+    if name not in TARGETS:
+        raise ValueError(f"unknown target {name!r} (one of {', '.join(TARGETS)})")
+    before, _state["current"] = _state["current"], name
+    try:
+        yield name
+    finally:
+        _state["current"] = before
+
+
+def expensive() -> None:
+    """Skip an expensive target claim unless a target other than eager was chosen or the profile is thorough."""
+    import pytest
+
+    if selected() == ("eager",) and _state["profile"] != "thorough":
+        pytest.skip("expensive target claim: runs with --spec-target other than eager, or the thorough profile")
+
+
+def ci_sample(keep: bool) -> None:
+    """In a plain run (eager, not thorough) only the cases with ``keep`` run: the suite's budget is tight."""
+    if not keep:
+        expensive()
+
+
+def max_examples(profile: str) -> Optional[int]:
+    return EXAMPLES.get(profile)
+
+
+# --- what each release has -------------------------------------------------------------------------------
+def _release() -> Tuple[int, int]:
+    return tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2])
+
+
+def unavailable(name: str) -> Optional[str]:
+    """Why target ``name`` does not exist on this torch (and Python), or None when it does."""
+    if name == "compile":
+        if not hasattr(torch, "compile"):
+            return "compile: torch.compile arrived in torch 2.0"
+        from torch import _dynamo
+
+        supported = getattr(_dynamo, "is_dynamo_supported", lambda: True)
+        if not supported():
+            import platform
+
+            python = platform.python_version()
+            return f"compile: torch {torch.__version__} does not support torch.compile on Python {python}"
+    if name == "export":
+        export = getattr(getattr(torch, "export", None), "export", None)
+        if export is None:
+            return "export: torch.export arrived in torch 2.1"
+        if not hasattr(torch.export.ExportedProgram, "module"):
+            return f"export: ExportedProgram.module() is not in torch {torch.__version__}"
+    if name == "onnx":
+        try:
+            import onnx  # noqa: F401
+            import onnxruntime  # noqa: F401
+        except ImportError as e:
+            return f"onnx: {e.name} not installed (pip install -e '.[onnx]')"
+    return None
+
+
+def require(name: str) -> None:
+    """Make the case not-applicable when target ``name`` does not exist here."""
+    reason = unavailable(name)
+    if reason:
+        not_applicable(reason)
+
+
+def _has_dynamo_flag() -> bool:
+    import inspect
+
+    return "dynamo" in inspect.signature(torch.onnx.export).parameters
+
+
+def onnx_exporters() -> dict:
+    """ONNX exporters of this release: name -> None when usable, else why not."""
+    out = {"torchscript": None}
+    if not _has_dynamo_flag():
+        out["dynamo"] = "torch.onnx.export(dynamo=True) arrived in torch 2.5"
+    else:
+        try:
+            import onnxscript  # noqa: F401
+        except ImportError:
+            out["dynamo"] = "the dynamo exporter needs onnxscript (pip install -e '.[onnx]')"
+        else:
+            out["dynamo"] = None
+    return out
+
+
+def onnx_export(module: nn.Module, args: tuple, exporter: str = "torchscript", **kw) -> bytes:
+    """The ONNX model of ``module`` called on ``args``, as bytes (the exporter's warnings silenced)."""
+    f = io.BytesIO()
+    if exporter == "dynamo":
+        kw["dynamo"] = True
+    elif _has_dynamo_flag():
+        kw["dynamo"] = False  # the flag exists: ask for the TorchScript exporter (no longer the default in 2.9+)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = torch.onnx.export(module, args, f, **kw)
+    if exporter == "dynamo" and result is not None and not f.getvalue():
+        result.save(f)
+    return f.getvalue()
+
+
+def ort_session(model: bytes):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3  # errors only: shape-merge warnings are what the target claims check
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+
+def ort_run(session, args: tuple, device="cpu", dtype=None) -> list:
+    """Run an onnxruntime session on the tensor leaves of ``args``; outputs as tensors."""
+    feeds = {i.name: t.detach().cpu().numpy() for i, t in zip(session.get_inputs(), leaves(args))}
+    outs = session.run(None, feeds)
+    return [torch.from_numpy(o).to(device=device, dtype=dtype) for o in outs]
+
+
+# --- turning a module into its target ----------------------------------------------------------------------
+def apply(module: nn.Module, cfg=None) -> nn.Module:
+    """Make ``module(...)`` run the current target (a no-op for eager). Returns the module itself."""
+    name = current()
+    if name != "eager":
+        module.forward = Targeted(name, module, cfg)  # an instance attribute wins over the class's forward
+    return module
+
+
+@contextlib.contextmanager
+def plain(module: nn.Module):
+    """The module with its own forward back, while a target is built from it or calls into it."""
+    mine = module.__dict__.pop("forward", None)
+    try:
+        yield module
+    finally:
+        if mine is not None:
+            module.__dict__["forward"] = mine
+
+
+def leaves(obj) -> list:
+    """The tensors of an argument structure, in order (a PackedSequence's four, a state's h and c)."""
+    if isinstance(obj, Tensor):
+        return [obj]
+    if isinstance(obj, (tuple, list)):
+        return [t for o in obj for t in leaves(o)]
+    return []
+
+
+def signature(obj):
+    """What a static export depends on: shapes, dtypes, devices, and a packed batch's sizes and order."""
+    if isinstance(obj, PackedSequence):
+        order = (obj.batch_sizes, obj.sorted_indices, obj.unsorted_indices)
+        return ("packed", signature(obj.data)) + tuple(None if t is None else tuple(t.tolist()) for t in order)
+    if isinstance(obj, Tensor):
+        return (tuple(obj.shape), str(obj.dtype), str(obj.device))
+    if isinstance(obj, (tuple, list)):
+        return tuple(signature(o) for o in obj)
+    return repr(obj)
+
+
+def fingerprint(module: nn.Module) -> str:
+    """A digest of the module's weights: what an ONNX model bakes in."""
+    h = hashlib.sha1()
+    for t in module.state_dict().values():
+        h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
+
+#: Built artefacts, per target and configuration: (target, cfg, call signature, mode[, weights]) -> artefact.
+CACHE: dict = {}
+
+
+class Targeted:
+    """The forward of a module that runs through a target; see the module docstring."""
+
+    def __init__(self, name: str, module: nn.Module, cfg=None):
+        self.name, self.cfg = name, cfg
+        self.module_type = type(module).__name__
+        self._own: dict = {}  # artefacts bound to this instance (compile, script)
+        self._module = module
+
+    def __call__(self, input, hx=None):
+        m = self._module
+        args = (input,) if hx is None else (input, hx)
+        reason = limitation(self.name, m, args)
+        if reason:
+            self._eager(m, args)  # a call eager rejects raises eager's error, not-applicable or not
+            not_applicable(reason)
+        try:
+            return getattr(self, f"_run_{self.name}")(m, args)
+        except Exception:
+            self._eager(m, args)  # eager rejects it too: eager's exception is the one the claim expects
+            raise
+
+    @staticmethod
+    def _eager(m, args):
+        with plain(m), torch.no_grad():
+            return m(*args)
+
+    def _key(self, m, args, *extra):
+        cfg = self.cfg if self.cfg is not None else id(m)
+        return (self.name, cfg, self.module_type, signature(args), m.training) + extra
+
+    def _run_compile(self, m, args):
+        if "compiled" not in self._own:
+            # Dynamo stops compiling a frame after config.recompile_limit (8) different modules have reached it,
+            # and then runs it eagerly: start each module from a fresh cache, as a user's process does
+            from torch import _dynamo
+
+            _dynamo.reset()
+            self._own["compiled"] = torch.compile(m, backend="eager")
+        with plain(m):
+            return self._own["compiled"](*args)
+
+    def _run_export(self, m, args):
+        key = self._key(m, args)
+        if key not in CACHE:
+            with plain(m), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "_flat_weights were assigned during export": the RNN's own cache
+                CACHE[key] = torch.export.export(m, args).module()
+        tensors = dict(m.named_parameters())
+        tensors.update(m.named_buffers())
+        return torch.func.functional_call(CACHE[key], tensors, args)
+
+    def _run_script(self, m, args):
+        key = signature(args)
+        if key not in self._own:
+            with plain(m), warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript is deprecated from 2.11
+                self._own[key] = torch.jit.script(script_host(m, args))
+        return call_scripted(self._own[key], args)
+
+    def _run_onnx(self, m, args):
+        key = self._key(m, args, fingerprint(m))
+        if key not in CACHE:
+            with plain(m):
+                CACHE[key] = ort_session(onnx_export(m, args))
+        x = args[0]
+        outs = ort_run(CACHE[key], args, device=x.device, dtype=x.dtype)
+        return outs[0], (tuple(outs[1:3]) if self.module_type == "LSTM" else outs[1])
+
+
+def limitation(name: str, m: nn.Module, args: tuple) -> Optional[str]:
+    """A known reason target ``name`` cannot take this call, each asserted by a target claim; else None."""
+    packed = isinstance(args[0], PackedSequence)
+    if name == "onnx":
+        if any(t.dtype == torch.float64 for t in leaves(args)):
+            return "onnx: onnxruntime has no float64 kernel for RNN/LSTM/GRU ('does not support double yet')"
+        if getattr(m, "proj_size", 0):
+            return "onnx: the ONNX exporter refuses LSTM with proj_size (rnn.targets.onnx-proj-size-refused)"
+        if packed:
+            return "onnx: the ONNX exporter takes no PackedSequence input (rnn.targets.onnx-packed-refused)"
+        if m.training and m.dropout > 0 and m.num_layers > 1:
+            return "onnx: an ONNX export is inference-only, and this module drops out in training mode"
+    if name == "export" and packed:
+        return "export: torch.export takes no PackedSequence input (rnn.targets.export-packed-refused)"
+    return None
+
+
+# --- TorchScript: a module that holds the layer and calls it, one per argument types ---------------------------
+class _Host(nn.Module):
+    def __init__(self, rnn: nn.Module):
+        super().__init__()
+        self.rnn = rnn
+
+
+class _HostX(_Host):
+    def forward(self, x: Tensor):
+        return self.rnn(x)
+
+
+class _HostXH(_Host):
+    def forward(self, x: Tensor, h: Tensor):
+        return self.rnn(x, h)
+
+
+class _HostXHC(_Host):
+    def forward(self, x: Tensor, h: Tuple[Tensor, Tensor]):
+        return self.rnn(x, h)
+
+
+class _HostP(_Host):
+    def forward(self, x: PackedSequence):
+        return self.rnn(x)
+
+
+class _HostPH(_Host):
+    def forward(self, x: PackedSequence, h: Tensor):
+        return self.rnn(x, h)
+
+
+class _HostPHC(_Host):
+    def forward(self, x: PackedSequence, h: Tuple[Tensor, Tensor]):
+        return self.rnn(x, h)
+
+
+def call_scripted(scripted, args: tuple):
+    """Call a scripted host; a packed output comes back from TorchScript as a plain tuple: make it packed again."""
+    out, state = scripted(*args)
+    return (PackedSequence(*out) if isinstance(args[0], PackedSequence) else out), state
+
+
+def script_host(m: nn.Module, args: tuple) -> nn.Module:
+    """The host module whose typed forward takes ``args``: what a TorchScript user writes around the layer."""
+    packed = isinstance(args[0], PackedSequence)
+    state = "" if len(args) == 1 else ("HC" if isinstance(args[1], tuple) else "H")
+    host = {"": (_HostX, _HostP), "H": (_HostXH, _HostPH), "HC": (_HostXHC, _HostPHC)}[state][packed]
+    return host(m)
