@@ -44,10 +44,18 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("claims", help="list the registry without running anything")
     c.add_argument("--json", action="store_true", help="JSON instead of a table")
 
-    cmp = sub.add_parser("compare", help="claims whose status changed between two reports (exit 1 on a regression)")
+    cmp = sub.add_parser(
+        "compare",
+        help="claims whose status changed between two reports (exit 1 on a regression or on lost coverage)",
+    )
     cmp.add_argument("old", type=Path)
     cmp.add_argument("new", type=Path)
     cmp.add_argument("--json", action="store_true", help="JSON instead of text")
+    cmp.add_argument(
+        "--allow-lost",
+        action="store_true",
+        help="accept, knowingly, claims of OLD missing from NEW or no longer passing (skipped, xfailed, n/a)",
+    )
 
     mu = sub.add_parser("mutants", help="run the spec against simulated torch regressions; exit 1 if one survives")
     mu.add_argument("--only", nargs="+", metavar="NAME", help="only these mutants (see --list)")
@@ -213,7 +221,13 @@ def compare_reports(args) -> int:
         print()
     else:
         print(compare.format_comparison(old, new, diff))
-    return 1 if diff["regressions"] or diff["failing_added"] else 0
+    code = compare.exit_code(diff, allow_lost=args.allow_lost)
+    if code and not (diff["regressions"] or diff["failing_added"]):
+        print(
+            "spec: coverage lost: claims of the old report are missing or no longer pass (--allow-lost accepts that)",
+            file=sys.stderr,
+        )
+    return code
 
 
 def matrix_table(args) -> int:
