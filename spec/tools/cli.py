@@ -263,12 +263,13 @@ def docs(args) -> int:
     return 0
 
 
-def _run_spec(profile: str, mutant=None) -> dict:
-    """One pytest run of the spec on cpu (with a mutant applied, if named); returns its report."""
-    from spec.tools.mutants import ENV
+def _run_spec(profile: str, mutant=None) -> tuple:
+    """One pytest run of the spec on cpu (with a mutant applied, if named): its report, and how each failed
+    claim failed ({claim: {"assertion": [nodeid, ...], "crash": ["TypeError: ...", ...]}})."""
+    from spec.tools.mutants import ENV, FAILURES_ENV, read_failures
 
     with tempfile.TemporaryDirectory(prefix="spec-mutant-") as tmp:
-        report_path = Path(tmp) / "r.json"
+        report_path, failures_path = Path(tmp) / "r.json", Path(tmp) / "failures.json"
         cmd = [
             sys.executable,
             "-m",
@@ -288,12 +289,23 @@ def _run_spec(profile: str, mutant=None) -> dict:
             "addopts=",
         ]
         env = {k: v for k, v in os.environ.items() if k != ENV}
+        env[FAILURES_ENV] = str(failures_path)
         if mutant:
             env[ENV] = mutant
         subprocess.run(cmd, cwd=SPEC_DIR.parent, env=env, capture_output=True, text=True)
         if not report_path.exists():
             raise UsageError(f"the spec did not run{' under mutant ' + mutant if mutant else ''}")
-        return rpt.load(report_path)
+        return rpt.load(report_path), read_failures(failures_path)
+
+
+def kills(report: dict, failures: dict) -> tuple:
+    """(claims failed on an assertion, {claim: first crash} for the claims that failed only by crashing)."""
+    failed = rpt.failed_claims(report)
+    caught = [c for c in failed if failures.get(c, {}).get("assertion")]
+    crashed = {
+        c: (failures.get(c, {}).get("crash") or ["failed outside its check"])[0] for c in failed if c not in caught
+    }
+    return caught, crashed
 
 
 def mutants(args) -> int:
@@ -313,18 +325,30 @@ def mutants(args) -> int:
         raise UsageError(f"unknown profile {args.profile!r} (choose {', '.join(profiles.PROFILES)})")
     if args.out:
         _check_writable(args.out)
-    baseline = rpt.failed_claims(_run_spec(args.profile))
+    baseline = rpt.failed_claims(_run_spec(args.profile)[0])
     if baseline:
         raise UsageError(f"the spec fails without any mutant ({baseline[0]}): fix that first")
     results, start = {}, time.time()
-    print(f"{'mutant':32} {'killed':>6}  killing claims")
+    print(f"{'mutant':32} {'killed':>6}  claims failing on an assertion [crashes]")
     for name in names:
-        killers = rpt.failed_claims(_run_spec(args.profile, name))
-        results[name] = {"description": CATALOGUE[name].description, "killed": bool(killers), "claims": killers}
+        killers, crashes = kills(*_run_spec(args.profile, name))
+        results[name] = {
+            "description": CATALOGUE[name].description,
+            "killed": bool(killers),
+            "claims": killers,
+            "crashes": crashes,
+        }
         shown = ", ".join(killers[:3]) + (f" (+{len(killers) - 3})" if len(killers) > 3 else "")
+        shown += f" [{len(crashes)} crashed]" if crashes else ""
         print(f"{name:32} {'yes' if killers else 'NO':>6}  {shown}", flush=True)
     killed = sum(r["killed"] for r in results.values())
-    print(f"killed {killed} of {len(results)} mutants in {time.time() - start:.0f} s")
+    crashed = sum(bool(r["crashes"]) for r in results.values())
+    print(
+        f"killed {killed} of {len(results)} mutants by assertion ({crashed} with crashes, listed apart) "
+        f"in {time.time() - start:.0f} s"
+    )
     if args.out:
-        rpt.write_atomic(args.out, {"profile": args.profile, "mutants": results})
+        stored = {"profile": args.profile, "mutants": results, **rpt.provenance(profile=args.profile)}
+        stored["command"] = "python -m spec mutants" + (f" --only {' '.join(names)}" if args.only else "")
+        rpt.write_atomic(args.out, stored)
     return 0 if killed == len(results) else 1
