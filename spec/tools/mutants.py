@@ -267,6 +267,62 @@ def _unbatched_not_squeezed():
         wrap_method(cls, "forward", on_output(transform))
 
 
+@mutant("batch-of-one-squeezed", "a batch of one comes back without its batch dimension, as if it were unbatched")
+def _batch_of_one_squeezed():
+    import torch
+
+    def transform(m, out, state, x):
+        if not _is_batched(m, x) or hasattr(x, "batch_sizes") or x.shape[0 if m.batch_first else 1] != 1:
+            return out, state
+        return out.squeeze(0 if m.batch_first else 1), each_state(state, lambda s: s.squeeze(1))
+
+    for cls in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
+        wrap_method(cls, "forward", on_output(transform))
+
+
+@mutant("round-half-up", "torch.round rounds halves up (0.5 -> 1), not to even")
+def _round_half_up():
+    import torch
+
+    real = torch.round
+
+    def round_half_up(x, *args, **kwargs):
+        return torch.floor(x + 0.5) if not args and not kwargs else real(x, *args, **kwargs)
+
+    torch.round = round_half_up
+
+
+@mutant("cross-entropy-unreduced", "CrossEntropyLoss() returns the per-token losses (reduction='none' by default)")
+def _cross_entropy_unreduced():
+    import torch
+
+    def wrapper(init):
+        def patched(self, *args, **kwargs):
+            init(self, *args, **kwargs)
+            if "reduction" not in kwargs and len(args) < 4:
+                self.reduction = "none"
+
+        return patched
+
+    wrap_method(torch.nn.CrossEntropyLoss, "__init__", wrapper)
+
+
+@mutant("mean-grad-of-sum", "Tensor.mean back-propagates the gradient of sum (it does not divide by the count)")
+def _mean_grad_of_sum():
+    import torch
+
+    real = torch.Tensor.mean
+
+    def mean(self, *args, **kwargs):
+        result = real(self, *args, **kwargs)
+        if not (self.requires_grad and self.is_floating_point()):
+            return result
+        count = self.numel() // max(result.numel(), 1)
+        return result + (result - result.detach()) * (count - 1)  # same value, count times the gradient
+
+    torch.Tensor.mean = mean
+
+
 @mutant("packed-hn-sorted", "with packed input h_n comes back in length-sorted order, not the original order")
 def _packed_sorted():
     import torch
