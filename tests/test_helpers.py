@@ -110,3 +110,22 @@ def test_the_onnx_oracle_fails_when_two_gate_blocks_are_swapped(mode):
         assert_close(onnx_oracle.onnx_run(m, x), want, "the oracle agrees with torch")
         with pytest.raises(AssertionError, match="differ beyond"):
             assert_close(onnx_oracle.onnx_run(swapped(m, mode), x), want, "gate blocks swapped")
+
+
+def test_the_minibatch_check_rejects_overlapping_windows():
+    from spec.programs.data import check_epoch
+
+    def epoch(starts, steps=3):
+        return [
+            (
+                torch.tensor([list(range(s, s + steps)) for s in row]),
+                torch.tensor([list(range(s + 1, s + 1 + steps)) for s in row]),
+            )
+            for row in starts
+        ]
+
+    check_epoch(epoch([[0, 3], [6, 9]]), 2, 3, adjacent=False)
+    with pytest.raises(AssertionError, match="share a token position"):
+        check_epoch(epoch([[0, 2], [6, 9]]), 2, 3, adjacent=False)  # distinct starts, overlapping windows
+    with pytest.raises(AssertionError, match="not adjacent"):
+        check_epoch(epoch([[0, 3], [9, 12]]), 2, 3, adjacent=True)

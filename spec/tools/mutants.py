@@ -417,6 +417,40 @@ def _no_proj_check():
         wrap_method(cls, "__init__", wrapper)
 
 
+@mutant("num-layers-zero-accepted", "the constructors accept num_layers=0 again (the check 2.2 added is gone)")
+def _num_layers_zero_accepted():
+    import torch
+
+    def wrapper(init):
+        def patched(self, mode, input_size, hidden_size, *args, **kwargs):
+            if kwargs.get("num_layers", args[0] if args else 1) == 0:
+                kwargs.pop("num_layers", None)
+                init(self, mode, input_size, hidden_size, *args[1:], num_layers=1, **kwargs)
+                self.num_layers = 0
+                return
+            init(self, mode, input_size, hidden_size, *args, **kwargs)
+
+        return patched
+
+    wrap_method(torch.nn.RNNBase, "__init__", wrapper)
+
+
+@mutant("state-type-error", "a state of the wrong structure (a tensor for LSTM, a pair for GRU) raises TypeError first")
+def _state_type_error():
+    import torch
+
+    def wrapper(forward, pair):
+        def patched(self, input, hx=None):
+            if hx is not None and isinstance(hx, tuple) != pair:
+                raise TypeError(f"{type(self).__name__}: hx must be {'a pair' if pair else 'a tensor'}")
+            return forward(self, input, hx)
+
+        return patched
+
+    wrap_method(torch.nn.LSTM, "forward", lambda f: wrapper(f, True))
+    wrap_method(torch.nn.GRU, "forward", lambda f: wrapper(f, False))
+
+
 @mutant("no-one-layer-dropout-warning", "dropout > 0 with one layer is accepted silently")
 def _no_warning():
     import warnings
