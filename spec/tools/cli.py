@@ -254,6 +254,8 @@ def docs(args) -> int:
         stale = gen.stale(pages, args.out)
         for rel in stale:
             print(f"stale: {args.out / rel}", file=sys.stderr)
+        for line in gen.outdated_figures(args.reports.parent, gen.claim_set()):
+            print(f"outdated: {line}: re-run the command it names", file=sys.stderr)
         if stale:
             print("spec: docs are not fresh: run python -m spec docs", file=sys.stderr)
         return 1 if stale else 0
