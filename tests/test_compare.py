@@ -141,3 +141,18 @@ def test_compare_says_when_devices_selection_or_profile_differ(tmp_path):
     assert "note: the reports differ in selection: none recorded -> keyword='shape'" in r.stdout
     assert "note: the reports differ in profile: ci -> quick" in r.stdout
     assert "no claim changed status" in r.stdout
+
+
+def test_compare_with_a_folder_takes_its_newest_release(tmp_path):
+    folder = tmp_path / "stored"
+    folder.mkdir()
+    report(folder / "torch29.json", "2.9.1", a_b_c="failed")
+    report(folder / "torch210.json", "2.10.0", a_b_c="passed")  # newer, though it sorts first by name
+    new = report(tmp_path / "latest.json", "2.16.0", a_b_c="passed")
+    r = run("compare", str(folder), str(new))
+    assert r.returncode == 0 and r.stdout.startswith("2.10.0 [cpu] -> 2.16.0 [cpu]"), r.stdout
+    assert "torch210.json" in r.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = run("compare", str(empty), str(new))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1

@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
         "compare",
         help="claims whose status changed between two reports (exit 1 on a regression or on lost coverage)",
     )
-    cmp.add_argument("old", type=Path)
+    cmp.add_argument("old", type=Path, help="a report, or a folder of reports: its newest torch release")
     cmp.add_argument("new", type=Path)
     cmp.add_argument("--json", action="store_true", help="JSON instead of text")
     cmp.add_argument(
@@ -214,7 +214,7 @@ def claims(args) -> int:
 def compare_reports(args) -> int:
     from spec.tools import compare
 
-    old, new = rpt.load(args.old), rpt.load(args.new)
+    old, new = _newest(args.old) if args.old.is_dir() else rpt.load(args.old), rpt.load(args.new)
     diff = compare.compare(old, new)
     if args.json:
         json.dump(diff, sys.stdout, indent=1)
@@ -228,6 +228,18 @@ def compare_reports(args) -> int:
             file=sys.stderr,
         )
     return code
+
+
+def _newest(folder: Path) -> dict:
+    """The report of the newest torch release in ``folder`` (the newest stored report, to compare a new one with)."""
+    from spec.tools import compare
+
+    paths = sorted(folder.glob("*.json"))
+    if not paths:
+        raise UsageError(f"no report in {folder}")
+    path, data = compare.load_many(paths)[-1]
+    print(f"old: {path} (the newest of {len(paths)} in {folder})", file=sys.stderr)
+    return data
 
 
 def matrix_table(args) -> int:
