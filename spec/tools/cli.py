@@ -62,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
     mu.add_argument("--list", action="store_true", help="list the catalogue and exit")
     mu.add_argument("--profile", default="quick", help="hypothesis profile for each run (default quick)")
     mu.add_argument("--out", type=Path, help="write the results as JSON here (atomically), e.g. reports/mutants.json")
+    mu.add_argument("--jobs", type=int, default=1, help="run this many mutants at a time (default 1)")
 
     d = sub.add_parser("docs", help="regenerate docs/ from the registry and the stored reports")
     d.add_argument("--reports", type=Path, default=SPEC_DIR.parent / "reports" / "matrix", help="folder of reports")
@@ -322,8 +323,20 @@ def kills(report: dict, failures: dict) -> tuple:
     return caught, crashed
 
 
+def _result(name: str, killers: list, crashes: dict) -> dict:
+    """One mutant's entry in the results, printed as a row as it comes."""
+    from spec.tools.mutants import CATALOGUE
+
+    shown = ", ".join(killers[:3]) + (f" (+{len(killers) - 3})" if len(killers) > 3 else "")
+    shown += f" [{len(crashes)} crashed]" if crashes else ""
+    print(f"{name:32} {'yes' if killers else 'NO':>6}  {shown}", flush=True)
+    description = CATALOGUE[name].description
+    return {"description": description, "killed": bool(killers), "claims": killers, "crashes": crashes}
+
+
 def mutants(args) -> int:
     import time
+    from concurrent.futures import ThreadPoolExecutor
 
     from spec.tools.mutants import CATALOGUE
 
@@ -337,6 +350,8 @@ def mutants(args) -> int:
         raise UsageError(f"unknown mutant {unknown[0]!r} (python -m spec mutants --list)")
     if args.profile not in profiles.PROFILES:
         raise UsageError(f"unknown profile {args.profile!r} (choose {', '.join(profiles.PROFILES)})")
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
     if args.out:
         _check_writable(args.out)
     baseline = rpt.failed_claims(_run_spec(args.profile)[0])
@@ -344,17 +359,10 @@ def mutants(args) -> int:
         raise UsageError(f"the spec fails without any mutant ({baseline[0]}): fix that first")
     results, start = {}, time.time()
     print(f"{'mutant':32} {'killed':>6}  claims failing on an assertion [crashes]")
-    for name in names:
-        killers, crashes = kills(*_run_spec(args.profile, name))
-        results[name] = {
-            "description": CATALOGUE[name].description,
-            "killed": bool(killers),
-            "claims": killers,
-            "crashes": crashes,
-        }
-        shown = ", ".join(killers[:3]) + (f" (+{len(killers) - 3})" if len(killers) > 3 else "")
-        shown += f" [{len(crashes)} crashed]" if crashes else ""
-        print(f"{name:32} {'yes' if killers else 'NO':>6}  {shown}", flush=True)
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:  # each run is its own pytest process
+        runs = {name: pool.submit(_run_spec, args.profile, name) for name in names}
+        for name in names:
+            results[name] = _result(name, *kills(*runs[name].result()))
     killed = sum(r["killed"] for r in results.values())
     crashed = sum(bool(r["crashes"]) for r in results.values())
     print(
@@ -363,6 +371,7 @@ def mutants(args) -> int:
     )
     if args.out:
         stored = {"profile": args.profile, "mutants": results, **rpt.provenance(profile=args.profile)}
+        stored["environment"]["devices"] = "cpu"
         stored["command"] = "python -m spec mutants" + (f" --only {' '.join(names)}" if args.only else "")
         rpt.write_atomic(args.out, stored)
     return 0 if killed == len(results) else 1
