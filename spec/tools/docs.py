@@ -282,8 +282,16 @@ def mutants_page(registry, path: Path, current: dict) -> str:
         crashes = "; ".join(f"`{c}`: {cell(m)}" for c, m in (r.get("crashes") or {}).items())
         rows.append(f"| `{name}` | {r['description']} | {claims} | {crashes} |")
     made = made_with(data) if data.get("suite") else ", environment not recorded"
+    legacy = (
+        ""
+        if data.get("suite")
+        else '\n!!! warning "Outdated"\n    This run records no provenance and predates the rule that only a '
+        "failed assertion catches a mutant: its lists count crashes too. Re-run "
+        "`python -m spec mutants --out reports/mutants.json`.\n"
+    )
     return (
         head
+        + legacy
         + banner(data, current, "python -m spec mutants --out reports/mutants.json")
         + "\nEach mutant patches torch's recurrent modules (or the kernels they call) to behave in one plausible "
         "wrong way; the spec then runs against it. A mutant is caught only by a claim that fails on an assertion "
