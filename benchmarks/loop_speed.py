@@ -1,12 +1,13 @@
 """Tokens per second of our training loop (shape-checked model, detach between minibatches) against a
 straight port of source 003's loop (unchecked model, in-place detach_), same model, data and settings.
 
-    python benchmarks/loop_speed.py [--epochs 30] [--model rnn|gru|lstm] [--repeats 3]
+    python benchmarks/loop_speed.py [--epochs 30] [--model rnn|gru|lstm] [--repeats 3] [--out reports/loop_speed.json]
     REFERENCE_SHAPE_CHECKS=all python benchmarks/loop_speed.py    # check every call
     REFERENCE_SHAPE_CHECKS=0 python benchmarks/loop_speed.py      # no checks
 
 Both loops train the same weights from the same start for the same epochs; the script prints tokens/s
-of each (best of --repeats, interleaved) and their ratio (target: ours >= 1.0x with the checks on).
+of each (best of --repeats, interleaved) and their ratio (target: ours >= 1.0x with the checks on);
+--out stores the run, with its provenance, in the JSON the docs' benchmarks page shows (benchmarks/figures.py).
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def main() -> int:
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--model", choices=("rnn", "gru", "lstm"), default="rnn")
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--out", type=Path, help="store the run in this JSON figure file (e.g. reports/loop_speed.json)")
     args = p.parse_args()
     torch.set_num_threads(1)  # one core each, so the two loops compete on equal terms
     corpus, vocab = datasets.load_corpus_time_machine(datasets.locate("timemachine"), max_tokens=10000)
@@ -99,10 +101,18 @@ def main() -> int:
     runs = f"{args.epochs} epochs x {args.repeats} repeats"
     print(f"model {args.model}, hidden 256, batch 32 x 35 steps, {runs}, 1 thread")
     how = "every call" if MODE == "all" else "first call per signature"
+    checks = how if SHAPE_CHECKS else "off"
     print(f"shape checks: {f'on, {how} (jaxtyping + beartype)' if SHAPE_CHECKS else 'off'}")
     print(f"ours     {best['ours']:10.0f} tokens/s (median epoch, best repeat)")
     print(f"source   {best['source']:10.0f} tokens/s")
     print(f"ratio    {ratio:10.3f}x (target >= 1.0)")
+    if args.out:
+        from figures import store_run
+
+        key = {"model": args.model, "shape_checks": checks}
+        figures = {"epochs": args.epochs, "repeats": args.repeats, "threads": 1, "hidden": 256, "batch": 32}
+        figures |= {"steps": 35, "ours_tokens_per_s": round(best["ours"]), "source_tokens_per_s": round(best["source"])}
+        store_run(args.out, "loop_speed", key, {**figures, "ratio": round(ratio, 3)})
     return 0
 
 

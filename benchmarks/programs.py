@@ -1,6 +1,6 @@
 """Train the sources' language models at the sources' settings and compare with their published figures.
 
-    python benchmarks/programs.py [--only char_lm lyrics] [--epochs N] [--device cuda --out reports/programs-cuda]
+    python benchmarks/programs.py [--only hello char_lm lyrics] [--epochs N] [--device cuda --out reports/programs-cuda]
 
 Time Machine (003, d2l settings: first 10,000 characters, batch 32, 35 steps, hidden 256, SGD lr 1,
 clip 1, sequential sampling, 500 epochs): RNN, GRU, LSTM and 2-layer LSTM. Lyrics (004: LSTM 256,
@@ -8,7 +8,9 @@ Adam lr 1e-2, clip 1e-2, consecutive sampling, 160 epochs). IMDB (000: embedding
 bidirectional LSTM 256, dropout 0.5, Adam 1e-3, batch 30, the 10,000 most frequent words, 10 epochs,
 packed batches; no GloVe vectors offline): about 20 minutes an epoch on 2 CPU cores, so it runs only when
 named (--only sentiment). Each run writes its curve, checkpoint and JSON summary to reports/programs/
-(the docs' program pages show the JSON); the IMDB run rewrites them after every epoch.
+(the docs' program pages show the JSON), with the provenance of the run; the IMDB run rewrites them after
+every epoch. hello (001: Adam lr 0.1, 20 epochs, both versions) runs seeds 0-49 and stores how many end
+predicting 'ohlol' in reports/hello_seeds.json (seconds on CPU).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "reports" / "programs"
+sys.path.insert(0, str(ROOT))
+
+from spec.tools.report import provenance, write_atomic  # noqa: E402
 
 RUNS = {
     "char_lm": [
@@ -32,8 +37,29 @@ RUNS = {
     ],
     "lyrics": [("lstm", 1, "about 1.02")],
     "sentiment": [("bilstm", 2, "85-87 % (10 epochs, GloVe vectors)")],
+    "hello": [("cell", 1, "'ohlol' in its one printed log"), ("rnn", 1, "'ohlol' in its one printed log")],
 }
-DEFAULT = ("char_lm", "lyrics")
+DEFAULT = ("hello", "char_lm", "lyrics")
+SEEDS = range(50)
+
+
+def hello_seeds(version: str, published: str) -> None:
+    """How many of the seeds 0-49 end predicting 'ohlol' at the source's settings, stored with provenance."""
+    from figures import store_run
+
+    from reference.programs import hello
+
+    start = time.perf_counter()
+    finals = [hello.train(version, 20, 0.1, seed)[1][-1][0] for seed in SEEDS]
+    learned = sum(f == "ohlol" for f in finals)
+    seconds = round(time.perf_counter() - start, 1)
+    store_run(
+        ROOT / "reports" / "hello_seeds.json",
+        "hello_seeds",
+        {"version": version},
+        {"epochs": 20, "lr": 0.1, "seeds": len(SEEDS), "ohlol": learned, "published": published, "seconds": seconds},
+    )
+    print(f"{'hello':10} {version:8} {20:>6} {f'{learned}/{len(SEEDS)}':>10} {'ohlol':>10} {'':>9} {seconds:6.0f}")
 
 
 def main() -> int:
@@ -47,6 +73,9 @@ def main() -> int:
     print(f"{'program':10} {'model':8} {'epochs':>6} {'result':>10} {'published':>10} {'tokens/s':>9} {'s':>6}")
     for program in args.only:
         for model, layers, published in RUNS[program]:
+            if program == "hello":
+                hello_seeds(model, published)
+                continue
             if program == "sentiment":
                 stem = "sentiment"
                 cmd = [sys.executable, "-m", "reference.programs.sentiment", "--name", stem, "--out", str(out)]
@@ -54,7 +83,7 @@ def main() -> int:
                 stem = f"{program}-{model}{layers}"
                 cmd = [sys.executable, "-m", f"reference.programs.{program}", "--model", model, "--layers", str(layers)]
                 cmd += ["--out", str(out)]
-            cmd += ["--device", args.device]
+            cmd += ["--device", args.device, "--overwrite"]  # a benchmark run replaces its stored figures
             if args.epochs:
                 cmd += ["--epochs", str(args.epochs)]
             start = time.perf_counter()
@@ -70,8 +99,8 @@ def main() -> int:
                 import torch
 
                 summary["device_name"] = torch.cuda.get_device_name(0)
-                summary["torch"] = torch.__version__
-            (out / f"{stem}.json").write_text(json.dumps(summary, indent=1))
+            summary |= provenance()
+            write_atomic(out / f"{stem}.json", summary)
             result = summary.get("perplexity", summary.get("test_accuracy"))
             print(
                 f"{program:10} {model + str(layers):8} {summary['epochs']:>6} {result:10.3f} "

@@ -88,10 +88,71 @@ def stored(env):
 def test_stored_reports_show_unbatched_input_arriving_in_1_11():
     diff = compare.compare(stored("torch110"), stored("torch111"))
     assert diff["other"]["rnn.shape.unbatched"] == ("not-applicable", "passed")
-    assert diff["other"]["rnn.errors.unbatched-rejected"] == ("passed", "not-applicable")
+    assert diff["lost"]["rnn.errors.unbatched-rejected"] == ("passed", "not-applicable")  # by design: --allow-lost
 
 
 def test_stored_reports_show_the_lstm_input_check_regression_of_2_1_and_2_2():
     statuses = [stored(e)["claims"]["rnn.errors.input"]["status"] for e in ("torch20", "torch21", "torch22", "torch23")]
     assert statuses == ["passed", "failed", "failed", "passed"]
     assert compare.compare(stored("torch22"), stored("torch23"))["fixed"]["rnn.errors.input"] == ("failed", "passed")
+
+
+def conditioned(path: Path, **env) -> Path:
+    data = json.loads(path.read_text())
+    data["environment"].update(env)
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.mark.parametrize("after", ["skipped", "xfailed", "not-applicable", None])
+def test_compare_fails_on_lost_coverage_unless_allowed(tmp_path, after):
+    """A claim that held and is now skipped, xfailed, not applicable or gone is lost coverage: exit 1."""
+    old = report(tmp_path / "a.json", "2.2.0", a_b_c="passed", a_b_d="passed")
+    new = report(tmp_path / "b.json", "2.3.0", a_b_d="passed", **({"a_b_c": after} if after else {}))
+    r = run("compare", str(old), str(new))
+    assert r.returncode == 1 and "coverage lost" in r.stderr
+    shown = f"a.b.c: passed -> {after}" if after else "claims only in the old (1): a.b.c (passed)"
+    assert shown in r.stdout
+    assert run("compare", str(old), str(new), "--allow-lost").returncode == 0
+
+
+def test_compare_allow_lost_never_hides_a_regression(tmp_path):
+    old = report(tmp_path / "a.json", "2.2.0", a_b_c="passed")
+    new = report(tmp_path / "b.json", "2.3.0", a_b_c="failed")
+    assert run("compare", str(old), str(new), "--allow-lost").returncode == 1
+
+
+def test_compare_against_an_empty_report_fails(tmp_path):
+    old = report(tmp_path / "a.json", "2.2.0", a_b_c="passed")
+    assert run("compare", str(old), str(report(tmp_path / "b.json", "2.3.0"))).returncode == 1
+
+
+def test_compare_says_when_devices_selection_or_profile_differ(tmp_path):
+    old = report(tmp_path / "a.json", "2.2.0", a_b_c="passed")
+    new = conditioned(
+        report(tmp_path / "b.json", "2.3.0", a_b_c="passed"),
+        devices="all",
+        selection={"keyword": "shape"},
+        hypothesis_profile="quick",
+    )
+    r = run("compare", str(old), str(new))
+    assert r.returncode == 0
+    assert "note: the reports differ in devices: cpu -> all" in r.stdout
+    assert "note: the reports differ in selection: none recorded -> keyword='shape'" in r.stdout
+    assert "note: the reports differ in profile: ci -> quick" in r.stdout
+    assert "no claim changed status" in r.stdout
+
+
+def test_compare_with_a_folder_takes_its_newest_release(tmp_path):
+    folder = tmp_path / "stored"
+    folder.mkdir()
+    report(folder / "torch29.json", "2.9.1", a_b_c="failed")
+    report(folder / "torch210.json", "2.10.0", a_b_c="passed")  # newer, though it sorts first by name
+    new = report(tmp_path / "latest.json", "2.16.0", a_b_c="passed")
+    r = run("compare", str(folder), str(new))
+    assert r.returncode == 0 and r.stdout.startswith("2.10.0 [cpu] -> 2.16.0 [cpu]"), r.stdout
+    assert "torch210.json" in r.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = run("compare", str(empty), str(new))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1

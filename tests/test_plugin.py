@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 CLAIMS = """
 import pytest
-from spec.registry import TorchDoc, claim
+from spec.registry import TorchDoc, claim, not_applicable
 
 SRC = (TorchDoc("torch.nn.RNN", "Outputs"),)
 
@@ -46,6 +46,12 @@ def test_unrecorded(device):
     from spec.registry import not_applicable
 
     not_applicable("no outcome recorded for this release")
+
+@claim(id="t.errors.partial", statement="H.", kind="errors", modules=("RNN",), sources=SRC)
+@pytest.mark.parametrize("n", [1, 2])
+def test_partial(n):
+    if n == 2:
+        not_applicable("no outcome recorded for n=2")
 
 def test_unclaimed():
     pass
@@ -99,6 +105,19 @@ def test_report_statuses(runs):
     assert list(data["unclaimed"]) == ["test_claims.py::test_unclaimed"]
     env = data["environment"]
     assert env["torch"] and env["python"] and env["hypothesis_profile"] in ("quick", "ci", "thorough")
+    assert env["devices"] == "all" and env["selection"] is None
+
+
+def test_a_case_without_an_outcome_never_counts_toward_passed(runs):
+    _, data = result(runs, "full")
+    partial = data["claims"]["t.errors.partial"]
+    assert partial["status"] == "skipped" and partial["devices"] == {"none": "skipped"}
+    assert partial["reason"].startswith("held only in part: 1 of 2 cases") and "test_partial[2]" in partial["reason"]
+
+
+def test_the_selection_and_devices_are_recorded(runs):
+    _, data = result(runs, "cpu-only")
+    assert data["environment"]["selection"] == {"keyword": "passes"} and data["environment"]["devices"] == "cpu"
 
 
 def test_cuda_cases_skip_with_a_reason_without_a_gpu(runs):

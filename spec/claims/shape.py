@@ -124,7 +124,8 @@ def test_lstm_state_pair(cfg, device):
     id="rnn.shape.unbatched",
     statement=(
         "A 2-D input [seq, input_size] is one unbatched sequence: output is [seq, D*H_out], "
-        "h_n is [num_layers*D, H_out], and batch_first is ignored."
+        "h_n is [num_layers*D, H_out], and batch_first is ignored: the shapes the same sequence gets as a "
+        "batch of one, less the batch dimension."
     ),
     modules=LAYERS,
     sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs: input (unbatched)") for m in LAYERS),
@@ -135,6 +136,10 @@ def test_unbatched(cfg, device):
     out, h = run(cfg, device)
     assert tuple(out.shape) == (cfg.seq, cfg.dirs * cfg.out_size)
     assert state_shapes(h) == expected_states(cfg)
+    one = cfg.with_(batch=1)
+    out1, h1 = run(one, device)
+    assert tuple(out1.shape) == one.input_shape()[:2] + (cfg.dirs * cfg.out_size,)
+    assert state_shapes(h1) == expected_states(one)
 
 
 @claim(

@@ -46,10 +46,14 @@ SAMPLING = (
     id="text.data.time-machine-counts",
     statement=(
         "The Time Machine, reduced to lower-case letters and spaces line by line, is 170,580 character tokens "
-        "over a vocabulary of 28: <unk>, the space and 26 letters."
+        "over a vocabulary of 28: <unk>, the space and 26 letters (counted here with the source's pipeline: "
+        "the source prints the vocabulary but neither number)."
     ),
     modules=("data",),
-    sources=(Seed(S003, "4.1: read_time_machine, tokenize(char), Vocab and load_corpus_time_machine", line=227),),
+    sources=(
+        Seed(S003, "4.1: read_time_machine, tokenize(char), Vocab and load_corpus_time_machine", line=227),
+        Seed(S003, "4.1: load_corpus_time_machine prints vocab.idx_to_token, the 28 tokens counted", line=299),
+    ),
     erratum=Erratum(
         S003, "4.1: the DATA_HUB entry", "names the file's hash dataset_sha256; its 40 hex digits are a SHA-1", line=198
     ),
@@ -119,8 +123,8 @@ def test_vocabulary_order(tokens, min_freq, reserved, max_size):
     id="sampling.data.minibatches",
     statement=(
         "Every sampler yields X and Y of shape [batch, num_steps] with Y the next tokens of X, and no token "
-        "position starts two windows of an epoch; sequential and consecutive minibatches continue row by row "
-        "where the previous one stopped, random ones need not."
+        "position is in two X windows of an epoch (windows never overlap); sequential and consecutive "
+        "minibatches continue row by row where the previous one stopped, random ones need not."
     ),
     modules=("data",),
     sources=SAMPLING,
@@ -134,14 +138,19 @@ def test_minibatches(n, batch, steps, seed):
         "consecutive": lambda: sampling.consecutive_iter(corpus, batch, steps),
     }
     for name, sample in samplers.items():
-        batches = list(sample())
-        assert all(x.shape == (batch, steps) for x, _ in batches), name
-        starts = windows(batches)
-        flat = [s for row in starts for s in row]
-        assert len(flat) == len(set(flat)), f"{name}: a window starts twice"
-        if name != "random":
-            for before, after in zip(starts, starts[1:]):
-                assert after == [s + steps for s in before], f"{name}: minibatches are not adjacent"
+        check_epoch(list(sample()), batch, steps, adjacent=name != "random", name=name)
+
+
+def check_epoch(batches, batch: int, steps: int, adjacent: bool, name: str = "") -> None:
+    """One epoch of (X, Y) from a corpus 0, 1, 2, ...: shapes, Y = X + 1, windows that never overlap, and
+    (``adjacent``) each minibatch's rows continuing where the previous one's stopped."""
+    assert all(x.shape == (batch, steps) for x, _ in batches), name
+    starts = windows(batches)
+    covered = [p for row in starts for s in row for p in range(s, s + steps)]
+    assert len(covered) == len(set(covered)), f"{name}: two windows share a token position"
+    if adjacent:
+        for before, after in zip(starts, starts[1:]):
+            assert after == [s + steps for s in before], f"{name}: minibatches are not adjacent"
 
 
 @claim(

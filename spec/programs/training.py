@@ -76,7 +76,8 @@ def test_perplexity(vocab, tokens):
     targets = torch.randint(0, vocab, (tokens,), generator=torch.Generator().manual_seed(vocab))
     per_token = torch.nn.functional.cross_entropy(logits, targets, reduction="none")
     mean = torch.nn.CrossEntropyLoss()(logits, targets)
-    assert mean.item() == pytest.approx(per_token.mean().item(), rel=1e-12) and mean.mean().item() == mean.item()
+    assert mean.shape == (), "CrossEntropyLoss() is not one number: .mean() would change it"
+    assert mean.item() == pytest.approx(per_token.mean().item(), rel=1e-12)
     assert mean.item() == pytest.approx(math.log(vocab), rel=1e-12)  # the loss is ln V; its exp is V
     assert train.perplexity(per_token.sum().item(), tokens) == pytest.approx(vocab, rel=1e-9)
     assert train.perplexity(1e6, 1) == math.inf
@@ -85,8 +86,8 @@ def test_perplexity(vocab, tokens):
 @claim(
     id="training.training.sgd-step",
     statement=(
-        "torch.optim.SGD without momentum or weight decay moves every parameter to p - lr * p.grad: the step "
-        "of 003's hand-written sgd(params, lr, batch_size) called with batch_size 1."
+        "torch.optim.SGD without momentum or weight decay moves every parameter to p - lr * p.grad: on the "
+        "loss averaged over a batch of B, the step of 003's hand-written sgd(params, lr, B) on the summed loss."
     ),
     modules=("training",),
     sources=(
@@ -97,8 +98,11 @@ def test_perplexity(vocab, tokens):
 def test_sgd_step(lr, device):
     cfg = Config(mode="LSTM", num_layers=2, dtype="float64")
     m = cfg.build(device, train=True)
-    (m(cfg.input(device))[0] ** 2).sum().backward()
-    by_hand = [p.detach() - lr * p.grad / 1 for p in m.parameters()]  # sgd(..., batch_size=1)
+    per_sequence = (m(cfg.input(device))[0] ** 2).sum(dim=(0, 2))  # one loss per sequence of the batch
+    per_sequence.sum().backward()  # 003: l.sum().backward(), then sgd(params, lr, batch_size)
+    by_hand = [p.detach() - lr * p.grad / cfg.batch for p in m.parameters()]
+    m.zero_grad()
+    (m(cfg.input(device))[0] ** 2).sum(dim=(0, 2)).mean().backward()  # torch's way: the batch mean
     torch.optim.SGD(m.parameters(), lr=lr).step()
     assert_close([p.detach() for p in m.parameters()], by_hand, f"lr={lr}")
 
@@ -106,8 +110,9 @@ def test_sgd_step(lr, device):
 @claim(
     id="hello.training.learns-ohlol",
     statement=(
-        "With the source's settings (Adam, lr 0.1, 20 epochs) both hello models end predicting 'ohlol' for at "
-        "least 30 of the seeds 0-49 (measured 34 on torch 2.13), and the loss falls for every seed."
+        "With the source's settings (Adam, lr 0.1, 20 epochs) both hello models end predicting 'ohlol' for a "
+        "majority of the seeds 0-49 (at least 26: the source's one printed success is the typical outcome, "
+        "not a lucky seed), and the loss falls for every seed."
     ),
     modules=("RNNCell", "RNN", "training"),
     sources=(
@@ -118,7 +123,7 @@ def test_sgd_step(lr, device):
 @pytest.mark.parametrize("version", ["cell", "rnn"])
 def test_hello_learns(version):
     histories = [hello.train(version, 20, 0.1, seed)[1] for seed in SEEDS]
-    assert sum(h[-1][0] == "ohlol" for h in histories) >= 30
+    assert sum(h[-1][0] == "ohlol" for h in histories) > len(SEEDS) // 2  # a majority: see the statement
     assert all(h[-1][1] < h[0][1] for h in histories)
 
 
@@ -214,8 +219,10 @@ def test_bce_with_logits(z, y):
 @claim(
     id="sentiment.training.binary-accuracy",
     statement=(
-        "000's accuracy rounds sigmoid(z) half to even, so a review counts as positive exactly when its logit "
-        "z > 0, except float32 logits too small to move sigmoid off 0.5: 0 < z <= 2^-25 counts as negative."
+        "000's accuracy rounds sigmoid(z) half to even, so a review counts as positive exactly when float32 "
+        "sigmoid(z) > 0.5: every z >= 2^-21 (sigmoid is two ulp above 0.5), no z <= 0 and no 0 < z <= 2^-26 "
+        "(sigmoid(z) = 0.5 + z/4 rounds to 0.5), and between them every z above one threshold set by the "
+        "kernel's rounding (about 2^-24)."
     ),
     modules=("training",),
     sources=(Seed(S000, "IMDB example: binary_acc, torch.round(torch.sigmoid(preds))", line=30),),
@@ -224,7 +231,13 @@ def test_bce_with_logits(z, y):
 def test_binary_accuracy(z):
     logit = torch.tensor([z])
     positive = train.binary_accuracy(logit, torch.ones(1)) == 1.0
-    assert positive == (z > 0) or 0 < z < 2**-20, f"z={z!r}"  # below 2^-20 sigmoid is within rounding of 0.5
-    tiny = torch.tensor([0.0, 2.0**-30, 2.0**-25, 2.0**-20])
-    assert torch.sigmoid(tiny)[:3].tolist() == [0.5] * 3  # 0.5 + z/4 rounds back to 0.5 in float32
-    assert [train.binary_accuracy(t.view(1), torch.ones(1)) for t in tiny] == [0.0, 0.0, 0.0, 1.0]
+    s = torch.sigmoid(logit).item()
+    assert positive == (s > 0.5), f"z={z!r}: sigmoid {s!r} rounded half to even"
+    if z <= 0 or z >= 2**-21:
+        assert positive == (z > 0), f"z={z!r}"
+    elif z <= 2**-26:
+        assert s == 0.5 and not positive, f"z={z!r}: sigmoid {s!r}"
+    # between 2^-26 and 2^-21 the answer turns from negative to positive once, and stays positive
+    window = torch.tensor([2 ** (-26 + k / 8) for k in range(41)])
+    answers = [train.binary_accuracy(t.view(1), torch.ones(1)) for t in window]
+    assert answers == sorted(answers) and answers[0] == 0.0 and answers[-1] == 1.0, answers

@@ -51,16 +51,25 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("claims", help="list the registry without running anything")
     c.add_argument("--json", action="store_true", help="JSON instead of a table")
 
-    cmp = sub.add_parser("compare", help="claims whose status changed between two reports (exit 1 on a regression)")
-    cmp.add_argument("old", type=Path)
+    cmp = sub.add_parser(
+        "compare",
+        help="claims whose status changed between two reports (exit 1 on a regression or on lost coverage)",
+    )
+    cmp.add_argument("old", type=Path, help="a report, or a folder of reports: its newest torch release")
     cmp.add_argument("new", type=Path)
     cmp.add_argument("--json", action="store_true", help="JSON instead of text")
+    cmp.add_argument(
+        "--allow-lost",
+        action="store_true",
+        help="accept, knowingly, claims of OLD missing from NEW or no longer passing (skipped, xfailed, n/a)",
+    )
 
     mu = sub.add_parser("mutants", help="run the spec against simulated torch regressions; exit 1 if one survives")
     mu.add_argument("--only", nargs="+", metavar="NAME", help="only these mutants (see --list)")
     mu.add_argument("--list", action="store_true", help="list the catalogue and exit")
     mu.add_argument("--profile", default="quick", help="hypothesis profile for each run (default quick)")
     mu.add_argument("--out", type=Path, help="write the results as JSON here (atomically), e.g. reports/mutants.json")
+    mu.add_argument("--jobs", type=int, default=1, help="run this many mutants at a time (default 1)")
 
     d = sub.add_parser("docs", help="regenerate docs/ from the registry and the stored reports")
     d.add_argument("--reports", type=Path, default=SPEC_DIR.parent / "reports" / "matrix", help="folder of reports")
@@ -304,14 +313,32 @@ def coverage(args) -> int:
 def compare_reports(args) -> int:
     from spec.tools import compare
 
-    old, new = rpt.load(args.old), rpt.load(args.new)
+    old, new = _newest(args.old) if args.old.is_dir() else rpt.load(args.old), rpt.load(args.new)
     diff = compare.compare(old, new)
     if args.json:
         json.dump(diff, sys.stdout, indent=1)
         print()
     else:
         print(compare.format_comparison(old, new, diff))
-    return 1 if diff["regressions"] or diff["failing_added"] else 0
+    code = compare.exit_code(diff, allow_lost=args.allow_lost)
+    if code and not (diff["regressions"] or diff["failing_added"]):
+        print(
+            "spec: coverage lost: claims of the old report are missing or no longer pass (--allow-lost accepts that)",
+            file=sys.stderr,
+        )
+    return code
+
+
+def _newest(folder: Path) -> dict:
+    """The report of the newest torch release in ``folder`` (the newest stored report, to compare a new one with)."""
+    from spec.tools import compare
+
+    paths = sorted(folder.glob("*.json"))
+    if not paths:
+        raise UsageError(f"no report in {folder}")
+    path, data = compare.load_many(paths)[-1]
+    print(f"old: {path} (the newest of {len(paths)} in {folder})", file=sys.stderr)
+    return data
 
 
 def matrix_table(args) -> int:
@@ -341,6 +368,8 @@ def docs(args) -> int:
         stale = gen.stale(pages, args.out)
         for rel in stale:
             print(f"stale: {args.out / rel}", file=sys.stderr)
+        for line in gen.outdated_figures(args.reports.parent, gen.claim_set()):
+            print(f"outdated: {line}: re-run the command it names", file=sys.stderr)
         if stale:
             print("spec: docs are not fresh: run python -m spec docs", file=sys.stderr)
         return 1 if stale else 0
@@ -349,12 +378,13 @@ def docs(args) -> int:
     return 0
 
 
-def _run_spec(profile: str, mutant=None) -> dict:
-    """One pytest run of the spec on cpu (with a mutant applied, if named); returns its report."""
-    from spec.tools.mutants import ENV
+def _run_spec(profile: str, mutant=None) -> tuple:
+    """One pytest run of the spec on cpu (with a mutant applied, if named): its report, and how each failed
+    claim failed ({claim: {"assertion": [nodeid, ...], "crash": ["TypeError: ...", ...]}})."""
+    from spec.tools.mutants import ENV, FAILURES_ENV, read_failures
 
     with tempfile.TemporaryDirectory(prefix="spec-mutant-") as tmp:
-        report_path = Path(tmp) / "r.json"
+        report_path, failures_path = Path(tmp) / "r.json", Path(tmp) / "failures.json"
         cmd = [
             sys.executable,
             "-m",
@@ -374,16 +404,39 @@ def _run_spec(profile: str, mutant=None) -> dict:
             "addopts=",
         ]
         env = {k: v for k, v in os.environ.items() if k != ENV}
+        env[FAILURES_ENV] = str(failures_path)
         if mutant:
             env[ENV] = mutant
         subprocess.run(cmd, cwd=SPEC_DIR.parent, env=env, capture_output=True, text=True)
         if not report_path.exists():
             raise UsageError(f"the spec did not run{' under mutant ' + mutant if mutant else ''}")
-        return rpt.load(report_path)
+        return rpt.load(report_path), read_failures(failures_path)
+
+
+def kills(report: dict, failures: dict) -> tuple:
+    """(claims failed on an assertion, {claim: first crash} for the claims that failed only by crashing)."""
+    failed = rpt.failed_claims(report)
+    caught = [c for c in failed if failures.get(c, {}).get("assertion")]
+    crashed = {
+        c: (failures.get(c, {}).get("crash") or ["failed outside its check"])[0] for c in failed if c not in caught
+    }
+    return caught, crashed
+
+
+def _result(name: str, killers: list, crashes: dict) -> dict:
+    """One mutant's entry in the results, printed as a row as it comes."""
+    from spec.tools.mutants import CATALOGUE
+
+    shown = ", ".join(killers[:3]) + (f" (+{len(killers) - 3})" if len(killers) > 3 else "")
+    shown += f" [{len(crashes)} crashed]" if crashes else ""
+    print(f"{name:32} {'yes' if killers else 'NO':>6}  {shown}", flush=True)
+    description = CATALOGUE[name].description
+    return {"description": description, "killed": bool(killers), "claims": killers, "crashes": crashes}
 
 
 def mutants(args) -> int:
     import time
+    from concurrent.futures import ThreadPoolExecutor
 
     from spec.tools.mutants import CATALOGUE
 
@@ -397,20 +450,28 @@ def mutants(args) -> int:
         raise UsageError(f"unknown mutant {unknown[0]!r} (python -m spec mutants --list)")
     if args.profile not in profiles.PROFILES:
         raise UsageError(f"unknown profile {args.profile!r} (choose {', '.join(profiles.PROFILES)})")
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
     if args.out:
         _check_writable(args.out, "the results")
-    baseline = rpt.failed_claims(_run_spec(args.profile))
+    baseline = rpt.failed_claims(_run_spec(args.profile)[0])
     if baseline:
         raise UsageError(f"the spec fails without any mutant ({baseline[0]}): fix that first")
     results, start = {}, time.time()
-    print(f"{'mutant':32} {'killed':>6}  killing claims")
-    for name in names:
-        killers = rpt.failed_claims(_run_spec(args.profile, name))
-        results[name] = {"description": CATALOGUE[name].description, "killed": bool(killers), "claims": killers}
-        shown = ", ".join(killers[:3]) + (f" (+{len(killers) - 3})" if len(killers) > 3 else "")
-        print(f"{name:32} {'yes' if killers else 'NO':>6}  {shown}", flush=True)
+    print(f"{'mutant':32} {'killed':>6}  claims failing on an assertion [crashes]")
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:  # each run is its own pytest process
+        runs = {name: pool.submit(_run_spec, args.profile, name) for name in names}
+        for name in names:
+            results[name] = _result(name, *kills(*runs[name].result()))
     killed = sum(r["killed"] for r in results.values())
-    print(f"killed {killed} of {len(results)} mutants in {time.time() - start:.0f} s")
+    crashed = sum(bool(r["crashes"]) for r in results.values())
+    print(
+        f"killed {killed} of {len(results)} mutants by assertion ({crashed} with crashes, listed apart) "
+        f"in {time.time() - start:.0f} s"
+    )
     if args.out:
-        rpt.write_atomic(args.out, {"profile": args.profile, "mutants": results})
+        stored = {"profile": args.profile, "mutants": results, **rpt.provenance(profile=args.profile)}
+        stored["environment"]["devices"] = "cpu"
+        stored["command"] = "python -m spec mutants" + (f" --only {' '.join(names)}" if args.only else "")
+        rpt.write_atomic(args.out, stored)
     return 0 if killed == len(results) else 1

@@ -43,25 +43,62 @@ def load_many(paths) -> list:
     return sorted(reports, key=lambda pr: _order(pr[1]))
 
 
+#: What two reports must share for their claim statuses to be comparable one for one.
+CONDITIONS = (("devices", "devices"), ("selection", "selection"), ("hypothesis_profile", "profile"))
+
+
+def conditions(old: dict, new: dict) -> list:
+    """One line per run condition (devices, selection, hypothesis profile) in which the two reports differ."""
+    a, b = old.get("environment") or {}, new.get("environment") or {}
+    return [
+        f"the reports differ in {name}: {_show(a.get(key))} -> {_show(b.get(key))}"
+        for key, name in CONDITIONS
+        if a.get(key) != b.get(key)
+    ]
+
+
+def _show(value) -> str:
+    if value is None:
+        return "none recorded"
+    if isinstance(value, dict):
+        return " ".join(f"{k}={v!r}" for k, v in sorted(value.items()))
+    return str(value)
+
+
 def compare(old: dict, new: dict) -> dict:
-    """Claims whose status changed, grouped; ``regressions`` are claims failing now that did not fail before."""
+    """Claims whose status changed, grouped.
+
+    ``regressions``: failing now, not before. ``lost``: lost coverage: passed before and now skipped, xfailed or
+    not-applicable, or (``removed``) not in the new report at all. ``notes``: run conditions that differ.
+    """
     a, b = old["claims"], new["claims"]
     both = sorted(set(a) & set(b))
     changed = {c: (a[c]["status"], b[c]["status"]) for c in both if a[c]["status"] != b[c]["status"]}
     return {
         "regressions": {c: s for c, s in changed.items() if s[1] == "failed"},
+        "lost": {c: s for c, s in changed.items() if s[0] == "passed" and s[1] != "failed"},
         "fixed": {c: s for c, s in changed.items() if s[0] == "failed"},
-        "other": {c: s for c, s in changed.items() if "failed" not in s},
+        "other": {c: s for c, s in changed.items() if "failed" not in s and s[0] != "passed"},
         "added": {c: b[c]["status"] for c in sorted(set(b) - set(a))},
         "removed": {c: a[c]["status"] for c in sorted(set(a) - set(b))},
         "failing_added": sorted(c for c in set(b) - set(a) if b[c]["status"] == "failed"),
+        "notes": conditions(old, new),
     }
+
+
+def exit_code(diff: dict, allow_lost: bool = False) -> int:
+    """1 on a regression, a failing new claim, or (unless ``allow_lost``) lost coverage; else 0."""
+    if diff["regressions"] or diff["failing_added"]:
+        return 1
+    return 1 if (diff["lost"] or diff["removed"]) and not allow_lost else 0
 
 
 def format_comparison(old: dict, new: dict, diff: dict) -> str:
     lines = [f"{label(old)} -> {label(new)}"]
+    lines += [f"note: {n}" for n in diff.get("notes", ())]
     sections = (
         ("new failures", diff["regressions"]),
+        ("lost coverage (held before, not now)", diff["lost"]),
         ("fixed", diff["fixed"]),
         ("other changes", diff["other"]),
     )
@@ -75,7 +112,7 @@ def format_comparison(old: dict, new: dict, diff: dict) -> str:
     for title, items in (("claims only in the new report", diff["added"]), ("claims only in the old", diff["removed"])):
         if items:
             lines.append(f"{title} ({len(items)}): " + ", ".join(f"{c} ({s})" for c, s in items.items()))
-    if len(lines) == 1:
+    if len(lines) == 1 + len(diff.get("notes", ())):
         lines.append("no claim changed status")
     return "\n".join(lines)
 

@@ -366,7 +366,52 @@ def cell(text: str) -> str:
     return md(text)
 
 
-def mutants_page(registry, path: Path) -> str:
+def claim_set() -> dict:
+    """The registry's claim count and digest, as ``spec.tools.report.provenance`` stores them with a figure."""
+    return {k: v for k, v in rpt.provenance()["suite"].items() if k in ("claims", "claim_set")}
+
+
+def outdated(data: dict, current: dict) -> str:
+    """Why a stored figure may not describe the registry as it is ('' when it does, or cannot say)."""
+    suite = data.get("suite") or {}
+    if not suite.get("claim_set"):
+        return ""
+    if suite["claim_set"] != current["claim_set"]:
+        return (
+            f"made with another claim set ({suite.get('claims')} claims, {suite['claim_set']}) than the registry's "
+            f"({current['claims']} claims, {current['claim_set']})"
+        )
+    return ""
+
+
+def stored_figures(reports: Path) -> dict:
+    """{file name: data} for every stored figure in ``reports/`` (the JSON files that are not claim reports)."""
+    out = {}
+    for path in sorted(reports.glob("*.json")):
+        data = rpt.load_json(path)
+        if isinstance(data, dict) and "schema" not in data:
+            out[path.name] = data
+    return out
+
+
+def outdated_figures(reports: Path, current: dict) -> list:
+    """'reports/x.json: why' for each stored figure (or run of one) made with another claim set."""
+    lines = []
+    for name, data in stored_figures(reports).items():
+        for part in [data, *data.get("runs", [])]:
+            why = outdated(part, current)
+            if why:
+                lines.append(f"reports/{name}: {why}")
+                break
+    return lines
+
+
+def banner(data: dict, current: dict, command: str) -> str:
+    why = outdated(data, current)
+    return f'\n!!! warning "Outdated"\n    This result was {why}: re-run `{command}`.\n' if why else ""
+
+
+def mutants_page(registry, path: Path, current: dict) -> str:
     head = f"# Mutants: does the spec catch regressions?\n\n{GENERATED}\n"
     if not path.exists():
         return head + "No stored run yet: `python -m spec mutants --out reports/mutants.json`.\n"
@@ -374,16 +419,32 @@ def mutants_page(registry, path: Path) -> str:
     by_id = {c.id: c for c in registry}
     results = data["mutants"]
     killed = sum(r["killed"] for r in results.values())
-    rows = ["| mutant | what it breaks | killed by |", "| --- | --- | --- |"]
+    rows = [
+        "| mutant | what it breaks | caught by (a claim failing on an assertion) | crashed (not counted) |",
+        "| --- | --- | --- | --- |",
+    ]
     for name, r in results.items():
         claims = ", ".join(link(by_id[c]) for c in r["claims"] if c in by_id) or "**survived**"
-        rows.append(f"| `{name}` | {md(r['description'])} | {claims} |")
+        crashes = "; ".join(f"`{c}`: {cell(m)}" for c, m in (r.get("crashes") or {}).items())
+        rows.append(f"| `{name}` | {md(r['description'])} | {claims} | {crashes} |")
+    made = made_with(data) if data.get("suite") else ", environment not recorded"
+    legacy = (
+        ""
+        if data.get("suite")
+        else '\n!!! warning "Outdated"\n    This run records no provenance and predates the rule that only a '
+        "failed assertion catches a mutant: its lists count crashes too. Re-run "
+        "`python -m spec mutants --out reports/mutants.json`.\n"
+    )
     return (
-        head + f"Each mutant patches torch's recurrent modules (or the kernels they call) to behave in one plausible "
-        f"wrong way; the spec then runs against it. **{killed} of {len(results)} killed** "
-        f"(profile `{data['profile']}`, produced by `python -m spec mutants --out reports/mutants.json`).\n\n"
-        + "\n".join(rows)
-        + "\n"
+        head
+        + legacy
+        + banner(data, current, "python -m spec mutants --out reports/mutants.json")
+        + "\nEach mutant patches torch's recurrent modules (or the kernels they call) to behave in one plausible "
+        "wrong way; the spec then runs against it. A mutant is caught only by a claim that fails on an assertion "
+        "(an `assert`, `assert_close`, or a `pytest.raises` that saw no exception, another message or another "
+        "exception type); a claim that fails by raising anything else crashed, and is listed apart. "
+        f"**{killed} of {len(results)} caught** (profile `{data['profile']}`{made}; produced by "
+        "`python -m spec mutants --out reports/mutants.json`).\n\n" + "\n".join(rows) + "\n"
     )
 
 
@@ -394,52 +455,117 @@ def made_with(data: dict) -> str:
         f"torch {env['torch']}" if env.get("torch") else "",
         f"Python {env['python']}" if env.get("python") else "",
     ]
-    parts += [env.get("device_name") or "", f"revision {suite['git'][:7]}" if suite.get("git") else ""]
+    git = suite.get("git") or ""
+    revision = f"revision {git[:7]}{'-dirty' if git.endswith('-dirty') else ''}" if git else ""
+    parts += [env.get("device_name") or "", revision]
     parts += [f"{suite['claims']} claims" if suite.get("claims") else ""]
     return "".join(f", {p}" for p in parts if p)
 
 
-def benchmarks_page(path: Path) -> str:
+def how_made(run: dict) -> str:
+    """A stored run's provenance in a table cell: converted text says so; else torch, Python, revision, claims."""
+    if run.get("made"):
+        return cell(run["made"] + (f" (the text said: {run['stated']})" if run.get("stated") else ""))
+    return made_with(run).lstrip(", ") or "environment not recorded"
+
+
+def table(head: tuple, rows: list) -> str:
+    lines = ["| " + " | ".join(head) + " |", "| " + " | ".join("---" for _ in head) + " |"]
+    return "\n".join(lines + ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]) + "\n"
+
+
+def benchmarks_page(reports: Path, current: dict) -> str:
     head = f"# Benchmarks\n\n{GENERATED}\n"
-    if not path.exists():
-        return head + "No stored figures yet: `python benchmarks/suite_budget.py --out reports/suite_budget.json`.\n"
-    data = rpt.load_json(path)
-    rows = ["| run | seconds | claims | claims/s |", "| --- | --: | --: | --: |"]
-    for r in data["rows"]:
-        rows.append(f"| {r['run']} | {r['seconds']:.1f} | {r.get('claims') or ''} | {r.get('rate') or ''} |")
-    text = (
-        head
-        + f"Suite budget on {data['machine']}{made_with(data)}, produced by `{data['command']}`.\n\n"
-        + "\n".join(rows)
-        + "\n\n"
-        "Targets on 2 cores: quick <= 10 s; ci (spec + tests) <= 60 s; thorough <= 10 min.\n"
+    figures = stored_figures(reports)
+    text = head + (
+        "Every figure here is read from a JSON file in `reports/` that says how it was made: the command, and "
+        "the suite and environment it ran with (`spec.tools.report.provenance`), or, for figures converted from "
+        "an older text file, that the environment was not recorded. `python benchmarks/figures.py` lists them.\n"
     )
-    loop = path.parent / "loop_speed.txt"
-    if loop.exists():
+    budget = figures.get("suite_budget.json")
+    if budget:
+        rows = [(r["run"], f"{r['seconds']:.1f}", r.get("claims") or "", r.get("rate") or "") for r in budget["rows"]]
+        text += (
+            f"\n## Suite budget\n{banner(budget, current, budget['command'])}\n"
+            f"On {budget['machine']}{made_with(budget)}, produced by `{budget['command']}`.\n\n"
+            + table(("run", "seconds", "claims", "claims/s"), rows)
+            + "\nTargets on 2 cores: quick <= 10 s; ci (spec + tests) <= 60 s; thorough <= 10 min.\n"
+        )
+    loop = figures.get("loop_speed.json")
+    if loop:
+        rows = [
+            (
+                f"`{r['command']}`",
+                r["key"]["model"],
+                r["key"]["shape_checks"],
+                r["ours_tokens_per_s"],
+                r["source_tokens_per_s"],
+                f"{r['ratio']:.3f}x",
+                how_made(r),
+            )
+            for r in loop["runs"]
+        ]
         text += (
             "\n## Training loop speed: ours against a straight port of source 003's loop\n\n"
-            f"```text\n{loop.read_text(encoding='utf-8').strip()}\n```\n"
+            "Tokens per second (median epoch, best repeat; one thread per loop; target: ours >= 1.0x).\n\n"
+            + table(("command", "model", "shape checks", "ours tokens/s", "source tokens/s", "ratio", "made"), rows)
         )
-    packed = path.parent / "packed_speed.txt"
-    if packed.exists():
-        text += (
-            "\n## Training on packed against padded batches (IMDB classifier, CPU)\n\n"
-            f"```text\n{packed.read_text(encoding='utf-8').strip()}\n```\n"
-        )
-    flake = path.parent / "flake_check.txt"
-    if flake.exists():
-        text += f"\n## Flake check\n\n```text\n{flake.read_text(encoding='utf-8').strip()}\n```\n"
-    timings = path.parent / "matrix" / "timings.tsv"
+    packed = figures.get("packed_speed.json")
+    if packed:
+        text += "\n## Training on packed against padded batches (IMDB classifier, CPU)\n"
+        for run in packed["runs"]:
+            rows = [
+                (r["length"], f"{r['padded_s']:.3f}", f"{r['packed_s']:.3f}", f"{r['packed_s'] / r['padded_s']:.1f}x")
+                for r in run["rows"]
+            ]
+            text += (
+                f"\n`{run['command']}`: {run['key']['threads']} threads, batch {run['key']['batch']}; "
+                f"{how_made(run)}.\n\n" + table(("length", "padded s", "packed s", "packed/padded"), rows)
+            )
+    flake = figures.get("flake_check.json")
+    if flake:
+        text += "\n## Flake check\n"
+        for run in flake["runs"]:
+            rows = [
+                (r["run"], r["seed"], r["mode"], "ok" if r["ok"] else "FAILED", r["seconds"], r["summary"])
+                for r in run["runs"]
+            ]
+            text += (
+                f"\n`{run['command']}`: {run['passed']} of {len(run['runs'])} runs passed; {how_made(run)}.\n\n"
+                + table(("run", "seed", "mode", "outcome", "seconds", "pytest says"), rows)
+            )
+    text += programs_section(reports, figures.get("hello_seeds.json"))
+    timings = reports / "matrix" / "timings.tsv"
     if timings.exists():
-        rows = [line.split("\t") for line in timings.read_text(encoding="utf-8").split("\n") if line.strip()]
-        table = "\n".join(f"| {env} | {'held' if rc == '0' else 'a claim failed'} | {sec} |" for env, rc, sec in rows)
+        lines = [line.split("\t") for line in timings.read_text(encoding="utf-8").split("\n") if line.strip()]
+        rows = [(env, "held" if rc == "0" else "a claim failed", sec) for env, rc, sec in lines]
         text += (
             "\n## One release, installed from a warm cache and verified\n\n`scripts/matrix.sh` "
-            "(tox-uv; target <= 3 min a release):\n\n| environment | verify | seconds |\n| --- | --- | --: |\n"
-            + table
-            + "\n"
+            "(tox-uv; target <= 3 min a release; the script does not record its environment):\n\n"
+            + table(("environment", "verify", "seconds"), rows)
         )
     return text
+
+
+def programs_section(reports: Path, hello: dict) -> str:
+    """The sources' programs at the sources' settings: one row per stored summary, and the hello seed count."""
+    rows = []
+    for run in (hello or {}).get("runs", []):
+        result = f"'ohlol' for {run['ohlol']} of {run['seeds']} seeds"
+        rows.append((f"hello {run['key']['version']}", f"{run['epochs']}", result, run["published"], how_made(run)))
+    for path in sorted((reports / "programs").glob("*.json")):
+        r = rpt.load_json(path)
+        if path.stem.startswith("hello"):
+            continue  # one seed each: the seed count above is the figure
+        result = f"perplexity {r['perplexity']:.3f}" if "perplexity" in r else f"test accuracy {r['test_accuracy']:.3f}"
+        rows.append((f"`{path.stem}`", epochs_cell(r), result, r.get("published", ""), how_made(r)))
+    if not rows:
+        return ""
+    return (
+        "\n## The sources' programs at the sources' settings\n\nProduced by `python benchmarks/programs.py` "
+        "(`--only sentiment` for the IMDB classifier); each program's page has its curves.\n\n"
+        + table(("run", "epochs", "result", "the source says", "made"), rows)
+    )
 
 
 PROGRAMS = ("hello", "char_lm", "lyrics", "sentiment")
@@ -485,7 +611,8 @@ def cuda_figures(name: str, folder: Path) -> str:
             f"| {r['tokens_per_s']:.0f} | {r.get('seconds', '')} |"
         )
     first = rpt.load_json(stored[0])
-    where = f"{first.get('device_name', 'a GPU')}, torch {first.get('torch', '?')}"
+    torch_version = (first.get("environment") or {}).get("torch") or first.get("torch", "?")
+    where = f"{first.get('device_name', 'a GPU')}, torch {torch_version}"
     curves = "".join(f"\n![{p.stem} on cuda](img/cuda-{p.name})\n" for p in sorted(folder.glob(f"{name}*.png")))
     return (
         f"\n### On a GPU\n\nThe same settings on {where}; stored in `reports/programs-cuda/`, produced by "
@@ -694,14 +821,15 @@ def build(reports_dir: Path) -> dict:
     # the cpu matrix, then the device axis: runs that included cuda (reports/cuda/), a column each
     reports = load_reports(reports_dir, registry) + load_reports(reports_dir.parent / "cuda", registry)
     claims = ordered(registry)
+    current = claim_set()
     pages = {
         "index.md": index_page(claims, reports),
         "matrix.md": matrix_page(claims, reports),
         "errata.md": errata_page(claims),
         "sources.md": sources_page(claims),
-        "mutants.md": mutants_page(claims, reports_dir.parent / "mutants.json"),
+        "mutants.md": mutants_page(claims, reports_dir.parent / "mutants.json", current),
         "targets.md": targets_page(claims, reports_dir.parent / "targets"),
-        "benchmarks.md": benchmarks_page(reports_dir.parent / "suite_budget.json"),
+        "benchmarks.md": benchmarks_page(reports_dir.parent, current),
     }
     by_page: dict = {}
     for c in claims:

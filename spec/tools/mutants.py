@@ -3,17 +3,30 @@
 ``python -m spec mutants [--only NAME ...]`` runs the spec once per mutant, in a fresh pytest process
 with this module loaded as a plugin and ``SPEC_MUTANT=<name>``: at import it patches torch's
 recurrent modules (or the kernels they call, through ``torch.nn.modules.rnn._VF``) to behave in one
-plausible wrong way. A mutant is *killed* when at least one claim fails; the command exits 1 if any
-mutant survives, since a survivor is a missing or weak claim.
+plausible wrong way.
+
+A mutant is *killed* when at least one claim fails on an assertion: an ``assert``, ``assert_close``, a
+``pytest.raises`` that saw no exception, the wrong message or (under this plugin) the wrong exception type.
+A claim that fails by raising anything else (a ``TypeError`` from the way a mutant is written, say) has
+*crashed*: crashes are listed apart and kill nothing. The plugin writes, per failed claim, how it failed to
+the file named by ``SPEC_MUTANT_FAILURES``. The command exits 1 if any mutant survives, since a survivor is a
+missing or weak claim.
+
+A mutant changes one behaviour and keeps the rest as torch has it: where it rewrites a returned state it
+restacks it (:func:`restack`), so that the state keeps the autograd node torch's kernels give it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 ENV = "SPEC_MUTANT"
+#: Where the plugin writes how each failed claim failed: {claim: {"assertion": [...], "crash": [...]}}.
+FAILURES_ENV = "SPEC_MUTANT_FAILURES"
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,19 @@ def _is_batched(module, input):
     return isinstance(input, PackedSequence) or input.dim() == 3
 
 
+def restack(t):
+    """``t`` with the same values, rebuilt by ``torch.stack`` over dim 0: the grad_fn of a state from torch's
+    kernels (StackBackward0 on CPU), so that a mutant which reorders a state changes nothing else about it."""
+    import torch
+
+    return torch.stack(t.unbind(0)) if t.dim() > 0 and t.shape[0] > 0 else t
+
+
+def each_state(state, fn):
+    """Apply ``fn`` to h_n, or to each of (h_n, c_n)."""
+    return tuple(fn(s) for s in state) if isinstance(state, tuple) else fn(state)
+
+
 # --- the catalogue ----------------------------------------------------------------------------------
 
 
@@ -114,9 +140,7 @@ def _hn_batch_first():
     def transform(m, out, state, x):
         if not (m.batch_first and _is_batched(m, x)):
             return out, state
-        if isinstance(state, tuple):
-            return out, tuple(s.transpose(0, 1) for s in state)
-        return out, state.transpose(0, 1)
+        return out, each_state(state, lambda s: restack(s.transpose(0, 1)))
 
     for cls in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
         wrap_method(cls, "forward", on_output(transform))
@@ -220,10 +244,10 @@ def _hn_direction_major():
         if not m.bidirectional or m.num_layers == 1:
             return s
         idx = [k * 2 + d for d in range(2) for k in range(m.num_layers)]
-        return s[torch.tensor(idx, device=s.device)]
+        return restack(s[torch.tensor(idx, device=s.device)])
 
     def transform(m, out, state, x):
-        return out, tuple(reorder(m, s) for s in state) if isinstance(state, tuple) else reorder(m, state)
+        return out, each_state(state, lambda s: reorder(m, s))
 
     for cls in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
         wrap_method(cls, "forward", on_output(transform))
@@ -241,6 +265,62 @@ def _unbatched_not_squeezed():
 
     for cls in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
         wrap_method(cls, "forward", on_output(transform))
+
+
+@mutant("batch-of-one-squeezed", "a batch of one comes back without its batch dimension, as if it were unbatched")
+def _batch_of_one_squeezed():
+    import torch
+
+    def transform(m, out, state, x):
+        if not _is_batched(m, x) or hasattr(x, "batch_sizes") or x.shape[0 if m.batch_first else 1] != 1:
+            return out, state
+        return out.squeeze(0 if m.batch_first else 1), each_state(state, lambda s: s.squeeze(1))
+
+    for cls in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
+        wrap_method(cls, "forward", on_output(transform))
+
+
+@mutant("round-half-up", "torch.round rounds halves up (0.5 -> 1), not to even")
+def _round_half_up():
+    import torch
+
+    real = torch.round
+
+    def round_half_up(x, *args, **kwargs):
+        return torch.floor(x + 0.5) if not args and not kwargs else real(x, *args, **kwargs)
+
+    torch.round = round_half_up
+
+
+@mutant("cross-entropy-unreduced", "CrossEntropyLoss() returns the per-token losses (reduction='none' by default)")
+def _cross_entropy_unreduced():
+    import torch
+
+    def wrapper(init):
+        def patched(self, *args, **kwargs):
+            init(self, *args, **kwargs)
+            if "reduction" not in kwargs and len(args) < 4:
+                self.reduction = "none"
+
+        return patched
+
+    wrap_method(torch.nn.CrossEntropyLoss, "__init__", wrapper)
+
+
+@mutant("mean-grad-of-sum", "Tensor.mean back-propagates the gradient of sum (it does not divide by the count)")
+def _mean_grad_of_sum():
+    import torch
+
+    real = torch.Tensor.mean
+
+    def mean(self, *args, **kwargs):
+        result = real(self, *args, **kwargs)
+        if not (self.requires_grad and self.is_floating_point()):
+            return result
+        count = self.numel() // max(result.numel(), 1)
+        return result + (result - result.detach()) * (count - 1)  # same value, count times the gradient
+
+    torch.Tensor.mean = mean
 
 
 @mutant("packed-hn-sorted", "with packed input h_n comes back in length-sorted order, not the original order")
@@ -337,6 +417,40 @@ def _no_proj_check():
         wrap_method(cls, "__init__", wrapper)
 
 
+@mutant("num-layers-zero-accepted", "the constructors accept num_layers=0 again (the check 2.2 added is gone)")
+def _num_layers_zero_accepted():
+    import torch
+
+    def wrapper(init):
+        def patched(self, mode, input_size, hidden_size, *args, **kwargs):
+            if kwargs.get("num_layers", args[0] if args else 1) == 0:
+                kwargs.pop("num_layers", None)
+                init(self, mode, input_size, hidden_size, *args[1:], num_layers=1, **kwargs)
+                self.num_layers = 0
+                return
+            init(self, mode, input_size, hidden_size, *args, **kwargs)
+
+        return patched
+
+    wrap_method(torch.nn.RNNBase, "__init__", wrapper)
+
+
+@mutant("state-type-error", "a state of the wrong structure (a tensor for LSTM, a pair for GRU) raises TypeError first")
+def _state_type_error():
+    import torch
+
+    def wrapper(forward, pair):
+        def patched(self, input, hx=None):
+            if hx is not None and isinstance(hx, tuple) != pair:
+                raise TypeError(f"{type(self).__name__}: hx must be {'a pair' if pair else 'a tensor'}")
+            return forward(self, input, hx)
+
+        return patched
+
+    wrap_method(torch.nn.LSTM, "forward", lambda f: wrapper(f, True))
+    wrap_method(torch.nn.GRU, "forward", lambda f: wrapper(f, False))
+
+
 @mutant("no-one-layer-dropout-warning", "dropout > 0 with one layer is accepted silently")
 def _no_warning():
     import warnings
@@ -392,30 +506,115 @@ def _clip_per_parameter():
     torch.nn.utils.clip_grad.clip_grad_norm_ = clip
 
 
-@mutant("detach-keeps-graph", "Tensor.detach on a returned state keeps it attached to the graph")
+@mutant("detach-keeps-graph", "Tensor.detach on a returned state keeps it linked to the input that produced it")
 def _detach_keeps_graph():
+    """The link is a path that saves no tensor (sum, times 0), so a backward through the next minibatch
+    completes, and reaches the previous minibatch's input, as it would if detach did nothing."""
     import torch
+
+    real_detach = torch.Tensor.detach
+
+    def detach(self):
+        link = self.__dict__.get("_spec_link")
+        return real_detach(self) if link is None else real_detach(self) + 0.0 * link
 
     def wrapper(forward):
         def patched(self, input, hx=None):
             out, state = forward(self, input, hx)
-
-            class Sticky(torch.Tensor):
-                def detach(self):
-                    return self
-
-            def stick(s):
-                return s.as_subclass(Sticky)
-
-            return out, tuple(stick(s) for s in state) if isinstance(state, tuple) else stick(state)
+            data = input.data if hasattr(input, "batch_sizes") else input
+            if data.requires_grad:
+                for s in state if isinstance(state, tuple) else (state,):
+                    s._spec_link = data.sum()
+            return out, state
 
         return patched
 
+    torch.Tensor.detach = detach
     for cls in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
         wrap_method(cls, "forward", wrapper)
 
 
-# --- the pytest plugin side: apply the chosen mutant at import -----------------------------------------
+# --- the pytest plugin side: apply the chosen mutant at import, record how claims fail ----------------
+
+
+def failure_kind(exc) -> str:
+    """ "assertion" for an assertion failure (a group counts if any member is one), else the exception's name."""
+    import pytest
+
+    if isinstance(exc, (AssertionError, pytest.fail.Exception)):
+        return "assertion"
+    members = getattr(exc, "exceptions", None)
+    if members and any(failure_kind(e) == "assertion" for e in members):
+        return "assertion"
+    return type(exc).__name__
+
+
+class RaisesMismatch(AssertionError):
+    """``pytest.raises(X)`` saw an exception that is not an X: the claim caught a behaviour, not a crash."""
+
+
+def strict_raises(real):
+    """``pytest.raises`` whose context turns an exception of an unexpected type into :class:`RaisesMismatch`."""
+
+    class Checked:
+        def __init__(self, expected, kwargs):
+            self.expected, self.context = expected, real(expected, **kwargs)
+
+        def __enter__(self):
+            return self.context.__enter__()
+
+        def __exit__(self, kind, value, tb):
+            if kind is not None and not issubclass(kind, self.expected):
+                names = self.expected.__name__ if isinstance(self.expected, type) else self.expected
+                raise RaisesMismatch(f"pytest.raises({names}) got {kind.__name__}: {value}") from value
+            return self.context.__exit__(kind, value, tb)
+
+    def raises(expected, *args, **kwargs):
+        return real(expected, *args, **kwargs) if args else Checked(expected, kwargs)
+
+    return raises
+
+
+class FailureRecorder:
+    def __init__(self, path: str):
+        self.path, self.failures = path, {}
+
+    def pytest_runtest_makereport(self, item, call):
+        from spec.registry import claim_of
+
+        c = claim_of(getattr(item, "obj", None))
+        if c is None or call.excinfo is None or call.when != "call":
+            return
+        import pytest
+
+        if call.excinfo.errisinstance(pytest.skip.Exception):
+            return
+        entry = self.failures.setdefault(c.id, {"assertion": [], "crash": []})
+        kind = failure_kind(call.excinfo.value)
+        if kind == "assertion":
+            entry["assertion"].append(item.nodeid)
+        else:
+            first = (str(call.excinfo.value).strip().splitlines() or [""])[0]
+            entry["crash"].append(f"{kind}: {first}"[:200])
+
+    def pytest_sessionfinish(self, session):
+        from spec.tools.report import write_atomic
+
+        write_atomic(Path(self.path), self.failures)
+
+
+def pytest_configure(config):
+    if os.environ.get(FAILURES_ENV):
+        import pytest
+
+        pytest.raises = strict_raises(pytest.raises)
+        config.pluginmanager.register(FailureRecorder(os.environ[FAILURES_ENV]), "spec-mutant-failures")
+
+
+def read_failures(path) -> dict:
+    path = Path(path)
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
 
 _chosen = os.environ.get(ENV)
 if _chosen:

@@ -8,6 +8,7 @@ Loaded by the project's root ``conftest.py``, so plain ``pytest`` and
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -202,10 +203,12 @@ class Recorder:
         env = rpt.environment(
             profile=profiles.chosen(self.config.getoption("hypothesis_profile", None)),
             seed=_seed(self.config),
+            devices=self.config.getoption("spec_device"),
+            selection=_selection(self.config),
         )
-        env["devices"] = self.config.getoption("spec_device")
         env.update(rpt.target_environment(self.config.getoption("spec_target")))
         data = rpt.build(list(self.cases.values()), self.claims, env)
+        _no_partial_holds(data, self.cases.values())
         data["duration"] = round(time.time() - self.started, 2)
         per_target: dict = {}
         for case in self.cases.values():
@@ -213,6 +216,22 @@ class Recorder:
                 per_target[case["target"]] = per_target.get(case["target"], 0.0) + case["duration"]
         data["target_durations"] = {t: round(sec, 2) for t, sec in per_target.items()}  # seconds of claim cases
         rpt.write_atomic(Path(path), data)
+
+
+def _no_partial_holds(data: dict, cases) -> None:
+    """A case with no outcome recorded for this torch (``not_applicable()`` inside a claim in range) never
+    counts toward "passed": a claim whose other cases passed held only in part, so it is reported skipped,
+    with the cases that had nothing to check named (give them an outcome, or split the claim by range)."""
+    for cid, entry in data["claims"].items():
+        empty = [c for c in cases if c["claim"] == cid and c["outcome"] == "not-applicable"]
+        if entry["status"] != "passed" or not empty:
+            continue
+        names = ", ".join(c["nodeid"].split("::")[-1] for c in empty[:3]) + (" ..." if len(empty) > 3 else "")
+        entry["status"] = "skipped"
+        entry["reason"] = f"held only in part: {len(empty)} of {entry['cases']} cases have no outcome here ({names})"
+        for c in empty:
+            if entry["devices"].get(c["device"] or "none") == "passed":
+                entry["devices"][c["device"] or "none"] = "skipped"
 
 
 def _first_line(rep) -> str:
@@ -234,6 +253,22 @@ def _outcome(rep, not_applicable=None):
             return "not-applicable", not_applicable
         return "skipped", reason
     return "failed", _first_line(rep)
+
+
+def _selection(config):
+    """What narrowed the run: ``-k``, ``-m`` and paths below ``spec/`` (a file, a test); None for every claim."""
+    spec_dir = Path(__file__).resolve().parents[1]
+    paths = []
+    for arg in config.args:
+        path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
+        if path != spec_dir and spec_dir in path.parents or "::" in arg:
+            paths.append(os.path.relpath(path, config.rootpath) + arg[len(arg.split("::")[0]) :])
+    chosen = {
+        "keyword": config.getoption("keyword") or None,
+        "markers": config.getoption("markexpr") or None,
+        "paths": paths or None,
+    }
+    return {k: v for k, v in chosen.items() if v} or None
 
 
 def _seed(config):

@@ -56,7 +56,10 @@ def _git_revision() -> Optional[str]:
         return None
 
 
-def environment(profile: str, seed) -> dict:
+def environment(profile: str, seed, devices: Optional[str] = None, selection: Optional[dict] = None) -> dict:
+    """What a run ran on and what it ran: torch, python, device, the hypothesis profile and seed, the devices
+    chosen (``--spec-device``) and the selection (``-k``, ``-m`` and the paths given; None where nothing was left
+    out), so that comparing two reports can say when they did not run the same thing."""
     import hypothesis
     import torch
 
@@ -80,6 +83,8 @@ def environment(profile: str, seed) -> dict:
         "hypothesis_profile": profile,
         "seed": seed,
         "shape_checks": SHAPE_CHECKS,
+        "devices": devices,
+        "selection": selection,
     }
 
 
