@@ -108,6 +108,10 @@ def unavailable(name: str) -> Optional[str]:
             return "export: torch.export arrived in torch 2.1"
         if not hasattr(torch.export.ExportedProgram, "module"):
             return f"export: ExportedProgram.module() is not in torch {torch.__version__}"
+        from spec.registry import in_range
+
+        if in_range(">=2.8,<2.10", torch.__version__):
+            return f"export: torch {torch.__version__} refuses the layers (rnn.targets.export-refused-2-8-2-9)"
     if name == "onnx":
         try:
             import onnx  # noqa: F401
