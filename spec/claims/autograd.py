@@ -241,7 +241,7 @@ def test_packed_and_state_gradients(mode, packed, device):
     from torch.nn.utils.rnn import pack_padded_sequence
 
     cfg = Config(mode=mode, num_layers=2, bidirectional=True, batch=3, seq=4)
-    m = cfg.build(device)
+    m = cfg.build(device, train=True)  # cuDNN's backward needs train mode (rnn.autograd.cudnn-backward-needs-train)
     leaves = [cfg.input(device).requires_grad_(True)]
     state = state_for(cfg, device)
     leaves += list(state) if isinstance(state, tuple) else [state]

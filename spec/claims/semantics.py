@@ -27,7 +27,7 @@ from spec.helpers.strategies import (
     describe,
     lengths_lists,
 )
-from spec.helpers.tolerances import assert_close
+from spec.helpers.tolerances import assert_close, dropout_precision
 from spec.registry import Erratum, Seed, TorchDoc, claim
 from spec.sources.seeds import S000, S001, S002
 
@@ -970,7 +970,9 @@ def test_dropout_rate(mode, p, device):
     kept = out != 0
     # the survivors carry phi(c / (1 - p)), c = phi(0.5) the constant layer 0 emits
     c = phi(torch.tensor(0.5, dtype=torch.float64))
-    assert_close(out[kept], torch.full_like(out[kept], phi(c / (1 - p)).item()), f"{mode} p={p}")
+    precision = dropout_precision(device, out.dtype)  # cuDNN scales in float32
+    expected = torch.full_like(out[kept], phi(c / (1 - p)).item())
+    assert_close(out[kept].to(precision), expected.to(precision), f"{mode} p={p}", tf32=False)
     # n = 8,000 independent Bernoulli(p) drops: the zero fraction lies within 6 standard deviations of p
     # (sd = sqrt(p(1-p)/n) <= 0.0056) except with probability < 2e-9; the seed makes the run repeatable
     n = out.numel()

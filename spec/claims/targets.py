@@ -40,10 +40,11 @@ def probe(mode: str, device="cpu", dtype="float64", **changes) -> Config:
     return base.with_(batch=BATCH, seq=SEQ, dtype=dtype, **changes)
 
 
-def built(cfg: Config, device: str):
-    """The module (always eager here: these claims call the targets themselves) and its input."""
+def built(cfg: Config, device: str, train: bool = False):
+    """The module (always eager here: these claims call the targets themselves) and its input; ``train`` for
+    checks that run backward (cuDNN refuses it in eval mode: rnn.autograd.cudnn-backward-needs-train)."""
     with targets.using("eager"):
-        return cfg.build(device), cfg.input(device)
+        return cfg.build(device, train=train), cfg.input(device)
 
 
 def initial_state(cfg: Config, device: str):
@@ -120,7 +121,7 @@ def test_compile_matches(mode, backend, device):
     from torch import _dynamo
 
     cfg = probe(mode)
-    (m, x), (twin, _) = built(cfg, device), built(cfg, device)
+    (m, x), (twin, _) = built(cfg, device, train=True), built(cfg, device, train=True)
     results = []
     _dynamo.reset()  # a fresh cache, as in a user's process
     for module, call in ((m, torch.compile(m, backend=backend)), (twin, twin)):
@@ -164,7 +165,7 @@ def test_export_matches(mode, given_state, device):
     targets.expensive()
     targets.require("export")
     cfg = probe(mode)
-    m, x = built(cfg, device)
+    m, x = built(cfg, device, train=True)
     args = (x, initial_state(cfg, device)) if given_state else (x,)
     with quiet():
         exported = torch.export.export(m, args).module()
