@@ -22,8 +22,17 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def test_docs_are_fresh():
-    """docs/ is what `python -m spec docs` generates from the registry and reports/matrix."""
-    stale = gen.stale(gen.build(REPORTS), ROOT / "docs")
+    """docs/ is what `python -m spec docs` generates from the registry and reports/matrix.
+
+    The pages of torch's docstrings (docs/torch-docs/) are walked on the installed torch: under another
+    release than the one they were made with they differ by design, and are left out of the comparison."""
+    import torch
+
+    pages = gen.build(REPORTS)
+    walked = (ROOT / "docs" / "torch-docs" / "index.md").read_text(encoding="utf-8")
+    if f"torch {torch.__version__}" not in walked:
+        pages = {rel: page for rel, page in pages.items() if not rel.startswith("torch-docs/")}
+    stale = gen.stale(pages, ROOT / "docs")
     assert stale == [], f"stale docs (run python -m spec docs): {stale}"
 
 

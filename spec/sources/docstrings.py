@@ -298,9 +298,8 @@ def walk_problems(known_ids: Iterable[str]) -> list:
 
 # --- reasons shared by several objects ---
 CUDNN_INCLUDE = (
-    "cuDNN on a GPU: when its results are not bitwise reproducible and when it picks its persistent algorithm; "
-    "the spec's cuda claims check what the layers compute (rnn.numerics.cpu-matches-cuda), not which kernel ran "
-    "or run-to-run bit equality"
+    "cuDNN on a GPU: when it picks its persistent algorithm (an internal choice of kernel); the spec's cuda "
+    "claims check what the layers compute (rnn.numerics.cpu-matches-cuda), not which kernel ran"
 )
 ROCM = "ROCm devices with float16 input: another device and dtype than the spec runs (cpu and cuda, float32/64)"
 HEADLINE = "the summary line; what it summarises is claimed under the sections below"
@@ -410,7 +409,15 @@ def layer_entries(mode: str) -> tuple:
             "rnn.semantics.output-is-last-layer-states",
         ),
         c("Note", "ignored for unbatched inputs", "rnn.shape.unbatched"),
-        *((u("Include", "cudnn_rnn_determinism.md", CUDNN_INCLUDE),) if mode != "GRU" else ()),
+        # the non-determinism warning and its recipe (CUBLAS_WORKSPACE_CONFIG), .rst on 2.11, .md on 2.13
+        *(
+            (
+                c("Include", "cudnn_rnn_determinism.md", "rnn.numerics.deterministic-recipe"),
+                c("Include", "cudnn_rnn_determinism.rst", "rnn.numerics.deterministic-recipe"),
+            )
+            if mode != "GRU"
+            else ()
+        ),
         u("Include", "cudnn_persistent_rnn.rst", CUDNN_INCLUDE),
         c("Example", "Example", "rnn.shape.output-seq-first", *filter(None, (EXAMPLE[mode],))),
         c(
