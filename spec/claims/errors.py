@@ -118,8 +118,9 @@ CONSTRUCTOR = [
         lambda d: nn.LSTM(3, 4, num_layers=0),
         (
             Outcome(">=2.2", ValueError, "num_layers must be greater than zero"),
-            # before 2.2 RNNBase.__init__ has no num_layers check: range(0) builds no layer and nothing fails
-            Outcome("<2.2"),
+            # before 2.2 RNNBase.__init__ has no num_layers check: no layer is built and construction then fails
+            # indexing the empty weight list (measured on 1.8.1, 1.11.0, 1.12.1 and 2.0.1)
+            Outcome("<2.2", IndexError, "list index out of range"),
         ),
     ),
 ]
@@ -343,7 +344,7 @@ def test_constructor_arguments(case):
         "Before torch 2.2 the constructors reject dropout outside [0, 1] or given as a bool, proj_size < 0, "
         ">= hidden_size or on RNN/GRU and an unknown nonlinearity, each naming the argument, and a non-int or "
         "non-positive hidden_size (naming it from 2.1; before, torch.empty's TypeError or the proj_size check "
-        "fires first), but accept num_layers = 0."
+        "fires first); num_layers = 0 is not checked, and construction fails with an IndexError instead."
     ),
     modules=LAYERS,
     sources=tuple(TorchDoc(f"torch.nn.{m}", "Args") for m in LAYERS),

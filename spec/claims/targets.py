@@ -24,7 +24,7 @@ from spec.helpers import targets
 from spec.helpers.modules import returned_tensors, weighted_sum
 from spec.helpers.strategies import LAYERS, Config
 from spec.helpers.tolerances import assert_close
-from spec.registry import TorchDoc, claim, in_range, not_applicable, release_of
+from spec.registry import TorchDoc, claim, not_applicable, release_of
 
 COMPILE_DOC = (TorchDoc("torch.compile", "fullgraph and backend"),)
 EXPORT_DOC = (TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),)
@@ -377,11 +377,9 @@ def test_script_hosted(mode, call, device):
 )
 def test_script_rnn_refused(device):
     m, x = built(probe("RNN"), device)
-    # measured on the matrix: 1.9.1 and 1.10.2 stop at nn.RNN's own code with UnsupportedNodeError ("annotated
-    # assignments without assigned value aren't supported", a FrontendError, not a RuntimeError); 1.8.1 is
-    # expected to stop earlier with a RuntimeError ("Tensor cannot be used as a tuple", pytorch/pytorch#28418)
-    refusal = torch.jit.frontend.UnsupportedNodeError if in_range(">=1.9", torch.__version__) else RuntimeError
-    with quiet(), pytest.raises(refusal):
+    # measured on the matrix: 1.8.1, 1.9.1 and 1.10.2 stop at nn.RNN's own code with UnsupportedNodeError
+    # ("annotated assignments without assigned value aren't supported", a FrontendError, not a RuntimeError)
+    with quiet(), pytest.raises(torch.jit.frontend.UnsupportedNodeError):
         torch.jit.script(targets.script_host(m, (x,)))
 
 

@@ -96,6 +96,12 @@ def unavailable(name: str) -> Optional[str]:
             return "compile: torch.compile arrived in torch 2.0"
         from torch import _dynamo
 
+        check = getattr(getattr(_dynamo, "eval_frame", None), "check_if_dynamo_supported", None)
+        if check is not None:  # 2.0 on Python 3.11: "Python 3.11+ not yet supported for torch.compile"
+            try:
+                check()
+            except RuntimeError as e:
+                return f"compile: {e}"
         supported = getattr(_dynamo, "is_dynamo_supported", lambda: True)
         if not supported():
             import platform
