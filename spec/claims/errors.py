@@ -17,6 +17,7 @@ from spec.helpers.strategies import (
     Config,
 )
 from spec.registry import Erratum, Seed, TorchDoc, claim, in_range, not_applicable
+from spec.sources.seeds import CLIP_DOC, PACKING_DOC
 
 
 @dataclass(frozen=True)
@@ -476,9 +477,6 @@ def test_mixed_devices(mode, misplaced, device):
 
 
 # --- issue 17: RNNCell's nonlinearity, the packing functions' errors, clip_grad_norm_'s arguments by release ---
-
-PACKING_DOC = "torch.nn.utils.rnn."
-CLIP_DOC = "torch.nn.utils.clip_grad_norm_"
 
 
 @claim(

@@ -29,7 +29,7 @@ from spec.helpers.strategies import (
 )
 from spec.helpers.tolerances import assert_close, dropout_precision
 from spec.registry import Erratum, Seed, TorchDoc, claim
-from spec.sources.seeds import S000, S001, S002
+from spec.sources.seeds import PACKING_DOC, S000, S001, S002
 
 
 def copy_layer_weights(cell, module, layer=0):
@@ -615,7 +615,6 @@ def test_onnx_oracle(cfg):
 
 # --- issue 17: the packing functions, dropout's rate, non-zero initial states, packed input with a state ---
 
-PACKING_DOC = "torch.nn.utils.rnn."
 #: Trailing shapes of the sequences: none (a sequence of scalars), features, features x channels.
 TRAILING = ((), (2,), (2, 3))
 

@@ -11,7 +11,7 @@ from spec.helpers.modules import returned_tensors, weighted_sum
 from spec.helpers.strategies import Config
 from spec.helpers.tolerances import assert_close
 from spec.registry import Seed, TorchDoc, claim
-from spec.sources.seeds import S003, S004
+from spec.sources.seeds import CLIP_DOC, S003, S004
 
 
 @claim(
@@ -42,8 +42,6 @@ def test_clip_global_norm(theta, device):
 
 
 # --- issue 17: clip_grad_norm_'s norm types, a single tensor, foreach ---
-
-CLIP_DOC = "torch.nn.utils.clip_grad_norm_"
 
 
 def grads_of(device, seed=0):
