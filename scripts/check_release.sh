@@ -33,7 +33,7 @@ fi
 report="reports/torch-$version.json"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-overrides=(-x "$deps" -x "testenv:$env.commands=python -m spec verify --device cpu --report $report -q")
+overrides=(-x "$deps" -x "testenv:$env.commands=python -m spec verify --device cpu --target all --report $report -q")
 if [ -n "$python" ]; then overrides+=(-x "testenv:$env.base_python=python$python"); fi
 
 if [ -z "${RNN_SPEC_DATA:-}" ]; then  # fetch the sources' data into the cache, as a user would

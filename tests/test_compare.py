@@ -66,6 +66,18 @@ def test_matrix_orders_releases_and_marks_changes(tmp_path):
     assert "| `a.b.c` | ✗ | **✓** |" in compare.format_matrix_markdown(table)
 
 
+def test_matrix_is_eager_and_the_target_matrix_has_the_rest(tmp_path):
+    path = report(tmp_path / "r.json", "2.3.0", a_b_c="failed")
+    data = json.loads(path.read_text())
+    data["environment"]["targets"] = "all"
+    data["claims"]["a.b.c"]["targets"] = {"eager": "passed", "export": "failed"}
+    path.write_text(json.dumps(data))
+    reports = compare.load_many([path])
+    assert compare.matrix(reports)["rows"] == {"a.b.c": ["passed"]}
+    assert compare.target_matrix(reports, "export")["rows"] == {"a.b.c": ["failed"]}
+    assert compare.target_summary(reports)["rows"]["export"] == [(0, 1, 1, 0)]
+
+
 def test_matrix_out_writes_the_file(tmp_path):
     out = tmp_path / "t" / "matrix.md"
     r = run("matrix", str(report(tmp_path / "a.json", "2.2.0", a_b_c="passed")), "--out", str(out))

@@ -120,7 +120,9 @@ def format_comparison(old: dict, new: dict, diff: dict) -> str:
 def matrix(reports: list, only=None) -> dict:
     """{'columns': [...], 'rows': {claim: [status or None per column]}, 'changes': {claim: [column index, ...]}}.
 
-    ``only``: the claim IDs to keep (the docs tabulate claims about torch apart from claims about the programs).
+    The status is the eager one: a report that ran other targets too (``--target all``) gives its eager column
+    here and the others to :func:`target_matrix`. ``only``: the claim IDs to keep (the docs tabulate claims
+    about torch apart from claims about the programs).
     """
     devices = {devices_of(d) for _, d in reports}
     # cpu is the matrix's default: only a report that ran elsewhere too says so in its column
@@ -128,7 +130,7 @@ def matrix(reports: list, only=None) -> dict:
     ids = sorted({cid for _, d in reports for cid in d["claims"] if only is None or cid in only})
     rows, changes = {}, {}
     for cid in ids:
-        row = [d["claims"].get(cid, {}).get("status") for _, d in reports]
+        row = [target_status(d["claims"][cid], "eager") if cid in d["claims"] else None for _, d in reports]
         rows[cid] = row
         flips = [i for i in range(1, len(row)) if None not in row[i - 1 : i + 1] and row[i] != row[i - 1]]
         if flips:

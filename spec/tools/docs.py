@@ -288,8 +288,14 @@ def matrix_page(registry, reports: list) -> str:
     return "\n".join(parts)
 
 
-def targets_page(registry, folder: Path) -> str:
-    """Target x release (how many claims hold), then per target the claims x releases, from reports/targets/."""
+def ran_targets(data: dict) -> bool:
+    """Whether a report ran a target other than eager (``--target all``, ``--target export``, ...)."""
+    return (data["environment"].get("targets") or "eager") != "eager"
+
+
+def targets_page(registry, folders) -> str:
+    """Target x release (how many claims hold), then per target the claims x releases: from the matrix's
+    reports that ran the targets (`reports/matrix/`), then `reports/targets/` for a release the matrix lacks."""
     from spec.helpers import targets as tg
 
     by_id = {c.id: c for c in registry}
@@ -304,16 +310,23 @@ def targets_page(registry, folder: Path) -> str:
             "with the reason.\n"
         )
     )
-    paths = sorted(Path(folder).glob("*.json")) if Path(folder).is_dir() else []
-    if not paths:
+    reports, releases = [], set()
+    for folder in folders:
+        for path, data in load_reports(folder, registry) if Path(folder).is_dir() else []:
+            release = compare.label(data, with_devices=False)
+            if ran_targets(data) and release not in releases:
+                releases.add(release)
+                reports.append((path, data))
+    if not reports:
         command = "python -m spec verify --target all --report reports/targets/<torch>-cpu.json"
         return head + f"\nNo stored run yet: `{command}`.\n"
-    reports = load_reports(folder, registry)
+    reports.sort(key=lambda pr: compare._order(pr[1]))
     summary = compare.format_target_summary(compare.target_summary(reports))
     parts = [
         head,
         f"## Claims held, per target and release\n\nheld/run (failures), and the claims not applicable there "
-        f"(outside their torch range, or a case the target cannot take); from `reports/targets/`.\n\n{summary}",
+        f"(outside their torch range, or a case the target cannot take, or the target does not exist on that "
+        f"release); from `reports/matrix/` (the matrix runs `--target all`).\n\n{summary}",
     ]
     for target in compare.targets_of(reports):
         table = compare.target_matrix(reports, target)
@@ -828,7 +841,7 @@ def build(reports_dir: Path) -> dict:
         "errata.md": errata_page(claims),
         "sources.md": sources_page(claims),
         "mutants.md": mutants_page(claims, reports_dir.parent / "mutants.json", current),
-        "targets.md": targets_page(claims, reports_dir.parent / "targets"),
+        "targets.md": targets_page(claims, [reports_dir, reports_dir.parent / "targets"]),
         "benchmarks.md": benchmarks_page(reports_dir.parent, current),
     }
     by_page: dict = {}
