@@ -44,11 +44,9 @@ UNCLAIMED = (
     ),
     note(
         S000,
-        "IMDB example: the glove.6B.100d vectors copied into the embedding",
-        "the GloVe file is not "
-        "available offline here; `python -m reference.programs.sentiment --vectors FILE` loads any GloVe-format "
-        "file, and "
-        "the stored benchmark run trains its embedding from scratch",
+        "IMDB example: the glove.6B.100d file itself",
+        "not available offline here, so the stored benchmark run trains its embedding from scratch; the copy "
+        "of a GloVe-format file into the embedding is sentiment.training.pretrained-vectors, on a made-up file",
         line=30,
     ),
     note(
