@@ -414,3 +414,56 @@ def test_hidden_reset_each_epoch():
     run_epoch(hidden.detach())
     for _ in range(2):  # the reference's epoch() starts from init_hidden() each time: no error
         hello.epoch("cell", model, optimizer, inputs, labels)
+
+
+@claim(
+    id="sentiment.training.optimizer-before-to",
+    statement=(
+        "000 builds Adam on the model's parameters before moving the model with rnn.to(device), which works: by "
+        "default Module.to() converts each parameter in place, keeping the Parameter objects the optimizer "
+        "holds, so its steps update the moved model."
+    ),
+    modules=("LSTM", "training"),
+    sources=(Seed(S000, "IMDB example: optim.Adam(rnn.parameters()) created before rnn.to(device)", line=30),),
+)
+def test_optimizer_before_to(device):
+    from reference.programs.models import SentimentClassifier
+
+    torch.manual_seed(0)
+    model = SentimentClassifier(20, embedding_dim=4, hidden=3)
+    held = list(model.parameters())
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model.to(device=device, dtype=torch.float64)  # a real conversion on every device, cpu included
+    assert all(a is b for a, b in zip(held, model.parameters())), "to() replaced a Parameter"
+    assert all(p.dtype == torch.float64 and p.device.type == torch.device(device).type for p in held)
+    before = [p.detach().clone() for p in held]
+    model(torch.randint(0, 20, (5, 2), device=device)).sum().backward()  # train mode: cuDNN needs it for backward
+    optimizer.step()
+    stepped = [not torch.equal(b, p.detach()) for b, p in zip(before, held)]
+    trained = [bool(p.grad is not None and p.grad.abs().sum() > 0) for p in held]
+    assert stepped == trained and all(p.grad is not None for p in held[-2:]), "the optimizer missed the moved model"
+
+
+@claim(
+    id="sentiment.training.float-labels",
+    statement=(
+        "BCEWithLogitsLoss needs labels of the logits' shape and a floating dtype: int64 labels raise "
+        "RuntimeError, and [b] labels against the model's [b, 1] logits raise ValueError, hence 000's "
+        "LabelField(dtype=torch.float) and its squeeze(1) of the predictions."
+    ),
+    modules=("training",),
+    sources=(
+        Seed(S000, "IMDB example: LABEL = data.LabelField(dtype=torch.float)", line=30),
+        Seed(S000, "IMDB example: pred = rnn(batch.text).squeeze(1), [b, 1] => [b]", line=30),
+    ),
+)
+def test_float_labels():
+    loss = torch.nn.BCEWithLogitsLoss()
+    logits = torch.tensor([[0.5], [-1.0], [2.0]], dtype=torch.float64)  # [b, 1], as the model returns
+    labels = [1.0, 0.0, 1.0]
+    hand = sum(math.log1p(math.exp(-z if y else z)) for (z,), y in zip(logits.tolist(), labels)) / 3
+    assert loss(logits.squeeze(1), torch.tensor(labels, dtype=torch.float64)).item() == pytest.approx(hand, rel=1e-12)
+    with pytest.raises(RuntimeError):
+        loss(logits.squeeze(1), torch.tensor([1, 0, 1]))
+    with pytest.raises(ValueError):
+        loss(logits, torch.tensor(labels, dtype=torch.float64))

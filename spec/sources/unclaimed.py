@@ -50,6 +50,20 @@ UNCLAIMED = (
         line=30,
     ),
     note(
+        S000,
+        "IMDB example: the printed sizes of the two splits and of review 15 with its label",
+        "the source shows none of this output, so there is nothing to compare with; the reference reads its "
+        "reviews with reference.programs.datasets.read_imdb and prints the split sizes it found",
+        line=30,
+    ),
+    note(
+        S000,
+        "IMDB example: the printed accuracy, a mean of per-batch accuracies",
+        "reporting arithmetic, not torch: it weights a short last batch as much as a full one; "
+        "reference.programs.sentiment counts the reviews classified right over all reviews",
+        line=30,
+    ),
+    note(
         S000, "IMDB example: the comment on a K80 GPU for 12 hours", "a remark on the author's Colab session", line=30
     ),
     note(
