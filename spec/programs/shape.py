@@ -112,6 +112,7 @@ def test_lyrics_model_sizes(device):
     modules=("training", "RNN", "LSTM", "GRU"),
     sources=(
         Seed(S003, "4.2: RNNmodel.__init__, num_directions 2 and a linear of num_hiddens * 2 inputs", line=383),
+        Seed(S003, "4.2: RNNmodel.begin_state, num_directions * num_layers rows", line=400),
         Seed(S004, "RNNModel.__init__: hidden_size doubled when rnn_layer.bidirectional", line=79),
     ),
 )
