@@ -118,17 +118,23 @@ class SentimentClassifier(nn.Module):
         return self.fc(self.dropout(torch.cat([h[-2], h[-1]], dim=1)))
 
     def load_vectors(self, path, vocab) -> int:
-        """Copy vectors of a GloVe-format text file (token v1 v2 ...) into the embedding; returns how many.
-        ValueError, naming the line, for a line that is not a token and numbers (or not UTF-8)."""
-        found = 0
-        with open(path, encoding="utf-8") as f, torch.no_grad():
+        """000's pretrained embedding: the row of each vocabulary word found in a GloVe-format text file (token
+        v1 v2 ...) becomes its vector and every other row, <unk> and <pad> included, zero (torchtext gives a
+        word the file lacks its default unk_init, zeros); returns how many words were found. A line of another
+        width is skipped; one that is not a token and numbers (or not UTF-8) raises ValueError, naming the line,
+        and leaves the embedding as it was."""
+        rows = {}
+        with open(path, encoding="utf-8") as f:
             for number, line in enumerate(f, 1):
                 token, *values = line.rstrip().split(" ")
                 idx = vocab.token_to_idx.get(token)
                 if idx is not None and len(values) == self.embedding.embedding_dim:
                     try:
-                        self.embedding.weight[idx] = torch.tensor([float(v) for v in values])
+                        rows[idx] = torch.tensor([float(v) for v in values])
                     except ValueError as e:
                         raise ValueError(f"line {number}: {e}") from None
-                    found += 1
-        return found
+        with torch.no_grad():
+            self.embedding.weight.zero_()
+            for idx, vector in rows.items():
+                self.embedding.weight[idx] = vector
+        return len(rows)

@@ -11,7 +11,8 @@ source's BucketIterator does (pools of 100 batches sorted by length, batches in 
 little padding is fed. --packed also stops each review at its own length, exactly, but on CPU its
 backward pass grows far faster than the review length (25 s instead of 1.3 s for a batch of 30
 reviews of about 400 words: benchmarks/packed_speed.py, pytorch/pytorch#149194), so the benchmark
-trains padded, as 000 did. --vectors copies GloVe-format vectors into the embedding. One line per
+trains padded, as 000 did. --vectors copies GloVe-format vectors into the embedding, the rows of
+words the file lacks (<unk> and <pad> among them) zero, as torchtext left them for 000. One line per
 epoch (loss, train and test accuracy); with --out, after every epoch: the accuracy curve (PNG), a
 weights-only checkpoint, a JSON summary and the state --resume continues from (so a run stopped by
 SIGINT or SIGTERM keeps the epochs it finished, and continues from there).
@@ -40,6 +41,12 @@ WORD = re.compile(r"[a-z0-9']+")
 
 def words(text: str) -> list:
     return WORD.findall(text.lower())
+
+
+def vocabulary(train_words, max_vocab: int) -> Vocab:
+    """The ``max_vocab`` most frequent words plus <unk> (index 0) and <pad> (1): 000's build_vocab(max_size=...)
+    keeps max_size words and adds the two special tokens, so the embedding has max_vocab + 2 rows."""
+    return Vocab(train_words, reserved_tokens=["<pad>"], max_size=max_vocab + 2)
 
 
 def reviews_folder(data, download: bool) -> Path:
@@ -115,7 +122,7 @@ def train(args, out: runs.Run, train_texts, train_labels, test_texts, test_label
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     train_words = [words(t)[: args.max_len] for t in train_texts]
-    vocab = Vocab(train_words, reserved_tokens=["<pad>"], max_size=args.max_vocab + 2)
+    vocab = vocabulary(train_words, args.max_vocab)
     pad = vocab["<pad>"]
     encode = [vocab.encode(ws) or [pad] for ws in train_words]
     encode_test = [vocab.encode(words(t)[: args.max_len]) or [pad] for t in test_texts]

@@ -26,6 +26,15 @@ def grad_clipping(parameters: Iterable[torch.Tensor], theta: float) -> float:
     return float(norm)
 
 
+def sgd(params: Iterable[torch.Tensor], lr: float, batch_size: int) -> None:
+    """003's hand-written minibatch SGD: every parameter moves by -lr * grad / batch_size (the gradient of a
+    loss summed over the batch, so the step is that of the batch mean), then its gradient is zeroed."""
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad / batch_size
+            p.grad.zero_()
+
+
 def perplexity(total_loss: float, tokens: int) -> float:
     """exp(mean cross-entropy); an overflow is infinite perplexity, not an error (004)."""
     try:

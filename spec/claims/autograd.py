@@ -24,6 +24,11 @@ def grad_fn_names(mode: str) -> tuple:
     return type(h.grad_fn).__name__, type(nn.RNNCell(4, 2)(torch.randn(1, 4)).grad_fn).__name__
 
 
+def state_tensors(state) -> list:
+    """``h_n`` -> ``[h_n]``; ``(h_n, c_n)`` -> ``[h_n, c_n]``."""
+    return list(state) if isinstance(state, tuple) else [state]
+
+
 def grads(fn, cfg: Config, device):
     m = cfg.build(device, train=True)
     x = cfg.input(device).requires_grad_(True)
@@ -181,6 +186,84 @@ def test_detach(mode, device):
     out2, _ = m(x2, detach(state))
     out2.sum().backward()
     assert x1.grad is None
+
+
+@claim(
+    id="rnn.autograd.output-grad-fn",
+    statement=(
+        "The output tensor, not only the returned state, has a grad_fn when the parameters require grad, and a "
+        "loss on the output alone reaches every parameter of every layer and the input; under torch.no_grad(), "
+        "or with the parameters frozen and an input that needs no grad, neither output nor state has one."
+    ),
+    modules=LAYERS,
+    sources=(
+        Seed(S001, "2. RNN: the printed out and hidden, both with a grad_fn", line=75),
+        Seed(S002, "the printed out of the LSTM(1, 5, 2) example, with a grad_fn", line=105),
+    ),
+)
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("mode", LAYERS)
+def test_output_grad_fn(mode, batch_first, device):
+    cfg = Config(mode=mode, num_layers=2, batch_first=batch_first, dtype="float64")
+    m = cfg.build(device, train=True)
+    x = cfg.input(device).requires_grad_(True)
+    out, state = m(x)
+    assert out.grad_fn is not None and all(s.grad_fn is not None for s in state_tensors(state)), cfg.repro(device)
+    leaves = [x, *m.parameters()]
+    got = torch.autograd.grad((out * cfg.randn(*out.shape, device=device, salt=3)).sum(), leaves)
+    names = ["input"] + [n for n, _ in m.named_parameters()]
+    assert [n for n, g in zip(names, got) if g.abs().sum() == 0] == [], "the output's graph misses these"
+    with torch.no_grad():
+        out, state = m(x)
+    assert out.grad_fn is None and all(s.grad_fn is None for s in state_tensors(state))
+    m.requires_grad_(False)
+    out, state = m(x.detach())
+    assert not out.requires_grad and all(not s.requires_grad for s in state_tensors(state))
+
+
+@claim(
+    id="rnn.autograd.detach-in-place",
+    statement=(
+        "For a batched input the returned state is no view, so detaching it in place (003's state.detach_(), "
+        "or s.detach_() on LSTM's h and c) works: it loses its grad_fn, and backward through the next "
+        "minibatch then leaves the earlier minibatch's input without gradient, as detach() does."
+    ),
+    modules=LAYERS,
+    sources=(Seed(S003, "4.3, the training loop: state.detach_(), or s.detach_() for each s of a tuple", line=492),),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_detach_in_place(mode, device):
+    cfg = Config(mode=mode, num_layers=2, dtype="float64")
+    m = cfg.build(device, train=True)
+    x1 = cfg.input(device).requires_grad_(True)
+    _, state = m(x1)
+    for s in state_tensors(state):
+        assert not s._is_view(), f"{mode}: the state is a view"
+        s.detach_()
+        assert s.grad_fn is None and not s.requires_grad
+    out2, _ = m(cfg.randn(*cfg.input_shape(), device=device, salt=2), state)
+    out2.sum().backward()
+    assert x1.grad is None and all(p.grad is not None for p in m.parameters())
+
+
+@claim(
+    id="rnn.autograd.detach-in-place-unbatched-view",
+    statement=(
+        "For an unbatched (2-D) input the returned state is a squeezed view, so 003's in-place detach_() raises "
+        "RuntimeError there, while detach() works."
+    ),
+    modules=LAYERS,
+    sources=(Seed(S003, "4.3, the training loop: state.detach_(), or s.detach_() for each s of a tuple", line=492),),
+    torch=">=1.11",
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_detach_in_place_unbatched(mode, device):
+    cfg = Config(mode=mode, batch=None, dtype="float64")
+    _, state = cfg.build(device, train=True)(cfg.input(device))
+    for s in state_tensors(state):
+        assert s.detach().grad_fn is None
+        with pytest.raises(RuntimeError, match="(?i)view"):
+            s.detach_()
 
 
 @claim(

@@ -29,7 +29,7 @@ from spec.helpers.strategies import (
 )
 from spec.helpers.tolerances import assert_close, dropout_precision
 from spec.registry import Erratum, Seed, TorchDoc, claim
-from spec.sources.seeds import PACKING_DOC, S000, S001, S002
+from spec.sources.seeds import PACKING_DOC, S000, S001, S002, S003
 
 
 def copy_layer_weights(cell, module, layer=0):
@@ -95,6 +95,7 @@ DOCS = tuple(TorchDoc(f"torch.nn.{m}", "dropout") for m in LAYERS)
         ),
         Seed("003_d1ec100167748cfb.txt", "2.1 Gate, 2.2 GRU, 2.3 LSTM", line=95),
         Seed("004_465858781a221de8.txt", "the LSTM gate equations", line=9),
+        Seed(S000, "the LSTM memory cell: gates i, o, f; inputs x_t, h_t-1, c_t-1; outputs h_t and c_t", line=11),
     ),
 )
 @given(cfg=cell_configs)
@@ -247,6 +248,38 @@ def test_output_is_last_layer_states(cfg, device):
         assert torch.equal(out[0, :, H:], h_n[-1])
     else:
         assert torch.equal(out[-1], h_n[-1])
+
+
+@claim(
+    id="rnn.semantics.output-excludes-initial-state",
+    statement=(
+        "output[t] is the last layer's state after input t: output has one entry per input step, output[t] "
+        "equals h_n[-1] of the run over the first t + 1 inputs, and the initial state h0 is not among them."
+    ),
+    modules=LAYERS,
+    sources=(TorchDoc("torch.nn.RNN", "Outputs: output, h_n"),),
+    erratum=Erratum(
+        S000,
+        "the out shape line under nn.RNN",
+        "lists out as the hidden states h0, h1, ..., h0 being its name one line earlier for the initial state; "
+        "out holds the states after each word, and not the initial one",
+        line=19,
+    ),
+    targets=("eager",),  # runs over prefixes of the sequence: an exported or ONNX graph has one static length
+)
+@given(cfg=configs(batch=batched, batch_first=st.just(False), bidirectional=st.just(False), seq=st.integers(2, 4)))
+def test_output_excludes_initial_state(cfg, device):
+    describe(cfg, device)
+    m, x = cfg.build(device), cfg.input(device)
+    h0 = cfg.randn(*cfg.state_shape(), device=device, salt=5)
+    state0 = (h0, cfg.randn(*cfg.state_shape(cfg.hidden_size), device=device, salt=6)) if cfg.mode == "LSTM" else h0
+    with torch.no_grad():
+        out, _ = m(x, state0)
+        assert out.shape[0] == cfg.seq
+        for t in range(cfg.seq):
+            _, state = m(x[: t + 1], state0)
+            assert_close(out[t], hidden_of(state)[-1], f"step {t}: {cfg.repro(device)}")
+            assert not torch.allclose(out[t], h0[-1]), f"output[{t}] is the initial state"
 
 
 @claim(
@@ -494,7 +527,10 @@ def test_rnn_4_2(device):
         "it returns out [2, 3, 5] and h, c [2, 2, 5], and out[:, -1] equals the last layer's h, h[0][-1]."
     ),
     modules=("LSTM",),
-    sources=(Seed(S002, "the LSTM(1, 5, 2, batch_first=True) example and its printed out and h", line=38),),
+    sources=(
+        Seed(S002, "the LSTM(1, 5, 2, batch_first=True) example and its printed out and h", line=38),
+        Seed(S003, "4.3: the third choice, nn.LSTM(num_inputs, num_hiddens, num_layers) by position", line=448),
+    ),
     erratum=Erratum(
         S002,
         "the sentence introducing LSTM(1, 5, 2)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import subprocess
@@ -18,7 +19,7 @@ from reference.programs import datasets, sampling
 from reference.programs.text import Vocab, tokenize
 from spec.helpers.modules import data_file
 from spec.registry import Erratum, Seed, claim
-from spec.sources.seeds import S003, S004
+from spec.sources.seeds import S000, S003, S004
 
 token_lists = st.lists(st.sampled_from("abcdeé "), min_size=0, max_size=60)
 
@@ -91,7 +92,7 @@ def test_lyrics_vocabulary():
     sources=(
         Seed(S003, "4.1: class Vocab (frequency-sorted, unknown token at index 0)", line=243),
         Seed(S003, "3.1: the vocabulary ordered by frequency, rare words replaced; word or character tokens", line=144),
-        Seed("000_0803d243ad727e4b.txt", "IMDB example: build_vocab(train_data, max_size=10000, ...)", line=30),
+        Seed(S000, "IMDB example: build_vocab(train_data, max_size=10000, ...)", line=30),
     ),
 )
 @given(
@@ -228,3 +229,124 @@ def test_cache_verified(tmp_path, monkeypatch):
     with pytest.raises(datasets.DataError, match="does not match"):
         datasets.locate("made-up", download=True)
     assert list(cached.parent.iterdir()) == [], "a refused download left a file in the cache"
+
+
+@claim(
+    id="sentiment.data.embedding-rows",
+    statement=(
+        "000's embedding has a row for every vocabulary entry: the max_size most frequent words plus <unk> "
+        "(row 0) and <pad> (row 1), so max_size 10,000 makes 10,002 rows, indices 0-10001; the <pad> row is "
+        "no padding_idx, so a padded batch trains it while a packed batch gives it no gradient."
+    ),
+    modules=("data", "LSTM", "PackedSequence"),
+    sources=(
+        Seed(S000, "IMDB example: build_vocab(max_size=10000), then nn.Embedding(len(TEXT.vocab), 100)", line=30),
+        Seed(S000, "IMDB model: the comment that indices [0-10001] map to 100-d vectors", line=30),
+    ),
+)
+def test_embedding_rows(device):
+    from reference.programs import sentiment
+    from reference.programs.models import SentimentClassifier
+
+    many = [[f"w{i}" for i in range(10050)]]  # made up: 10,050 distinct words
+    assert len(sentiment.vocabulary(many, 10000)) == 10002
+    assert SentimentClassifier(10002, 2, 2).embedding.num_embeddings == 10002
+    reviews = [["a"] * 5 + ["b"] * 4 + ["c"] * 3 + ["d"] * 2 + ["e"]]  # frequencies 5, 4, 3, 2, 1
+    vocab = sentiment.vocabulary(reviews, 3)
+    assert vocab.idx_to_token == ["<unk>", "<pad>", "a", "b", "c"]  # by hand: 3 words and the 2 specials
+    assert vocab.encode(["c", "d", "e", "a"]) == [4, 0, 0, 2]
+    torch.manual_seed(0)
+    model = SentimentClassifier(len(vocab), embedding_dim=4, hidden=3).to(device).eval()  # eval: no dropout
+    assert model.embedding.weight.shape == (5, 4) and model.embedding.padding_idx is None
+    with pytest.raises(IndexError):
+        model.embedding(torch.tensor([len(vocab)]))  # one row per entry, no more
+    encoded = [vocab.encode(["a", "b", "c", "a"]), vocab.encode(["b"])]
+    x, lengths, _ = next(sentiment.batches(encoded, [1, 0], [[0, 1]], vocab["<pad>"]))
+    assert x.tolist() == [[2, 3], [3, 1], [4, 1], [2, 1]]  # [seq, batch], the short review padded with 1
+    grads = {}
+    for name, lens in (("padded", None), ("packed", lengths)):
+        model.zero_grad()
+        model(x.to(device), lens).sum().backward()
+        grads[name] = model.embedding.weight.grad.abs().sum(dim=1)
+    assert grads["padded"][1] > 0, "padding should train the <pad> row"
+    assert grads["packed"][1] == 0, "a packed batch should leave the <pad> row alone"
+    assert grads["padded"][0] == grads["packed"][0] == 0  # <unk> was not fed
+
+
+def offsets(batches, name: str) -> int:
+    """The number of leading tokens a sampler skipped, from its windows over a corpus 0, 1, 2, ..."""
+    starts = [s for row in windows(batches) for s in row]
+    return min(starts) if name == "sequential" else min(starts) % len(batches[0][0][0])
+
+
+@claim(
+    id="sampling.data.random-offset",
+    statement=(
+        "Both of 003's samplers start at a random offset, random sampling in [0, num_steps - 1] and sequential "
+        "in [0, num_steps], every value coming up over 200 seeds; random sampling then uses all but fewer than "
+        "batch_size of the num_steps-long windows after the offset, and sequential sampling cuts batch_size "
+        "consecutive equal rows, each read from its start to its last whole window."
+    ),
+    modules=("data",),
+    sources=(
+        Seed(S003, "4.1: seq_data_iter_random, a random offset up to num_steps - 1, then shuffled windows", line=309),
+        Seed(S003, "4.1: seq_data_iter_sequential, a random offset up to num_steps, rows read in order", line=333),
+    ),
+)
+@pytest.mark.parametrize("n, batch, steps", [(200, 3, 5), (97, 2, 7), (60, 4, 1)])
+def test_random_offset(n, batch, steps):
+    corpus = list(range(n))
+    seen = {"random": set(), "sequential": set()}
+    for seed in range(200):
+        batches = list(sampling.random_iter(corpus, batch, steps, random.Random(seed)))
+        o = offsets(batches, "random")
+        seen["random"].add(o)
+        grid = set(range(o, o + ((n - o - 1) // steps) * steps, steps))  # every window after the offset
+        used = [s for row in windows(batches) for s in row]
+        assert set(used) <= grid and len(grid) - len(used) < batch, f"seed {seed}"
+        batches = list(sampling.sequential_iter(corpus, batch, steps, random.Random(seed)))
+        o = offsets(batches, "sequential")
+        seen["sequential"].add(o)
+        row = (n - o - 1) // batch  # tokens per row
+        covered = sorted(p for x, _ in batches for p in x.flatten().tolist())
+        assert covered == sorted(o + i * row + j for i in range(batch) for j in range(row // steps * steps))
+    assert seen == {"random": set(range(steps)), "sequential": set(range(steps + 1))}
+
+
+def count(name: str, n: int, batch: int, steps: int, offset: int) -> int:
+    """003's minibatches per epoch after ``offset``: whole windows, then whole batches of them (random), or
+    whole rows, then whole windows of them (sequential)."""
+    if name == "random":
+        return ((n - offset - 1) // steps) // batch
+    return ((n - offset - 1) // batch) // steps
+
+
+@claim(
+    id="sampling.data.minibatch-count",
+    statement=(
+        "An epoch has (len(corpus) // batch_size - 1) // num_steps minibatches under 004's consecutive "
+        "sampling (8 for the lyrics' 10,000 characters at batch 32 and 35 steps), and, after an offset o, "
+        "((len - o - 1) // num_steps) // batch_size under 003's random and ((len - o - 1) // batch_size) "
+        "// num_steps under its sequential sampling."
+    ),
+    modules=("data",),
+    sources=(
+        Seed(S004, "data_iter_consecutive: epoch_size = (batch_len - 1) // num_steps", line=60),
+        Seed(S003, "4.1: num_batches = num_subseqs // batch_size in the random sampler", line=323),
+        Seed(S003, "4.1: num_batches = Xs.shape[1] // num_steps in the sequential sampler", line=339),
+    ),
+)
+def test_minibatch_count():
+    for n, batch, steps, seed in itertools.product((20, 57, 200), range(1, 6), range(1, 8), range(3)):
+        corpus = list(range(n))
+        assert len(list(sampling.consecutive_iter(corpus, batch, steps))) == max(0, (n // batch - 1) // steps)
+        for name, drawn in (("random", range(steps)), ("sequential", range(steps + 1))):  # the offsets it may draw
+            batches = list(getattr(sampling, f"{name}_iter")(corpus, batch, steps, random.Random(seed)))
+            where = f"{name}: n={n}, batch={batch}, steps={steps}, seed={seed}"
+            if batches:
+                assert len(batches) == count(name, n, batch, steps, offsets(batches, name)), where
+            else:  # no window to read the offset back from: some offset it may draw must give none
+                assert any(count(name, n, batch, steps, o) <= 0 for o in drawn), where
+    text = datasets.read_lyrics(data_file("lyrics"))  # last: the case skips here when the file is missing
+    corpus = datasets.char_indices(text)[2]
+    assert len(corpus) == 10000 and len(list(sampling.consecutive_iter(corpus, 32, 35))) == 8  # (312 - 1) // 35

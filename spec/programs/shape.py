@@ -62,6 +62,8 @@ def test_time_major_by_transpose(batch, steps, mode):
     sources=(
         Seed(S003, "4.2: RNNmodel.forward, linear over Y.reshape((-1, Y.shape[-1]))", line=397),
         Seed(S004, "RNNModel.forward and y = torch.transpose(Y, 0, 1).contiguous().view(-1)", line=121),
+        Seed(S003, "4.3, the training loop: y = Y.T.reshape(-1)", line=498),
+        Seed(S004, "RNNModel.forward: the comments on the (num_steps * batch_size, ...) shapes", line=88),
     ),
 )
 @pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
@@ -76,3 +78,58 @@ def test_lm_output_rows(kind, device):
             assert_close(logits.view(5, 3, 11)[:, b], alone, f"sequence {b}")
     y = x + 1
     assert torch.equal(y.T.reshape(-1).view(5, 3)[:, 1], y[1])  # targets of sequence 1, step by step
+
+
+@claim(
+    id="lyrics.shape.model-sizes",
+    statement=(
+        "004's model, nn.LSTM(1027, 256) under a Linear(256, 1027) head, has 1,579,779 parameters (4 * 256 * "
+        "(1027 + 256) weights and 2 * 4 * 256 biases in the LSTM, 256 * 1027 + 1027 in the head) and maps a "
+        "[32, 35] minibatch to [35 * 32, 1027] logits and a state of two [1, 32, 256] tensors."
+    ),
+    modules=("LSTM", "training"),
+    sources=(
+        Seed(S004, "data preparation: num_input and num_output 1027, num_hidden 256", line=28),
+        Seed(S004, "the model: input 1027, 256 hidden units, output 1027, one LSTM and one linear layer", line=71),
+    ),
+)
+def test_lyrics_model_sizes(device):
+    torch.manual_seed(0)
+    model = LanguageModel(make_layer("lstm", 1027, 256), 1027).to(device)  # as reference.programs.lyrics builds it
+    assert sum(p.numel() for p in model.parameters()) == 1_579_779  # by hand: 1,315,840 + 263,939
+    with torch.no_grad():
+        logits, (h, c) = model(torch.randint(0, 1027, (32, 35), device=device))
+    assert logits.shape == (35 * 32, 1027) and h.shape == c.shape == (1, 32, 256)
+
+
+@claim(
+    id="training.shape.bidirectional-head",
+    statement=(
+        "A bidirectional layer's output is 2 * num_hiddens wide (both directions side by side), so the language "
+        "model's linear head needs 2 * num_hiddens inputs and its begin_state 2 * num_layers rows; a head of "
+        "num_hiddens inputs raises RuntimeError."
+    ),
+    modules=("training", "RNN", "LSTM", "GRU"),
+    sources=(
+        Seed(S003, "4.2: RNNmodel.__init__, num_directions 2 and a linear of num_hiddens * 2 inputs", line=383),
+        Seed(S003, "4.2: RNNmodel.begin_state, num_directions * num_layers rows", line=400),
+        Seed(S004, "RNNModel.__init__: hidden_size doubled when rnn_layer.bidirectional", line=79),
+    ),
+)
+@pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])
+def test_bidirectional_head(kind, device):
+    torch.manual_seed(0)
+    layer = getattr(torch.nn, kind.upper())(7, 5, num_layers=2, bidirectional=True)
+    model = LanguageModel(layer, 7).to(device)
+    assert model.linear.in_features == 10
+    x = torch.randint(0, 7, (3, 4), device=device)  # [batch, steps]
+    state = model.begin_state(3, device)
+    assert all(s.shape == (4, 3, 5) for s in (state if isinstance(state, tuple) else (state,)))
+    with torch.no_grad():
+        logits, _ = model(x, state)
+        assert logits.shape == (4 * 3, 7)
+        narrow = torch.nn.Linear(5, 7).to(device)
+        y, _ = model.rnn(torch.nn.functional.one_hot(x.T, 7).float(), state)
+        assert y.shape[-1] == 10
+        with pytest.raises(RuntimeError):
+            narrow(y.reshape(-1, y.shape[-1]))

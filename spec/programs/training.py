@@ -241,3 +241,229 @@ def test_binary_accuracy(z):
     window = torch.tensor([2 ** (-26 + k / 8) for k in range(41)])
     answers = [train.binary_accuracy(t.view(1), torch.ones(1)) for t in window]
     assert answers == sorted(answers) and answers[0] == 0.0 and answers[-1] == 1.0, answers
+
+
+@claim(
+    id="training.training.sgd-divides-by-batch",
+    statement=(
+        "003's sgd(params, lr, batch_size) moves every parameter by -lr * grad / batch_size and zeroes its "
+        "gradient: on a loss summed over B examples the step of their mean, which 003's loop, whose loss is "
+        "already a mean, takes by passing batch_size=1."
+    ),
+    modules=("training",),
+    sources=(
+        Seed(S003, "4.3: sgd(params, lr, batch_size), param -= lr * param.grad / batch_size", line=455),
+        Seed(S003, "4.3, the training loop: updater(batch_size=1) after a mean loss", line=513),
+    ),
+)
+def test_sgd_divides_by_batch():
+    f64 = torch.float64
+    xs = torch.tensor([[1.0, 2.0], [3.0, -1.0], [0.0, 4.0], [2.0, 2.0]], dtype=f64)
+    ys = torch.tensor([1.0, 0.0, 2.0, -1.0], dtype=f64)
+    # by hand, for w = (1, -2), b = 0.5: residuals r = xs @ w + b - ys = (-3.5, 5.5, -9.5, -0.5), so the summed
+    # squared error has gradient 2 * xs^T r = (24, -103) in w and 2 * sum(r) = -16 in b; lr 0.5 over B = 4:
+    # w - 0.5 * (24, -103) / 4 = (-2, 10.875) and b - 0.5 * -16 / 4 = 2.5 (every number exact in binary)
+    for reduce, batch_size in ((torch.sum, 4), (torch.mean, 1)):
+        w = torch.tensor([1.0, -2.0], dtype=f64, requires_grad=True)
+        b = torch.tensor(0.5, dtype=f64, requires_grad=True)
+        reduce((xs @ w + b - ys) ** 2).backward()
+        train.sgd([w, b], 0.5, batch_size)
+        assert w.tolist() == [-2.0, 10.875] and b.item() == 2.5, f"{reduce.__name__}, batch_size={batch_size}"
+        assert w.grad.tolist() == [0.0, 0.0] and b.grad.item() == 0.0, "the gradient was not zeroed"
+
+
+def hand_cross_entropy(logits, target) -> float:
+    """The mean over rows of -sum_c p_c log softmax(x)_c, in Python floats; ``target`` a class index or p."""
+    total = 0.0
+    for row, t in zip(logits, target):
+        log_z = math.log(sum(math.exp(v) for v in row))
+        p = [float(c == t) for c in range(len(row))] if isinstance(t, int) else t
+        total -= sum(pc * (v - log_z) for pc, v in zip(p, row))
+    return total / len(logits)
+
+
+LOGITS = [[2.0, 0.5, -1.0, 0.0], [0.0, 1.0, 3.0, -2.0], [-0.5, -0.5, 1.5, 0.25]]
+INDICES = [0, 2, 3]
+TARGETS = (
+    Seed(S001, "3. and 4.: the comment that the labels must be a LongTensor", line=100),
+    Seed(S003, "4.3, the training loop: loss(y_hat, y.long())", line=501),
+    Seed(S004, "the loss of the float32 indices turned back with y.long()", line=122),
+    TorchDoc("torch.nn.CrossEntropyLoss", "target: class indices or class probabilities"),
+)
+
+
+def check_index_targets(loss):
+    x = torch.tensor(LOGITS, dtype=torch.float64)
+    got = loss(x, torch.tensor(INDICES))
+    assert torch.tensor(INDICES).dtype == torch.int64
+    assert got.item() == pytest.approx(hand_cross_entropy(LOGITS, INDICES), rel=1e-12)
+    for dtype in (torch.int32, torch.float32, torch.float64):  # indices of another type, shape [N]
+        with pytest.raises(RuntimeError):
+            loss(x, torch.tensor(INDICES, dtype=dtype))
+
+
+@claim(
+    id="training.training.class-index-targets",
+    statement=(
+        "CrossEntropyLoss reads a target of shape [N] as class indices, which must be int64 (long): int32 or "
+        "float indices raise RuntimeError; since torch 1.10 a float target of the input's shape [N, C] is read "
+        "as class probabilities, -sum_c p_c log softmax(x)_c, so a one-hot float target gives the index loss."
+    ),
+    modules=("training",),
+    sources=TARGETS,
+    torch=">=1.10",
+)
+def test_class_index_targets():
+    loss = torch.nn.CrossEntropyLoss()
+    check_index_targets(loss)
+    x = torch.tensor(LOGITS, dtype=torch.float64)
+    probs = [[0.25, 0.25, 0.5, 0.0], [0.0, 0.0, 1.0, 0.0], [0.1, 0.2, 0.3, 0.4]]
+    got = loss(x, torch.tensor(probs, dtype=torch.float64))
+    assert got.item() == pytest.approx(hand_cross_entropy(LOGITS, probs), rel=1e-12)
+    one_hot = torch.nn.functional.one_hot(torch.tensor(INDICES), 4).double()
+    assert loss(x, one_hot).item() == pytest.approx(loss(x, torch.tensor(INDICES)).item(), rel=1e-12)
+
+
+@claim(
+    id="training.training.class-index-targets-before-1-10",
+    statement=(
+        "Before torch 1.10 CrossEntropyLoss takes only int64 class indices: a float target of the input's "
+        "shape [N, C] raises RuntimeError, as int32 or float indices do."
+    ),
+    modules=("training",),
+    sources=TARGETS,
+    torch="<1.10",
+)
+def test_class_index_targets_before_1_10():
+    loss = torch.nn.CrossEntropyLoss()
+    check_index_targets(loss)
+    one_hot = torch.nn.functional.one_hot(torch.tensor(INDICES), 4).double()
+    with pytest.raises(RuntimeError):
+        loss(torch.tensor(LOGITS, dtype=torch.float64), one_hot)
+
+
+@claim(
+    id="sentiment.training.pretrained-vectors",
+    statement=(
+        "The reference's --vectors FILE copies a GloVe-format text file into the embedding as 000's "
+        "copy_(TEXT.vocab.vectors) does: each vocabulary word's row becomes the file's vector, every other row "
+        "(<unk>, <pad> and the words the file lacks) zero, lines of another width are skipped, and the "
+        "embedding stays trainable; a malformed line raises ValueError naming it and changes nothing."
+    ),
+    modules=("training",),
+    sources=(
+        Seed(S000, "IMDB example: build_vocab(vectors='glove.6B.100d'), then embedding.weight.data.copy_", line=30),
+    ),
+)
+def test_pretrained_vectors(tmp_path):
+    from reference.programs import sentiment
+    from reference.programs.models import SentimentClassifier
+
+    vocab = sentiment.vocabulary([["film", "great", "film", "awful", "plot"]], 10)
+    assert vocab.idx_to_token == ["<unk>", "<pad>", "film", "great", "awful", "plot"]
+    lines = [
+        "400000 3",  # a word2vec-style header: not 3 numbers, skipped
+        "film 0.5 -1 2",
+        "zebra 9 9 9",  # not in the vocabulary
+        "awful 1 2",  # another width: skipped
+        "great 1.25 0 -0.75",
+    ]
+    path = tmp_path / "vectors.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    torch.manual_seed(0)
+    model = SentimentClassifier(len(vocab), embedding_dim=3, hidden=2)
+    assert model.load_vectors(path, vocab) == 2
+    want = torch.zeros(6, 3)
+    want[2], want[3] = torch.tensor([0.5, -1.0, 2.0]), torch.tensor([1.25, 0.0, -0.75])
+    assert torch.equal(model.embedding.weight.detach(), want)
+    assert model.embedding.weight.requires_grad
+    before = model.embedding.weight.detach().clone()
+    path.write_text("great 1 2 3\nfilm 0.5 x 2\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 2"):
+        model.load_vectors(path, vocab)
+    assert torch.equal(model.embedding.weight.detach(), before), "a refused file changed the embedding"
+
+
+@claim(
+    id="hello.training.hidden-reset-each-epoch",
+    statement=(
+        "001's RNNCell loop must start every epoch from a fresh hidden state: carried over from the previous "
+        "epoch, whose graph backward freed, it makes the next backward raise RuntimeError; started from "
+        "init_hidden(), or detached, every epoch trains."
+    ),
+    modules=("RNNCell", "training"),
+    sources=(Seed(S001, "3. the comment that h0 is initialised before every epoch", line=125),),
+)
+def test_hidden_reset_each_epoch():
+    model, optimizer, inputs, labels = hello.setup("cell")
+
+    def run_epoch(hidden):
+        optimizer.zero_grad()
+        loss = 0
+        for x, y in zip(inputs, labels):
+            hidden = model(x, hidden)
+            loss = loss + torch.nn.functional.cross_entropy(hidden, y.view(1))
+        loss.backward()
+        optimizer.step()
+        return hidden
+
+    hidden = run_epoch(model.init_hidden())
+    with pytest.raises(RuntimeError, match="(?i)backward through the graph a second time"):
+        run_epoch(hidden)
+    hidden = run_epoch(model.init_hidden())
+    run_epoch(hidden.detach())
+    for _ in range(2):  # the reference's epoch() starts from init_hidden() each time: no error
+        hello.epoch("cell", model, optimizer, inputs, labels)
+
+
+@claim(
+    id="sentiment.training.optimizer-before-to",
+    statement=(
+        "000 builds Adam on the model's parameters before moving the model with rnn.to(device), which works: by "
+        "default Module.to() converts each parameter in place, keeping the Parameter objects the optimizer "
+        "holds, so its steps update the moved model."
+    ),
+    modules=("LSTM", "training"),
+    sources=(Seed(S000, "IMDB example: optim.Adam(rnn.parameters()) created before rnn.to(device)", line=30),),
+)
+def test_optimizer_before_to(device):
+    from reference.programs.models import SentimentClassifier
+
+    torch.manual_seed(0)
+    model = SentimentClassifier(20, embedding_dim=4, hidden=3)
+    held = list(model.parameters())
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model.to(device=device, dtype=torch.float64)  # a real conversion on every device, cpu included
+    assert all(a is b for a, b in zip(held, model.parameters())), "to() replaced a Parameter"
+    assert all(p.dtype == torch.float64 and p.device.type == torch.device(device).type for p in held)
+    before = [p.detach().clone() for p in held]
+    model(torch.randint(0, 20, (5, 2), device=device)).sum().backward()  # train mode: cuDNN needs it for backward
+    optimizer.step()
+    stepped = [not torch.equal(b, p.detach()) for b, p in zip(before, held)]
+    trained = [bool(p.grad is not None and p.grad.abs().sum() > 0) for p in held]
+    assert stepped == trained and all(p.grad is not None for p in held[-2:]), "the optimizer missed the moved model"
+
+
+@claim(
+    id="sentiment.training.float-labels",
+    statement=(
+        "BCEWithLogitsLoss needs labels of the logits' shape and a floating dtype: int64 labels raise "
+        "RuntimeError, and [b] labels against the model's [b, 1] logits raise ValueError, hence 000's "
+        "LabelField(dtype=torch.float) and its squeeze(1) of the predictions."
+    ),
+    modules=("training",),
+    sources=(
+        Seed(S000, "IMDB example: LABEL = data.LabelField(dtype=torch.float)", line=30),
+        Seed(S000, "IMDB example: pred = rnn(batch.text).squeeze(1), [b, 1] => [b]", line=30),
+    ),
+)
+def test_float_labels():
+    loss = torch.nn.BCEWithLogitsLoss()
+    logits = torch.tensor([[0.5], [-1.0], [2.0]], dtype=torch.float64)  # [b, 1], as the model returns
+    labels = [1.0, 0.0, 1.0]
+    hand = sum(math.log1p(math.exp(-z if y else z)) for (z,), y in zip(logits.tolist(), labels)) / 3
+    assert loss(logits.squeeze(1), torch.tensor(labels, dtype=torch.float64)).item() == pytest.approx(hand, rel=1e-12)
+    with pytest.raises(RuntimeError):
+        loss(logits.squeeze(1), torch.tensor([1, 0, 1]))
+    with pytest.raises(ValueError):
+        loss(logits, torch.tensor(labels, dtype=torch.float64))
