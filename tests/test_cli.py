@@ -32,6 +32,7 @@ def verify_runs(launch, tmp_path_factory):
     }
 
 
+@pytest.mark.e2e
 def test_verify_writes_a_report_and_prints_the_summary(verify_runs):
     target, future = verify_runs["ok"]
     r = future.result()
@@ -70,6 +71,7 @@ def test_report_path_that_is_a_directory(tmp_path):
     assert r.returncode == 2 and "is a directory" in r.stderr
 
 
+@pytest.mark.e2e
 def test_k_selecting_no_claim_leaves_no_report(verify_runs):
     target, future = verify_runs["none"]
     r = future.result()

@@ -102,6 +102,7 @@ def measured(tmp_path_factory):
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600), out
 
 
+@pytest.mark.e2e
 def test_a_measurement_is_stored_with_its_provenance_and_documented(measured, tmp_path):
     proc, out = measured
     assert proc.returncode == 0, proc.stderr

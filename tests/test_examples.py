@@ -43,6 +43,7 @@ def test_hello_bad_device_is_one_line(capsys):
     assert err == ["hello: error: --device cuda but no CUDA device is available"]
 
 
+@pytest.mark.e2e
 def test_hello_runs_as_a_module(launch):
     """The command line itself, once, in a fresh interpreter."""
     r = launch(["--version", "cell", "--epochs", "2"], module="reference.programs.hello").result()

@@ -130,6 +130,7 @@ def resumes_where_it_stopped(out: Path, signame: str, code: int, rc: int, stderr
     assert resumed["losses"] == [round(loss, 4) for _, loss in straight] and "stopped" not in resumed
 
 
+@pytest.mark.e2e
 def test_sigterm_mid_run_keeps_the_epochs_and_resumes(runs, capsys):
     r = json.loads(runs["SIGTERM"].result().stdout)
     resumes_where_it_stopped(runs["tmp"] / "SIGTERM", "SIGTERM", 143, r["rc"], r["stderr"])
@@ -255,6 +256,7 @@ def test_sentiment_bad_inputs_are_one_line(tmp_path, capsys):
 # --- the data cache --------------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_concurrent_runs_share_one_extraction(runs):
     results = json.loads(runs["extract"].result().stdout)
     assert [code for code, _ in results] == [0, 0], results
@@ -380,12 +382,14 @@ def test_docs_show_statements_verbatim():
     assert rendered == f"<p>{text.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')}</p>"
 
 
+@pytest.mark.e2e
 def test_a_closed_pipe_is_not_an_error(runs):
     r = runs["head"].result()
     code, *err = r.stdout.splitlines()
     assert code == "0" and err == [], r.stdout
 
 
+@pytest.mark.e2e
 def test_a_missing_torch_is_one_line(runs):
     r = runs["no_torch"].result()
     assert r.returncode == 2 and "torch" in one_line_error(r.stderr, "spec: error:")
@@ -394,6 +398,7 @@ def test_a_missing_torch_is_one_line(runs):
 # --- scripts/check_release.sh -----------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(("case", "fragment"), [("release_usage", "usage:"), ("release_install", "torch 2.2.1")])
 def test_check_release_usage_and_environment_errors_exit_2(runs, case, fragment):
     r = runs[case].result()

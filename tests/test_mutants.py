@@ -39,6 +39,7 @@ def test_bad_arguments(args, fragment):
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and fragment in r.stderr
 
 
+@pytest.mark.e2e
 def test_a_mutant_changes_torch_in_its_process_only():
     """lstm-state-swapped applied at import: LSTM's state comes back as (c, h) in that process alone."""
     code = (

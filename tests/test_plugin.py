@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.e2e  # fresh interpreters: `pytest -m e2e`
+
 ROOT = Path(__file__).resolve().parent.parent
 
 CLAIMS = """

@@ -71,6 +71,7 @@ def site(tmp_path_factory):
     return out
 
 
+@pytest.mark.e2e
 def test_site_builds_strict(site):
     assert (site / "matrix" / "index.html").exists()
     assert (site / "claims" / "shape" / "index.html").exists()
@@ -158,12 +159,14 @@ def rendered(site, tmp_path_factory):
     return data
 
 
+@pytest.mark.e2e
 def test_statements_render_verbatim_in_chromium(rendered):
     """Every claim's statement, as the browser shows it, is the registry's text: nothing read as markup."""
     registry = spec.load_all()
     assert rendered["statements"] == {gen.anchor(c.id): c.statement for c in registry}
 
 
+@pytest.mark.e2e
 def test_matrix_page_reads_at_a_glance_in_chromium(rendered):
     """The claims whose status differs come first, in a grid that fits a 1400-pixel window with the claim
     column fixed; every other claim is listed once below it."""
