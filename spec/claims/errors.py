@@ -8,7 +8,7 @@ from typing import Any, Callable, Optional
 import pytest
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
+from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
 
 from spec.helpers.modules import fixed_randn, run
 from spec.helpers.strategies import (
@@ -674,3 +674,247 @@ RANK = [
 @pytest.mark.parametrize("case", [c.param() for c in RANK])
 def test_ranks_every_module(case, device):
     check(case, device)
+
+
+# --- issue 17 (coverage): RNNBase.__init__'s type checks, a packed input's checks, pad_sequence's argument ---
+
+# bias, batch_first and input_size are checked in RNNBase.__init__ from torch 2.11 (pytorch/pytorch#166980 for
+# bias and batch_first, #166302 for input_size, both merged in December 2025; absent from 2.10.0's rnn.py,
+# present in 2.11.0's). Before, measured on 1.10.2, 1.11.0, 2.0.1, 2.2.2, 2.3.1 and 2.10.0: a non-bool bias or
+# batch_first is stored as given and the first call fails in the kernel's argument parsing, a float input_size
+# fails in torch.empty, input_size=0 builds [G*H, 0] weights, and a negative one fails creating the tensor.
+KERNEL_ARGUMENTS = "received an invalid combination of arguments"
+ARGUMENT_TYPES = [
+    Case(
+        "bias-int",
+        lambda d: nn.LSTM(3, 4, bias=1),
+        (Outcome(">=2.11", TypeError, "bias should be of type bool, got: int"), Outcome("<2.11")),
+    ),
+    Case(
+        "bias-int-called",
+        lambda d: layer("GRU", d, 3, 4, bias=0)(fixed_randn(d, 5, 2, 3)),
+        (
+            Outcome(">=2.11", TypeError, "bias should be of type bool, got: int"),
+            Outcome("<2.11", TypeError, f"gru\\(\\) {KERNEL_ARGUMENTS}"),
+        ),
+    ),
+    Case(
+        "bias-str-called",
+        lambda d: layer("RNN", d, 3, 4, bias="no")(fixed_randn(d, 5, 2, 3)),
+        (
+            Outcome(">=2.11", TypeError, "bias should be of type bool, got: str"),
+            Outcome("<2.11", TypeError, f"rnn_tanh\\(\\) {KERNEL_ARGUMENTS}"),
+        ),
+    ),
+    Case(
+        "batch-first-int",
+        lambda d: nn.GRU(3, 4, batch_first=1),
+        (Outcome(">=2.11", TypeError, "batch_first should be of type bool, got: int"), Outcome("<2.11")),
+    ),
+    Case(
+        "batch-first-int-called",
+        lambda d: layer("RNN", d, 3, 4, batch_first=0)(fixed_randn(d, 5, 2, 3)),
+        (
+            Outcome(">=2.11", TypeError, "batch_first should be of type bool, got: int"),
+            Outcome("<2.11", TypeError, f"rnn_tanh\\(\\) {KERNEL_ARGUMENTS}"),
+        ),
+    ),
+    Case(
+        "input-size-float",
+        lambda d: nn.RNN(3.0, 4),
+        (
+            Outcome(">=2.11", TypeError, "input_size should be of type int, got: float"),
+            # the wording after it varies by release; 1.8 builds the weights with torch.Tensor(...), hence new()
+            Outcome("<2.11", TypeError, r"(empty|new)\(\): argument 'size'"),
+        ),
+    ),
+    Case(
+        "input-size-zero",
+        lambda d: nn.GRU(0, 4),
+        (Outcome(">=2.11", ValueError, "input_size must be greater than zero"), Outcome("<2.11")),
+    ),
+    Case(
+        "input-size-negative",
+        lambda d: nn.LSTM(-1, 4),
+        (
+            Outcome(">=2.11", ValueError, "input_size must be greater than zero"),
+            Outcome("<2.11", RuntimeError, "Trying to create tensor with negative dimension -1"),
+        ),
+    ),
+]
+
+
+@claim(
+    id="rnn.errors.argument-types",
+    statement=(
+        "The constructors reject a bias or batch_first that is not a bool and an input_size that is not an int "
+        "with a TypeError naming the argument and the type given, and an input_size below 1 with a ValueError."
+    ),
+    modules=LAYERS,
+    sources=tuple(TorchDoc(f"torch.nn.{m}", a) for m in LAYERS for a in ("input_size", "bias", "batch_first")),
+    torch=">=2.11",
+)
+@pytest.mark.parametrize("case", [c.param() for c in ARGUMENT_TYPES])
+def test_argument_types(case, device):
+    check(case, device)
+
+
+@claim(
+    id="rnn.errors.argument-types-before-2-11",
+    statement=(
+        "Before torch 2.11 the constructors check neither bias, batch_first nor input_size: a non-bool bias or "
+        "batch_first is kept and the first call raises the kernel's TypeError about its arguments, a float "
+        "input_size fails in torch.empty, input_size 0 is accepted and a negative one is a RuntimeError."
+    ),
+    modules=LAYERS,
+    sources=tuple(TorchDoc(f"torch.nn.{m}", a) for m in LAYERS for a in ("input_size", "bias", "batch_first")),
+    torch="<2.11",
+)
+@pytest.mark.parametrize("case", [c.param() for c in ARGUMENT_TYPES])
+def test_argument_types_before_2_11(case, device):
+    check(case, device)
+
+
+def packed(device, *shape):
+    """A PackedSequence of two sequences (lengths 5 and 3) of elements of the given trailing shape."""
+    return pack_padded_sequence(fixed_randn(device, 5, 2, *shape), torch.tensor([5, 3]))
+
+
+@claim(
+    id="packed.errors.data-rank",
+    statement=(
+        "RNN and GRU given a PackedSequence whose elements are not vectors (data of 3 dimensions) raise a "
+        "RuntimeError: input must have 2 dimensions, got 3."
+    ),
+    modules=("RNN", "GRU", "PackedSequence"),
+    sources=(
+        TorchDoc("torch.nn.RNN", "Inputs: input"),
+        TorchDoc("torch.nn.GRU", "Inputs: input"),
+        TorchDoc(PACKING_DOC + "pack_padded_sequence", "input"),
+    ),
+)
+@pytest.mark.parametrize("mode", ("RNN", "GRU"))
+def test_packed_data_rank(mode, device):
+    # RNNBase.check_input wants 2 dimensions for a packed input (3 for a padded one), on every release 1.8-2.15;
+    # LSTM skips the check from 2.1 (lstm.errors.packed-input-unchecked)
+    with pytest.raises(RuntimeError, match="input must have 2 dimensions, got 3"):
+        layer(mode, device, 3, 4)(packed(device, 2, 3))
+    layer(mode, device, 3, 4)(packed(device, 3))  # vectors: accepted
+
+
+# LSTM.forward checks a packed input's data and state (check_forward_args, hence get_expected_cell_size with
+# batch_sizes) up to 2.0 and no more from 2.1 (from torch's sources: 2.0.1 calls check_forward_args after the
+# packed/padded branches, 2.1.2 only in the padded branch); measured on 1.10.2, 1.11.0 and 2.0.1 (checked) and
+# on 2.2.2, 2.3.1, 2.10.0 and 2.13.0 (unchecked: the CPU kernel's own size errors).
+PACKED_LSTM = [
+    Case(
+        "c0-batch",
+        lambda d: layer("LSTM", d, 3, 4)(packed(d, 3), (fixed_randn(d, 1, 2, 4), fixed_randn(d, 1, 3, 4))),
+        (
+            Outcome(">=2.1", RuntimeError, r"The size of tensor a \(2\) must match the size of tensor b \(3\)"),
+            Outcome("<2.1", RuntimeError, r"Expected hidden\[1\] size \(1, 2, 4\), got [\[(]1, 3, 4[\])]"),
+        ),
+    ),
+    Case(
+        "h0-batch",
+        lambda d: layer("LSTM", d, 3, 4)(packed(d, 3), (fixed_randn(d, 1, 3, 4), fixed_randn(d, 1, 2, 4))),
+        (
+            Outcome(">=2.1", RuntimeError, r"The size of tensor a \(3\) must match the size of tensor b \(2\)"),
+            Outcome("<2.1", RuntimeError, r"Expected hidden\[0\] size \(1, 2, 4\), got [\[(]1, 3, 4[\])]"),
+        ),
+    ),
+    Case(
+        "data-rank",
+        lambda d: layer("LSTM", d, 3, 4)(packed(d, 2, 3)),
+        (
+            Outcome(">=2.1", RuntimeError, r"output with shape \[2, 16\] doesn't match the broadcast shape"),
+            Outcome("<2.1", RuntimeError, "input must have 2 dimensions, got 3"),
+        ),
+    ),
+    Case(
+        "state-of-the-packed-batch",
+        lambda d: layer("LSTM", d, 3, 4)(packed(d, 3), (fixed_randn(d, 1, 2, 4), fixed_randn(d, 1, 2, 4))),
+        (Outcome(),),
+    ),
+]
+
+
+@claim(
+    id="lstm.errors.packed-input-unchecked",
+    statement=(
+        "From torch 2.1 LSTM does not check a PackedSequence input in Python: an h_0 or c_0 whose batch is not "
+        "batch_sizes[0], or data of 3 dimensions, reaches the CPU kernel, which raises a RuntimeError about "
+        "mismatched tensor sizes instead of the 'Expected hidden[1] size' that RNN and GRU give."
+    ),
+    modules=("LSTM", "PackedSequence"),
+    sources=(
+        TorchDoc("torch.nn.LSTM", "Inputs: input (packed variable length sequence)"),
+        TorchDoc("torch.nn.LSTM", "Inputs: c_0"),
+    ),
+    torch=">=2.1",
+    devices=("cpu",),  # the messages are the CPU kernel's
+)
+@pytest.mark.parametrize("case", [c.param() for c in PACKED_LSTM])
+def test_packed_lstm_unchecked(case, device):
+    check(case, device)
+
+
+@claim(
+    id="lstm.errors.packed-input-checked-before-2-1",
+    statement=(
+        "Before torch 2.1 LSTM checks a PackedSequence input as RNN and GRU do: h_0 and c_0 must have batch "
+        "batch_sizes[0] ('Expected hidden[1] size (1, 2, 4), got [1, 3, 4]') and the data 2 dimensions."
+    ),
+    modules=("LSTM", "PackedSequence"),
+    sources=(
+        TorchDoc("torch.nn.LSTM", "Inputs: input (packed variable length sequence)"),
+        TorchDoc("torch.nn.LSTM", "Inputs: c_0"),
+    ),
+    torch="<2.1",
+)
+@pytest.mark.parametrize("case", [c.param() for c in PACKED_LSTM])
+def test_packed_lstm_checked_before_2_1(case, device):
+    check(case, device)
+
+
+# pad_sequence tests isinstance(sequences, Iterable) from 1.11 (absent from 1.10.2's torch/nn/utils/rnn.py,
+# present in 1.11.0's); before, the argument goes straight to torch._C._nn.pad_sequence (1.9-1.10), or, on 1.8,
+# to a Python loop that indexes sequences[0] (measured on 1.8.1 and 1.10.2).
+PAD_NOT_ITERABLE = Case(
+    "pad-sequence-int",
+    lambda d: pad_sequence(5),
+    (
+        Outcome(">=1.11", RuntimeError, "Expected iterable for input sequences, but got arg of type: <class 'int'>"),
+        Outcome(">=1.9,<1.11", TypeError, r"argument 'sequences' \(position 1\) must be tuple of Tensors, not int"),
+        Outcome("<1.9", TypeError, "'int' object is not subscriptable"),
+    ),
+)
+
+
+@claim(
+    id="packed.errors.pad-sequence-not-iterable",
+    statement=(
+        "pad_sequence given something that is not iterable raises a RuntimeError naming its type: "
+        "Expected iterable for input sequences, but got arg of type: <class 'int'>."
+    ),
+    modules=("PackedSequence",),
+    sources=(TorchDoc(PACKING_DOC + "pad_sequence", "sequences"),),
+    torch=">=1.11",
+)
+def test_pad_sequence_not_iterable(device):
+    check(PAD_NOT_ITERABLE, device)
+    assert pad_sequence(iter([fixed_randn(device, 2, 3)])).shape == (2, 1, 3)  # any iterable: accepted
+
+
+@claim(
+    id="packed.errors.pad-sequence-not-iterable-before-1-11",
+    statement=(
+        "Before torch 1.11 pad_sequence does not test that its argument is iterable: given an int it raises a "
+        "TypeError from the binding (must be tuple of Tensors) on 1.9-1.10, or from indexing it on 1.8."
+    ),
+    modules=("PackedSequence",),
+    sources=(TorchDoc(PACKING_DOC + "pad_sequence", "sequences"),),
+    torch="<1.11",
+)
+def test_pad_sequence_not_iterable_before_1_11():
+    check(PAD_NOT_ITERABLE, "cpu")

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reference.oracle.layers import forward as reference_forward
-from spec.helpers.modules import build_cell
+from spec.helpers.modules import build_cell, fixed_randn
 from spec.helpers.strategies import (
     CELL_NAMES,
     CELLS,
@@ -261,3 +261,73 @@ def test_replaced_and_copied(mode, device):
             assert_close(twin(x), after, f"{mode}: a copy computes the same")
             twin.weight_ih_l0.add_(1)
             assert_close(m(x), after, f"{mode}: changing the copy leaves the original")
+
+
+# --- issue 17 (coverage): all_weights, and nonlinearity given by position ---
+
+
+# RNNBase.all_weights is undocumented (no docstring; torch/nn/modules/rnn.py builds it from _all_weights, the
+# same code from 1.8 to 2.15); it is what code written against torch's own tests and older tutorials reads.
+@claim(
+    id="rnn.parameters.all-weights",
+    statement=(
+        "all_weights lists the parameters grouped by layer and direction (l0, l0_reverse, l1, ...), each group "
+        "in named_parameters order, as the module's own Parameter objects read at the time of access."
+    ),
+    modules=LAYERS,
+    sources=tuple(TorchDoc(f"torch.nn.{m}", "all_weights") for m in LAYERS),
+)
+@given(cfg=configs(batch=st.just(1)))
+def test_all_weights(cfg, device):
+    m = cfg.build(device)
+    groups: dict = {}
+    for name, _ in param_layout(cfg):  # hand-derived names: weight_ih_l{k}{s}, ..., grouped by l{k}{s}
+        groups.setdefault(name.rpartition("_l")[2], []).append(name)
+    want = [[getattr(m, n) for n in names] for names in groups.values()]
+    got = m.all_weights
+    assert [len(g) for g in got] == [len(g) for g in want], cfg.repro(device)
+    assert all(a is b for ga, gb in zip(got, want) for a, b in zip(ga, gb)), cfg.repro(device)
+    m.weight_ih_l0 = torch.nn.Parameter(torch.zeros_like(m.weight_ih_l0))
+    assert m.all_weights[0][0] is m.weight_ih_l0  # a replaced parameter shows at the next access
+
+
+# RNN.__init__ reads a 4th positional argument as nonlinearity from 2.3 (the `if len(args) > 3` branch, absent
+# from 2.2.2's rnn.py, present in 2.3.1's); before, RNN(*args) went to RNNBase.__init__(mode, input_size,
+# hidden_size, num_layers, bias, ...), so the 4th lands in bias (measured on 1.10.2, 1.11.0, 2.0.1, 2.2.2).
+@claim(
+    id="rnn.parameters.positional-nonlinearity",
+    statement=(
+        "nn.RNN takes nonlinearity as its 4th positional argument, as its signature lists it: RNN(3, 4, 2, 'relu', "
+        "False) is RNN(3, 4, num_layers=2, nonlinearity='relu', bias=False)."
+    ),
+    modules=("RNN",),
+    sources=(TorchDoc("torch.nn.RNN", "signature"), TorchDoc("torch.nn.RNN", "nonlinearity")),
+    torch=">=2.3",
+)
+def test_positional_nonlinearity(device):
+    by_position = torch.nn.RNN(3, 4, 2, "relu", False).to(device)
+    by_keyword = torch.nn.RNN(3, 4, num_layers=2, nonlinearity="relu", bias=False).to(device)
+    assert (by_position.nonlinearity, by_position.mode, by_position.bias) == ("relu", "RNN_RELU", False)
+    by_keyword.load_state_dict(by_position.state_dict())
+    x = fixed_randn(device, 5, 2, 3)
+    with torch.no_grad():
+        out, h_n = by_position(x)
+        assert_close((out, h_n), by_keyword(x), "positional and keyword nonlinearity compute the same")
+        assert (out >= 0).all()  # relu, not tanh
+
+
+@claim(
+    id="rnn.parameters.positional-nonlinearity-before-2-3",
+    statement=(
+        "Before torch 2.3 nn.RNN's 4th positional argument is taken as bias: RNN(3, 4, 2, 'relu', False) keeps "
+        "nonlinearity 'tanh', stores bias='relu' and batch_first=False, and prints as RNN(3, 4, num_layers=2, "
+        "bias=relu)."
+    ),
+    modules=("RNN",),
+    sources=(TorchDoc("torch.nn.RNN", "signature"), TorchDoc("torch.nn.RNN", "nonlinearity")),
+    torch="<2.3",
+)
+def test_positional_nonlinearity_before_2_3():
+    m = torch.nn.RNN(3, 4, 2, "relu", False)
+    assert (m.nonlinearity, m.mode, m.bias, m.batch_first) == ("tanh", "RNN_TANH", "relu", False)
+    assert repr(m) == "RNN(3, 4, num_layers=2, bias=relu)"

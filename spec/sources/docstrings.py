@@ -346,13 +346,15 @@ H_N = LAYER_SHAPES + (
     "packed.semantics.matches-reference",
     "rnn.semantics.matches-reference",
 )
+#: the type checks of input_size, bias and batch_first (from 2.11) and what the releases before do
+ARGUMENT_TYPES = ("rnn.errors.argument-types", "rnn.errors.argument-types-before-2-11")
 ATTRIBUTES = ("rnn.parameters.names-shapes", "rnn.parameters.replaced-and-copied") + INIT
 
 
 def layer_entries(mode: str) -> tuple:
     """What nn.RNN, nn.LSTM and nn.GRU document alike."""
     return (
-        c("Args", "input_size", "rnn.parameters.names-shapes", "rnn.errors.input"),
+        c("Args", "input_size", "rnn.parameters.names-shapes", "rnn.errors.input", *ARGUMENT_TYPES),
         c(
             "Args",
             "hidden_size",
@@ -374,6 +376,7 @@ def layer_entries(mode: str) -> tuple:
             "rnn.parameters.names-shapes",
             "rnn.parameters.signature-defaults",
             "rnn.semantics.matches-reference",
+            *ARGUMENT_TYPES,
         ),
         c(
             "Args",
@@ -382,6 +385,7 @@ def layer_entries(mode: str) -> tuple:
             "rnn.parameters.signature-defaults",
             "packed.semantics.ignores-batch-first",
             *(("rnn.shape.example-batch-first-layout",) if mode == "LSTM" else ()),
+            *ARGUMENT_TYPES,
         ),
         c("Args", "dropout", *DROPOUT),
         c(
@@ -509,6 +513,8 @@ WALK = {
             "rnn.parameters.signature-defaults",
             "rnn.errors.constructor-arguments",
             "rnn.repr.hides-nonlinearity",
+            "rnn.parameters.positional-nonlinearity",
+            "rnn.parameters.positional-nonlinearity-before-2-3",
         ),
     ),
     "torch.nn.LSTM": layer_entries("LSTM")
@@ -522,7 +528,14 @@ WALK = {
             "rnn.errors.constructor-arguments",
             "lstm.warnings.proj-onednn-fallback",
         ),
-        c("Inputs", "c_0", *STATE_IN, "lstm.shape.state-pair"),
+        c(
+            "Inputs",
+            "c_0",
+            *STATE_IN,
+            "lstm.shape.state-pair",
+            "lstm.errors.packed-input-unchecked",
+            "lstm.errors.packed-input-checked-before-2-1",
+        ),
         c("Outputs", "c_n", *H_N, "lstm.shape.state-pair", "lstm.semantics.h-bounded-c-unbounded"),
         *(
             c("Attributes", name, *ATTRIBUTES)
@@ -607,7 +620,13 @@ WALK = {
         c("Example", "Example", EXAMPLES),
     ),
     "torch.nn.utils.rnn.pad_sequence": (
-        c("Args", "sequences", PAD),
+        c(
+            "Args",
+            "sequences",
+            PAD,
+            "packed.errors.pad-sequence-not-iterable",
+            "packed.errors.pad-sequence-not-iterable-before-1-11",
+        ),
         c("Args", "batch_first", PAD),
         c("Args", "padding_value", PAD),
         c("Args", "padding_side", "packed.semantics.pad-sequence-left", "packed.errors.padding-side-before-2-5"),

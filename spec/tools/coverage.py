@@ -159,6 +159,10 @@ TRACING = "TorchScript tracing or scripting only; the spec runs eager Python"
 PICKLE_OLD = (
     "loading a module pickled by an old release (before its weights were named); the spec stores no old pickles"
 )
+LSTM_PACKED = (
+    "unreachable from forward since 2.1: LSTM checks a given state only for a padded input, so batch_sizes is "
+    "never set here (lstm.errors.packed-input-unchecked; its sibling before 2.1 runs this line)"
+)
 #: (file, enclosing function (or class) or "", a piece of the line's code or "", reason). The first match wins;
 #: a missed line that matches none is a claim still to write.
 REASONS: tuple = (
@@ -172,6 +176,7 @@ REASONS: tuple = (
     (M, "RNNBase.flatten_parameters", "", CUDA),
     (M, "RNNBase._replicate_for_data_parallel", "", "another device: DataParallel replicas need several GPUs"),
     (M, "RNNBase.__setstate__", "", PICKLE_OLD),
+    (M, "LSTM.get_expected_cell_size", "batch_sizes", LSTM_PACKED),
     (M, "RNN.forward", "pass", "a typing overload's body (TorchScript), never run"),
     (M, "LSTM.forward", "pass", "a typing overload's body (TorchScript), never run"),
     (M, "GRU.forward", "pass", "a typing overload's body (TorchScript), never run"),
