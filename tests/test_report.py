@@ -1,11 +1,14 @@
 """The report: status aggregation, atomic writing, and loading stored reports."""
 
 import json
+from pathlib import Path
 
 import pytest
 
 from spec.registry import Claim, TorchDoc
 from spec.tools import report as rpt
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize(
@@ -47,6 +50,31 @@ def test_build_aggregates_per_claim_and_per_device():
     assert data["claims"]["a.b.d"]["devices"] == {"none": "passed"}
     assert list(data["unclaimed"]) == ["tests/x.py::t"]
     assert data["schema"] == rpt.SCHEMA_VERSION and data["suite"]["version"]
+
+
+def test_a_target_that_cannot_run_a_case_leaves_the_claims_own_outcome_alone():
+    from spec.tools.plugin import _no_partial_holds
+
+    cases = [
+        {**case("t::a[eager-cpu]", "a.b.c", "cpu", "passed"), "target": "eager"},
+        {**case("t::a[export-cpu]", "a.b.c", "cpu", "not-applicable", "export: arrived in 2.1"), "target": "export"},
+        {**case("t::b[eager-1]", "a.b.d", None, "passed"), "target": "eager"},
+        {**case("t::b[eager-2]", "a.b.d", None, "not-applicable", "no outcome"), "target": "eager"},
+    ]
+    data = rpt.build(cases, claims("a.b.c", "a.b.d"), {"torch": "x"})
+    _no_partial_holds(data, cases)
+    assert data["claims"]["a.b.c"]["status"] == "passed"
+    assert data["claims"]["a.b.c"]["targets"] == {"eager": "passed", "export": "not-applicable"}
+    assert data["claims"]["a.b.d"]["status"] == "skipped"  # its own case had nothing to check: held in part
+
+
+def test_plugin_default_markers_are_pyprojects():
+    import tomllib
+
+    from spec.tools.plugin import DEFAULT_MARKERS
+
+    addopts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
+    assert addopts[addopts.index("-m") + 1] == DEFAULT_MARKERS
 
 
 def test_write_atomic_replaces_and_leaves_no_temp(tmp_path):

@@ -24,7 +24,7 @@ from spec.helpers import targets
 from spec.helpers.modules import returned_tensors, weighted_sum
 from spec.helpers.strategies import LAYERS, Config
 from spec.helpers.tolerances import assert_close
-from spec.registry import TorchDoc, claim, not_applicable, release_of
+from spec.registry import TorchDoc, claim, in_range, not_applicable, release_of
 
 COMPILE_DOC = (TorchDoc("torch.compile", "fullgraph and backend"),)
 EXPORT_DOC = (TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),)
@@ -467,7 +467,9 @@ def test_onnx_batch(mode):
 def test_onnx_proj_size():
     onnx_ready()
     m, x = built(probe("LSTM", dtype="float32", proj_size=2), "cpu")
-    with pytest.raises(RuntimeError, match="(?i)projection"):
+    # measured: 1.12 on names the projection; 1.8.1-1.11.0 have no symbolic for that aten::lstm call at all
+    says = "(?i)projection" if in_range(">=1.12", torch.__version__) else "Couldn't export operator aten::lstm"
+    with pytest.raises(RuntimeError, match=says):
         targets.onnx_export(m, (x,))
 
 
@@ -484,7 +486,8 @@ def test_onnx_packed(mode):
     targets.ci_sample(mode == "LSTM")
     m, x = built(probe(mode, dtype="float32"), "cpu")
     packed = pack_padded_sequence(x, torch.tensor([SEQ, 2, 1]), batch_first=True)
-    with pytest.raises((AttributeError, RuntimeError, TypeError)):  # 2.13: AttributeError: 'tuple' has no 'dim'
+    # 2.13: AttributeError: 'tuple' has no 'dim'; 1.8.1: nn.RNN's own `assert isinstance(input, Tensor)`
+    with pytest.raises((AttributeError, RuntimeError, TypeError, AssertionError)):
         targets.onnx_export(m, (packed,))
 
 

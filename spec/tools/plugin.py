@@ -221,9 +221,17 @@ class Recorder:
 def _no_partial_holds(data: dict, cases) -> None:
     """A case with no outcome recorded for this torch (``not_applicable()`` inside a claim in range) never
     counts toward "passed": a claim whose other cases passed held only in part, so it is reported skipped,
-    with the cases that had nothing to check named (give them an outcome, or split the claim by range)."""
+    with the cases that had nothing to check named (give them an outcome, or split the claim by range).
+
+    Only the claim's own (eager) cases count: a case that a target other than eager cannot take, or that runs
+    through a target the release does not have, is not applicable under that target (the report's per-target
+    status says so) and leaves the claim's own outcome alone."""
     for cid, entry in data["claims"].items():
-        empty = [c for c in cases if c["claim"] == cid and c["outcome"] == "not-applicable"]
+        empty = [
+            c
+            for c in cases
+            if c["claim"] == cid and c["outcome"] == "not-applicable" and (c.get("target") or "eager") == "eager"
+        ]
         if entry["status"] != "passed" or not empty:
             continue
         names = ", ".join(c["nodeid"].split("::")[-1] for c in empty[:3]) + (" ..." if len(empty) > 3 else "")
@@ -255,6 +263,10 @@ def _outcome(rep, not_applicable=None):
     return "failed", _first_line(rep)
 
 
+#: pyproject's default ``-m``: it leaves out the end-to-end tests (tests/), never a claim, so it narrows nothing.
+DEFAULT_MARKERS = "not e2e"
+
+
 def _selection(config):
     """What narrowed the run: ``-k``, ``-m`` and paths below ``spec/`` (a file, a test); None for every claim."""
     spec_dir = Path(__file__).resolve().parents[1]
@@ -265,7 +277,7 @@ def _selection(config):
             paths.append(os.path.relpath(path, config.rootpath) + arg[len(arg.split("::")[0]) :])
     chosen = {
         "keyword": config.getoption("keyword") or None,
-        "markers": config.getoption("markexpr") or None,
+        "markers": config.getoption("markexpr") if config.getoption("markexpr") != DEFAULT_MARKERS else None,
         "paths": paths or None,
     }
     return {k: v for k, v in chosen.items() if v} or None
@@ -288,8 +300,20 @@ def pytest_collection_finish(session):
         raise pytest.UsageError("invalid claims:\n  " + "\n  ".join(problems))
 
 
+def share_cores() -> None:
+    """Under pytest-xdist (``pytest -n 2``), give each worker its share of the cores as intra-op threads: two
+    workers with torch's default (every core each) would oversubscribe the machine, and the claims' tensors
+    are far below the size where a second thread pays for its start-up and spin-waiting."""
+    workers = os.environ.get("PYTEST_XDIST_WORKER_COUNT")
+    if workers:
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // int(workers)))
+
+
 def pytest_configure(config):
     from spec.helpers import targets
 
+    share_cores()
     targets.configure(chosen_targets(config), profiles.chosen(config.getoption("hypothesis_profile", None)))
     config.pluginmanager.register(Recorder(config), "spec-recorder")

@@ -83,6 +83,7 @@ def environment(profile: str, seed, devices: Optional[str] = None, selection: Op
         "hypothesis_profile": profile,
         "seed": seed,
         "shape_checks": SHAPE_CHECKS,
+        "threads": torch.get_num_threads(),  # intra-op threads (spec.tools.plugin: one per xdist worker's core)
         "devices": devices,
         "selection": selection,
     }
