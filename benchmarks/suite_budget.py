@@ -1,11 +1,13 @@
 """Wall time of the suite under each hypothesis profile, and claims per second.
 
-    python benchmarks/suite_budget.py [--profiles quick ci thorough] [--subset NAME=-k EXPRESSION ...] [--out F]
+    python benchmarks/suite_budget.py [--profiles quick ci thorough] [--subset NAME=-k EXPRESSION ...] [--targets]
+        [--no-pytest] [--out F]
 
 Prints one row per run: `python -m spec verify --profile P`, the ci profile on each subset (by default
 the claims about torch, `spec/claims/`, and the claims about the sources' programs, `spec/programs/`),
-and `pytest` (spec + tests) under the ci profile. Targets on 2 cores: quick <= 10 s, ci spec + tests
-<= 60 s, thorough <= 10 min. With --out the figures are stored as JSON with the environment they came
+with --targets `verify --target all` and the seconds spent per target, then `pytest` (the fast tier: spec +
+tests) and `pytest -m e2e` under the ci profile. Budgets on 2 cores: quick <= 10 s, the fast tier <= 60 s,
+thorough <= 10 min. With --out the figures are stored as JSON with the environment they came
 from (torch, python, machine, git revision, claim count), for the docs' benchmarks page.
 """
 
@@ -32,17 +34,18 @@ def timed(cmd, env=None):
     return time.perf_counter() - start, proc
 
 
-def verify(profile: str, keyword: str | None):
+def verify(profile: str, keyword: str | None, *extra: str):
+    """(seconds, claims, the report) of one `python -m spec verify` run."""
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "r.json"
-        cmd = [sys.executable, "-m", "spec", "verify", "-q", "--profile", profile, "--report", str(report)]
+        cmd = [sys.executable, "-m", "spec", "verify", "-q", "--profile", profile, "--report", str(report), *extra]
         if keyword:
             cmd += ["-k", keyword]
         seconds, proc = timed(cmd)
         if proc.returncode not in (0, 1):
             sys.exit(f"verify failed to run: {proc.stderr.strip().splitlines()[-1:]}")
-        claims = len(json.loads(report.read_text())["claims"])
-    return seconds, claims
+        data = json.loads(report.read_text())
+    return seconds, len(data["claims"]), data
 
 
 def main() -> int:
@@ -55,7 +58,8 @@ def main() -> int:
         help="also time the ci profile on the claims a -k expression selects (repeatable; default: "
         "'claims about torch=claims' and 'claims about the programs=programs')",
     )
-    p.add_argument("--no-pytest", action="store_true", help="skip the full pytest run")
+    p.add_argument("--no-pytest", action="store_true", help="skip the pytest runs (the fast tier, then -m e2e)")
+    p.add_argument("--targets", action="store_true", help="also time verify --target all, and each target's share")
     p.add_argument("--out", type=Path, help="also store the figures as JSON (for the docs' benchmarks page)")
     args = p.parse_args()
     subsets = args.subset or ["claims about torch=claims", "claims about the programs=programs"]
@@ -75,18 +79,27 @@ def main() -> int:
 
     print(f"{'run':<58} {'seconds':>8} {'claims':>7} {'claims/s':>9}")
     for profile in args.profiles:
-        seconds, claims = verify(profile, None)
+        seconds, claims, _ = verify(profile, None)
         row(f"verify --profile {profile}", seconds, claims)
     for subset in subsets:
         name, sep, expression = subset.partition("=")
         if not sep or not expression:
             p.error(f"--subset {subset!r}: expected NAME=EXPRESSION")
-        seconds, claims = verify("ci", expression)
+        seconds, claims, _ = verify("ci", expression)
         row(f"verify --profile ci, {name} (-k {expression})", seconds, claims)
+    if args.targets:
+        seconds, claims, data = verify("ci", None, "--target", "all")
+        row("verify --profile ci --target all", seconds, claims)
+        for target, spent in data["target_durations"].items():  # seconds in the claims' cases, per target
+            ran = sum(1 for e in data["claims"].values() if (e.get("targets") or {}).get(target) == "passed")
+            row(f"  of which the cases run through {target}", spent, ran)
     if not args.no_pytest:
-        seconds, proc = timed([sys.executable, "-m", "pytest", "-q"], env={**os.environ, "SPEC_PROFILE": "ci"})
-        tail = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr.strip()
-        row("pytest: spec + tests, ci", seconds, note=tail.strip("= "))
+        for label, extra in (("pytest: spec + tests, ci (the fast tier)", []), ("pytest -m e2e", ["-m", "e2e"])):
+            seconds, proc = timed(
+                [sys.executable, "-m", "pytest", "-q", *extra], env={**os.environ, "SPEC_PROFILE": "ci"}
+            )
+            tail = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr.strip()
+            row(label, seconds, note=tail.strip("= "))
     print(f"cores: {os.cpu_count()}")
     if args.out:
         from spec.tools.report import provenance, write_atomic

@@ -17,7 +17,7 @@ from spec.helpers.strategies import (
     Config,
 )
 from spec.registry import Erratum, Seed, TorchDoc, claim, in_range, not_applicable
-from spec.sources.seeds import CLIP_DOC, PACKING_DOC
+from spec.sources.seeds import CLIP_DOC, PACKING_DOC, S000
 
 
 @dataclass(frozen=True)
@@ -379,9 +379,9 @@ def test_input_errors(case, device):
     ),
     modules=LAYERS,
     sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs: h_0") for m in LAYERS)
-    + (Seed("000_0803d243ad727e4b.txt", "h0/ht given as [num layers, b, h-dim]", line=18),),
+    + (Seed(S000, "h0/ht given as [num layers, b, h-dim]", line=18),),
     erratum=Erratum(
-        "000_0803d243ad727e4b.txt",
+        S000,
         "the x, h0/ht and out shape list",
         "h0 is [num layers, b, h-dim]; a bidirectional module given that shape raises",
         line=17,

@@ -25,6 +25,7 @@ from spec.helpers.strategies import (
 )
 from spec.helpers.tolerances import assert_close
 from spec.registry import Erratum, Seed, TorchDoc, claim
+from spec.sources.seeds import S000, S001, S002, S003
 
 
 @claim(
@@ -36,7 +37,7 @@ from spec.registry import Erratum, Seed, TorchDoc, claim
     ),
     modules=LAYERS,
     sources=tuple(TorchDoc(f"torch.nn.{m}", "Variables") for m in LAYERS)
-    + (Seed("003_d1ec100167748cfb.txt", "1.2 forward propagation: W_xh, W_hh and b_h shapes", line=33),),
+    + (Seed(S003, "1.2 forward propagation: W_xh, W_hh and b_h shapes", line=33),),
 )
 @given(cfg=configs(batch=st.just(1)))
 def test_names_and_shapes(cfg, device):
@@ -78,7 +79,7 @@ def test_init_uniform(module, device):
     ),
     modules=LAYERS + tuple(CELLS.values()),
     sources=(
-        Seed("000_0803d243ad727e4b.txt", "IMDB example: torch.manual_seed(123) at the top", line=30),
+        Seed(S000, "IMDB example: torch.manual_seed(123) at the top", line=30),
         TorchDoc("torch.manual_seed", "seeds the default generator"),
     ),
 )
@@ -117,7 +118,7 @@ def test_factory_kwargs(module, device):
     ),
     modules=LAYERS,
     sources=(
-        Seed("002_10f18caa03c370d0.txt", "the three constructor signatures near the top", line=14),
+        Seed(S002, "the three constructor signatures near the top", line=14),
         TorchDoc("torch.nn.RNN", "Args"),
     ),
 )
@@ -136,7 +137,7 @@ def test_signature_defaults(module):
     id="rnn.parameters.nonlinearity-only-rnn",
     statement="Only nn.RNN takes nonlinearity ('tanh' or 'relu'); nn.LSTM and nn.GRU raise TypeError for it.",
     modules=LAYERS,
-    sources=(Seed("002_10f18caa03c370d0.txt", "the remark that RNN alone has the nonlinearity argument", line=18),),
+    sources=(Seed(S002, "the remark that RNN alone has the nonlinearity argument", line=18),),
 )
 @pytest.mark.parametrize("module", ("LSTM", "GRU"))
 def test_nonlinearity_only_rnn(module):
@@ -151,7 +152,7 @@ def test_nonlinearity_only_rnn(module):
     modules=LAYERS,
     sources=tuple(TorchDoc(f"torch.nn.{m}", "dropout") for m in LAYERS),
     erratum=Erratum(
-        "002_10f18caa03c370d0.txt",
+        S002,
         "the argument list after the constructor signatures",
         "dropout is glossed as whether the layer has dropout, a yes/no switch",
         line=25,
@@ -173,7 +174,7 @@ def test_dropout_probability(module, p):
     sources=tuple(TorchDoc(f"torch.nn.{c}", "Variables") for c in CELL_NAMES)
     + (
         Seed(
-            "001_aeb7a07ab65f879f.txt",
+            S001,
             "RNNCell(4, 2): weight_ih [2, 4], bias_ih [2], weight_hh [2, 2], bias_hh [2]",
             line=24,
         ),

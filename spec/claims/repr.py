@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from spec.helpers.strategies import LAYERS, Config, configs
 from spec.registry import Seed, TorchDoc, claim
+from spec.sources.seeds import S000
 
 
 def expected_repr(cfg: Config) -> str:
@@ -36,7 +37,7 @@ def expected_repr(cfg: Config) -> str:
     modules=LAYERS,
     sources=(
         TorchDoc("torch.nn.RNN", "extra_repr"),
-        Seed("000_0803d243ad727e4b.txt", "print(rnn) gives RNN(100, 20) and RNN(100, 20, num_layers=4)", line=22),
+        Seed(S000, "print(rnn) gives RNN(100, 20) and RNN(100, 20, num_layers=4)", line=22),
     ),
 )
 @given(cfg=configs(batch=st.just(1)), dropout=st.sampled_from((0.0, 0.25, 0.5)))

@@ -29,7 +29,7 @@ from spec.helpers.strategies import (
 )
 from spec.helpers.tolerances import assert_close, dropout_precision
 from spec.registry import Erratum, Seed, TorchDoc, claim
-from spec.sources.seeds import PACKING_DOC, S000, S001, S002, S003
+from spec.sources.seeds import PACKING_DOC, S000, S001, S002, S003, S004
 
 
 def copy_layer_weights(cell, module, layer=0):
@@ -73,7 +73,7 @@ one_layer_gru = configs(
 
 GRU_SOURCES = (
     TorchDoc("torch.nn.GRU", "class docstring: r_t, z_t, n_t, h_t"),
-    Seed("003_d1ec100167748cfb.txt", "2.1 Gate: reset helps short-term, update long-term dependencies", line=107),
+    Seed(S003, "2.1 Gate: reset helps short-term, update long-term dependencies", line=107),
 )
 
 
@@ -90,11 +90,9 @@ DOCS = tuple(TorchDoc(f"torch.nn.{m}", "dropout") for m in LAYERS)
     modules=CELL_NAMES,
     sources=tuple(TorchDoc(f"torch.nn.{c}", "class docstring: the equations") for c in CELL_NAMES)
     + (
-        Seed(
-            "001_aeb7a07ab65f879f.txt", "1. RNNcell: the cell is a fully connected layer over input and hidden", line=6
-        ),
-        Seed("003_d1ec100167748cfb.txt", "2.1 Gate, 2.2 GRU, 2.3 LSTM", line=95),
-        Seed("004_465858781a221de8.txt", "the LSTM gate equations", line=9),
+        Seed(S001, "1. RNNcell: the cell is a fully connected layer over input and hidden", line=6),
+        Seed(S003, "2.1 Gate, 2.2 GRU, 2.3 LSTM", line=95),
+        Seed(S004, "the LSTM gate equations", line=9),
         Seed(S000, "the LSTM memory cell: gates i, o, f; inputs x_t, h_t-1, c_t-1; outputs h_t and c_t", line=11),
     ),
 )
@@ -124,11 +122,11 @@ def test_cell_equations(cfg, device):
     modules=CELL_NAMES + ("RNN", "LSTM", "GRU"),
     sources=(
         TorchDoc("torch.nn.RNNCell", "class docstring: the example loop"),
-        Seed("000_0803d243ad727e4b.txt", "'rnn by cell': RNNCell(100, 20) stepped over x", line=26),
-        Seed("000_0803d243ad727e4b.txt", "'one layer lstm': LSTMCell stepped over x", line=27),
-        Seed("001_aeb7a07ab65f879f.txt", "2. RNN: one nn.RNN runs several RNNCell steps at once", line=47),
-        Seed("000_0803d243ad727e4b.txt", "the opening notes: the same parameters W at every step", line=3),
-        Seed("003_d1ec100167748cfb.txt", "1.1: weights shared across time, one architecture for any length", line=17),
+        Seed(S000, "'rnn by cell': RNNCell(100, 20) stepped over x", line=26),
+        Seed(S000, "'one layer lstm': LSTMCell stepped over x", line=27),
+        Seed(S001, "2. RNN: one nn.RNN runs several RNNCell steps at once", line=47),
+        Seed(S000, "the opening notes: the same parameters W at every step", line=3),
+        Seed(S003, "1.1: weights shared across time, one architecture for any length", line=17),
     ),
 )
 @given(cfg=cell_configs)
@@ -156,8 +154,8 @@ def test_loop_equals_layer(cfg, device):
     ),
     modules=CELL_NAMES + ("RNN", "LSTM", "GRU"),
     sources=(
-        Seed("000_0803d243ad727e4b.txt", "RNNCell(100, 30) feeding RNNCell(30, 20)", line=26),
-        Seed("000_0803d243ad727e4b.txt", "'two layer lstm': LSTMCell(100, 30) feeding LSTMCell(30, 20)", line=28),
+        Seed(S000, "RNNCell(100, 30) feeding RNNCell(30, 20)", line=26),
+        Seed(S000, "'two layer lstm': LSTMCell(100, 30) feeding LSTMCell(30, 20)", line=28),
         TorchDoc("torch.nn.RNN", "num_layers"),
     ),
 )
@@ -193,11 +191,11 @@ def test_stacked_cells(cfg, device):
     sources=EQUATIONS_DOC
     + (
         Seed(
-            "003_d1ec100167748cfb.txt",
+            S003,
             "0x02: GRU and LSTM gate equations; 2.4 deep RNN; 2.5 bidirectional RNN",
             line=83,
         ),
-        Seed("000_0803d243ad727e4b.txt", "RNN, LSTM and GRU cell diagrams at the top", line=9),
+        Seed(S000, "RNN, LSTM and GRU cell diagrams at the top", line=9),
     ),
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -232,8 +230,8 @@ def test_unbatched_matches_reference(cfg, device):
     modules=LAYERS,
     sources=tuple(TorchDoc(f"torch.nn.{m}", "Outputs: output, h_n") for m in LAYERS)
     + (
-        Seed("000_0803d243ad727e4b.txt", "IMDB classifier: cat of hidden[-2] and hidden[-1]", line=30),
-        Seed("002_10f18caa03c370d0.txt", "printed out[:, -1] rows equal the last layer's h rows", line=110),
+        Seed(S000, "IMDB classifier: cat of hidden[-2] and hidden[-1]", line=30),
+        Seed(S002, "printed out[:, -1] rows equal the last layer's h rows", line=110),
     ),
 )
 @given(cfg=configs(batch=batched, batch_first=st.just(False)))
@@ -291,7 +289,7 @@ def test_output_excludes_initial_state(cfg, device):
     modules=LAYERS,
     sources=(
         TorchDoc("torch.nn.RNN", "bidirectional"),
-        Seed("003_d1ec100167748cfb.txt", "2.5 bidirectional RNN", line=128),
+        Seed(S003, "2.5 bidirectional RNN", line=128),
     ),
 )
 @given(cfg=configs(batch=batched, batch_first=st.just(False), bidirectional=st.just(True), num_layers=st.just(1)))
@@ -392,7 +390,7 @@ def test_gru_reset_gate_drops_history(cfg, device):
     modules=("RNN",),
     sources=(
         TorchDoc("torch.nn.RNN", "nonlinearity"),
-        Seed("002_10f18caa03c370d0.txt", "nonlinearity: tanh or relu", line=18),
+        Seed(S002, "nonlinearity: tanh or relu", line=18),
     ),
 )
 @given(cfg=configs(modes=st.just("RNN"), batch=batched, bias=st.just(False)))
@@ -420,8 +418,8 @@ def test_relu_unbounded(cfg, device):
     modules=("LSTM",),
     sources=(
         TorchDoc("torch.nn.LSTM", "class docstring: c_t and h_t"),
-        Seed("004_465858781a221de8.txt", "the LSTM gate equations: memory cell and hidden state", line=9),
-        Seed("003_d1ec100167748cfb.txt", "2.3 LSTM", line=116),
+        Seed(S004, "the LSTM gate equations: memory cell and hidden state", line=9),
+        Seed(S003, "2.3 LSTM", line=116),
     ),
 )
 @given(
@@ -458,7 +456,7 @@ def test_lstm_h_bounded(cfg, device):
     modules=("GRU",),
     sources=(
         Seed(
-            "003_d1ec100167748cfb.txt",
+            S003,
             "2.1 Gate: sigmoid gates in (0, 1), tanh keeps the candidate in (-1, 1)",
             line=101,
         ),
@@ -550,8 +548,7 @@ def test_lstm_1_5_2(device):
     id="rnn.semantics.dropout-eval-off",
     statement="In eval mode dropout does nothing: the module equals the reference without dropout, call after call.",
     modules=LAYERS,
-    sources=DOCS
-    + (Seed("000_0803d243ad727e4b.txt", "IMDB model: LSTM(..., dropout=0.5) evaluated with rnn.eval()", line=30),),
+    sources=DOCS + (Seed(S000, "IMDB model: LSTM(..., dropout=0.5) evaluated with rnn.eval()", line=30),),
 )
 @given(cfg=configs(batch=batched, num_layers=st.integers(2, 3)), p=st.sampled_from((0.3, 0.5, 1.0)))
 def test_eval_off(cfg, p, device):
@@ -590,7 +587,7 @@ def test_one_layer_inert(mode, device):
         "zeros, while the first layer's outputs and final state are untouched."
     ),
     modules=LAYERS,
-    sources=DOCS + (Seed("002_10f18caa03c370d0.txt", "the dropout argument of the three constructors", line=14),),
+    sources=DOCS + (Seed(S002, "the dropout argument of the three constructors", line=14),),
 )
 @pytest.mark.parametrize("mode", LAYERS)
 def test_between_layers(mode, device):
@@ -624,7 +621,7 @@ def test_between_layers(mode, device):
     sources=(
         TorchDoc("torch.nn.LSTM", "class docstring: the equations"),
         TorchDoc("torch.nn.GRU", "class docstring: the equations (r applied to W_hn h + b_hn)"),
-        Seed("003_d1ec100167748cfb.txt", "2.2 GRU and 2.3 LSTM", line=110),
+        Seed(S003, "2.2 GRU and 2.3 LSTM", line=110),
     ),
 )
 @pytest.mark.skipif(MISSING is not None, reason=str(MISSING))

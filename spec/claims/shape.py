@@ -24,7 +24,7 @@ from spec.helpers.strategies import (
 )
 from spec.helpers.tolerances import assert_close
 from spec.registry import Erratum, Seed, TorchDoc, claim
-from spec.sources.seeds import S000, S002
+from spec.sources.seeds import S000, S001, S002, S003, S004
 
 OUTPUTS_DOC = tuple(TorchDoc(f"torch.nn.{m}", "Outputs") for m in LAYERS)
 
@@ -44,17 +44,15 @@ def expected_states(cfg: Config) -> tuple:
     modules=LAYERS,
     sources=OUTPUTS_DOC
     + (
+        Seed(S000, "the x, h0/ht and out shape list under 'nn.RNN(input dim, hidden dim)'", line=16),
         Seed(
-            "000_0803d243ad727e4b.txt", "the x, h0/ht and out shape list under 'nn.RNN(input dim, hidden dim)'", line=16
-        ),
-        Seed(
-            "002_10f18caa03c370d0.txt",
+            S002,
             "the out.shape / hidden.shape breakdown after the LSTM(1, 5, 2) example",
             line=140,
         ),
     ),
     erratum=Erratum(
-        "000_0803d243ad727e4b.txt",
+        S000,
         "the x, h0/ht and out shape list",
         "h0/ht is [num layers, b, h-dim] and out is [seq len, b, h-dim], with no factor for directions",
         line=17,
@@ -77,9 +75,9 @@ def test_output_seq_first(cfg, device):
     ),
     modules=LAYERS,
     sources=tuple(TorchDoc(f"torch.nn.{m}", "batch_first") for m in LAYERS)
-    + (Seed("002_10f18caa03c370d0.txt", "the closing note that the hidden state keeps batch in dim 1", line=145),),
+    + (Seed(S002, "the closing note that the hidden state keeps batch in dim 1", line=145),),
     erratum=Erratum(
-        "002_10f18caa03c370d0.txt",
+        S002,
         "the sentence before the LSTM(1, 5, 2) example",
         "under batch_first=True the current hidden state is (batch, seq_len, num_directions*hidden_size) "
         "and the previous one (batch, num_layers*num_directions, hidden_size)",
@@ -103,11 +101,11 @@ def test_hn_batch_second(cfg, device):
     sources=(
         TorchDoc("torch.nn.LSTM", "Outputs: output, (h_n, c_n)"),
         TorchDoc("torch.nn.LSTM", "proj_size"),
-        Seed("000_0803d243ad727e4b.txt", "the 4-layer nn.LSTM example unpacking out, (h, c)", line=26),
-        Seed("004_465858781a221de8.txt", "LSTM introduction: a memory cell shaped like the hidden state", line=9),
+        Seed(S000, "the 4-layer nn.LSTM example unpacking out, (h, c)", line=26),
+        Seed(S004, "LSTM introduction: a memory cell shaped like the hidden state", line=9),
     ),
     erratum=Erratum(
-        "003_d1ec100167748cfb.txt",
+        S003,
         "4.2: the comment in RNNmodel.begin_state",
         "nn.LSTM's hidden state is a dict; it is a tuple (h, c)",
         line=404,
@@ -186,10 +184,8 @@ def test_packed_shapes(cfg, lengths, device):
     modules=CELL_NAMES,
     sources=tuple(TorchDoc(f"torch.nn.{c}", "Inputs / Outputs") for c in CELL_NAMES)
     + (
-        Seed(
-            "001_aeb7a07ab65f879f.txt", "RNNCell(4, 2) over a [3, 1, 4] dataset: each step's output is [1, 2]", line=15
-        ),
-        Seed("000_0803d243ad727e4b.txt", "'one layer lstm': h and c both [3, 20] after the loop", line=27),
+        Seed(S001, "RNNCell(4, 2) over a [3, 1, 4] dataset: each step's output is [1, 2]", line=15),
+        Seed(S000, "'one layer lstm': h and c both [3, 20] after the loop", line=27),
     ),
 )
 @given(cfg=cell_configs)

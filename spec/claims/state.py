@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from spec.helpers.strategies import LAYERS, Config, batched, configs, describe
 from spec.helpers.tolerances import assert_close
 from spec.registry import Seed, TorchDoc, claim
+from spec.sources.seeds import S002, S003, S004
 
 
 def zeros_state(cfg: Config, device: str):
@@ -23,11 +24,7 @@ def zeros_state(cfg: Config, device: str):
     statement="Leaving out h_0 (and c_0) is the same as passing zeros of the documented shape.",
     modules=LAYERS,
     sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs: h_0 defaults to zeros") for m in LAYERS)
-    + (
-        Seed(
-            "002_10f18caa03c370d0.txt", "the remark after out, h = rnn(a) that an all-zero state was created", line=66
-        ),
-    ),
+    + (Seed(S002, "the remark after out, h = rnn(a) that an all-zero state was created", line=66),),
 )
 @given(cfg=configs(batch=batched))
 def test_default_zeros(cfg, device):
@@ -46,8 +43,8 @@ def test_default_zeros(cfg, device):
     modules=LAYERS,
     sources=(
         TorchDoc("torch.nn.RNN", "Outputs: h_n"),
-        Seed("003_d1ec100167748cfb.txt", "sequential partitioning keeps the state across minibatches", line=331),
-        Seed("004_465858781a221de8.txt", "consecutive sampling carries the hidden state between batches", line=50),
+        Seed(S003, "sequential partitioning keeps the state across minibatches", line=331),
+        Seed(S004, "consecutive sampling carries the hidden state between batches", line=50),
     ),
 )
 @given(cfg=configs(batch=batched, bidirectional=st.just(False), seq=st.integers(2, 6)), data=st.data())

@@ -378,9 +378,9 @@ def docs(args) -> int:
     return 0
 
 
-def _run_spec(profile: str, mutant=None) -> tuple:
-    """One pytest run of the spec on cpu (with a mutant applied, if named): its report, and how each failed
-    claim failed ({claim: {"assertion": [nodeid, ...], "crash": ["TypeError: ...", ...]}})."""
+def _run_spec(profile: str, mutant=None, target: str = "eager") -> tuple:
+    """One pytest run of the spec on cpu through ``target`` (with a mutant applied, if named): its report, and
+    how each failed claim failed ({claim: {"assertion": [nodeid, ...], "crash": ["TypeError: ...", ...]}})."""
     from spec.tools.mutants import ENV, FAILURES_ENV, read_failures
 
     with tempfile.TemporaryDirectory(prefix="spec-mutant-") as tmp:
@@ -395,6 +395,7 @@ def _run_spec(profile: str, mutant=None) -> tuple:
             "-p",
             "no:cacheprovider",
             "--spec-device=cpu",
+            f"--spec-target={target}",
             f"--hypothesis-profile={profile}",
             f"--spec-report={report_path}",
             "-p",
@@ -423,15 +424,21 @@ def kills(report: dict, failures: dict) -> tuple:
     return caught, crashed
 
 
-def _result(name: str, killers: list, crashes: dict) -> dict:
-    """One mutant's entry in the results, printed as a row as it comes."""
+def _result(name: str, killers: list, crashes: dict, eager=None) -> dict:
+    """One mutant's entry in the results, printed as a row as it comes. ``eager``: for a mutant of another
+    target, (claims, crashes) of the eager run with the same mutant, which should catch nothing."""
     from spec.tools.mutants import CATALOGUE
 
+    mutant = CATALOGUE[name]
     shown = ", ".join(killers[:3]) + (f" (+{len(killers) - 3})" if len(killers) > 3 else "")
     shown += f" [{len(crashes)} crashed]" if crashes else ""
+    entry = {"description": mutant.description, "killed": bool(killers), "claims": killers, "crashes": crashes}
+    if mutant.target != "eager":
+        entry["target"] = mutant.target
+        entry["eager_claims"] = eager[0]
+        shown = f"--target {mutant.target}: {shown}; eagerly: {', '.join(eager[0][:3]) or 'survives'}"
     print(f"{name:32} {'yes' if killers else 'NO':>6}  {shown}", flush=True)
-    description = CATALOGUE[name].description
-    return {"description": description, "killed": bool(killers), "claims": killers, "crashes": crashes}
+    return entry
 
 
 def mutants(args) -> int:
@@ -442,7 +449,8 @@ def mutants(args) -> int:
 
     if args.list:
         for m in CATALOGUE.values():
-            print(f"{m.name:32} {m.description}")
+            target = f" (--target {m.target})" if m.target != "eager" else ""
+            print(f"{m.name:32} {m.description}{target}")
         return 0
     names = args.only or list(CATALOGUE)
     unknown = [n for n in names if n not in CATALOGUE]
@@ -454,15 +462,25 @@ def mutants(args) -> int:
         raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
     if args.out:
         _check_writable(args.out, "the results")
-    baseline = rpt.failed_claims(_run_spec(args.profile)[0])
-    if baseline:
-        raise UsageError(f"the spec fails without any mutant ({baseline[0]}): fix that first")
+    from spec.helpers import targets as tg
+    from spec.registry import TARGETS
+
+    needed = sorted({CATALOGUE[n].target for n in names} | {"eager"}, key=TARGETS.index)
+    for target in needed:
+        missing = tg.unavailable(target)
+        if missing:
+            raise UsageError(f"a mutant of the {target} target needs it here: {missing}")
+        baseline = rpt.failed_claims(_run_spec(args.profile, target=target)[0])
+        if baseline:
+            raise UsageError(f"the spec fails without any mutant ({baseline[0]}, --target {target}): fix that first")
     results, start = {}, time.time()
     print(f"{'mutant':32} {'killed':>6}  claims failing on an assertion [crashes]")
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:  # each run is its own pytest process
-        runs = {name: pool.submit(_run_spec, args.profile, name) for name in names}
+        runs = {name: pool.submit(_run_spec, args.profile, name, CATALOGUE[name].target) for name in names}
+        eager = {n: pool.submit(_run_spec, args.profile, n) for n in names if CATALOGUE[n].target != "eager"}
         for name in names:
-            results[name] = _result(name, *kills(*runs[name].result()))
+            also = kills(*eager[name].result()) if name in eager else None
+            results[name] = _result(name, *kills(*runs[name].result()), eager=also)
     killed = sum(r["killed"] for r in results.values())
     crashed = sum(bool(r["crashes"]) for r in results.values())
     print(

@@ -34,14 +34,17 @@ class Mutant:
     name: str
     description: str
     apply: Callable[[], None]
+    #: The target the spec runs through to catch it (``--spec-target``). A mutant of another target than eager
+    #: breaks only that way of running the layers: it is also run eagerly, and should survive there.
+    target: str = "eager"
 
 
 CATALOGUE: dict = {}
 
 
-def mutant(name: str, description: str):
+def mutant(name: str, description: str, target: str = "eager"):
     def register(fn):
-        CATALOGUE[name] = Mutant(name, description, fn)
+        CATALOGUE[name] = Mutant(name, description, fn, target)
         return fn
 
     return register
@@ -532,6 +535,52 @@ def _detach_keeps_graph():
     torch.Tensor.detach = detach
     for cls in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
         wrap_method(cls, "forward", wrapper)
+
+
+# --- mutants of one target: the module as the user runs it breaks, the eager module does not ----------------
+@mutant(
+    "compile-drops-initial-state",
+    "a compiled layer ignores the initial state it is given and starts from zeros (eager is untouched)",
+    target="compile",
+)
+def _compile_drops_initial_state():
+    import torch
+
+    real = torch.compile
+
+    def compile(model=None, *args, **kwargs):
+        compiled = real(model, *args, **kwargs)
+        if isinstance(model, torch.nn.RNNBase):
+            compiled.register_forward_pre_hook(lambda _module, inputs: inputs[:1] if len(inputs) > 1 else None)
+        return compiled
+
+    torch.compile = compile
+
+
+@mutant(
+    "export-gru-batch-first-time-major",
+    "an exported batch_first GRU returns its output time-major, batch and time swapped (eager is untouched)",
+    target="export",
+)
+def _export_gru_time_major():
+    import torch
+
+    real = torch.export.export
+
+    def export(module, args, *rest, **kwargs):
+        program = real(module, args, *rest, **kwargs)
+        if isinstance(module, torch.nn.GRU) and module.batch_first:
+            build = program.module
+
+            def time_major(*a, **k):
+                graph = build(*a, **k)
+                graph.register_forward_hook(lambda _m, _inputs, out: (out[0].transpose(0, 1), *out[1:]))
+                return graph
+
+            program.module = time_major
+        return program
+
+    torch.export.export = export
 
 
 # --- the pytest plugin side: apply the chosen mutant at import, record how claims fail ----------------
