@@ -27,6 +27,33 @@ def launch():
 
 
 @pytest.fixture
+def spec_cli(capsys, monkeypatch):
+    """spec_cli(*args) -> (returncode, stdout, stderr) of ``python -m spec ARGS`` run in this process, for the
+    commands' argument and input errors (the e2e tier runs the real entry point in fresh interpreters). It may
+    not start a pytest run: a command that would, fails the test."""
+    from types import SimpleNamespace
+
+    from spec.tools import cli
+
+    def no_subprocess(cmd, *args, **kwargs):
+        raise AssertionError(f"spec_cli would have started {cmd[:4]}: an e2e test's work")
+
+    monkeypatch.setattr(cli.subprocess, "run", no_subprocess)
+    monkeypatch.chdir(ROOT)
+
+    def run(*args):
+        capsys.readouterr()
+        try:
+            code = cli.main([str(a) for a in args])
+        except SystemExit as e:  # argparse's --help and errors
+            code = e.code
+        out, err = capsys.readouterr()
+        return SimpleNamespace(returncode=code, stdout=out, stderr=err)
+
+    return run
+
+
+@pytest.fixture
 def make_claim():
     """make_claim(registry, **overrides): register a minimal valid claim (overridden to break a rule)."""
     from spec.registry import TorchDoc, claim

@@ -1,8 +1,6 @@
 """``python -m spec``: the main job and its error paths, as a user runs it."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,10 +10,6 @@ from spec.registry import Registry
 from spec.tools import cli
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "spec", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -53,21 +47,21 @@ def test_verify_writes_a_report_and_prints_the_summary(verify_runs):
         ([], "a command is required"),
     ],
 )
-def test_bad_arguments_are_one_line_and_exit_2(args, fragment):
-    r = run(*args)
+def test_bad_arguments_are_one_line_and_exit_2(args, fragment, spec_cli):
+    r = spec_cli(*args)
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and fragment in r.stderr and "Traceback" not in r.stderr
 
 
-def test_unwritable_report_path(tmp_path):
+def test_unwritable_report_path(tmp_path, spec_cli):
     blocker = tmp_path / "file"
     blocker.write_text("")
-    r = run("verify", "--report", str(blocker / "r.json"))
+    r = spec_cli("verify", "--report", str(blocker / "r.json"))
     assert r.returncode == 2 and "cannot write report" in r.stderr and r.stderr.count("\n") == 1
 
 
-def test_report_path_that_is_a_directory(tmp_path):
-    r = run("verify", "--report", str(tmp_path))
+def test_report_path_that_is_a_directory(tmp_path, spec_cli):
+    r = spec_cli("verify", "--report", str(tmp_path))
     assert r.returncode == 2 and "is a directory" in r.stderr
 
 

@@ -13,10 +13,6 @@ ROOT = Path(__file__).resolve().parent.parent
 STORED = ROOT / "reports" / "matrix"
 
 
-def run(*args):
-    return subprocess.run([sys.executable, "-m", "spec", *args], cwd=ROOT, capture_output=True, text=True)
-
-
 def report(path: Path, torch: str, **statuses) -> Path:
     claims = {
         cid.replace("_", "."): {"status": s, "kind": "shape", "first_failure": "boom" if s == "failed" else None}
@@ -27,10 +23,10 @@ def report(path: Path, torch: str, **statuses) -> Path:
     return path
 
 
-def test_compare_lists_new_failures_first_and_exits_1(tmp_path):
+def test_compare_lists_new_failures_first_and_exits_1(tmp_path, spec_cli):
     old = report(tmp_path / "a.json", "2.2.0", a_b_c="passed", a_b_d="failed", a_b_e="not-applicable")
     new = report(tmp_path / "b.json", "2.3.0", a_b_c="failed", a_b_d="passed", a_b_e="passed")
-    r = run("compare", str(old), str(new))
+    r = spec_cli("compare", str(old), str(new))
     assert r.returncode == 1
     lines = r.stdout.splitlines()
     assert lines[0] == "2.2.0 [cpu] -> 2.3.0 [cpu]"
@@ -39,19 +35,19 @@ def test_compare_lists_new_failures_first_and_exits_1(tmp_path):
     assert "  a.b.e: not-applicable -> passed" in lines
 
 
-def test_compare_without_regressions_exits_0(tmp_path):
+def test_compare_without_regressions_exits_0(tmp_path, spec_cli):
     old = report(tmp_path / "a.json", "2.2.0", a_b_c="failed")
     new = report(tmp_path / "b.json", "2.3.0", a_b_c="passed", a_b_new="passed")
-    r = run("compare", str(old), str(new))
+    r = spec_cli("compare", str(old), str(new))
     assert r.returncode == 0 and "claims only in the new report (1): a.b.new (passed)" in r.stdout
 
 
 @pytest.mark.parametrize("content", ["{broken", '{"schema": 7, "claims": {}}'])
-def test_compare_bad_report_is_one_line_exit_2(tmp_path, content):
+def test_compare_bad_report_is_one_line_exit_2(tmp_path, content, spec_cli):
     bad = tmp_path / "bad.json"
     bad.write_text(content)
     good = report(tmp_path / "a.json", "2.2.0", a_b_c="passed")
-    r = run("compare", str(good), str(bad))
+    r = spec_cli("compare", str(good), str(bad))
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and str(bad) in r.stderr
 
 
@@ -78,9 +74,9 @@ def test_matrix_is_eager_and_the_target_matrix_has_the_rest(tmp_path):
     assert compare.target_summary(reports)["rows"]["export"] == [(0, 1, 1, 0)]
 
 
-def test_matrix_out_writes_the_file(tmp_path):
+def test_matrix_out_writes_the_file(tmp_path, spec_cli):
     out = tmp_path / "t" / "matrix.md"
-    r = run("matrix", str(report(tmp_path / "a.json", "2.2.0", a_b_c="passed")), "--out", str(out))
+    r = spec_cli("matrix", str(report(tmp_path / "a.json", "2.2.0", a_b_c="passed")), "--out", str(out))
     assert r.returncode == 0 and out.read_text().startswith("| claim | 2.2.0 |")
 
 
@@ -117,29 +113,29 @@ def conditioned(path: Path, **env) -> Path:
 
 
 @pytest.mark.parametrize("after", ["skipped", "xfailed", "not-applicable", None])
-def test_compare_fails_on_lost_coverage_unless_allowed(tmp_path, after):
+def test_compare_fails_on_lost_coverage_unless_allowed(tmp_path, after, spec_cli):
     """A claim that held and is now skipped, xfailed, not applicable or gone is lost coverage: exit 1."""
     old = report(tmp_path / "a.json", "2.2.0", a_b_c="passed", a_b_d="passed")
     new = report(tmp_path / "b.json", "2.3.0", a_b_d="passed", **({"a_b_c": after} if after else {}))
-    r = run("compare", str(old), str(new))
+    r = spec_cli("compare", str(old), str(new))
     assert r.returncode == 1 and "coverage lost" in r.stderr
     shown = f"a.b.c: passed -> {after}" if after else "claims only in the old (1): a.b.c (passed)"
     assert shown in r.stdout
-    assert run("compare", str(old), str(new), "--allow-lost").returncode == 0
+    assert spec_cli("compare", str(old), str(new), "--allow-lost").returncode == 0
 
 
-def test_compare_allow_lost_never_hides_a_regression(tmp_path):
+def test_compare_allow_lost_never_hides_a_regression(tmp_path, spec_cli):
     old = report(tmp_path / "a.json", "2.2.0", a_b_c="passed")
     new = report(tmp_path / "b.json", "2.3.0", a_b_c="failed")
-    assert run("compare", str(old), str(new), "--allow-lost").returncode == 1
+    assert spec_cli("compare", str(old), str(new), "--allow-lost").returncode == 1
 
 
-def test_compare_against_an_empty_report_fails(tmp_path):
+def test_compare_against_an_empty_report_fails(tmp_path, spec_cli):
     old = report(tmp_path / "a.json", "2.2.0", a_b_c="passed")
-    assert run("compare", str(old), str(report(tmp_path / "b.json", "2.3.0"))).returncode == 1
+    assert spec_cli("compare", str(old), str(report(tmp_path / "b.json", "2.3.0"))).returncode == 1
 
 
-def test_compare_says_when_devices_selection_or_profile_differ(tmp_path):
+def test_compare_says_when_devices_selection_or_profile_differ(tmp_path, spec_cli):
     old = report(tmp_path / "a.json", "2.2.0", a_b_c="passed")
     new = conditioned(
         report(tmp_path / "b.json", "2.3.0", a_b_c="passed"),
@@ -147,7 +143,7 @@ def test_compare_says_when_devices_selection_or_profile_differ(tmp_path):
         selection={"keyword": "shape"},
         hypothesis_profile="quick",
     )
-    r = run("compare", str(old), str(new))
+    r = spec_cli("compare", str(old), str(new))
     assert r.returncode == 0
     assert "note: the reports differ in devices: cpu -> all" in r.stdout
     assert "note: the reports differ in selection: none recorded -> keyword='shape'" in r.stdout
@@ -155,16 +151,16 @@ def test_compare_says_when_devices_selection_or_profile_differ(tmp_path):
     assert "no claim changed status" in r.stdout
 
 
-def test_compare_with_a_folder_takes_its_newest_release(tmp_path):
+def test_compare_with_a_folder_takes_its_newest_release(tmp_path, spec_cli):
     folder = tmp_path / "stored"
     folder.mkdir()
     report(folder / "torch29.json", "2.9.1", a_b_c="failed")
     report(folder / "torch210.json", "2.10.0", a_b_c="passed")  # newer, though it sorts first by name
     new = report(tmp_path / "latest.json", "2.16.0", a_b_c="passed")
-    r = run("compare", str(folder), str(new))
+    r = spec_cli("compare", str(folder), str(new))
     assert r.returncode == 0 and r.stdout.startswith("2.10.0 [cpu] -> 2.16.0 [cpu]"), r.stdout
     assert "torch210.json" in r.stderr
     empty = tmp_path / "empty"
     empty.mkdir()
-    r = run("compare", str(empty), str(new))
+    r = spec_cli("compare", str(empty), str(new))
     assert r.returncode == 2 and r.stderr.count("\n") == 1

@@ -11,18 +11,14 @@ from spec.tools.mutants import CATALOGUE
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "spec", *args], cwd=ROOT, capture_output=True, text=True, env=env)
-
-
 def test_catalogue_has_at_least_twenty_described_mutants():
     assert len(CATALOGUE) >= 20
     for name, m in CATALOGUE.items():
         assert m.name == name and m.description and "\n" not in m.description
 
 
-def test_list():
-    r = run("mutants", "--list")
+def test_list(spec_cli):
+    r = spec_cli("mutants", "--list")
     assert r.returncode == 0 and len(r.stdout.splitlines()) == len(CATALOGUE)
 
 
@@ -34,8 +30,8 @@ def test_list():
         (["--jobs", "0"], "--jobs must be at least 1"),
     ],
 )
-def test_bad_arguments(args, fragment):
-    r = run("mutants", *args)
+def test_bad_arguments(args, fragment, spec_cli):
+    r = spec_cli("mutants", *args)
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and fragment in r.stderr
 
 
