@@ -94,7 +94,11 @@ def main() -> int:
             ran = sum(1 for e in data["claims"].values() if (e.get("targets") or {}).get(target) == "passed")
             row(f"  of which the cases run through {target}", spent, ran)
     if not args.no_pytest:
-        for label, extra in (("pytest: spec + tests, ci (the fast tier)", []), ("pytest -m e2e", ["-m", "e2e"])):
+        tiers = (
+            ("pytest -n auto --maxprocesses 4: the fast tier, spec + tests, ci", ["-n", "auto", "--maxprocesses", "4"]),
+            ("pytest -m e2e: the end-to-end tier", ["-m", "e2e"]),
+        )
+        for label, extra in tiers:
             seconds, proc = timed(
                 [sys.executable, "-m", "pytest", "-q", *extra], env={**os.environ, "SPEC_PROFILE": "ci"}
             )

@@ -176,12 +176,12 @@ def test_char_lm_checks_out_before_reading_data(tiny_corpora, capsys):  # noqa: 
 def test_nothing_is_overwritten_without_being_asked(tmp_path, capsys):
     from reference.programs import hello
 
-    assert hello.main(["--smoke", "--out", str(tmp_path)]) == 0
+    assert hello.main(["--smoke", "--epochs", "1", "--out", str(tmp_path)]) == 0
     before = (tmp_path / "hello-cell.json").read_text()
-    assert hello.main(["--smoke", "--seed", "1", "--out", str(tmp_path)]) == 2
+    assert hello.main(["--smoke", "--epochs", "1", "--seed", "1", "--out", str(tmp_path)]) == 2
     assert "--overwrite" in one_line_error(capsys.readouterr().err, "hello: error:")
     assert (tmp_path / "hello-cell.json").read_text() == before
-    assert hello.main(["--smoke", "--seed", "1", "--out", str(tmp_path), "--overwrite"]) == 0
+    assert hello.main(["--smoke", "--epochs", "1", "--seed", "1", "--out", str(tmp_path), "--overwrite"]) == 0
     assert json.loads((tmp_path / "hello-cell.json").read_text())["seed"] == 1
 
 
@@ -189,10 +189,10 @@ def test_names_are_stems_not_suffixes_or_paths(tmp_path, capsys):
     from reference.programs import hello
 
     for name in ("lr1e-3.v1", "lr1e-3.v2"):
-        assert hello.main(["--smoke", "--out", str(tmp_path), "--name", name]) == 0
+        assert hello.main(["--smoke", "--epochs", "1", "--out", str(tmp_path), "--name", name]) == 0
     assert {p.name for p in tmp_path.glob("*.json")} == {"lr1e-3.v1.json", "lr1e-3.v2.json"}
     for name in ("", "../escape", ".hidden"):
-        assert hello.main(["--smoke", "--out", str(tmp_path / "x"), "--name", name]) == 2
+        assert hello.main(["--smoke", "--epochs", "1", "--out", str(tmp_path / "x"), "--name", name]) == 2
         one_line_error(capsys.readouterr().err, "hello: error: --name")
     assert not (tmp_path / "x").exists()
 
