@@ -26,6 +26,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
+import tempfile
 import warnings
 from typing import Optional, Tuple
 
@@ -156,17 +158,28 @@ def onnx_exporters() -> dict:
 
 
 def onnx_export(module: nn.Module, args: tuple, exporter: str = "torchscript", **kw) -> bytes:
-    """The ONNX model of ``module`` called on ``args``, as bytes (the exporter's warnings silenced)."""
-    f = io.BytesIO()
+    """The ONNX model of ``module`` called on ``args``, as bytes (the exporter's warnings silenced).
+
+    The dynamo exporter writes to a file path: before 2.9 it takes no file object (TypeError: expected str,
+    bytes or os.PathLike object, not BytesIO), and from 2.9 it may write the weights to a file beside it."""
     if exporter == "dynamo":
-        kw["dynamo"] = True
-    elif _has_dynamo_flag():
+        with tempfile.TemporaryDirectory(prefix="spec-onnx-") as tmp:
+            path = os.path.join(tmp, "model.onnx")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = torch.onnx.export(module, args, path, dynamo=True, **kw)
+            if not os.path.exists(path) and result is not None:
+                result.save(path)
+            import onnx
+
+            # newer exporters put the weights beside the model (model.onnx.data): load them back into it
+            return onnx.load(path).SerializeToString()
+    f = io.BytesIO()
+    if _has_dynamo_flag():
         kw["dynamo"] = False  # the flag exists: ask for the TorchScript exporter (no longer the default in 2.9+)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = torch.onnx.export(module, args, f, **kw)
-    if exporter == "dynamo" and result is not None and not f.getvalue():
-        result.save(f)
+        torch.onnx.export(module, args, f, **kw)
     return f.getvalue()
 
 
