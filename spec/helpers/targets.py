@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import itertools
 import os
 import tempfile
 import warnings
@@ -383,9 +384,17 @@ def call_scripted(scripted, args: tuple):
     return (PackedSequence(*out) if isinstance(args[0], PackedSequence) else out), state
 
 
+_HOSTS = itertools.count()
+
+
 def script_host(m: nn.Module, args: tuple) -> nn.Module:
-    """The host module whose typed forward takes ``args``: what a TorchScript user writes around the layer."""
+    """The host module whose typed forward takes ``args``: what a TorchScript user writes around the layer.
+
+    Each call gets a class of its own (a subclass named afresh): TorchScript caches compiled classes by
+    qualified name, and 2.11 reuses one compiled for another layer type or argument type ("Can't redefine
+    method: forward", "Expected a value of type 'Tensor' ... found PackedSequence")."""
     packed = isinstance(args[0], PackedSequence)
     state = "" if len(args) == 1 else ("HC" if isinstance(args[1], tuple) else "H")
     host = {"": (_HostX, _HostP), "H": (_HostXH, _HostPH), "HC": (_HostXHC, _HostPHC)}[state][packed]
-    return host(m)
+    fresh = type(f"{host.__name__}{next(_HOSTS)}", (host,), {"__module__": host.__module__})
+    return fresh(m)
