@@ -164,6 +164,11 @@ def onnx_export(module: nn.Module, args: tuple, exporter: str = "torchscript", *
     The dynamo exporter writes to a file path: before 2.9 it takes no file object (TypeError: expected str,
     bytes or os.PathLike object, not BytesIO), and from 2.9 it may write the weights to a file beside it."""
     if exporter == "dynamo":
+        # from a fresh Dynamo cache, as in a user's process: on 2.8, after torch.compile has run in the process,
+        # the exporter's torch.export step refuses the layers (TorchExportError), and succeeds from a fresh one
+        from torch import _dynamo
+
+        _dynamo.reset()
         with tempfile.TemporaryDirectory(prefix="spec-onnx-") as tmp:
             path = os.path.join(tmp, "model.onnx")
             with warnings.catch_warnings():
