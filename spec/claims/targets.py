@@ -58,7 +58,9 @@ def before(version: str) -> bool:
 
 @contextlib.contextmanager
 def quiet():
-    """The exporters' and TorchScript's deprecation and tracer warnings are not what these claims check."""
+    """The exporters' and TorchScript's deprecation and tracer warnings are not what these claims check; and
+    each export starts from a fresh Dynamo cache, as in a user's process (:func:`targets.fresh_dynamo`)."""
+    targets.fresh_dynamo()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield

@@ -158,17 +158,23 @@ def onnx_exporters() -> dict:
     return out
 
 
+def fresh_dynamo() -> None:
+    """Start the next export from a fresh Dynamo cache, as in a user's process. torch.export (and the dynamo ONNX
+    exporter through it) traces with Dynamo, whose per-frame cache outlives a call: after 8 modules through
+    RNNBase.forward, 2.6 raises RecompileLimitExceeded ('cache_size_limit reached'), and on 2.8 the dynamo ONNX
+    exporter refuses the layers once torch.compile has run in the process. Measured; a no-op before 2.0."""
+    dynamo = getattr(torch, "_dynamo", None)
+    if dynamo is not None and hasattr(dynamo, "reset"):
+        dynamo.reset()
+
+
 def onnx_export(module: nn.Module, args: tuple, exporter: str = "torchscript", **kw) -> bytes:
     """The ONNX model of ``module`` called on ``args``, as bytes (the exporter's warnings silenced).
 
     The dynamo exporter writes to a file path: before 2.9 it takes no file object (TypeError: expected str,
     bytes or os.PathLike object, not BytesIO), and from 2.9 it may write the weights to a file beside it."""
     if exporter == "dynamo":
-        # from a fresh Dynamo cache, as in a user's process: on 2.8, after torch.compile has run in the process,
-        # the exporter's torch.export step refuses the layers (TorchExportError), and succeeds from a fresh one
-        from torch import _dynamo
-
-        _dynamo.reset()
+        fresh_dynamo()
         with tempfile.TemporaryDirectory(prefix="spec-onnx-") as tmp:
             path = os.path.join(tmp, "model.onnx")
             with warnings.catch_warnings():
@@ -302,6 +308,7 @@ class Targeted:
     def _run_export(self, m, args):
         key = self._key(m, args)
         if key not in CACHE:
+            fresh_dynamo()
             with plain(m), warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # "_flat_weights were assigned during export": the RNN's own cache
                 CACHE[key] = torch.export.export(m, args).module()
