@@ -348,6 +348,11 @@ def limitation(name: str, m: nn.Module, args: tuple) -> Optional[str]:
             return "onnx: an ONNX export is inference-only, and this module drops out in training mode"
     if name == "export" and packed:
         return "export: torch.export takes no PackedSequence input (rnn.targets.export-packed-refused)"
+    if name == "export" and type(m) is nn.LSTM and _release() < (2, 4):
+        return (
+            "export: before 2.4 an exported LSTM returns h_n and c_n with an extra dimension "
+            "(lstm.targets.export-state-extra-dim)"
+        )
     if name == "script" and type(m) is nn.RNN and _release() < (1, 11):
         return "script: nn.RNN scripts from torch 1.11 (rnn.targets.script-rnn-refused)"
     return None
