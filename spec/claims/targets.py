@@ -536,6 +536,18 @@ def test_onnx_packed(mode):
         targets.onnx_export(m, (packed,))
 
 
+def dynamo_output_shapes(mode: str) -> tuple:
+    """(the output shapes the dynamo exporter declares, the shapes onnxruntime computes) for the probe layer."""
+    onnx_ready("dynamo")
+    import onnx
+
+    m, x = built(probe(mode, dtype="float32"), "cpu")
+    model = targets.onnx_export(m, (x,), "dynamo")
+    declared = [[d.dim_value for d in o.type.tensor_type.shape.dim] for o in onnx.load_from_string(model).graph.output]
+    computed = [list(t.shape) for t in targets.ort_run(targets.ort_session(model), (x,))]
+    return declared, computed
+
+
 # The 2.11 run (issue 15) saw the dynamo exporter declare the LSTM's h_n and c_n as [4, 1, 3, 6] while
 # onnxruntime computed [4, 3, 6]; 2.13 declares [4, 3, 4] for [4, 3, 4]. Measured with onnxscript 0.7.2 on
 # 2.6.0, 2.7.0, 2.8.0, 2.10.0 and 2.12.0 (the extra dimension), 2.9.0 (no export at all) and 2.5.1 (an LSTM
@@ -552,13 +564,7 @@ def test_onnx_packed(mode):
 )
 @pytest.mark.parametrize("mode", LAYERS)
 def test_onnx_dynamo_shapes(mode):
-    onnx_ready("dynamo")
-    import onnx
-
-    m, x = built(probe(mode, dtype="float32"), "cpu")
-    model = targets.onnx_export(m, (x,), "dynamo")
-    declared = [[d.dim_value for d in o.type.tensor_type.shape.dim] for o in onnx.load_from_string(model).graph.output]
-    computed = [list(t.shape) for t in targets.ort_run(targets.ort_session(model), (x,))]
+    declared, computed = dynamo_output_shapes(mode)
     assert declared == computed
 
 
@@ -574,13 +580,7 @@ def test_onnx_dynamo_shapes(mode):
     devices=("cpu",),
 )
 def test_onnx_dynamo_extra_dim():
-    onnx_ready("dynamo")
-    import onnx
-
-    m, x = built(probe("LSTM", dtype="float32"), "cpu")
-    model = targets.onnx_export(m, (x,), "dynamo")
-    declared = [[d.dim_value for d in o.type.tensor_type.shape.dim] for o in onnx.load_from_string(model).graph.output]
-    computed = [list(t.shape) for t in targets.ort_run(targets.ort_session(model), (x,))]
+    declared, computed = dynamo_output_shapes("LSTM")
     assert [d[:1] + d[2:] for d in declared[1:]] == computed[1:] and all(d[1] == 1 for d in declared[1:])
 
 
