@@ -58,15 +58,18 @@ def weighted_sum(tensors, cfg: Config, device):
 
 
 # --- cells ----------------------------------------------------------------------------------------------
-def build_cell(cfg: Config, device: str, input_size=None, hidden_size=None) -> torch.nn.Module:
-    """``cfg``'s cell (RNNCell, LSTMCell or GRUCell), seeded apart from its layer (seed + 1)."""
+def build_cell(cfg: Config, device: str, input_size=None, hidden_size=None, train: bool = False) -> torch.nn.Module:
+    """``cfg``'s cell (RNNCell, LSTMCell or GRUCell), seeded apart from its layer (seed + 1), as the implementation
+    under test provides it (with torch's cell's weights: :meth:`Config.build`); not applicable where it cannot.
+    ``train=True`` for checks that run backward."""
+    impl = cfg.refuse(CELLS[cfg.mode], device, backward=train)
     kw = {"bias": cfg.bias}
     if cfg.mode == "RNN":
         kw["nonlinearity"] = cfg.nonlinearity
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed + 1)
         cell = getattr(torch.nn, CELLS[cfg.mode])(input_size or cfg.input_size, hidden_size or cfg.hidden_size, **kw)
-    return cell.to(device=device, dtype=cfg.torch_dtype)
+    return impl.from_torch(cell.to(device=device, dtype=cfg.torch_dtype).train(train))
 
 
 def cell_state(cfg: Config, device: str, zero=False):
