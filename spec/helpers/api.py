@@ -57,10 +57,12 @@ def refusal(impl: Implementation, name: str, values: Optional[dict] = None, devi
 
 
 class Api:
-    """The recurrent API of one implementation (None: the current one, read when used)."""
+    """The recurrent API of one implementation (None: the current one, read when used). ``raw=True`` builds
+    without asking whether the implementation supports the call (a known file's repro shows what happens)."""
 
-    def __init__(self, impl: Optional[Implementation] = None) -> None:
+    def __init__(self, impl: Optional[Implementation] = None, raw: bool = False) -> None:
         self._impl = impl
+        self._raw = raw
 
     @property
     def impl(self) -> Implementation:
@@ -74,6 +76,8 @@ class Api:
     def build(self, name: str, *args, **kwargs):
         """``name(*args, **kwargs)`` as the implementation builds it; not applicable where it cannot."""
         impl = self.impl
+        if self._raw:
+            return impl.build(name, *args, **kwargs)
         values = dict(zip(("input_size", "hidden_size") + POSITIONAL[name], args))
         values.update({k: v for k, v in kwargs.items() if k not in ("device", "dtype")})
         if kwargs.get("dtype") is not None:

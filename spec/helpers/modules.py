@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
+from spec import implementations
 from spec.helpers.strategies import CELLS, describe
 
 if TYPE_CHECKING:
@@ -69,7 +70,15 @@ def build_cell(cfg: Config, device: str, input_size=None, hidden_size=None, trai
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed + 1)
         cell = getattr(torch.nn, CELLS[cfg.mode])(input_size or cfg.input_size, hidden_size or cfg.hidden_size, **kw)
-    return impl.from_torch(cell.to(device=device, dtype=cfg.torch_dtype).train(train))
+    cell = cell.to(device=device, dtype=cfg.torch_dtype).train(train)
+    return implementations.link(impl.from_torch(cell), cell, impl)
+
+
+def torch_view(module):
+    """The torch module behind a module built by :meth:`Config.build` / :func:`build_cell` for the
+    implementation under test, sharing its weights: what the oracle reads (``reference`` knows torch's modules
+    only). Under torch, the module itself."""
+    return implementations.twin_of(module)
 
 
 def cell_state(cfg: Config, device: str, zero=False):

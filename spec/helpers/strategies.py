@@ -106,8 +106,8 @@ class Config:
             torch.manual_seed(self.seed)
             m = getattr(torch.nn, self.mode)(self.input_size, self.hidden_size, **self.module_kwargs())
         m = m.to(device=device, dtype=self.torch_dtype)
-        m = impl.from_torch(m.train() if train else m.eval())
-        return targets.apply(m, self)  # run as the target in force
+        m = m.train() if train else m.eval()
+        return targets.apply(implementations.link(impl.from_torch(m), m, impl), self)  # run as the target in force
 
     def twin(self, device: str = "cpu", train: bool = False) -> tuple:
         """``(torch's module, the implementation's)``: the same weights (the ones the implementation computes
@@ -118,7 +118,7 @@ class Config:
             m = getattr(torch.nn, self.mode)(self.input_size, self.hidden_size, **self.module_kwargs())
         m = m.to(device=device, dtype=self.torch_dtype)
         m = m.train() if train else m.eval()
-        return m, targets.apply(impl.from_torch(m), self)
+        return m, targets.apply(implementations.link(impl.from_torch(m), m, impl), self)
 
     def refuse(self, name: str, device, backward: bool = False):
         """The current implementation, after making the case not applicable if it cannot build ``name`` for

@@ -152,6 +152,14 @@ class Implementation:
             ours = ours.to(device=p.device, dtype=p.dtype)
         return ours.train(module.training)
 
+    def torch_parameters(self, ours) -> Dict[str, object]:
+        """torch's parameter names -> the Parameters ``ours`` computes with (those it has under torch's names).
+
+        The spec points the torch twin of a module at these very tensors (:func:`link`), so the oracle, which
+        reads a torch module's parameters, computes with the implementation's own weights: its gradients reach
+        them and a weight changed in place is seen by both. The default: ``ours``'s own names."""
+        return dict(ours.named_parameters())
+
     #: an object with pack_padded_sequence, pad_packed_sequence, pack_sequence, pad_sequence, PackedSequence
     @property
     def utils(self):
@@ -211,6 +219,26 @@ def constructor_call(module):
 def _one_line(e: BaseException) -> str:
     text = str(e).strip()
     return f"{type(e).__name__}: {text.splitlines()[0]}" if text else type(e).__name__
+
+
+def link(ours, module, impl: Implementation):
+    """Make torch's ``module`` share ``ours``'s parameters (by torch's names) and hang it on ``ours`` as its
+    torch twin (:func:`twin_of`); returns ``ours``. Set through ``__dict__``: not a submodule, so ``ours``'s
+    parameters, state_dict and repr stay its own."""
+    if ours is module:
+        return ours
+    shared = impl.torch_parameters(ours)
+    for name, p in list(module.named_parameters()):
+        mine = shared.get(name)
+        if mine is not None and tuple(mine.shape) == tuple(p.shape) and "." not in name:
+            setattr(module, name, mine)
+    ours.__dict__["_spec_torch_twin"] = module
+    return ours
+
+
+def twin_of(module):
+    """The torch module a built implementation module was made from (sharing its weights); itself under torch."""
+    return module.__dict__.get("_spec_torch_twin", module)
 
 
 # --- choosing one ------------------------------------------------------------------------------------------------
@@ -320,6 +348,8 @@ __all__ = [
     "constructor_call",
     "current",
     "known_divergences",
+    "link",
+    "twin_of",
     "limits",
     "resolve",
     "type_name",

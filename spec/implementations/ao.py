@@ -54,6 +54,23 @@ class Quantizable(Implementation):
                         getattr(cell, mine).bias.copy_(getattr(module, f"bias_{theirs}{suffix}"))
         return ours.train(module.training)
 
+    def torch_parameters(self, ours):
+        if not hasattr(ours, "layers"):  # a cell
+            cells = {"": ours}
+        else:
+            cells = {}
+            for k, layer in enumerate(ours.layers):
+                cells[f"_l{k}"] = layer.layer_fw.cell
+                if getattr(layer, "bidirectional", False):
+                    cells[f"_l{k}_reverse"] = layer.layer_bw.cell
+        out = {}
+        for suffix, cell in cells.items():
+            for theirs, mine in (("ih", "igates"), ("hh", "hgates")):
+                out[f"weight_{theirs}{suffix}"] = getattr(cell, mine).weight
+                if getattr(cell, mine).bias is not None:
+                    out[f"bias_{theirs}{suffix}"] = getattr(cell, mine).bias
+        return out
+
 
 class _Dynamic(Implementation):
     """Dynamic quantization: weights quantized once by ``from_float``, activations quantized per call."""
@@ -95,6 +112,9 @@ class _Dynamic(Implementation):
             for name, w in weights.items():
                 getattr(module, name).copy_(w.dequantize() if w.is_quantized else w)
         return ours.train(module.training)
+
+    def torch_parameters(self, ours):
+        return {}  # packed quantized weights: the twin keeps the dequantized copies from_torch wrote into it
 
 
 class DynamicQInt8(_Dynamic):

@@ -173,3 +173,23 @@ def load(path) -> Known:
     except (OSError, ValueError) as e:
         raise KnownFileError(f"{path}: unreadable ({str(e).splitlines()[0]})") from None
     return parse(data, path)
+
+
+def run_repro(code: str, impl) -> None:
+    """Run a stored repro with ``api`` bound to ``impl`` (building as asked, limits not consulted) and ``torch``
+    in scope; it raises where the divergence is."""
+    import torch
+
+    from spec.helpers.api import Api
+
+    exec(compile(code, "<repro>", "exec"), {"api": Api(impl, raw=True), "torch": torch})
+
+
+def repros(known: Known):
+    """``(where, code)`` for every repro in the file: the limits' and the divergences'."""
+    for i, limit in enumerate(known.limits):
+        if limit.repro:
+            yield f"{known.path.name}: limits[{i}]", limit.repro
+    for cid, d in known.divergences.items():
+        if d.repro:
+            yield f"{known.path.name}: {cid}", d.repro

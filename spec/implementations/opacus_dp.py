@@ -33,3 +33,9 @@ class Opacus(Implementation):
         ours.load_state_dict({CELL_NAMES[k]: v for k, v in module.state_dict().items()})
         p = next(module.parameters())
         return ours.to(device=p.device, dtype=p.dtype).train(module.training)
+
+    def torch_parameters(self, ours):
+        params = dict(ours.named_parameters())
+        if not any(k in params for k in CELL_NAMES.values()):
+            return params  # the layers show torch's names
+        return {torch_name: params[name] for torch_name, name in CELL_NAMES.items() if name in params}
