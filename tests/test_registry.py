@@ -14,7 +14,7 @@ SPEC_DIR = ROOT / "spec"
 #: and the tooling that reads them.
 LAYOUT = {
     "modules": {"__init__", "__main__", "registry"},
-    "packages": {"claims", "programs", "helpers", "sources", "tools"},
+    "packages": {"claims", "programs", "helpers", "implementations", "sources", "tools"},
 }
 
 
@@ -90,7 +90,7 @@ def test_a_claim_module_is_named_for_a_kind_and_holds_only_claims(name):
     assert all(claim_of(getattr(mod, n)).kind == name.rpartition(".")[2] for n in tests)
 
 
-@pytest.mark.parametrize("package", ["helpers", "sources", "tools"])
+@pytest.mark.parametrize("package", ["helpers", "implementations", "sources", "tools"])
 def test_support_packages_hold_no_claims(package):
     for path in (SPEC_DIR / package).glob("*.py"):
         tree = ast.parse(path.read_text())
