@@ -76,18 +76,64 @@ def test_spec_has_the_documented_layout():
 
 
 @pytest.mark.parametrize("name", spec.claim_modules())
-def test_a_claim_module_is_named_for_a_kind_and_holds_only_claims(name):
-    """The one classification: the module is the kind, so every claim of a kind is in one place."""
+def test_a_claim_module_is_a_family_in_a_kind_package_and_holds_only_claims(name):
+    """The one classification: ``<package>.<kind>.<family>``, so a claim's ID names its file."""
     import importlib
 
     from spec.registry import KINDS
 
-    assert name.rpartition(".")[2] in KINDS, f"{name} is not named for a kind ({', '.join(KINDS)})"
+    package, kind, family = name.rsplit(".", 2)
+    assert package in spec.CLAIM_PACKAGES and kind in KINDS, f"{name} is not in a kind package ({', '.join(KINDS)})"
     mod = importlib.import_module(name)
     tests = [n for n in dir(mod) if n.startswith("test_") and callable(getattr(mod, n))]
     assert tests, name
     assert [n for n in tests if claim_of(getattr(mod, n)) is None] == []
-    assert all(claim_of(getattr(mod, n)).kind == name.rpartition(".")[2] for n in tests)
+    assert {claim_of(getattr(mod, n)).id.split(".")[:2] == [family, kind] for n in tests} == {True}
+
+
+def test_every_claim_lives_in_the_file_its_id_names():
+    """The rule the registry enforces (its problems name the expected path), checked on every claim."""
+    from spec.registry import claim_file
+
+    registry = spec.load_all()
+    wrong = [(c.id, c.module) for c in registry if c.module.replace(".", "/") + ".py" != claim_file(c.id, c.subject)]
+    assert wrong == []
+
+
+def claim_in(module: str, claim_id: str, modules=("RNN",)):
+    """A registry holding one claim whose check is defined, as far as the registry can tell, in ``module``."""
+    from spec.registry import claim
+
+    def test_example():
+        pass
+
+    test_example.__module__ = module
+    r = Registry()
+    claim(id=claim_id, statement="An example claim.", modules=modules, sources=(TorchDoc("x", "y"),), registry=r)(
+        test_example
+    )
+    return r
+
+
+def test_a_claim_in_its_ids_file_breaks_no_rule():
+    r = claim_in("spec.claims.errors.rnn", "rnn.errors.example")
+    assert r.problems() == [] and r.get("rnn.errors.example").kind == "errors"
+
+
+@pytest.mark.parametrize(
+    ("module", "claim_id", "modules", "expected"),
+    [
+        ("spec.claims.errors.packed", "rnn.errors.example", ("RNN",), "spec/claims/errors/rnn.py"),  # other family
+        ("spec.claims.errors", "rnn.errors.example", ("RNN",), "spec/claims/errors/rnn.py"),  # the old layout
+        ("spec.programs.errors.rnn", "rnn.errors.example", ("RNN",), "spec/claims/errors/rnn.py"),  # other subject
+        ("spec.claims.training.clip", "clip.training.example", ("training",), "spec/programs/training/clip.py"),
+    ],
+)
+def test_a_claim_outside_the_file_its_id_names_is_a_problem_naming_that_file(module, claim_id, modules, expected):
+    problems = claim_in(module, claim_id, modules).problems()
+    assert [p for p in problems if "its id says" in p] == [
+        f"{claim_id!r}: lives in {module.replace('.', '/')}.py; its id says {expected}"
+    ], problems
 
 
 @pytest.mark.parametrize("package", ["helpers", "sources", "tools"])
