@@ -101,15 +101,26 @@ Source = Union[Seed, TorchDoc]
 
 @dataclass(frozen=True)
 class Erratum:
-    """A statement of a source document that is wrong; the claim says what holds."""
+    """A statement of a source document that is wrong: where it is (a :class:`Seed`) and what it says; the
+    claim says what holds. ``Erratum(Seed(S003, "locator", line), says="...")``."""
 
-    file: str
-    locator: str
+    seed: Seed
     says: str
-    line: int = 0
+
+    @property
+    def file(self) -> str:
+        return self.seed.file
+
+    @property
+    def locator(self) -> str:
+        return self.seed.locator
+
+    @property
+    def line(self) -> int:
+        return self.seed.line
 
     def cite(self) -> str:
-        return f"{self.file}{f':{self.line}' if self.line else ''} ({self.locator}): {self.says}"
+        return f"{self.seed.cite()}: {self.says}"
 
 
 @dataclass(frozen=True)
@@ -263,8 +274,10 @@ def _claim_problems(c: Claim) -> Iterable[str]:
         elif not (s.locator if isinstance(s, Seed) else s.section):
             yield f"{name}: source {s!r} has no locator"
     for e in c.errata:
-        if not isinstance(e, Erratum) or e.file not in SEED_FILES or not e.says:
-            yield f"{name}: erratum {e!r} must name a source document and what it says"
+        if not isinstance(e, Erratum) or not isinstance(e.seed, Seed) or e.file not in SEED_FILES or not e.says:
+            yield f"{name}: erratum {e!r} must hold a Seed of a source document and say what it says"
+        elif not e.locator:
+            yield f"{name}: erratum {e!r} has no locator"
     if not c.devices or any(d not in DEVICES for d in c.devices):
         yield f"{name}: devices must be a non-empty subset of {DEVICES}, not {c.devices!r}"
     if not c.targets or c.targets[0] != "eager" or any(t not in TARGETS for t in c.targets):

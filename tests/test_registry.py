@@ -203,7 +203,10 @@ def test_claim_metadata_is_attached_and_registered(make_claim):
         (dict(modules=("Transformer",)), "unknown module"),
         (dict(statement="no full stop"), "one sentence"),
         (dict(torch="newer please"), "not a version specifier"),
-        (dict(erratum=Erratum("000_0803d243ad727e4b.txt", "x", "")), "erratum"),
+        (dict(erratum=Erratum(Seed("000_0803d243ad727e4b.txt", "x"), says="")), "erratum"),
+        (dict(erratum=Erratum(Seed("999_nope.txt", "x"), says="y")), "erratum"),
+        (dict(erratum=Erratum("000_0803d243ad727e4b.txt", says="y")), "must hold a Seed"),
+        (dict(erratum=Erratum(Seed("000_0803d243ad727e4b.txt", ""), says="y")), "erratum"),
     ],
 )
 def test_a_bad_claim_is_named_in_problems(overrides, fragment, make_claim):

@@ -298,10 +298,8 @@ def test_input_errors(case, device):
     sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs: h_0") for m in LAYERS)
     + (Seed(S000, "h0/ht given as [num layers, b, h-dim]", line=18),),
     erratum=Erratum(
-        S000,
-        "the x, h0/ht and out shape list",
-        "h0 is [num layers, b, h-dim]; a bidirectional module given that shape raises",
-        line=17,
+        Seed(S000, "the x, h0/ht and out shape list", line=17),
+        says="h0 is [num layers, b, h-dim]; a bidirectional module given that shape raises",
     ),
 )
 @pytest.mark.parametrize("case", [c.param() for c in STATE])

@@ -149,10 +149,8 @@ def test_nonlinearity_only_rnn(module):
     modules=LAYERS,
     sources=tuple(TorchDoc(f"torch.nn.{m}", "dropout") for m in LAYERS),
     erratum=Erratum(
-        S002,
-        "the argument list after the constructor signatures",
-        "dropout is glossed as whether the layer has dropout, a yes/no switch",
-        line=25,
+        Seed(S002, "the argument list after the constructor signatures", line=25),
+        says="dropout is glossed as whether the layer has dropout, a yes/no switch",
     ),
 )
 @pytest.mark.parametrize("module", LAYERS)

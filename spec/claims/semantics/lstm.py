@@ -87,10 +87,8 @@ def test_imdb_bilstm_head(device):
         Seed(S003, "4.3: the third choice, nn.LSTM(num_inputs, num_hiddens, num_layers) by position", line=448),
     ),
     erratum=Erratum(
-        S002,
-        "the sentence introducing LSTM(1, 5, 2)",
-        "(1, 5, 2) is read as one data point per batch, 5 features per data point and two hidden layers",
-        line=35,
+        Seed(S002, "the sentence introducing LSTM(1, 5, 2)", line=35),
+        says="(1, 5, 2) is read as one data point per batch, 5 features per data point and two hidden layers",
     ),
 )
 def test_lstm_1_5_2(device):

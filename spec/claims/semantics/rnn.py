@@ -110,11 +110,11 @@ def test_output_is_last_layer_states(cfg, device):
     modules=LAYERS,
     sources=(TorchDoc("torch.nn.RNN", "Outputs: output, h_n"),),
     erratum=Erratum(
-        S000,
-        "the out shape line under nn.RNN",
-        "lists out as the hidden states h0, h1, ..., h0 being its name one line earlier for the initial state; "
-        "out holds the states after each word, and not the initial one",
-        line=19,
+        Seed(S000, "the out shape line under nn.RNN", line=19),
+        says=(
+            "lists out as the hidden states h0, h1, ..., h0 being its name one line earlier for the initial state; "
+            "out holds the states after each word, and not the initial one"
+        ),
     ),
     targets=("eager",),  # runs over prefixes of the sequence: an exported or ONNX graph has one static length
 )

@@ -30,10 +30,8 @@ from spec.sources.seeds import S000, S003, S004
         Seed(S004, "LSTM introduction: a memory cell shaped like the hidden state", line=9),
     ),
     erratum=Erratum(
-        S003,
-        "4.2: the comment in RNNmodel.begin_state",
-        "nn.LSTM's hidden state is a dict; it is a tuple (h, c)",
-        line=404,
+        Seed(S003, "4.2: the comment in RNNmodel.begin_state", line=404),
+        says="nn.LSTM's hidden state is a dict; it is a tuple (h, c)",
     ),
 )
 @given(cfg=configs(modes=st.just("LSTM"), batch=batched))

@@ -40,10 +40,8 @@ OUTPUTS_DOC = tuple(TorchDoc(f"torch.nn.{m}", "Outputs") for m in LAYERS)
         ),
     ),
     erratum=Erratum(
-        S000,
-        "the x, h0/ht and out shape list",
-        "h0/ht is [num layers, b, h-dim] and out is [seq len, b, h-dim], with no factor for directions",
-        line=17,
+        Seed(S000, "the x, h0/ht and out shape list", line=17),
+        says="h0/ht is [num layers, b, h-dim] and out is [seq len, b, h-dim], with no factor for directions",
     ),
 )
 @given(cfg=configs(batch_first=st.just(False), batch=batched))
@@ -65,11 +63,11 @@ def test_output_seq_first(cfg, device):
     sources=tuple(TorchDoc(f"torch.nn.{m}", "batch_first") for m in LAYERS)
     + (Seed(S002, "the closing note that the hidden state keeps batch in dim 1", line=145),),
     erratum=Erratum(
-        S002,
-        "the sentence before the LSTM(1, 5, 2) example",
-        "under batch_first=True the current hidden state is (batch, seq_len, num_directions*hidden_size) "
-        "and the previous one (batch, num_layers*num_directions, hidden_size)",
-        line=35,
+        Seed(S002, "the sentence before the LSTM(1, 5, 2) example", line=35),
+        says=(
+            "under batch_first=True the current hidden state is (batch, seq_len, num_directions*hidden_size) "
+            "and the previous one (batch, num_layers*num_directions, hidden_size)"
+        ),
     ),
 )
 @given(cfg=configs(batch_first=st.just(True), batch=batched))
@@ -142,10 +140,8 @@ def test_rnn_100_20(layers, device):
         TorchDoc("torch.nn.LSTM", "batch_first"),
     ),
     erratum=Erratum(
-        S002,
-        "the closing note on internal layout",
-        "inside the RNN the tensor layout is (input_size, batch, hidden_size); it is (seq_len, batch, features)",
-        line=145,
+        Seed(S002, "the closing note on internal layout", line=145),
+        says="inside the RNN the tensor layout is (input_size, batch, hidden_size); it is (seq_len, batch, features)",
     ),
 )
 def test_batch_first_layout(device):

@@ -34,7 +34,8 @@ token_lists = st.lists(st.sampled_from("abcdeé "), min_size=0, max_size=60)
         Seed(S003, "4.1: load_corpus_time_machine prints vocab.idx_to_token, the 28 tokens counted", line=299),
     ),
     erratum=Erratum(
-        S003, "4.1: the DATA_HUB entry", "names the file's hash dataset_sha256; its 40 hex digits are a SHA-1", line=198
+        Seed(S003, "4.1: the DATA_HUB entry", line=198),
+        says="names the file's hash dataset_sha256; its 40 hex digits are a SHA-1",
     ),
 )
 def test_time_machine_counts():

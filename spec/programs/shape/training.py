@@ -29,10 +29,8 @@ from spec.sources.seeds import S003, S004
         Seed(S004, "RNNModel.forward: to_onehot(inputs), one [batch, vocab] per step, stacked", line=86),
     ),
     erratum=Erratum(
-        S003,
-        "3.2, the remark after the batch shape",
-        "a reshape turns the (batchsize, num_steps, len(vocab)) batch into (num_steps, batchsize, len(vocab))",
-        line=169,
+        Seed(S003, "3.2, the remark after the batch shape", line=169),
+        says="a reshape turns the (batchsize, num_steps, len(vocab)) batch into (num_steps, batchsize, len(vocab))",
     ),
 )
 @given(batch=st.integers(2, 4), steps=st.integers(2, 5), mode=st.sampled_from(("RNN", "LSTM", "GRU")))

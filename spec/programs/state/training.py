@@ -27,11 +27,11 @@ from spec.sources.seeds import S003, S004
         Seed(S004, "the quoted D2L passage: initialise the hidden state only at the start of each epoch", line=50),
     ),
     erratum=Erratum(
-        S004,
-        "train_and_predict_rnn_pytorch: state = None before the epoch loop",
-        "the state is set to None once, before all epochs, so each epoch's first minibatch starts from the "
-        "previous epoch's last state, although it does not continue that minibatch in the corpus",
-        line=104,
+        Seed(S004, "train_and_predict_rnn_pytorch: state = None before the epoch loop", line=104),
+        says=(
+            "the state is set to None once, before all epochs, so each epoch's first minibatch starts from the "
+            "previous epoch's last state, although it does not continue that minibatch in the corpus"
+        ),
     ),
 )
 @pytest.mark.parametrize("kind", ["rnn", "gru", "lstm"])

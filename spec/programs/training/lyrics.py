@@ -20,7 +20,8 @@ from spec.sources.seeds import S004
     modules=("LSTM", "training"),
     sources=(Seed(S004, "the hyper-parameters line and 'the optimizer is Adam'", line=95),),
     erratum=Erratum(
-        S004, "the hyper-parameters line", "lr, clipping_theta = 1e2, 1e-2: Adam at learning rate 100", line=29
+        Seed(S004, "the hyper-parameters line", line=29),
+        says="lr, clipping_theta = 1e2, 1e-2: Adam at learning rate 100",
     ),
 )
 def test_adam_learning_rate():

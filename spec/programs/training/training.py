@@ -30,11 +30,11 @@ from spec.sources.seeds import S001, S003, S004
         Seed(S004, "math.exp(l_sum / n), OverflowError", line=133),
     ),
     erratum=Erratum(
-        S003,
-        "4.3, the last line of the training loop",
-        "prints the last minibatch's loss l under the label 困惑度 (perplexity): a cross-entropy, whose exp "
-        "is the perplexity",
-        line=515,
+        Seed(S003, "4.3, the last line of the training loop", line=515),
+        says=(
+            "prints the last minibatch's loss l under the label 困惑度 (perplexity): a cross-entropy, whose exp "
+            "is the perplexity"
+        ),
     ),
 )
 @given(vocab=st.integers(2, 3000), tokens=st.integers(1, 500))
