@@ -43,11 +43,6 @@ def hidden_of(state):
     return state[0] if isinstance(state, tuple) else state
 
 
-def map_state(fn, state):
-    """``fn`` applied to h (and c): the same structure back."""
-    return tuple(fn(s) for s in state) if isinstance(state, tuple) else fn(state)
-
-
 def returned_tensors(result) -> list:
     """``(output, state)`` -> ``[output, h_n]`` or ``[output, h_n, c_n]``."""
     out, state = result

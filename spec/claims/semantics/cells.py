@@ -5,8 +5,9 @@ from __future__ import annotations
 import torch
 from hypothesis import given
 
+from common.states import map_state
 from reference.oracle import cells as ref
-from spec.helpers.modules import build_cell, cell_state, hidden_of, map_state, step
+from spec.helpers.modules import build_cell, cell_state, hidden_of, step
 from spec.helpers.strategies import (
     CELL_NAMES,
     cell_configs,

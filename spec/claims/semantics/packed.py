@@ -8,8 +8,9 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 from torch.nn.utils.rnn import pack_padded_sequence, pack_sequence, pad_packed_sequence, pad_sequence
 
+from common.states import map_state
 from spec.helpers import packing
-from spec.helpers.modules import both, fixed_randn, map_state
+from spec.helpers.modules import both, fixed_randn
 from spec.helpers.strategies import (
     LAYERS,
     Config,

@@ -11,8 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
+from common.states import map_state
 from reference.oracle.layers import forward as reference_forward
-from spec.helpers.modules import both, fixed_randn, hidden_of, map_state
+from spec.helpers.modules import both, fixed_randn, hidden_of
 from spec.helpers.onnx_oracle import MISSING, onnx_run
 from spec.helpers.strategies import (
     LAYERS,

@@ -7,7 +7,8 @@ import torch
 from hypothesis import given
 from torch import nn
 
-from spec.helpers.modules import build_cell, cell_state, fixed_randn, map_state, step
+from common.states import map_state
+from spec.helpers.modules import build_cell, cell_state, fixed_randn, step
 from spec.helpers.strategies import (
     CELL_NAMES,
     CELLS,
