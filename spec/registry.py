@@ -65,8 +65,8 @@ MODULES = (
     "GRUCell",
     "PackedSequence",
     "clip_grad_norm_",
-    "data",  # the sources' data pipeline (reference/datasets.py, text.py, sampling.py)
-    "training",  # the sources' training practice (reference/train.py, models.py)
+    "data",  # the sources' data pipeline (reference/programs/datasets.py, text.py, sampling.py)
+    "training",  # the sources' training practice (reference/programs/train.py, models.py)
 )
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(\.[a-z0-9]+(-[a-z0-9]+)*){2,}$")

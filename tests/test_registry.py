@@ -10,6 +10,7 @@ from spec.registry import Claim, Erratum, Registry, Seed, TorchDoc, claim_of
 
 ROOT = Path(spec.__file__).resolve().parent.parent
 SPEC_DIR = ROOT / "spec"
+SEEDS = ROOT.parent / "shared" / "seeds"
 #: The layout of spec/: the registry at the top, claims in two packages, what they share, what they cite,
 #: and the tooling that reads them.
 LAYOUT = {
@@ -25,9 +26,20 @@ def test_the_real_registry_is_valid():
 
 
 def test_every_claim_has_a_source_and_every_seed_is_a_known_file():
-    for c in spec.load_all():
+    """Every claim cites a Seed or TorchDoc; every document a Seed or an Erratum cites (claims and the unclaimed
+    statements alike) is one of SEED_FILES, and is there under ../shared/seeds when that folder is."""
+    from spec.registry import SEED_FILES
+    from spec.sources.unclaimed import UNCLAIMED
+
+    registry = spec.load_all()
+    for c in registry:
         assert c.sources, c.id
         assert all(isinstance(s, (Seed, TorchDoc)) for s in c.sources), c.id
+    cited = {s.file for c in registry for s in c.sources if isinstance(s, Seed)}
+    cited |= {e.seed.file for c in registry for e in c.errata} | {u.source.file for u in UNCLAIMED}
+    assert cited - set(SEED_FILES) == set()
+    if SEEDS.is_dir():
+        assert {f for f in cited if not (SEEDS / f).is_file()} == set()
 
 
 def test_unclaimed_statements_are_accounted_for_properly():
@@ -50,9 +62,6 @@ def test_unclaimed_statements_are_accounted_for_properly():
             if named.startswith(("reference.", "spec.", "common.")):
                 continue  # a module, not a claim
             assert named in ids, f"{where}: names {named}, which is not a claim"
-
-
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
 
 
 def test_every_citation_of_a_source_document_gives_a_line_inside_it():
