@@ -25,16 +25,25 @@ POSITIONAL = {
     "GRUCell": ("bias",),
 }
 #: torch's defaults for what a limit may name
-DEFAULTS = dict(num_layers=1, bias=True, batch_first=False, dropout=0.0, bidirectional=False, proj_size=0,
-                nonlinearity="tanh", dtype="float32")
+DEFAULTS = dict(
+    num_layers=1,
+    bias=True,
+    batch_first=False,
+    dropout=0.0,
+    bidirectional=False,
+    proj_size=0,
+    nonlinearity="tanh",
+    dtype="float32",
+)
 
 
 def dtype_name(dtype) -> str:
     return str(dtype).replace("torch.", "")
 
 
-def refusal(impl: Implementation, name: str, values: Optional[dict] = None, device=None,
-            backward: bool = False) -> Optional[str]:
+def refusal(
+    impl: Implementation, name: str, values: Optional[dict] = None, device=None, backward: bool = False
+) -> Optional[str]:
     """Why ``impl`` cannot build ``name`` with ``values`` (argument -> value, ``dtype`` by name) on ``device``
     (and run it backward); None when it can. Every reason names the implementation."""
     if name not in impl.provides:

@@ -12,7 +12,7 @@ from reference.oracle.layers import forward as reference_forward
 from spec.helpers.modules import hidden_of, returned_tensors, weighted_sum
 from spec.helpers.strategies import LAYERS, Config, batched, configs, describe
 from spec.helpers.tolerances import assert_close
-from spec.registry import Seed, TorchDoc, claim
+from spec.registry import BACKENDS, CONTRACT, PAST_RELEASE, Seed, TorchDoc, TorchOwn, claim
 from spec.sources.seeds import S000, S001, S002, S003, S004
 
 
@@ -38,6 +38,7 @@ def grads(fn, cfg: Config, device):
 
 @claim(
     id="rnn.autograd.grad-fn-names",
+    scope=TorchOwn("autograd node names are those of torch's kernels"),
     statement=(
         "On CPU, h_n of nn.RNN/LSTM/GRU has grad_fn StackBackward0 and RNNCell's (tanh) output TanhBackward0; "
         "since torch 1.10 autograd node names carry a numeric suffix."
@@ -56,6 +57,7 @@ def test_grad_fn_names(mode):
 
 @claim(
     id="rnn.autograd.grad-fn-names-before-1-10",
+    scope=PAST_RELEASE,
     statement="Before torch 1.10 the same nodes print without a suffix: StackBackward and TanhBackward.",
     modules=("RNN", "LSTM", "GRU", "RNNCell"),
     sources=(Seed(S002, "the printed h and c of the LSTM example (StackBackward)", line=115),),
@@ -68,6 +70,7 @@ def test_grad_fn_names_before_1_10(mode):
 
 @claim(
     id="rnn.autograd.matches-reference",
+    scope=CONTRACT,
     statement=(
         "Gradients of output, h_n and c_n with respect to the input and every parameter equal those obtained "
         "by differentiating the from-scratch equations, and none is missing or zero."
@@ -91,6 +94,7 @@ def test_grads_match_reference(cfg, device):
 
 @claim(
     id="rnn.autograd.causal",
+    scope=CONTRACT,
     statement=(
         "A one-directional layer is causal: output at step t depends on inputs 1..t (non-zero gradient) "
         "and not on later inputs (exactly zero gradient); bidirectional output at every step depends on all steps."
@@ -121,6 +125,7 @@ def test_causal(cfg, device):
 
 @claim(
     id="rnn.autograd.vanishing-exploding",
+    scope=CONTRACT,
     statement=(
         "Backpropagation through time multiplies by W_hh at every step: at the zero fixed point of a tanh RNN "
         "with W_hh = s*Q (Q orthogonal), ||d h_T / d h_0|| = s^T, vanishing for s < 1 and exploding for s > 1."
@@ -150,6 +155,7 @@ def test_vanishing_exploding(scale, steps, device):
 
 @claim(
     id="rnn.autograd.detach-cuts-graph",
+    scope=CONTRACT,
     statement=(
         "Carrying the returned state into the next minibatch links their graphs: without detach, backward "
         "through the second minibatch after the first was freed raises RuntimeError; with detach it works "
@@ -189,6 +195,7 @@ def test_detach(mode, device):
 
 @claim(
     id="rnn.autograd.output-grad-fn",
+    scope=CONTRACT,
     statement=(
         "The output tensor, not only the returned state, has a grad_fn when the parameters require grad, and a "
         "loss on the output alone reaches every parameter of every layer and the input; under torch.no_grad(), "
@@ -222,6 +229,7 @@ def test_output_grad_fn(mode, batch_first, device):
 
 @claim(
     id="rnn.autograd.detach-in-place",
+    scope=CONTRACT,
     statement=(
         "For a batched input the returned state is no view, so detaching it in place (003's state.detach_(), "
         "or s.detach_() on LSTM's h and c) works: it loses its grad_fn, and backward through the next "
@@ -247,6 +255,7 @@ def test_detach_in_place(mode, device):
 
 @claim(
     id="rnn.autograd.detach-in-place-unbatched-view",
+    scope=TorchOwn("that the unbatched state is a squeezed view is how torch returns it"),
     statement=(
         "For an unbatched (2-D) input the returned state is a squeezed view, so 003's in-place detach_() raises "
         "RuntimeError there, while detach() works."
@@ -267,6 +276,7 @@ def test_detach_in_place_unbatched(mode, device):
 
 @claim(
     id="rnn.autograd.cudnn-backward-needs-train",
+    scope=BACKENDS,
     statement=(
         "On cuda with cuDNN enabled, backward through RNN, LSTM or GRU in eval() mode raises RuntimeError "
         "('cudnn RNN backward can only be called in training mode'), also when only the parameters need "
@@ -309,6 +319,7 @@ def state_for(cfg: Config, device):
 
 @claim(
     id="rnn.autograd.packed-and-state-gradients",
+    scope=CONTRACT,
     statement=(
         "Gradients flow through a PackedSequence input and to h_0 (and c_0) for RNN, LSTM and GRU: the "
         "gradients of the packed data, the initial state and every parameter equal those of the reference."

@@ -10,7 +10,7 @@ from spec.helpers.outcomes import Case, Outcome, check, layer
 from spec.helpers.strategies import (
     CELLS,
 )
-from spec.registry import TorchDoc, claim
+from spec.registry import CONTRACT, TorchDoc, claim
 
 CELL = [
     Case(
@@ -42,6 +42,7 @@ CELL = [
 
 @claim(
     id="cells.errors.inconsistent-sizes",
+    scope=CONTRACT,
     statement=(
         "A cell rejects input of the wrong width, a state of the wrong width, a batch size that differs "
         "between input and state, and 3-D input."
@@ -59,6 +60,7 @@ def test_cell_errors(case, device):
 
 @claim(
     id="cells.errors.unknown-nonlinearity",
+    scope=CONTRACT,
     statement=(
         "RNNCell takes nonlinearity 'tanh' (the default) or 'relu': another name is rejected, at construction "
         "or at the latest on the first call, with an error that names the nonlinearity."

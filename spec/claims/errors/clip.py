@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from spec.registry import TorchDoc, claim
+from spec.registry import CONTRACT, PAST_RELEASE, TorchDoc, claim
 from spec.sources.seeds import CLIP_DOC
 
 
@@ -21,6 +21,7 @@ def nonfinite_grads(device, bad: float):
 # list it under torch.nn.utils); 1.8's clip_grad_norm_(parameters, max_norm, norm_type) has no such keyword.
 @claim(
     id="clip.errors.error-if-nonfinite",
+    scope=CONTRACT,
     statement=(
         "clip_grad_norm_(..., error_if_nonfinite=True) raises RuntimeError when the total norm is nan or inf; "
         "by default (False) it raises nothing and returns the non-finite norm."
@@ -39,6 +40,7 @@ def test_error_if_nonfinite(bad, device):
 
 @claim(
     id="clip.errors.error-if-nonfinite-before-1-9",
+    scope=PAST_RELEASE,
     statement="Before torch 1.9 clip_grad_norm_ has no error_if_nonfinite: passing it is a TypeError.",
     modules=("clip_grad_norm_",),
     sources=(TorchDoc(CLIP_DOC, "error_if_nonfinite"),),
@@ -52,6 +54,7 @@ def test_error_if_nonfinite_before_1_9(device):
 # the other side of clip.training.foreach (torch >= 2.0; the boundary is established there)
 @claim(
     id="clip.errors.foreach-before-2-0",
+    scope=PAST_RELEASE,
     statement="Before torch 2.0 clip_grad_norm_ has no foreach: passing it is a TypeError.",
     modules=("clip_grad_norm_",),
     sources=(TorchDoc(CLIP_DOC, "foreach"),),

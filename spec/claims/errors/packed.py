@@ -8,7 +8,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
 
 from spec.helpers.modules import fixed_randn, packed
 from spec.helpers.outcomes import Case, Outcome, check, layer
-from spec.registry import TorchDoc, claim
+from spec.registry import CONTRACT, PAST_RELEASE, TorchDoc, TorchOwn, claim
 from spec.sources.seeds import PACKING_DOC
 
 PACKING = [
@@ -27,6 +27,7 @@ PACKING = [
 
 @claim(
     id="packed.errors.lengths",
+    scope=CONTRACT,
     statement=(
         "pack_padded_sequence rejects lengths that are not in decreasing order unless enforce_sorted=False, "
         "and any length of zero."
@@ -41,6 +42,7 @@ def test_packing_errors(case, device):
 
 @claim(
     id="packed.errors.length-beyond-padding",
+    scope=TorchOwn("a check torch's pack_padded_sequence leaves out, not a promise"),
     statement=(
         "pack_padded_sequence does not check lengths against the padded length: a length past it gives a "
         "PackedSequence whose batch_sizes add up to more rows than its data has, which a recurrent module on "
@@ -63,6 +65,7 @@ def test_length_beyond_padding(mode):
 
 @claim(
     id="packed.errors.cuda-lengths",
+    scope=TorchOwn("where torch's packing kernel wants its lengths (on the cpu)"),
     statement="pack_padded_sequence rejects lengths held on cuda with a RuntimeError asking for a 1D CPU int64 "
     "tensor, even when the data is on cuda.",
     modules=("PackedSequence",),
@@ -78,6 +81,7 @@ def test_cuda_lengths_rejected(device):
 
 @claim(
     id="packed.errors.total-length-too-short",
+    scope=CONTRACT,
     statement="pad_packed_sequence raises ValueError when total_length is less than the longest sequence.",
     modules=("PackedSequence",),
     sources=(TorchDoc(PACKING_DOC + "pad_packed_sequence", "total_length"),),
@@ -93,6 +97,7 @@ def test_total_length_too_short(device):
 
 @claim(
     id="packed.errors.pack-sequence-unsorted",
+    scope=CONTRACT,
     statement=(
         "pack_sequence with the default enforce_sorted=True rejects sequences not in decreasing order of length "
         "with a RuntimeError; enforce_sorted=False accepts them."
@@ -112,6 +117,7 @@ def test_pack_sequence_unsorted(device):
 # the other side of packed.semantics.pad-sequence-left (torch >= 2.5; the boundary is established there)
 @claim(
     id="packed.errors.padding-side-before-2-5",
+    scope=PAST_RELEASE,
     statement="Before torch 2.5 pad_sequence has no padding_side: passing it is a TypeError.",
     modules=("PackedSequence",),
     sources=(TorchDoc(PACKING_DOC + "pad_sequence", "padding_side"),),
@@ -127,6 +133,7 @@ def test_padding_side_before_2_5(device):
 # the other side of packed.semantics.unpad-unpack (torch >= 1.11; the boundary is established there)
 @claim(
     id="packed.errors.unpad-unpack-before-1-11",
+    scope=PAST_RELEASE,
     statement="Before torch 1.11 torch.nn.utils.rnn has neither unpad_sequence nor unpack_sequence.",
     modules=("PackedSequence",),
     sources=(
@@ -143,6 +150,7 @@ def test_unpad_unpack_before_1_11():
 
 @claim(
     id="packed.errors.data-rank",
+    scope=CONTRACT,
     statement=(
         "RNN and GRU given a PackedSequence whose elements are not vectors (data of 3 dimensions) raise a "
         "RuntimeError: input must have 2 dimensions, got 3."
@@ -179,6 +187,7 @@ PAD_NOT_ITERABLE = Case(
 
 @claim(
     id="packed.errors.pad-sequence-not-iterable",
+    scope=CONTRACT,
     statement=(
         "pad_sequence given something that is not iterable raises a RuntimeError naming its type: "
         "Expected iterable for input sequences, but got arg of type: <class 'int'>."
@@ -194,6 +203,7 @@ def test_pad_sequence_not_iterable(device):
 
 @claim(
     id="packed.errors.pad-sequence-not-iterable-before-1-11",
+    scope=PAST_RELEASE,
     statement=(
         "Before torch 1.11 pad_sequence does not test that its argument is iterable: given an int it raises a "
         "TypeError from the binding (must be tuple of Tensors) on 1.9-1.10, or from indexing it on 1.8."

@@ -12,12 +12,13 @@ from spec.helpers.strategies import (
     GATES,
     cell_configs,
 )
-from spec.registry import Seed, TorchDoc, claim
+from spec.registry import CONTRACT, Seed, TorchDoc, claim
 from spec.sources.seeds import S001
 
 
 @claim(
     id="cells.parameters.names-shapes",
+    scope=CONTRACT,
     statement=(
         "A cell has weight_ih [G*hidden, input], weight_hh [G*hidden, hidden], bias_ih and bias_hh "
         "[G*hidden] (none with bias=False), with G = 1, 4, 3 for RNNCell, LSTMCell, GRUCell."
@@ -44,6 +45,7 @@ def test_cell_parameters(cfg, device):
 
 @claim(
     id="cells.parameters.defaults",
+    scope=CONTRACT,
     statement=(
         "The cells default to bias=True (bias_ih and bias_hh present), and RNNCell to nonlinearity='tanh'; "
         "bias=False leaves only the two weights."

@@ -21,12 +21,13 @@ from spec.helpers.strategies import (
     param_layout,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import Erratum, Seed, TorchDoc, claim
+from spec.registry import CONTRACT, PAST_RELEASE, Erratum, Seed, TorchDoc, claim
 from spec.sources.seeds import S000, S002, S003
 
 
 @claim(
     id="rnn.parameters.names-shapes",
+    scope=CONTRACT,
     statement=(
         "Per layer k and direction (suffix '' then '_reverse') the parameters are, in order, "
         "weight_ih_l{k} [G*H, in_k], weight_hh_l{k} [G*H, H_out], bias_ih_l{k} and bias_hh_l{k} [G*H], "
@@ -44,6 +45,7 @@ def test_names_and_shapes(cfg, device):
 
 @claim(
     id="rnn.parameters.init-uniform",
+    scope=CONTRACT,
     statement=(
         "Every weight and bias of the layers and cells starts drawn from U(-k, k) with k = 1/sqrt(hidden_size): "
         "never outside the bound, spread out to it, with the uniform's variance k^2/3."
@@ -70,6 +72,7 @@ def test_init_uniform(module, device):
 
 @claim(
     id="rnn.parameters.seeded-init",
+    scope=CONTRACT,
     statement=(
         "The initial parameters are drawn from torch's global generator: the same torch.manual_seed before "
         "construction gives identical tensors, another seed gives different ones."
@@ -95,6 +98,7 @@ def test_seeded_init(module, device):
 
 @claim(
     id="rnn.parameters.factory-kwargs",
+    scope=CONTRACT,
     statement="device= and dtype= given to the constructor reach every parameter of layers and cells.",
     modules=LAYERS + tuple(CELLS.values()),
     sources=(TorchDoc("torch.nn.RNN", "signature: device=None, dtype=None"),),
@@ -109,6 +113,7 @@ def test_factory_kwargs(module, device):
 
 @claim(
     id="rnn.parameters.signature-defaults",
+    scope=CONTRACT,
     statement=(
         "The constructors default to num_layers=1, bias=True, batch_first=False, dropout=0, "
         "bidirectional=False (proj_size=0 for LSTM, nonlinearity='tanh' for RNN)."
@@ -132,6 +137,7 @@ def test_signature_defaults(module):
 
 @claim(
     id="rnn.parameters.nonlinearity-only-rnn",
+    scope=CONTRACT,
     statement="Only nn.RNN takes nonlinearity ('tanh' or 'relu'); nn.LSTM and nn.GRU raise TypeError for it.",
     modules=LAYERS,
     sources=(Seed(S002, "the remark that RNN alone has the nonlinearity argument", line=18),),
@@ -145,6 +151,7 @@ def test_nonlinearity_only_rnn(module):
 
 @claim(
     id="rnn.parameters.dropout-probability",
+    scope=CONTRACT,
     statement="dropout is a probability in [0, 1] stored as given, not an on/off switch.",
     modules=LAYERS,
     sources=tuple(TorchDoc(f"torch.nn.{m}", "dropout") for m in LAYERS),
@@ -164,6 +171,7 @@ def test_dropout_probability(module, p):
 
 @claim(
     id="rnn.parameters.init-bounds-every-parameter",
+    scope=CONTRACT,
     statement=(
         "On multi-layer bidirectional modules every parameter, of every layer and direction and the projections "
         "weight_hr_l{k} included, starts inside [-k, k] with k = 1/sqrt(hidden_size) and reaches out to it."
@@ -190,6 +198,7 @@ def test_init_bounds_every_parameter(module, kw, device):
 
 @claim(
     id="rnn.parameters.replaced-and-copied",
+    scope=CONTRACT,
     statement=(
         "A parameter replaced by assignment (m.weight_hh_l0 = nn.Parameter(...)) is the one the next forward uses, "
         "and a deep copy or a pickle round trip computes what the original does with parameters of its own."
@@ -221,6 +230,7 @@ def test_replaced_and_copied(mode, device):
 # same code from 1.8 to 2.15); it is what code written against torch's own tests and older tutorials reads.
 @claim(
     id="rnn.parameters.all-weights",
+    scope=CONTRACT,
     statement=(
         "all_weights lists the parameters grouped by layer and direction (l0, l0_reverse, l1, ...), each group "
         "in named_parameters order, as the module's own Parameter objects read at the time of access."
@@ -247,6 +257,7 @@ def test_all_weights(cfg, device):
 # hidden_size, num_layers, bias, ...), so the 4th lands in bias (measured on 1.10.2, 1.11.0, 2.0.1, 2.2.2).
 @claim(
     id="rnn.parameters.positional-nonlinearity",
+    scope=CONTRACT,
     statement=(
         "nn.RNN takes nonlinearity as its 4th positional argument, as its signature lists it: RNN(3, 4, 2, 'relu', "
         "False) is RNN(3, 4, num_layers=2, nonlinearity='relu', bias=False)."
@@ -269,6 +280,7 @@ def test_positional_nonlinearity(device):
 
 @claim(
     id="rnn.parameters.positional-nonlinearity-before-2-3",
+    scope=PAST_RELEASE,
     statement=(
         "Before torch 2.3 nn.RNN's 4th positional argument is taken as bias: RNN(3, 4, 2, 'relu', False) keeps "
         "nonlinearity 'tanh', stores bias='relu' and batch_first=False, and prints as RNN(3, 4, num_layers=2, "

@@ -14,7 +14,7 @@ from spec.helpers.strategies import (
     describe,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import Seed, TorchDoc, claim
+from spec.registry import CONTRACT, Seed, TorchDoc, claim
 from spec.sources.seeds import S000, S001, S003, S004
 
 
@@ -26,6 +26,7 @@ def copy_layer_weights(cell, module, layer=0):
 
 @claim(
     id="cells.semantics.equations",
+    scope=CONTRACT,
     statement=(
         "RNNCell computes h' = act(W_ih x + b_ih + W_hh h + b_hh); LSTMCell stacks gates i, f, g, o "
         "with c' = f*c + i*g and h' = o*tanh(c'); GRUCell stacks r, z, n with b_hn inside r*(W_hn h + b_hn) "
@@ -59,6 +60,7 @@ def test_cell_equations(cfg, device):
 
 @claim(
     id="cells.semantics.loop-equals-layer",
+    scope=CONTRACT,
     statement=(
         "Looping a cell over time with the weights of a one-layer module reproduces that module's "
         "output at every step and its final state."
@@ -92,6 +94,7 @@ def test_loop_equals_layer(cfg, device):
 
 @claim(
     id="cells.semantics.stacked-equal-multilayer",
+    scope=CONTRACT,
     statement=(
         "Two cells stepped in lockstep, the second reading the first's new hidden state, equal a "
         "two-layer module whose layer-k weights are cell k's."
@@ -127,6 +130,7 @@ def test_stacked_cells(cfg, device):
 
 @claim(
     id="cells.semantics.default-state-zeros",
+    scope=CONTRACT,
     statement="A cell called without a state starts from zeros: cell(x) is cell(x, zeros), h and c for LSTMCell.",
     modules=CELL_NAMES,
     sources=(

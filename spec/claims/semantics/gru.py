@@ -13,7 +13,7 @@ from spec.helpers.strategies import (
     describe,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import Seed, TorchDoc, claim
+from spec.registry import CONTRACT, Seed, TorchDoc, claim
 from spec.sources.seeds import S003
 
 one_layer_gru = configs(
@@ -34,6 +34,7 @@ GRU_SOURCES = (
 
 @claim(
     id="gru.semantics.update-gate-copies-state",
+    scope=CONTRACT,
     statement="When the update gate z saturates at 1 a GRU copies its state: h_t = h_(t-1) at every step.",
     modules=("GRU",),
     sources=GRU_SOURCES,
@@ -53,6 +54,7 @@ def test_gru_update_gate_copies_state(cfg, device):
 
 @claim(
     id="gru.semantics.reset-gate-drops-history",
+    scope=CONTRACT,
     statement=(
         "When the reset gate r is 0 and the update gate z is 0 a GRU forgets its past: "
         "h_t = tanh(W_in x_t + b_in) whatever h_(t-1) was."
@@ -79,6 +81,7 @@ def test_gru_reset_gate_drops_history(cfg, device):
 
 @claim(
     id="gru.semantics.state-bounded",
+    scope=CONTRACT,
     statement=(
         "A GRU started from a state in [-1, 1] never leaves it, whatever its weights and the scale of its input "
         "(up to rounding): each step mixes the old state with a tanh candidate through a gate in (0, 1); "

@@ -19,12 +19,13 @@ from spec.helpers.strategies import (
     lengths_lists,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import TorchDoc, claim
+from spec.registry import CONTRACT, TorchDoc, claim
 from spec.sources.seeds import PACKING_DOC
 
 
 @claim(
     id="packed.semantics.matches-reference",
+    scope=CONTRACT,
     statement=(
         "On a PackedSequence with unsorted lengths each sequence is processed only up to its own "
         "length, and h_n holds each sequence's last valid step in the original batch order."
@@ -62,6 +63,7 @@ def on(device, tensors):
 
 @claim(
     id="packed.semantics.pad-sequence",
+    scope=CONTRACT,
     statement=(
         "pad_sequence stacks sequences [L_b, *] into [T, B, *] (or [B, T, *] with batch_first=True), T the "
         "longest length, each sequence at the start of its column and padding_value (default 0) after it."
@@ -89,6 +91,7 @@ def test_pad_sequence(trailing, batch_first, device):
 # and before the 2.5 branch cut (pytorch/pytorch#135506, 2024-09-09): first released in 2.5.
 @claim(
     id="packed.semantics.pad-sequence-left",
+    scope=CONTRACT,
     statement=(
         "pad_sequence(padding_side='left') puts each sequence at the end of its column and the padding "
         "before it; the default is 'right', and another side is a RuntimeError."
@@ -111,6 +114,7 @@ def test_pad_sequence_left(batch_first, device):
 
 @claim(
     id="packed.semantics.pack-sequence",
+    scope=CONTRACT,
     statement=(
         "pack_sequence packs a list of sequences [L_b, *] step by step, longest first: sorted input keeps its "
         "order (no indices), enforce_sorted=False sorts by decreasing length and records the permutation, and "
@@ -143,6 +147,7 @@ def test_pack_sequence(trailing, lengths, device):
 
 @claim(
     id="packed.semantics.pack-padded-options",
+    scope=CONTRACT,
     statement=(
         "pack_padded_sequence takes input of any rank >= 2 as [T, B, *] (or [B, T, *] with batch_first=True) and "
         "lengths as a list or a CPU tensor alike; on lengths already sorted, enforce_sorted=True and False give "
@@ -176,6 +181,7 @@ def test_pack_padded_options(trailing, batch_first, device):
 
 @claim(
     id="packed.semantics.pad-packed-options",
+    scope=CONTRACT,
     statement=(
         "pad_packed_sequence returns (padded, lengths) in the original batch order, [T, B, *] or [B, T, *] with "
         "batch_first=True, padding_value in the padding, and T the longest length unless total_length is given: "
@@ -212,6 +218,7 @@ def test_pad_packed_options(trailing, batch_first, device):
 
 @claim(
     id="packed.semantics.pad-inverts-pack",
+    scope=CONTRACT,
     statement=(
         "pad_packed_sequence(pack_padded_sequence(x, lengths), total_length=T) gives x back with zeros past "
         "each sequence's length, in the original batch order."
@@ -239,6 +246,7 @@ def test_pad_inverts_pack(lengths, batch_first, device):
 # cut (1.10.0 released 2021-10-21), and present in torch/nn/utils/rnn.py's __all__ from 1.11 on.
 @claim(
     id="packed.semantics.unpad-unpack",
+    scope=CONTRACT,
     statement=(
         "unpad_sequence(padded, lengths, batch_first) and unpack_sequence(packed) return the list of "
         "variable-length sequences in the original order: they invert pad_sequence and pack_sequence."
@@ -269,6 +277,7 @@ def test_unpad_unpack(trailing, batch_first, device):
 
 @claim(
     id="packed.semantics.state-in-original-order",
+    scope=CONTRACT,
     statement=(
         "With an unsorted PackedSequence a user-given h_0 (and c_0) is read in the original batch order: "
         "column b is sequence b's initial state, as h_n's column b is its final state."
@@ -299,6 +308,7 @@ def test_state_in_original_order(mode, device):
 
 @claim(
     id="packed.semantics.ignores-batch-first",
+    scope=CONTRACT,
     statement=(
         "A module built with batch_first=True treats a PackedSequence like one built with batch_first=False: "
         "a packed input has no batch dimension to put first, and the output is packed the same way."
@@ -319,6 +329,7 @@ def test_packed_ignores_batch_first(mode, device):
 
 @claim(
     id="packed.semantics.docstring-examples",
+    scope=CONTRACT,
     statement=(
         "The packing functions' docstring examples hold as printed: [1, 2, 3], [4, 5], [6] pack to data "
         "[1, 4, 6, 2, 5, 3] with batch_sizes [3, 2, 1]; the unsorted [[1, 2, 0], [3, 0, 0], [4, 5, 6]] with "
@@ -356,6 +367,7 @@ def test_docstring_examples(device):
 
 @claim(
     id="packed.semantics.conversions",
+    scope=CONTRACT,
     statement=(
         "PackedSequence's double(), float(), half(), long(), int(), short(), char(), byte() and to(dtype) convert "
         "data only, keeping batch_sizes and both index tensors; to() the dtype and device it already has returns "

@@ -23,7 +23,7 @@ from spec.helpers.strategies import (
     describe,
 )
 from spec.helpers.tolerances import assert_close, dropout_precision
-from spec.registry import Erratum, Seed, TorchDoc, claim
+from spec.registry import CONTRACT, Erratum, Seed, TorchDoc, claim
 from spec.sources.seeds import S000, S001, S002, S003
 
 EQUATIONS_DOC = tuple(TorchDoc(f"torch.nn.{m}", "class docstring: the equations") for m in LAYERS)
@@ -37,6 +37,7 @@ DOCS = tuple(TorchDoc(f"torch.nn.{m}", "dropout") for m in LAYERS)
 
 @claim(
     id="rnn.semantics.matches-reference",
+    scope=CONTRACT,
     statement=(
         "For every configuration (layers, directions, batch_first, bias, relu, proj_size; float64 and "
         "float32) output, h_n and c_n equal a from-scratch implementation of the documented equations."
@@ -63,6 +64,7 @@ def test_matches_reference(mode, data, device):
 
 @claim(
     id="rnn.semantics.unbatched-matches-reference",
+    scope=CONTRACT,
     statement="An unbatched 2-D input computes exactly what the same sequence computes as a batch of one.",
     modules=LAYERS,
     sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs: input (unbatched)") for m in LAYERS),
@@ -76,6 +78,7 @@ def test_unbatched_matches_reference(cfg, device):
 
 @claim(
     id="rnn.semantics.output-is-last-layer-states",
+    scope=CONTRACT,
     statement=(
         "output holds the last layer's hidden state at every step: output[-1] equals h_n[-1] "
         "one-directional, and bidirectional output[-1, :, :H] equals h_n[-2] while output[0, :, H:] "
@@ -104,6 +107,7 @@ def test_output_is_last_layer_states(cfg, device):
 
 @claim(
     id="rnn.semantics.output-excludes-initial-state",
+    scope=CONTRACT,
     statement=(
         "output[t] is the last layer's state after input t: output has one entry per input step, output[t] "
         "equals h_n[-1] of the run over the first t + 1 inputs, and the initial state h0 is not among them."
@@ -136,6 +140,7 @@ def test_output_excludes_initial_state(cfg, device):
 
 @claim(
     id="rnn.semantics.bidirectional-is-two-passes",
+    scope=CONTRACT,
     statement=(
         "A bidirectional layer equals a forward layer on the sequence concatenated with a second layer "
         "(the _reverse weights) run over the reversed sequence and flipped back."
@@ -165,6 +170,7 @@ def test_bidirectional_is_two_passes(cfg, device):
 
 @claim(
     id="rnn.semantics.relu-nonnegative-unbounded",
+    scope=CONTRACT,
     statement=(
         "nonlinearity='relu' makes every output non-negative and unbounded (it grows with the input), "
         "where tanh keeps every output strictly inside (-1, 1)."
@@ -193,6 +199,7 @@ def test_relu_unbounded(cfg, device):
 
 @claim(
     id="rnn.semantics.example-rnn-4-2",
+    scope=CONTRACT,
     statement=(
         "nn.RNN(4, 2) over a [3, 1, 4] sequence with zeros(1, 1, 2) returns out [3, 1, 2] and hidden "
         "[1, 1, 2], and the last row of out is hidden."
@@ -211,6 +218,7 @@ def test_rnn_4_2(device):
 
 @claim(
     id="rnn.semantics.dropout-eval-off",
+    scope=CONTRACT,
     statement="In eval mode dropout does nothing: the module equals the reference without dropout, call after call.",
     modules=LAYERS,
     sources=DOCS + (Seed(S000, "IMDB model: LSTM(..., dropout=0.5) evaluated with rnn.eval()", line=30),),
@@ -228,6 +236,7 @@ def test_eval_off(cfg, p, device):
 
 @claim(
     id="rnn.semantics.dropout-one-layer-inert",
+    scope=CONTRACT,
     statement="With one layer there is nowhere to drop: train mode with dropout gives exactly the eval result.",
     modules=LAYERS,
     sources=DOCS,
@@ -247,6 +256,7 @@ def test_one_layer_inert(mode, device):
 
 @claim(
     id="rnn.semantics.dropout-between-layers",
+    scope=CONTRACT,
     statement=(
         "In train mode dropout acts on what each layer passes to the next: with p=1 the second layer sees "
         "zeros, while the first layer's outputs and final state are untouched."
@@ -277,6 +287,7 @@ def test_between_layers(mode, device):
 
 @claim(
     id="rnn.semantics.onnx-oracle",
+    scope=CONTRACT,
     statement=(
         "An ONNX LSTM or GRU node built from a one-layer module's weights (gates reordered to ONNX's i, o, f, c "
         "and z, r, h; linear_before_reset=1 for the GRU) computes the module's output and state, and so does "
@@ -313,6 +324,7 @@ def test_onnx_oracle(cfg):
 
 @claim(
     id="rnn.semantics.initial-state-matches-reference",
+    scope=CONTRACT,
     statement=(
         "A non-zero h_0 (and c_0) on multi-layer bidirectional modules, with and without projections, is read "
         "row k*D + d for layer k and direction d, the order of h_n: output and state equal the reference's."
@@ -380,6 +392,7 @@ def dropout_probe(mode: str, p: float, hidden: int, device: str):
 
 @claim(
     id="rnn.semantics.dropout-rate",
+    scope=CONTRACT,
     statement=(
         "In train mode with 0 < p < 1 each element a layer passes to the next is zeroed with probability p and "
         "the others are scaled by 1/(1 - p), so the expectation is unchanged."
@@ -412,6 +425,7 @@ def test_dropout_rate(mode, p, device):
 
 @claim(
     id="rnn.semantics.dropout-seeded",
+    scope=CONTRACT,
     statement=(
         "Dropout in train mode draws from torch's global generator: the same torch.manual_seed before the call "
         "gives the same output, another seed a different one."
@@ -437,6 +451,7 @@ def test_dropout_seeded(mode, device):
 
 @claim(
     id="rnn.semantics.unbatched-state",
+    scope=CONTRACT,
     statement=(
         "An unbatched 2-D input takes a 2-D initial state [num_layers*D, H_out] (for LSTM a pair with c_0 "
         "[num_layers*D, hidden_size]) and computes what the batch of one computes from it; a 3-D state with "

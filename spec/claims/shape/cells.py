@@ -16,12 +16,13 @@ from spec.helpers.strategies import (
     cell_configs,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import Seed, TorchDoc, claim
+from spec.registry import CONTRACT, Seed, TorchDoc, claim
 from spec.sources.seeds import S000, S001
 
 
 @claim(
     id="cells.shape.batched",
+    scope=CONTRACT,
     statement=(
         "A cell maps input [batch, input_size] and state [batch, hidden_size] to [batch, hidden_size] "
         "(LSTMCell: a pair (h', c'), both [batch, hidden_size])."
@@ -44,6 +45,7 @@ def test_cell_shapes(cfg, device):
 
 @claim(
     id="cells.shape.unbatched",
+    scope=CONTRACT,
     statement="A cell also takes one unbatched example: input [input_size] and state [hidden_size] give [hidden_size].",
     modules=CELL_NAMES,
     sources=tuple(TorchDoc(f"torch.nn.{c}", "Inputs: input (unbatched)") for c in CELL_NAMES),
@@ -63,6 +65,7 @@ def test_cell_unbatched(mode, device):
 
 @claim(
     id="cells.shape.example-cell-loops",
+    scope=CONTRACT,
     statement=(
         "Stepping RNNCell(100, 20) over the 10 steps of x [10, 3, 100] leaves h [3, 20], and so does "
         "RNNCell(100, 30) feeding RNNCell(30, 20); likewise LSTMCell(100, 20), given its state as a list "

@@ -12,12 +12,13 @@ from spec.helpers.strategies import (
     configs,
     state_shapes,
 )
-from spec.registry import Erratum, Seed, TorchDoc, claim
+from spec.registry import CONTRACT, Erratum, Seed, TorchDoc, claim
 from spec.sources.seeds import S000, S003, S004
 
 
 @claim(
     id="lstm.shape.state-pair",
+    scope=CONTRACT,
     statement=(
         "LSTM returns its state as a pair (h_n, c_n): h_n is [num_layers*D, batch, H_out] and c_n is "
         "[num_layers*D, batch, hidden_size], also when proj_size narrows h."
@@ -43,6 +44,7 @@ def test_lstm_state_pair(cfg, device):
 
 @claim(
     id="lstm.shape.example-lstm-100-20-4",
+    scope=CONTRACT,
     statement="nn.LSTM(100, 20, num_layers=4) over x [10, 3, 100] returns out [10, 3, 20] and h, c both [4, 3, 20].",
     modules=("LSTM",),
     sources=(Seed(S000, "the nn.LSTM(input_size=100, hidden_size=20, num_layers=4) example", line=26),),

@@ -17,11 +17,12 @@ from spec.helpers.strategies import (
     lengths_lists,
     state_shapes,
 )
-from spec.registry import TorchDoc, claim
+from spec.registry import CONTRACT, TorchDoc, claim
 
 
 @claim(
     id="packed.shape.output",
+    scope=CONTRACT,
     statement=(
         "Given a PackedSequence, a module returns a PackedSequence with the same batch_sizes and data "
         "[sum(lengths), D*H_out]; h_n and c_n keep their batched shapes."
@@ -44,6 +45,7 @@ def test_packed_shapes(cfg, lengths, device):
 
 @claim(
     id="packed.shape.cuda-batch-sizes-on-cpu",
+    scope=CONTRACT,
     statement=(
         "A PackedSequence of cuda data keeps batch_sizes on the cpu as int64, while sorted_indices and "
         "unsorted_indices follow the data onto cuda."
@@ -67,6 +69,7 @@ def test_cuda_batch_sizes_on_cpu(device):
 
 @claim(
     id="packed.shape.index-tensors",
+    scope=CONTRACT,
     statement=(
         "A PackedSequence's data keeps the input's device and dtype (integers included), its sorted_indices and "
         "unsorted_indices are int64 on data's device, and batch_sizes is an int64 tensor on the CPU."

@@ -17,7 +17,7 @@ from spec.helpers.strategies import (
     state_shapes,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import Erratum, Seed, TorchDoc, claim
+from spec.registry import CONTRACT, Erratum, Seed, TorchDoc, claim
 from spec.sources.seeds import S000, S002
 
 OUTPUTS_DOC = tuple(TorchDoc(f"torch.nn.{m}", "Outputs") for m in LAYERS)
@@ -25,6 +25,7 @@ OUTPUTS_DOC = tuple(TorchDoc(f"torch.nn.{m}", "Outputs") for m in LAYERS)
 
 @claim(
     id="rnn.shape.output-seq-first",
+    scope=CONTRACT,
     statement=(
         "By default the output is [seq, batch, D*H_out] and h_n is [num_layers*D, batch, H_out], "
         "where D is 2 when bidirectional and H_out is proj_size when set, else hidden_size."
@@ -55,6 +56,7 @@ def test_output_seq_first(cfg, device):
 
 @claim(
     id="rnn.shape.hn-batch-second",
+    scope=CONTRACT,
     statement=(
         "batch_first=True makes input and output [batch, seq, ...] but leaves h_n (and c_n) "
         "as [num_layers*D, batch, H]."
@@ -79,6 +81,7 @@ def test_hn_batch_second(cfg, device):
 
 @claim(
     id="rnn.shape.unbatched",
+    scope=CONTRACT,
     statement=(
         "A 2-D input [seq, input_size] is one unbatched sequence: output is [seq, D*H_out], "
         "h_n is [num_layers*D, H_out], and batch_first is ignored: the shapes the same sequence gets as a "
@@ -101,6 +104,7 @@ def test_unbatched(cfg, device):
 
 @claim(
     id="rnn.shape.empty-batch",
+    scope=CONTRACT,
     statement="A batch of zero sequences is accepted: output is [seq, 0, D*H_out] and h_n [num_layers*D, 0, H_out].",
     modules=LAYERS,
     sources=OUTPUTS_DOC,
@@ -114,6 +118,7 @@ def test_empty_batch(cfg, device):
 
 @claim(
     id="rnn.shape.example-rnn-100-20",
+    scope=CONTRACT,
     statement=(
         "nn.RNN(100, 20) over x [10, 3, 100] with h0 = zeros(1, 3, 20) returns out [10, 3, 20] and h [1, 3, 20]; "
         "with num_layers=4 and h0 = zeros(4, 3, 20) out is still [10, 3, 20] and h is [4, 3, 20]."
@@ -130,6 +135,7 @@ def test_rnn_100_20(layers, device):
 
 @claim(
     id="rnn.shape.example-batch-first-layout",
+    scope=CONTRACT,
     statement=(
         "Under batch_first=True the LSTM(1, 5, 2) example's out is (batch, seq_len, num_directions*hidden_size) "
         "while h is (num_layers*num_directions, batch, hidden_size)."

@@ -27,7 +27,7 @@ from spec.helpers.target_probe import (
     rnn_scriptable,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import TorchDoc, claim, in_range, not_applicable
+from spec.registry import TOOLCHAIN, TorchDoc, claim, in_range, not_applicable
 
 
 # --- torch.compile ------------------------------------------------------------------------------------------
@@ -37,6 +37,7 @@ from spec.registry import TorchDoc, claim, in_range, not_applicable
 # #167275, #149909); torch.compile arrived in 2.0 (on Python 3.11 from 2.1: the target says so).
 @claim(
     id="rnn.targets.compile-fullgraph-unsupported",
+    scope=TOOLCHAIN,
     statement=(
         "torch.compile(m, fullgraph=True) cannot compile nn.RNN, nn.LSTM or nn.GRU: Dynamo graph-breaks on them "
         "on purpose, and the first call raises torch._dynamo.exc.Unsupported."
@@ -60,6 +61,7 @@ def test_compile_fullgraph(mode, device):
 
 @claim(
     id="rnn.targets.compile-absent",
+    scope=TOOLCHAIN,
     statement="Before torch 2.0 there is no torch.compile to run the layers through.",
     modules=LAYERS,
     sources=COMPILE_DOC,
@@ -71,6 +73,7 @@ def test_compile_absent():
 
 @claim(
     id="rnn.targets.compile-matches-eager",
+    scope=TOOLCHAIN,
     statement=(
         "torch.compile(m) (the eager backend, and Inductor) returns what the module returns, and the "
         "gradients it gives the input and every parameter equal eager's."
@@ -106,6 +109,7 @@ def test_compile_matches(mode, backend, device):
 # work for 2.1 since torch.export.Dim is not in 2.1", pytorch/tutorials#2592).
 @claim(
     id="rnn.targets.export-absent",
+    scope=TOOLCHAIN,
     statement="Before torch 2.1 there is no torch.export.export to export the layers with.",
     modules=LAYERS,
     sources=EXPORT_DOC,
@@ -117,6 +121,7 @@ def test_export_absent():
 
 @claim(
     id="rnn.targets.export-matches-eager",
+    scope=TOOLCHAIN,
     statement=(
         "torch.export.export(m, args).module() returns what the module returns on the example arguments, with "
         "or without a given initial state, and gives its parameters eager's gradients."
@@ -147,6 +152,7 @@ def test_export_matches(mode, given_state, device):
 
 @claim(
     id="rnn.targets.export-static-batch",
+    scope=TOOLCHAIN,
     statement=(
         "Without dynamic_shapes an export is specialised to the example's batch size: its .module() refuses "
         "a batch of another size instead of computing it."
@@ -171,6 +177,7 @@ def test_export_static(mode, device):
 # Measured on 2.8.0 and 2.9.1 (all three modules, float32 and float64); 2.7.1 and 2.10.0 export them.
 @claim(
     id="rnn.targets.export-refused-2-8-2-9",
+    scope=TOOLCHAIN,
     statement=(
         "On torch 2.8 and 2.9, torch.export.export refuses RNN, LSTM and GRU with a ValueError: the module's "
         "_flat_weights, reassigned during its forward, count as tensor attributes assigned during export."
@@ -189,6 +196,7 @@ def test_export_refused_2_8_2_9(mode, device):
 
 @claim(
     id="rnn.targets.export-dynamic-batch",
+    scope=TOOLCHAIN,
     statement=(
         "With a torch.export.Dim for the batch dimension the exported module runs any other batch size and "
         "returns what the module returns."
@@ -213,6 +221,7 @@ def test_export_dynamic_batch(mode, device):
 # Measured on 2.13 (dynamic batch and sequence: "Constraints violated (seq)"): the export unrolls the time loop.
 @claim(
     id="rnn.targets.export-seq-specialised",
+    scope=TOOLCHAIN,
     statement=(
         "The sequence length cannot be made dynamic: a torch.export.Dim for it makes the export fail, because "
         "the exported graph unrolls the time steps of the example."
@@ -233,6 +242,7 @@ def test_export_seq(mode, device):
 
 @claim(
     id="rnn.targets.export-packed-refused",
+    scope=TOOLCHAIN,
     statement="torch.export.export does not take a PackedSequence argument: exporting a layer on one fails.",
     modules=LAYERS + ("PackedSequence",),
     sources=EXPORT_DOC,
@@ -255,6 +265,7 @@ def test_export_packed(mode, device):
 # moved its forward out of RNNBase with overloads); before, scripting it fails.
 @claim(
     id="rnn.targets.script-bare-no-forward",
+    scope=TOOLCHAIN,
     statement=(
         "torch.jit.script(layer) succeeds but gives a module with no forward: calling it raises AttributeError "
         "(nn.RNN from 1.11, when it became scriptable)."
@@ -276,6 +287,7 @@ def test_script_bare(mode, device):
 
 @claim(
     id="rnn.targets.script-hosted-matches",
+    scope=TOOLCHAIN,
     statement=(
         "A scripted module that holds the layer and calls it (on a tensor, with an initial state, or on a "
         "PackedSequence) returns what the layer returns eagerly."
@@ -302,6 +314,7 @@ def test_script_hosted(mode, call, device):
 
 @claim(
     id="rnn.targets.script-rnn-refused",
+    scope=TOOLCHAIN,
     statement="Before torch 1.11 nn.RNN cannot be scripted at all: torch.jit.script of a module holding one fails.",
     modules=("RNN",),
     sources=SCRIPT_DOC,
@@ -320,6 +333,7 @@ def test_script_rnn_refused(device):
 # the flag arrived; no longer the default from 2.9). onnxruntime has no float64 RNN kernels: float32 here.
 @claim(
     id="rnn.targets.onnx-matches",
+    scope=TOOLCHAIN,
     statement=(
         "The TorchScript ONNX exporter accepts batch_first, bidirectional and stacked layers, with or without a "
         "given initial state, and onnxruntime then returns what torch returns (float32)."
@@ -342,6 +356,7 @@ def test_onnx_matches(mode, layout, given_state):
 # 2.9.0 fails in its torch.export step for all three (onnx-dynamo-refused-2-9); the others export and match.
 @claim(
     id="rnn.targets.onnx-dynamo-matches",
+    scope=TOOLCHAIN,
     statement=(
         "The dynamo ONNX exporter exports a stacked bidirectional batch_first layer, with or without a given "
         "initial state, and onnxruntime then returns what torch returns (float32)."
@@ -361,6 +376,7 @@ def test_onnx_dynamo_matches(mode, given_state):
 
 @claim(
     id="rnn.targets.onnx-dynamo-refused-2-9",
+    scope=TOOLCHAIN,
     statement=(
         "On torch 2.9 the dynamo ONNX exporter fails for all three layers in its first step, torch.export "
         "(TorchExportError), as torch.export itself refuses them there."
@@ -381,6 +397,7 @@ def test_onnx_dynamo_refused_2_9(mode):
 
 @claim(
     id="rnn.targets.onnx-batch-baked-in",
+    scope=TOOLCHAIN,
     statement=(
         "An ONNX export fixes the example's batch size unless told otherwise: onnxruntime refuses another batch, "
         "while with dynamic_axes for batch and sequence it runs other sizes and matches torch."
@@ -409,6 +426,7 @@ def test_onnx_batch(mode):
 # exports them, but onnxruntime then fails on initial_c's shape (measured on 2.13).
 @claim(
     id="rnn.targets.onnx-proj-size-refused",
+    scope=TOOLCHAIN,
     statement="The TorchScript ONNX exporter refuses an LSTM with proj_size (ONNX's LSTM has no projection).",
     modules=("LSTM",),
     sources=ONNX_DOC + (TorchDoc("torch.nn.LSTM", "proj_size"),),
@@ -425,6 +443,7 @@ def test_onnx_proj_size():
 
 @claim(
     id="rnn.targets.onnx-packed-refused",
+    scope=TOOLCHAIN,
     statement="The TorchScript ONNX exporter takes no PackedSequence argument: exporting a layer on one fails.",
     modules=LAYERS + ("PackedSequence",),
     sources=ONNX_DOC,
@@ -447,6 +466,7 @@ def test_onnx_packed(mode):
 # model onnxruntime cannot load), then by the matrix.
 @claim(
     id="rnn.targets.onnx-dynamo-declared-shapes",
+    scope=TOOLCHAIN,
     statement=(
         "The dynamo ONNX exporter declares each output (output, h_n, c_n) with the shape onnxruntime computes for it."
     ),
@@ -463,6 +483,7 @@ def test_onnx_dynamo_shapes(mode):
 
 @claim(
     id="rnn.targets.onnx-dynamo-state-extra-dim",
+    scope=TOOLCHAIN,
     statement=(
         "From torch 2.6 to 2.12 (but 2.9, where it exports nothing) the dynamo ONNX exporter declares the LSTM's "
         "h_n and c_n with an extra dimension of size 1 that onnxruntime does not compute."
@@ -479,6 +500,7 @@ def test_onnx_dynamo_extra_dim():
 
 @claim(
     id="rnn.targets.onnx-dynamo-lstm-unloadable-2-5",
+    scope=TOOLCHAIN,
     statement=(
         "On torch 2.5 the dynamo ONNX exporter's model of a stacked bidirectional LSTM fails onnxruntime's shape "
         "inference when loaded (a Squeeze of a dimension that is not 1), while RNN and GRU load and match torch."

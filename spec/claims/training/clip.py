@@ -10,12 +10,13 @@ import torch
 from spec.helpers.modules import returned_tensors, weighted_sum
 from spec.helpers.strategies import Config
 from spec.helpers.tolerances import assert_close
-from spec.registry import Seed, TorchDoc, claim
+from spec.registry import CONTRACT, Seed, TorchDoc, TorchOwn, claim
 from spec.sources.seeds import CLIP_DOC, S003, S004
 
 
 @claim(
     id="clip.training.global-norm",
+    scope=CONTRACT,
     statement=(
         "clip_grad_norm_(parameters, theta) computes the norm g of all gradients taken together and, when g > theta, "
         "scales every gradient by theta/(g + 1e-6): the sources' rule min(1, theta/g) with a guard against g = 0."
@@ -63,6 +64,7 @@ def norm_by_hand(grads, p: float) -> float:
 
 @claim(
     id="clip.training.norm-types",
+    scope=CONTRACT,
     statement=(
         "clip_grad_norm_'s norm_type picks the p-norm of all gradients as one vector: inf (also given as the "
         "string 'inf') is the largest |g|, another p is (sum |g|^p)^(1/p); the gradients are scaled by "
@@ -99,6 +101,7 @@ def test_clip_norm_types(norm_type, device):
 # the 2.0 branch cut of February 2023): first released in 2.0.
 @claim(
     id="clip.training.foreach",
+    scope=TorchOwn("whether a device has torch's foreach kernels"),
     statement=(
         "clip_grad_norm_(..., foreach=False) and the default foreach=None clip alike; foreach=True clips alike "
         "too where the tensors' device has foreach kernels, and elsewhere refuses with a RuntimeError instead of "
@@ -126,6 +129,7 @@ def test_clip_foreach(foreach, device):
 
 @claim(
     id="clip.training.no-gradients",
+    scope=CONTRACT,
     statement=(
         "clip_grad_norm_ over parameters that have no gradient (or over none at all) returns a total norm of 0 "
         "and changes nothing."

@@ -8,11 +8,12 @@ import pytest
 from torch import nn
 
 from spec.helpers.strategies import LAYERS
-from spec.registry import TorchDoc, claim
+from spec.registry import TorchDoc, TorchOwn, claim
 
 
 @claim(
     id="rnn.warnings.dropout-one-layer",
+    scope=TorchOwn("a warning's wording and when torch chooses to warn"),
     statement="A non-zero dropout with num_layers=1 is accepted with a UserWarning, since dropout acts between layers.",
     modules=LAYERS,
     sources=tuple(TorchDoc(f"torch.nn.{m}", "dropout") for m in LAYERS),
