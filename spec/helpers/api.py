@@ -106,6 +106,25 @@ class Api:
         if why:
             not_applicable(why)
 
+    def adopt(self, module):
+        """The implementation's equivalent of the torch layer or cell ``module`` (built and edited by the claim),
+        holding its weights, with ``module`` as its torch twin; not applicable where it cannot take it."""
+        from spec.implementations import constructor_call, link, type_name
+
+        impl = self.impl
+        if impl.name == "torch":
+            return module
+        args, kwargs = constructor_call(module)
+        name = type_name(module)
+        values = dict(zip(("input_size", "hidden_size"), args), **kwargs)
+        p = next(module.parameters(), None)
+        if p is not None:
+            values["dtype"] = dtype_name(p.dtype)
+        why = refusal(impl, name, values, device=None if p is None else p.device)
+        if why:
+            not_applicable(why)
+        return link(impl.from_torch(module), module, impl)
+
     @property
     def utils(self):
         """torch.nn.utils.rnn as the implementation gives it; torch's own where it gives none (its layers take

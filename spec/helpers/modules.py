@@ -110,11 +110,14 @@ def both(cfg: Config, device: str, x=None, hx=None):
 
 
 def gate_bias(module, gate: int, value: float) -> None:
-    """Set one gate's block of bias_hh_l0 (torch stacks gate blocks along dim 0)."""
-    h = module.hidden_size
+    """Set one gate's block of bias_hh_l0 (torch stacks gate blocks along dim 0), in the weights the implementation
+    under test computes with (written through its torch twin, by torch's names)."""
+    twin = torch_view(module)
+    h = twin.hidden_size
     with torch.no_grad():
-        module.bias_hh_l0[gate * h : (gate + 1) * h] = value
-        module.bias_ih_l0[gate * h : (gate + 1) * h] = 0.0
+        twin.bias_hh_l0[gate * h : (gate + 1) * h] = value
+        twin.bias_ih_l0[gate * h : (gate + 1) * h] = 0.0
+    implementations.refresh(module)
 
 
 def expected_states(cfg: Config) -> tuple:

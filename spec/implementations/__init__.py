@@ -160,6 +160,10 @@ class Implementation:
         them and a weight changed in place is seen by both. The default: ``ours``'s own names."""
         return dict(ours.named_parameters())
 
+    def refresh(self, ours, module) -> None:
+        """Make ``ours`` compute with ``module``'s weights again after they were changed in place. The default
+        does nothing: ``ours`` shares its parameters with ``module`` (:meth:`torch_parameters`)."""
+
     #: an object with pack_padded_sequence, pad_packed_sequence, pack_sequence, pad_sequence, PackedSequence
     @property
     def utils(self):
@@ -227,18 +231,37 @@ def link(ours, module, impl: Implementation):
     parameters, state_dict and repr stay its own."""
     if ours is module:
         return ours
-    shared = impl.torch_parameters(ours)
-    for name, p in list(module.named_parameters()):
-        mine = shared.get(name)
-        if mine is not None and tuple(mine.shape) == tuple(p.shape) and "." not in name:
-            setattr(module, name, mine)
-    ours.__dict__["_spec_torch_twin"] = module
+    _share(ours, module, impl)
+    ours.__dict__["_spec_torch_twin"] = (module, impl)
     return ours
 
 
+def _share(ours, module, impl: Implementation) -> None:
+    shared = impl.torch_parameters(ours)
+    for name, p in list(module.named_parameters()):
+        mine = shared.get(name)
+        if mine is not None and mine is not p and tuple(mine.shape) == tuple(p.shape) and "." not in name:
+            setattr(module, name, mine)
+
+
 def twin_of(module):
-    """The torch module a built implementation module was made from (sharing its weights); itself under torch."""
-    return module.__dict__.get("_spec_torch_twin", module)
+    """The torch module a built implementation module was made from, sharing the weights it has now (a parameter
+    replaced since is shared again) and in its train/eval mode; the module itself under torch."""
+    linked = module.__dict__.get("_spec_torch_twin")
+    if linked is None:
+        return module
+    twin, impl = linked
+    _share(module, twin, impl)
+    return twin.train(module.training)
+
+
+def refresh(module) -> None:
+    """After the torch twin's weights were changed in place (:func:`twin_of`), make ``module`` compute with them
+    (a no-op where the two share their parameters; an implementation that copied them rebuilds its own)."""
+    linked = module.__dict__.get("_spec_torch_twin")
+    if linked is not None:
+        twin, impl = linked
+        impl.refresh(module, twin)
 
 
 # --- choosing one ------------------------------------------------------------------------------------------------
@@ -349,6 +372,7 @@ __all__ = [
     "current",
     "known_divergences",
     "link",
+    "refresh",
     "twin_of",
     "limits",
     "resolve",

@@ -116,6 +116,14 @@ class _Dynamic(Implementation):
     def torch_parameters(self, ours):
         return {}  # packed quantized weights: the twin keeps the dequantized copies from_torch wrote into it
 
+    def refresh(self, ours, module) -> None:
+        """Quantize ``module``'s weights again (and write the values back into it), in place of ``ours``'s."""
+        fresh = self.from_torch(module)
+        keep = ours.__dict__.get("_spec_torch_twin")
+        ours.__dict__.update(fresh.__dict__)
+        if keep is not None:
+            ours.__dict__["_spec_torch_twin"] = keep
+
 
 class DynamicQInt8(_Dynamic):
     name = "ao-dynamic-qint8"

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from torch import nn
 
 from reference.oracle.layers import forward as reference_forward
-from spec.helpers.modules import hidden_of, returned_tensors, weighted_sum
+from spec.helpers.api import api
+from spec.helpers.modules import hidden_of, returned_tensors, torch_view, weighted_sum
 from spec.helpers.strategies import LAYERS, Config, batched, configs, describe
 from spec.helpers.tolerances import assert_close
 from spec.registry import BACKENDS, CONTRACT, PAST_RELEASE, Seed, TorchDoc, TorchOwn, claim
@@ -87,7 +88,7 @@ def test_grads_match_reference(cfg, device):
     cfg = cfg.with_(nonlinearity="tanh")  # a dead relu unit has a true zero gradient
     describe(cfg, device)
     got = grads(lambda m, x: m(x), cfg, device)
-    want = grads(lambda m, x: reference_forward(m, x), cfg, device)
+    want = grads(lambda m, x: reference_forward(torch_view(m), x), cfg, device)
     assert all(g is not None and g.abs().sum() > 0 for g in got), "a parameter gets no gradient"
     assert_close(got, want, cfg.repro(device))
 
@@ -140,7 +141,7 @@ def test_causal(cfg, device):
 @pytest.mark.parametrize("steps", [1, 5, 20])
 def test_vanishing_exploding(scale, steps, device):
     hidden = 6
-    rnn = torch.nn.RNN(3, hidden, bias=False).double().to(device)
+    rnn = api.RNN(3, hidden, bias=False).double().to(device)
     q, _ = torch.linalg.qr(torch.randn(hidden, hidden, generator=torch.Generator().manual_seed(5), dtype=torch.float64))
     with torch.no_grad():
         rnn.weight_hh_l0.copy_(scale * q)
@@ -331,7 +332,6 @@ def state_for(cfg: Config, device):
 @pytest.mark.parametrize("mode", LAYERS)
 @pytest.mark.parametrize("packed", (False, True), ids=("padded", "packed"))
 def test_packed_and_state_gradients(mode, packed, device):
-    from torch.nn.utils.rnn import pack_padded_sequence
 
     cfg = Config(mode=mode, num_layers=2, bidirectional=True, batch=3, seq=4)
     m = cfg.build(device, train=True)  # cuDNN's backward needs train mode (rnn.autograd.cudnn-backward-needs-train)
@@ -341,12 +341,12 @@ def test_packed_and_state_gradients(mode, packed, device):
     leaves += list(m.parameters())
 
     def run(fn):
-        x = pack_padded_sequence(leaves[0], [2, 4, 3], enforce_sorted=False) if packed else leaves[0]
+        x = api.utils.pack_padded_sequence(leaves[0], [2, 4, 3], enforce_sorted=False) if packed else leaves[0]
         out, h = fn(m, x, state)
         out = out.data if packed else out
         return torch.autograd.grad(weighted_sum([out] + returned_tensors((out, h))[1:], cfg, device), leaves)
 
     by_torch = run(lambda m, x, s: m(x, s))
-    by_reference = run(lambda m, x, s: reference_forward(m, x, s))
+    by_reference = run(lambda m, x, s: reference_forward(torch_view(m), x, s))
     assert all(g.abs().sum() > 0 for g in by_torch[:3]), "input and initial state get a gradient"
     assert_close(by_torch, by_reference, f"{mode} packed={packed}")

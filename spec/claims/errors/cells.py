@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from torch import nn
 
+from spec.helpers.api import api
 from spec.helpers.modules import fixed_randn
 from spec.helpers.outcomes import Case, Outcome, check, layer
 from spec.helpers.strategies import (
@@ -69,6 +69,6 @@ def test_cell_errors(case, device):
     sources=(TorchDoc("torch.nn.RNNCell", "nonlinearity"),),
 )
 def test_cell_unknown_nonlinearity(device):
-    assert nn.RNNCell(3, 4).nonlinearity == "tanh"
+    assert api.RNNCell(3, 4).nonlinearity == "tanh"
     with pytest.raises((ValueError, RuntimeError), match="nonlinearity.*sigmoid|sigmoid.*nonlinearity"):
-        nn.RNNCell(3, 4, nonlinearity="sigmoid").to(device)(fixed_randn(device, 2, 3))
+        api.RNNCell(3, 4, nonlinearity="sigmoid").to(device)(fixed_randn(device, 2, 3))

@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
 
+from spec.helpers.api import api
 from spec.helpers.modules import fixed_randn, packed
 from spec.helpers.outcomes import Case, Outcome, check, layer
 from spec.registry import CONTRACT, PAST_RELEASE, TorchDoc, TorchOwn, claim
@@ -87,12 +88,11 @@ def test_cuda_lengths_rejected(device):
     sources=(TorchDoc(PACKING_DOC + "pad_packed_sequence", "total_length"),),
 )
 def test_total_length_too_short(device):
-    from torch.nn.utils.rnn import pack_sequence, pad_packed_sequence
 
-    packed = pack_sequence([fixed_randn(device, 4, 2), fixed_randn(device, 2, 2)])
-    pad_packed_sequence(packed, total_length=4)  # the longest length itself is accepted
+    packed = api.utils.pack_sequence([fixed_randn(device, 4, 2), fixed_randn(device, 2, 2)])
+    api.utils.pad_packed_sequence(packed, total_length=4)  # the longest length itself is accepted
     with pytest.raises(ValueError, match="total_length"):
-        pad_packed_sequence(packed, total_length=3)
+        api.utils.pad_packed_sequence(packed, total_length=3)
 
 
 @claim(
@@ -106,12 +106,11 @@ def test_total_length_too_short(device):
     sources=(TorchDoc(PACKING_DOC + "pack_sequence", "enforce_sorted"),),
 )
 def test_pack_sequence_unsorted(device):
-    from torch.nn.utils.rnn import pack_sequence
 
     seqs = [fixed_randn(device, 2, 3), fixed_randn(device, 4, 3)]
     with pytest.raises(RuntimeError, match="sorted"):
-        pack_sequence(seqs)
-    pack_sequence(seqs, enforce_sorted=False)
+        api.utils.pack_sequence(seqs)
+    api.utils.pack_sequence(seqs, enforce_sorted=False)
 
 
 # the other side of packed.semantics.pad-sequence-left (torch >= 2.5; the boundary is established there)
@@ -198,7 +197,7 @@ PAD_NOT_ITERABLE = Case(
 )
 def test_pad_sequence_not_iterable(device):
     check(PAD_NOT_ITERABLE, device)
-    assert pad_sequence(iter([fixed_randn(device, 2, 3)])).shape == (2, 1, 3)  # any iterable: accepted
+    assert api.utils.pad_sequence(iter([fixed_randn(device, 2, 3)])).shape == (2, 1, 3)  # any iterable: accepted
 
 
 @claim(

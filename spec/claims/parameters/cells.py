@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-import torch
 from hypothesis import given
 
+from spec.helpers.api import api
 from spec.helpers.modules import build_cell
 from spec.helpers.strategies import (
     CELL_NAMES,
@@ -55,9 +55,9 @@ def test_cell_parameters(cfg, device):
 )
 @pytest.mark.parametrize("cell", CELL_NAMES)
 def test_cell_defaults(cell):
-    default = getattr(torch.nn, cell)(3, 4)
+    default = getattr(api, cell)(3, 4)
     assert default.bias is True
     assert [n for n, _ in default.named_parameters()] == ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
-    assert [n for n, _ in getattr(torch.nn, cell)(3, 4, bias=False).named_parameters()] == ["weight_ih", "weight_hh"]
+    assert [n for n, _ in getattr(api, cell)(3, 4, bias=False).named_parameters()] == ["weight_ih", "weight_hh"]
     if cell == "RNNCell":
         assert default.nonlinearity == "tanh"

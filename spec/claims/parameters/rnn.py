@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from reference.oracle.layers import forward as reference_forward
-from spec.helpers.modules import fixed_randn
+from spec.helpers.api import api
+from spec.helpers.modules import fixed_randn, torch_view
 from spec.helpers.strategies import (
     CELLS,
     LAYERS,
@@ -57,7 +58,7 @@ def test_names_and_shapes(cfg, device):
 def test_init_uniform(module, device):
     hidden = 64  # 64*64*G entries per weight: enough for the moments to be tight
     torch.manual_seed(1234)
-    m = getattr(torch.nn, module)(32, hidden).to(device)
+    m = getattr(api, module)(32, hidden).to(device)
     k = 1 / math.sqrt(hidden)
     for name, p in m.named_parameters():
         p = p.detach().double().cpu()
@@ -89,7 +90,7 @@ def test_seeded_init(module, device):
 
     def build(seed):
         torch.manual_seed(seed)
-        return [p.detach().cpu() for p in getattr(torch.nn, module)(3, 4, **kw).to(device).parameters()]
+        return [p.detach().cpu() for p in getattr(api, module)(3, 4, **kw).to(device).parameters()]
 
     first, again, other = build(123), build(123), build(124)
     assert all(torch.equal(a, b) for a, b in zip(first, again))
@@ -107,7 +108,7 @@ def test_seeded_init(module, device):
 @pytest.mark.parametrize("module", LAYERS + tuple(CELLS.values()))
 def test_factory_kwargs(module, device):
     kw = dict(num_layers=2, bidirectional=True) if module in LAYERS else {}
-    m = getattr(torch.nn, module)(3, 4, device=device, dtype=torch.float64, **kw)
+    m = getattr(api, module)(3, 4, device=device, dtype=torch.float64, **kw)
     assert {(p.device.type, p.dtype) for p in m.parameters()} == {(device, torch.float64)}
 
 
@@ -126,7 +127,7 @@ def test_factory_kwargs(module, device):
 )
 @pytest.mark.parametrize("module", LAYERS)
 def test_signature_defaults(module):
-    m = getattr(torch.nn, module)(3, 4)
+    m = getattr(api, module)(3, 4)
     got = {k: getattr(m, k) for k in ("num_layers", "bias", "batch_first", "dropout", "bidirectional")}
     assert got == dict(num_layers=1, bias=True, batch_first=False, dropout=0.0, bidirectional=False)
     if module == "LSTM":
@@ -144,9 +145,9 @@ def test_signature_defaults(module):
 )
 @pytest.mark.parametrize("module", ("LSTM", "GRU"))
 def test_nonlinearity_only_rnn(module):
-    assert torch.nn.RNN(3, 4, nonlinearity="relu").nonlinearity == "relu"
+    assert api.RNN(3, 4, nonlinearity="relu").nonlinearity == "relu"
     with pytest.raises(TypeError):
-        getattr(torch.nn, module)(3, 4, nonlinearity="relu")
+        getattr(api, module)(3, 4, nonlinearity="relu")
 
 
 @claim(
@@ -163,7 +164,7 @@ def test_nonlinearity_only_rnn(module):
 @pytest.mark.parametrize("module", LAYERS)
 @pytest.mark.parametrize("p", (0.0, 0.3, 1.0))
 def test_dropout_probability(module, p):
-    assert getattr(torch.nn, module)(3, 4, num_layers=2, dropout=p).dropout == p
+    assert getattr(api, module)(3, 4, num_layers=2, dropout=p).dropout == p
 
 
 # --- issue 17: initial bounds on every parameter; the cells' defaults ---
@@ -184,7 +185,7 @@ def test_dropout_probability(module, p):
 def test_init_bounds_every_parameter(module, kw, device):
     hidden = 16
     torch.manual_seed(4321)
-    m = getattr(torch.nn, module)(5, hidden, num_layers=3, bidirectional=True, **kw).to(device)
+    m = getattr(api, module)(5, hidden, num_layers=3, bidirectional=True, **kw).to(device)
     k = 1 / math.sqrt(hidden)
     names = [n for n, _ in m.named_parameters()]
     assert len(names) == 3 * 2 * (5 if kw else 4)  # every layer and direction is looked at
@@ -215,7 +216,7 @@ def test_replaced_and_copied(mode, device):
         m.weight_hh_l1_reverse = torch.nn.Parameter(torch.zeros_like(m.weight_hh_l1_reverse))
         m.bias_ih_l0 = torch.nn.Parameter(m.bias_ih_l0 + 1)
         after = m(x)
-        assert_close(after, reference_forward(m, x), f"{mode}: the replaced parameters are used")
+        assert_close(after, reference_forward(torch_view(m), x), f"{mode}: the replaced parameters are used")
         assert not torch.equal(after[0], before[0])
         for twin in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
             assert_close(twin(x), after, f"{mode}: a copy computes the same")
@@ -267,8 +268,8 @@ def test_all_weights(cfg, device):
     torch=">=2.3",
 )
 def test_positional_nonlinearity(device):
-    by_position = torch.nn.RNN(3, 4, 2, "relu", False).to(device)
-    by_keyword = torch.nn.RNN(3, 4, num_layers=2, nonlinearity="relu", bias=False).to(device)
+    by_position = api.RNN(3, 4, 2, "relu", False).to(device)
+    by_keyword = api.RNN(3, 4, num_layers=2, nonlinearity="relu", bias=False).to(device)
     assert (by_position.nonlinearity, by_position.mode, by_position.bias) == ("relu", "RNN_RELU", False)
     by_keyword.load_state_dict(by_position.state_dict())
     x = fixed_randn(device, 5, 2, 3)

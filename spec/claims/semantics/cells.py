@@ -7,7 +7,8 @@ from hypothesis import given
 
 from common.states import map_state
 from reference.oracle import cells as ref
-from spec.helpers.modules import build_cell, cell_state, hidden_of, step
+from spec import implementations
+from spec.helpers.modules import build_cell, cell_state, hidden_of, step, torch_view
 from spec.helpers.strategies import (
     CELL_NAMES,
     cell_configs,
@@ -19,9 +20,13 @@ from spec.sources.seeds import S000, S001, S003, S004
 
 
 def copy_layer_weights(cell, module, layer=0):
+    """Layer ``layer``'s weights into the cell, by torch's names (through both torch twins: the implementation
+    under test may name them otherwise)."""
+    layer_weights = torch_view(module)
     with torch.no_grad():
-        for name, p in cell.named_parameters():
-            p.copy_(getattr(module, f"{name}_l{layer}"))
+        for name, p in torch_view(cell).named_parameters():
+            p.copy_(getattr(layer_weights, f"{name}_l{layer}"))
+    implementations.refresh(cell)
 
 
 @claim(
@@ -46,7 +51,7 @@ def test_cell_equations(cfg, device):
     describe(cfg, device)
     cell = build_cell(cfg, device)
     x, state = cfg.input(device)[0], cell_state(cfg, device)
-    params = dict(cell.named_parameters())
+    params = dict(torch_view(cell).named_parameters())
     with torch.no_grad():
         got = step(cell, x, state)
         if cfg.mode == "LSTM":
@@ -144,7 +149,7 @@ def test_cell_default_state(cfg, device):
     describe(cfg)
     cell = build_cell(cfg, device)
     x = cfg.input(device)[0]
-    params = dict(cell.named_parameters())
+    params = dict(torch_view(cell).named_parameters())
     zeros = cell_state(cfg, device, zero=True)
     with torch.no_grad():
         got = cell(x)

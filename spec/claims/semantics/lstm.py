@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from torch import nn
 
+from spec.helpers.api import api
 from spec.helpers.modules import fixed_randn, gate_bias
 from spec.helpers.strategies import (
     batched,
@@ -68,7 +68,7 @@ def test_lstm_h_bounded(cfg, device):
     sources=(Seed(S000, "IMDB sentiment model: forward() comments and torch.cat([hidden[-2], hidden[-1]])", line=30),),
 )
 def test_imdb_bilstm_head(device):
-    lstm = nn.LSTM(100, 256, num_layers=2, bidirectional=True, dropout=0.5).to(device).eval()
+    lstm = api.LSTM(100, 256, num_layers=2, bidirectional=True, dropout=0.5).to(device).eval()
     with torch.no_grad():
         output, (h, c) = lstm(fixed_randn(device, 7, 5, 100, seed=7))
     assert [tuple(t.shape) for t in (output, h, c)] == [(7, 5, 512), (4, 5, 256), (4, 5, 256)]
@@ -95,7 +95,7 @@ def test_imdb_bilstm_head(device):
     ),
 )
 def test_lstm_1_5_2(device):
-    lstm = nn.LSTM(1, 5, 2, batch_first=True).to(device)
+    lstm = api.LSTM(1, 5, 2, batch_first=True).to(device)
     assert (lstm.input_size, lstm.hidden_size, lstm.num_layers) == (1, 5, 2)
     out, (h, c) = lstm(torch.rand(2, 3, 1, generator=torch.Generator().manual_seed(3)).to(device))
     assert [tuple(t.shape) for t in (out, h, c)] == [(2, 3, 5), (2, 2, 5), (2, 2, 5)]

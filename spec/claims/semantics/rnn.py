@@ -13,7 +13,8 @@ from torch import nn
 
 from common.states import map_state
 from reference.oracle.layers import forward as reference_forward
-from spec.helpers.modules import both, fixed_randn, hidden_of
+from spec.helpers.api import api
+from spec.helpers.modules import both, fixed_randn, hidden_of, torch_view
 from spec.helpers.onnx_oracle import MISSING, onnx_run
 from spec.helpers.strategies import (
     LAYERS,
@@ -210,7 +211,7 @@ def test_relu_unbounded(cfg, device):
     ),
 )
 def test_rnn_4_2(device):
-    rnn = nn.RNN(input_size=4, hidden_size=2).to(device)
+    rnn = api.RNN(input_size=4, hidden_size=2).to(device)
     out, hidden = rnn(fixed_randn(device, 3, 1, 4, seed=7), torch.zeros(1, 1, 2, device=device))
     assert (tuple(out.shape), tuple(hidden.shape)) == ((3, 1, 2), (1, 1, 2))
     assert torch.equal(out[-1], hidden[0])
@@ -229,7 +230,7 @@ def test_eval_off(cfg, p, device):
     describe(cfg, device)
     m, x = cfg.build(device).eval(), cfg.input(device)
     with torch.no_grad():
-        first, second, ref = m(x), m(x), reference_forward(m, x)
+        first, second, ref = m(x), m(x), reference_forward(torch_view(m), x)
     assert_close(first, ref, cfg.repro(device))
     assert_close(second, first, "a second eval call")
 
@@ -316,7 +317,7 @@ def test_onnx_oracle(cfg):
     describe(cfg)
     m, x = cfg.build("cpu"), cfg.input("cpu")
     with torch.no_grad():
-        by_torch, by_reference = m(x), reference_forward(m, x)
+        by_torch, by_reference = m(x), reference_forward(torch_view(m), x)
     by_onnx = onnx_run(m, x)
     assert_close(by_onnx, by_torch, f"onnxruntime against torch: {cfg.repro()}")
     assert_close(by_onnx, by_reference, f"onnxruntime against the reference: {cfg.repro()}")
@@ -387,7 +388,7 @@ def dropout_probe(mode: str, p: float, hidden: int, device: str):
                 getattr(m, f"bias_ih_l{k}")[gate * hidden : (gate + 1) * hidden] = value
         m.bias_ih_l0[signal * hidden : (signal + 1) * hidden] = 0.5
         m.weight_ih_l1[signal * hidden : (signal + 1) * hidden] = torch.eye(hidden)
-    return m.train(), phi
+    return api.adopt(m.train()), phi
 
 
 @claim(

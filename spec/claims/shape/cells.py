@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 from hypothesis import given
-from torch import nn
 
 from common.states import map_state
+from spec.helpers.api import api
 from spec.helpers.modules import build_cell, cell_state, fixed_randn, step
 from spec.helpers.strategies import (
     CELL_NAMES,
@@ -81,7 +81,7 @@ def test_cell_unbatched(mode, device):
 @pytest.mark.parametrize("widths", [(20,), (30, 20)], ids=["one-cell", "two-cells"])
 def test_cell_loops(kind, widths, device):
     sizes = (100,) + widths
-    cells = [getattr(nn, kind)(i, o).to(device) for i, o in zip(sizes, sizes[1:])]
+    cells = [getattr(api, kind)(i, o).to(device) for i, o in zip(sizes, sizes[1:])]
     states = [
         [torch.zeros(3, w, device=device), torch.zeros(3, w, device=device)]
         if kind == "LSTMCell"

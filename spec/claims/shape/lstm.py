@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-from torch import nn
 
+from spec.helpers.api import api
 from spec.helpers.modules import expected_states, fixed_randn, run
 from spec.helpers.strategies import (
     batched,
@@ -50,7 +50,7 @@ def test_lstm_state_pair(cfg, device):
     sources=(Seed(S000, "the nn.LSTM(input_size=100, hidden_size=20, num_layers=4) example", line=26),),
 )
 def test_lstm_100_20_4(device):
-    out, (h, c) = nn.LSTM(input_size=100, hidden_size=20, num_layers=4).to(device)(
+    out, (h, c) = api.LSTM(input_size=100, hidden_size=20, num_layers=4).to(device)(
         fixed_randn(device, 10, 3, 100, seed=7)
     )
     assert [tuple(t.shape) for t in (out, h, c)] == [(10, 3, 20), (4, 3, 20), (4, 3, 20)]

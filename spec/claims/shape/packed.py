@@ -6,8 +6,9 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
+from torch.nn.utils.rnn import PackedSequence
 
+from spec.helpers.api import api
 from spec.helpers.modules import expected_states, fixed_randn
 from spec.helpers.strategies import (
     LAYERS,
@@ -34,7 +35,7 @@ from spec.registry import CONTRACT, TorchDoc, claim
 def test_packed_shapes(cfg, lengths, device):
     cfg = cfg.with_(batch=len(lengths), seq=max(lengths))
     describe(cfg, device)
-    packed = pack_padded_sequence(cfg.input(device), torch.tensor(lengths), enforce_sorted=False)
+    packed = api.utils.pack_padded_sequence(cfg.input(device), torch.tensor(lengths), enforce_sorted=False)
     with torch.no_grad():
         out, h = cfg.build(device)(packed)
     assert isinstance(out, PackedSequence)
@@ -55,7 +56,7 @@ def test_packed_shapes(cfg, lengths, device):
     devices=("cuda",),
 )
 def test_cuda_batch_sizes_on_cpu(device):
-    packed = pack_padded_sequence(fixed_randn(device, 4, 3, 2), torch.tensor([2, 4, 1]), enforce_sorted=False)
+    packed = api.utils.pack_padded_sequence(fixed_randn(device, 4, 3, 2), torch.tensor([2, 4, 1]), enforce_sorted=False)
     assert packed.data.device.type == "cuda"
     assert (packed.batch_sizes.device.type, packed.batch_sizes.dtype) == ("cpu", torch.int64)
     assert packed.batch_sizes.tolist() == [3, 2, 1, 1]  # lengths 4, 2, 1 by hand
@@ -82,10 +83,9 @@ def test_cuda_batch_sizes_on_cpu(device):
 )
 @pytest.mark.parametrize("dtype", (torch.float32, torch.float64, torch.int64), ids=str)
 def test_packed_index_tensors(dtype, device):
-    from torch.nn.utils.rnn import pack_padded_sequence
 
     x = torch.arange(12, device=device).reshape(4, 3).to(dtype)
-    packed = pack_padded_sequence(x, torch.tensor([2, 4, 3]), enforce_sorted=False)
+    packed = api.utils.pack_padded_sequence(x, torch.tensor([2, 4, 3]), enforce_sorted=False)
     assert (packed.data.device.type, packed.data.dtype) == (device, dtype)
     for idx in (packed.sorted_indices, packed.unsorted_indices):
         assert (idx.device.type, idx.dtype) == (device, torch.int64)

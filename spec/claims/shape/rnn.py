@@ -6,8 +6,8 @@ import pytest
 import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
-from torch import nn
 
+from spec.helpers.api import api
 from spec.helpers.modules import expected_states, fixed_randn, run
 from spec.helpers.strategies import (
     LAYERS,
@@ -128,7 +128,7 @@ def test_empty_batch(cfg, device):
 )
 @pytest.mark.parametrize("layers", [1, 4])
 def test_rnn_100_20(layers, device):
-    rnn = nn.RNN(input_size=100, hidden_size=20, num_layers=layers).to(device)
+    rnn = api.RNN(input_size=100, hidden_size=20, num_layers=layers).to(device)
     out, h = rnn(fixed_randn(device, 10, 3, 100, seed=7), torch.zeros(layers, 3, 20, device=device))
     assert (tuple(out.shape), tuple(h.shape)) == ((10, 3, 20), (layers, 3, 20))
 
@@ -151,8 +151,8 @@ def test_rnn_100_20(layers, device):
     ),
 )
 def test_batch_first_layout(device):
-    lstm = nn.LSTM(1, 5, 2, batch_first=True).to(device)
-    seq_first = nn.LSTM(1, 5, 2).to(device)
+    lstm = api.LSTM(1, 5, 2, batch_first=True).to(device)
+    seq_first = api.LSTM(1, 5, 2).to(device)
     seq_first.load_state_dict(lstm.state_dict())
     xb = torch.rand(2, 3, 1, generator=torch.Generator().manual_seed(3)).to(device)
     with torch.no_grad():
