@@ -52,6 +52,12 @@ def check(case: Case, device: str) -> None:
         case.call(device)
 
 
+def refused(kind, match: Optional[str] = None):
+    """``pytest.raises(kind, match=match)`` under torch; under another implementation the refusal alone (an
+    exception of ``kind``), since the wording is torch's."""
+    return pytest.raises(kind, match=match if implementations.current().name == "torch" else None)
+
+
 def layer(mode, device, *args, **kw):
     """``mode(*args, **kw)`` as the implementation under test builds it (torch's nn.<mode> under torch)."""
     return getattr(api, mode)(*args, **kw).to(device)
