@@ -207,7 +207,7 @@ sizes = st.integers(min_value=1, max_value=6)
 seeds = st.integers(min_value=0, max_value=2**16)
 
 
-#: configs()'s own strategies: a field drawn from one of these is free to be changed for an implementation
+#: configs()'s own draws, where a claim leaves a field to it (and an implementation's limits may steer it)
 _MODES = st.sampled_from(LAYERS)
 _BOOLS = st.booleans()
 _LAYERS_1_3 = st.integers(min_value=1, max_value=3)
@@ -217,15 +217,15 @@ _FLOAT64 = st.just("float64")
 @st.composite
 def configs(
     draw,
-    modes=_MODES,
-    batch_first=_BOOLS,
-    bidirectional=_BOOLS,
-    num_layers=_LAYERS_1_3,
+    modes=None,
+    batch_first=None,
+    bidirectional=None,
+    num_layers=None,
     batch=st.one_of(st.none(), st.integers(min_value=1, max_value=4)),
     seq=st.integers(min_value=1, max_value=5),
-    bias=_BOOLS,
-    proj=_BOOLS,
-    dtype=_FLOAT64,
+    bias=None,
+    proj=None,
+    dtype=None,
 ):
     """A configuration; each field is a named draw, so a failure prints as ``Config(...)``.
 
@@ -240,6 +240,18 @@ def configs(
     (``limits``), wherever the claim lets that argument vary. A claim that asks for what it cannot run is
     not applicable there, with the reason.
     """
+    # None: the default draw, which an implementation's limits may steer (hypothesis hands a composite strategy its
+    # arguments through its own wrappers, so the defaults are told apart by None, not by identity)
+    free = {"num_layers": num_layers is None, "bias": bias is None, "batch_first": batch_first is None,
+            "bidirectional": bidirectional is None, "proj_size": proj is None, "nonlinearity": True,
+            "dtype": dtype is None, "dropout": False}
+    modes = _MODES if modes is None else modes
+    batch_first = _BOOLS if batch_first is None else batch_first
+    bidirectional = _BOOLS if bidirectional is None else bidirectional
+    num_layers = _LAYERS_1_3 if num_layers is None else num_layers
+    bias = _BOOLS if bias is None else bias
+    proj = _BOOLS if proj is None else proj
+    dtype = _FLOAT64 if dtype is None else dtype
     impl = implementations.current()
     mode = draw(modes)
     if impl.name != "torch" and mode not in impl.provides:
@@ -266,13 +278,10 @@ def configs(
     if impl.name == "torch":
         return cfg
     if cfg.dtype not in impl.dtypes:
-        if dtype is not _FLOAT64:
+        if not free["dtype"]:
             cfg = cfg.with_(dtype=draw(_within(dtype, impl.dtypes, f"{impl.name} computes in {impl.dtypes}")))
         else:
             cfg = cfg.with_(dtype=impl.dtypes[0])
-    free = {"num_layers": num_layers is _LAYERS_1_3, "bias": bias is _BOOLS, "batch_first": batch_first is _BOOLS,
-            "bidirectional": bidirectional is _BOOLS, "proj_size": proj is _BOOLS, "nonlinearity": True,
-            "dtype": dtype is _FLOAT64, "dropout": False}
     for limit in implementations.limits(impl):
         values = dict(cfg.module_kwargs(), proj_size=cfg.proj_size, nonlinearity=cfg.nonlinearity, dtype=cfg.dtype)
         if not limit.matches(cfg.mode, values):

@@ -13,6 +13,7 @@ from torch import nn
 
 from common.states import map_state
 from reference.oracle.layers import forward as reference_forward
+from spec import implementations
 from spec.helpers.api import api
 from spec.helpers.modules import both, fixed_randn, hidden_of, torch_view
 from spec.helpers.onnx_oracle import MISSING, onnx_run
@@ -158,10 +159,12 @@ def test_bidirectional_is_two_passes(cfg, device):
     bi = cfg.build(device)
     one = cfg.with_(bidirectional=False)
     fwd, bwd = one.build(device), one.build(device)
-    with torch.no_grad():
-        for name, p in bi.named_parameters():
-            target = bwd if name.endswith("_reverse") else fwd
+    with torch.no_grad():  # by torch's names, through the torch twins (the implementation may name them otherwise)
+        for name, p in torch_view(bi).named_parameters():
+            target = torch_view(bwd if name.endswith("_reverse") else fwd)
             getattr(target, name.replace("_reverse", "")).copy_(p)
+        implementations.refresh(fwd)
+        implementations.refresh(bwd)
         x = cfg.input(device)
         out, _ = bi(x)
         out_f, _ = fwd(x)
