@@ -153,6 +153,21 @@ def test_every_stored_repro_passes_on_torch(where, code):
     divergences.run_repro(code, impls.resolve("torch"))
 
 
+REPROS_BY_IMPL = [
+    (path.stem, where, code) for path in KNOWN_FILES for where, code in divergences.repros(divergences.load(path))
+]
+
+
+@pytest.mark.e2e  # imports opacus and torchrl (seconds each)
+@pytest.mark.parametrize("name, where, code", REPROS_BY_IMPL, ids=[w for _, w, _ in REPROS_BY_IMPL])
+def test_every_stored_repro_fails_on_its_library(name, where, code):
+    impl = impls.resolve(name)
+    if impl.unavailable():
+        pytest.skip(impl.unavailable())
+    with pytest.raises(Exception):  # noqa: B017 - any exception: the divergence shows
+        divergences.run_repro(code, impl)
+
+
 # --- the api object and the wiring ---------------------------------------------------------------------------------
 def test_api_builds_through_the_implementation_and_passes_arguments_as_given():
     lstm = Api(impls.resolve(EXAMPLE)).LSTM(3, 4, batch_first=True)
@@ -272,3 +287,25 @@ def test_the_made_up_adapter_runs_claims(chosen):
     with pytest.raises(NotApplicable, match="example provides no GRU"):
         check(Config(mode="GRU", num_layers=2, bidirectional=True, batch_first=True), device="cpu")
     assert LoggedLSTM.calls > before + 3
+
+
+# --- a mutant of one implementation's path ------------------------------------------------------------------------
+@pytest.mark.e2e  # imports opacus (seconds): a conformance check, not the fast tier's
+def test_a_mutant_of_opacus_is_caught_through_the_implementation_and_survives_torch(chosen, monkeypatch):
+    """The shape of a mutant for `python -m spec mutants`: DPLSTM/DPGRU/DPRNN drop the initial state they are
+    given. Through RNN_SPEC_IMPL=opacus a contract claim fails on an assertion; on torch the same claim holds."""
+    dp_rnn = pytest.importorskip("opacus.layers.dp_rnn")
+    original = dp_rnn.DPRNNBase.forward
+
+    def drops_state(self, x, state_init=None):
+        return original(self, x, None)
+
+    monkeypatch.setattr(dp_rnn.DPRNNBase, "forward", drops_state)
+    check = _claim_function("rnn.semantics.initial-state-matches-reference")
+    cfg = Config(mode="LSTM", num_layers=2, bidirectional=True)
+    check(cfg, device="cpu")  # torch: the mutant is not on its path
+    chosen("opacus")
+    with pytest.raises(AssertionError):
+        check(cfg, device="cpu")
+    monkeypatch.setattr(dp_rnn.DPRNNBase, "forward", original)
+    check(cfg, device="cpu")  # and without the mutant, opacus keeps this claim
