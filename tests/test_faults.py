@@ -92,14 +92,22 @@ def runs(launch, tmp_path_factory):
     (fake / "torch" / "__init__.py").write_text(
         "raise ModuleNotFoundError(\"No module named 'torch'\", name='torch')\n"
     )
-    bin_ = tmp / "bin"  # a tox and a uv that cannot install anything
+    bin_ = tmp / "bin"  # a tox (with tox-uv) and a uv that cannot install anything
     bin_.mkdir()
-    (bin_ / "tox").write_text('#!/bin/sh\n[ "$1" = -l ] && printf "torch22\\ntorch215\\n" && exit 0\nexit 1\n')
+    plugins = "4.0 from tox\\nregistered plugins:\\n    tox-uv-1.0 at tox_uv/plugin.py with uv==0.9\\n"
+    (bin_ / "tox").write_text(
+        '#!/bin/sh\n[ "$1" = -l ] && printf "torch22\\ntorch215\\n" && exit 0\n'
+        f'[ "$1" = --version ] && printf "{plugins}" && exit 0\nexit 1\n'
+    )
     (bin_ / "uv").write_text('#!/bin/sh\n[ "$1" = venv ] && exit 0\nexit 1\n')
-    for tool in ("tox", "uv"):
-        (bin_ / tool).chmod(0o755)
+    bare = tmp / "bare"  # a tox without the tox-uv plugin
+    bare.mkdir()
+    (bare / "tox").write_text('#!/bin/sh\n[ "$1" = --version ] && printf "4.0 from tox\\n" && exit 0\nexit 1\n')
+    for tool in (bin_ / "tox", bin_ / "uv", bare / "tox"):
+        tool.chmod(0o755)
     path = f"{bin_}:{os.environ['PATH']}"
     env = {**os.environ, "RNN_SPEC_DATA": str(tmp), "PATH": path}
+    no_tox_uv = {**env, "PATH": f"{bare}:{os.environ['PATH']}"}
     return {
         "tmp": tmp,
         "SIGTERM": launch(["-c", STOP_AFTER_AN_EPOCH, "SIGTERM", str(tmp / "SIGTERM")], module=None),
@@ -108,6 +116,7 @@ def runs(launch, tmp_path_factory):
         "no_torch": launch(["claims"], env={**os.environ, "PYTHONPATH": str(fake)}),
         "release_usage": launch([*BASH, "scripts/check_release.sh"], env=env, module=None),
         "release_install": launch([*BASH, "scripts/check_release.sh", "2.2.1"], env=env, module=None),
+        "release_no_tox_uv": launch([*BASH, "scripts/check_release.sh", "2.2.1"], env=no_tox_uv, module=None),
     }
 
 
@@ -814,7 +823,14 @@ def test_a_missing_torch_is_one_line(runs):
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize(("case", "fragment"), [("release_usage", "usage:"), ("release_install", "torch 2.2.1")])
+@pytest.mark.parametrize(
+    ("case", "fragment"),
+    [
+        ("release_usage", "usage:"),
+        ("release_install", "torch 2.2.1"),
+        ("release_no_tox_uv", "needs tox and tox-uv, the dev extra (pip install -e '.[dev]'): tox 4.0 has no tox-uv"),
+    ],
+)
 def test_check_release_usage_and_environment_errors_exit_2(runs, case, fragment):
     r = runs[case].result()
     assert r.returncode == 2 and fragment in r.stderr.strip().splitlines()[-1], r.stderr
