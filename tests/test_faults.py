@@ -77,6 +77,18 @@ print(err, end="")
 """
 
 
+#: Run as ``python -c FILE_SIZE_LIMIT BYTES ARGS...``: hello with a real limit on the size of any file it writes
+#: (RLIMIT_FSIZE: a write past it fails with EFBIG, as a full disk fails with ENOSPC), SIGXFSZ ignored so the
+#: write fails rather than the process being killed.
+FILE_SIZE_LIMIT = """
+import resource, runpy, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+limit = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+sys.argv = ["hello", *sys.argv[2:]]
+runpy.run_module("reference.programs.hello", run_name="__main__")
+"""
+
 #: ``python -c`` that becomes bash: a shell script run through ``launch``
 BASH = ["-c", "import os, sys; os.execvp('bash', ['bash', *sys.argv[1:]])"]
 
@@ -114,6 +126,12 @@ def runs(launch, tmp_path_factory):
         "extract": launch(["-c", TWO_AT_ONCE, SLOW_EXTRACT, str(archive), str(cache / "aclImdb")], module=None),
         "head": launch(["-c", CLOSED_PIPE, *map(str, sorted(STORED.glob("*.json")))], module=None),
         "no_torch": launch(["claims"], env={**os.environ, "PYTHONPATH": str(fake)}),
+        # hello's first state (2.9 kB) fits in 4 kB, the second (Adam's moments: 6 kB) does not
+        "disk_full": launch(
+            ["-c", FILE_SIZE_LIMIT, "4096", "--epochs", "3", "--out", str(tmp / "full")],
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+            module=None,
+        ),
         "release_usage": launch([*BASH, "scripts/check_release.sh"], env=env, module=None),
         "release_install": launch([*BASH, "scripts/check_release.sh", "2.2.1"], env=env, module=None),
         "release_no_tox_uv": launch([*BASH, "scripts/check_release.sh", "2.2.1"], env=no_tox_uv, module=None),
@@ -417,6 +435,21 @@ def test_25_4_a_full_disk_is_one_line_the_original_untouched(tmp_path, monkeypat
     with pytest.raises(files.WriteError, match="No space left"), files.replacing(target) as tmp:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp))
     assert [p.name for p in tmp_path.iterdir()] == ["weights.pt"] and target.read_bytes() == b"the earlier run"
+
+
+@pytest.mark.e2e
+def test_25_4_a_real_write_limit_keeps_the_last_epoch_resumable(runs):
+    """4 against the operating system rather than a stand-in: a write past the file-size limit fails inside
+    torch.save; one line, exit 2, epoch 0 whole, and the run resumes to the end."""
+    from reference.programs import hello
+
+    r, out = runs["disk_full"].result(), runs["tmp"] / "full"
+    line = one_line_error(r.stderr, "hello: error: cannot save epoch 1: cannot write")
+    assert r.returncode == 2 and "File too large" in line and "epoch 0 is saved" in line, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["hello-cell.json", "hello-cell.pt", "hello-cell.state.pt"]
+    assert hello.main(["--epochs", "3", "--out", str(out), "--resume"]) == 0
+    resumed = json.loads((out / "hello-cell.json").read_text())
+    assert resumed["losses"] == [round(loss, 4) for _, loss in hello.train("cell", 3)[1]]
 
 
 @pytest.fixture
