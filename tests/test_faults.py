@@ -445,7 +445,7 @@ def test_25_4_a_real_write_limit_keeps_the_last_epoch_resumable(runs):
 
     r, out = runs["disk_full"].result(), runs["tmp"] / "full"
     line = one_line_error(r.stderr, "hello: error: cannot save epoch 1: cannot write")
-    assert r.returncode == 2 and "File too large" in line and "epoch 0 is saved" in line, r.stderr
+    assert r.returncode == 2 and "File too large" in line and "the training state of epoch 0 is saved" in line, r.stderr
     assert sorted(p.name for p in out.iterdir()) == ["hello-cell.json", "hello-cell.pt", "hello-cell.state.pt"]
     assert hello.main(["--epochs", "3", "--out", str(out), "--resume"]) == 0
     resumed = json.loads((out / "hello-cell.json").read_text())
@@ -501,7 +501,7 @@ def test_25_4_hello_disk_full_mid_run_keeps_the_last_epoch_resumable(tmp_path, d
     disk.fill_at("hello-cell.state.pt", 3)  # epochs 0 and 1 saved; the state of epoch 2 meets the full disk
     assert hello.main(["--epochs", "4", "--out", str(tmp_path)]) == 2
     line = one_line_error(capsys.readouterr().err, "hello: error: cannot save epoch 2: cannot write")
-    assert "No space left on device" in line and "epoch 1 is saved" in line and "--resume" in line
+    assert "No space left on device" in line and "the training state of epoch 1 is saved" in line and "--resume" in line
     assert json.loads((tmp_path / "hello-cell.json").read_text())["epochs"] == 1
     assert not list(tmp_path.glob(".*"))  # no temporary file, no lock left
     disk.fill_at("never", 0)
@@ -524,7 +524,9 @@ def test_25_4_char_lm_disk_full_at_its_first_save_leaves_nothing(tmp_path, tiny_
     assert not out.exists()  # the folder it made, empty again, removed
     disk.fill_at("char_lm-rnn1.pt", 2)  # now the weights of epoch 1 (after its state) meet the full disk
     assert char_lm.main(args) == 2
-    assert "epoch 1 is saved" in one_line_error(capsys.readouterr().err, "char_lm: error: cannot save epoch 1")
+    assert "the training state of epoch 1 is saved" in one_line_error(
+        capsys.readouterr().err, "char_lm: error: cannot save epoch 1"
+    )
     disk.fill_at("never", 0)
     assert char_lm.main([*args, "--resume"]) == 0  # the state of epoch 1 was whole: resumable
     summary = json.loads((out / "char_lm-rnn1.json").read_text())

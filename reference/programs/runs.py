@@ -395,7 +395,10 @@ class Run:
         if self.state_saved is None:
             kept = "nothing of this run is saved"
         else:
-            kept = f"epoch {self.state_saved} is saved (free space, then the same command with --resume)"
+            kept = (
+                f"the training state of epoch {self.state_saved} is saved: free space, then the same command "
+                "with --resume continues from there"
+            )
         print(f"{name}: error: cannot save epoch {epoch}: {error.strerror or error}; {kept}", file=sys.stderr)
         return 2
 
