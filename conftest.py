@@ -8,13 +8,6 @@ _shared = Path(__file__).resolve().parent.parent / "shared" / "data"
 if "RNN_SPEC_DATA" not in os.environ and _shared.is_dir():
     os.environ["RNN_SPEC_DATA"] = str(_shared)
 
-# Claims live in spec/claims/ and spec/programs/, which pytest would not rewrite by default: rewrite them
-# so a failed assert shows its operands.
-pytest.register_assert_rewrite("spec", "reference")
-
-# The spec's pytest plugin serves both `pytest` and `python -m spec verify`.
-pytest_plugins = ["spec.tools.plugin"]
-
 
 def pytest_configure(config):
     """A REFERENCE_SHAPE_CHECKS that is none of the documented values stops the session at its start, in one
@@ -23,3 +16,11 @@ def pytest_configure(config):
 
     if MODE_PROBLEM:
         raise pytest.UsageError(MODE_PROBLEM)
+
+
+# Claims live in spec/claims/ and spec/programs/, which pytest would not rewrite by default: rewrite them
+# so a failed assert shows its operands.
+pytest.register_assert_rewrite("spec", "reference")
+
+# The spec's pytest plugin serves both `pytest` and `python -m spec verify`.
+pytest_plugins = ["spec.tools.plugin"]
