@@ -261,7 +261,11 @@ REGISTRY = Registry()
 
 
 class NotApplicable(pytest.skip.Exception):
-    """Raised by :func:`not_applicable`; the plugin reports the case as not-applicable."""
+    """Raised by :func:`not_applicable`; the recorder reads :attr:`reason` and reports the case not-applicable."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"not applicable: {reason}")
+        self.reason = reason
 
 
 def not_applicable(reason: str):
@@ -270,7 +274,7 @@ def not_applicable(reason: str):
     The case is reported ``not-applicable``, never ``passed``; a skip under the hood, so plain pytest
     shows it as skipped with the reason.
     """
-    raise NotApplicable(f"not applicable: {reason}")
+    raise NotApplicable(reason)
 
 
 #: The attribute under which a test function carries its claim.
