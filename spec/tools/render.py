@@ -87,14 +87,21 @@ def matrix(m: Matrix, fmt: str = "text") -> str:
 
 
 # --- the matrix in HTML (the docs) --------------------------------------------------------------------------------
-def html_cell(status: Optional[str], claim: Optional[str], change: Optional[str] = None) -> str:
-    """One cell; ``data-status`` and ``data-claim`` carry the same status the CLI prints for that claim and column."""
+def column_key(col) -> str:
+    """A column as both views name it: its group and its release."""
+    return f"{col.group_label} {col.release}"
+
+
+def html_cell(status: Optional[str], claim: Optional[str], change: Optional[str] = None, column=None) -> str:
+    """One cell; ``data-status``, ``data-claim`` and ``data-column`` carry the same status the CLI prints for that
+    claim and column."""
+    where = f' data-column="{html.escape(column_key(column))}"' if column is not None else ""
     if status is None:
-        return '<td class="st-none" title="not in this report"></td>'
+        return f'<td class="st-none" title="not in this report"{where}></td>'
     cls = f"st-{status}" + (f" {change}" if change else "")
-    title = WORDS[status] + (f" ({claim})" if claim else "")
+    title = WORDS[status] + (f" ({claim})" if claim else "") + (f", {column_key(column)}" if column else "")
     return (
-        f'<td class="{cls}" data-status="{status}" data-claim="{html.escape(claim or "")}" '
+        f'<td class="{cls}" data-status="{status}" data-claim="{html.escape(claim or "")}"{where} '
         f'title="{html.escape(title)}">{MARKS[status]}</td>'
     )
 
@@ -114,7 +121,8 @@ def matrix_html(m: Matrix, ids: list, link: Callable[[str], str], merge_siblings
             for i, kind in m.changes(cid).items():
                 changed.setdefault(i, kind)
         tds = "".join(
-            html_cell(c[0], c[1], changed.get(i)) if c else html_cell(None, None) for i, c in enumerate(cells)
+            html_cell(c[0], c[1], changed.get(i), m.columns[i]) if c else html_cell(None, None, column=m.columns[i])
+            for i, c in enumerate(cells)
         )
         name = " / ".join(link(cid) for cid in family)
         rows.append(f'<tr data-claims="{" ".join(family)}"><th class="claim" markdown="span">{name}</th>{tds}</tr>')
