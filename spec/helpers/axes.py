@@ -19,8 +19,8 @@ import os
 
 import pytest
 
+from spec import profiles
 from spec.registry import TARGETS, claim_of
-from spec.tools import profiles
 
 #: Device types a run can choose (torch's names); ``all`` is cpu and every accelerator this machine has
 #: (cuda always gets its cases, skipped with the reason where there is none: the reports say why).

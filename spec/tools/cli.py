@@ -18,7 +18,8 @@ from pathlib import Path
 
 import spec
 from common.files import cannot_write
-from spec.tools import profiles, runner
+from spec import profiles
+from spec.tools import runner
 from spec.tools.results import ReportError
 
 SPEC_DIR = Path(spec.__file__).resolve().parent
@@ -191,10 +192,10 @@ def resolve_impl(text):
     text = text or os.environ.get("RNN_SPEC_IMPL")
     if not text or text == "torch":
         return None
-    from spec import implementations
+    from spec.tools.results import resolve_implementation
 
     try:
-        impl = implementations.resolve(text)
+        impl = resolve_implementation(text)
     except ValueError as e:
         raise UsageError(str(e)) from None
     missing = impl.unavailable()

@@ -115,16 +115,17 @@ class Matrix:
         return [s for s in self.rows[cid] if s is not None]
 
     def sections(self, ids=None) -> dict:
-        """The rows in the docs' sections: ``failing`` (a ✗ anywhere), ``changing`` (a real change, no ✗),
-        ``edges`` (only range edges), ``uniform`` (one status wherever reported)."""
+        """The rows in the docs' sections: ``failing`` (a ✗ anywhere), ``changing`` (a real change, or column groups
+        that disagree: skipped on cpu, held on cuda), ``edges`` (only range edges), ``uniform`` (one status wherever
+        reported)."""
         ids = list(self.rows) if ids is None else ids
         out: dict = {"failing": [], "changing": [], "edges": [], "uniform": []}
         for cid in ids:
             kinds = set(self.changes(cid).values())
             if self.failing(cid):
                 out["failing"].append(cid)
-            elif "change" in kinds:
-                out["changing"].append(cid)
+            elif "change" in kinds or (not kinds and len(set(self.reported(cid))) > 1):
+                out["changing"].append(cid)  # a change within a group, or two groups that disagree
             elif kinds:
                 out["edges"].append(cid)
             else:

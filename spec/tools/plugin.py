@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from spec import profiles
 from spec.registry import NotApplicable, claim_of
-from spec.tools import profiles
 from spec.tools import results as res
 
 profiles.register()  # before hypothesis's own plugin reads --hypothesis-profile
@@ -100,9 +100,7 @@ class Recorder:
         )
         env.update(res.target_environment(self.config.getoption("spec_target")))
         env.update(res.implementation_environment())
-        from spec.helpers.axes import known_divergences
-
-        report = res.Report.build(list(self.cases.values()), self.claims, env, known_divergences())
+        report = res.Report.build(list(self.cases.values()), self.claims, env, res.known_divergences())
         report.duration = round(time.time() - self.started, 2)
         report.write(Path(path))
 

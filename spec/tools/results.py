@@ -20,7 +20,8 @@ Declared needs (the only imports of ``spec.helpers`` / ``spec.implementations`` 
 a run's environment is captured (:func:`environment`, in the pytest process) it asks
 ``spec.helpers.targets`` which targets exist on this release and which ONNX exporters there are, and
 ``spec.implementations`` which implementation is under test and its libraries' versions; the docs ask
-:func:`target_descriptions` what each target is. Reading reports needs neither torch nor those modules.
+:func:`target_descriptions` what each target is, the mutant campaign :func:`target_unavailable`, and the recorder
+:func:`known_divergences` (the implementation's expected failures, recorded on each claim's result). Reading reports needs neither torch nor those modules.
 """
 
 from __future__ import annotations
@@ -508,6 +509,28 @@ def target_descriptions() -> dict:
     from spec.helpers import targets as tg
 
     return {name: t.describe() for name, t in tg.BY_NAME.items()}
+
+
+def target_unavailable(name: str):
+    """Declared need: why target ``name`` does not exist on this release (None: it does), for the mutant campaign."""
+    from spec.helpers import targets as tg
+
+    return tg.unavailable(name)
+
+
+def known_divergences() -> dict:
+    """Declared need: the implementation under test's known divergences (``spec.implementations``)."""
+    from spec.helpers.axes import known_divergences as known
+
+    return known()
+
+
+def resolve_implementation(text: str):
+    """Declared need: the implementation ``--impl`` names (``spec.implementations.resolve``), checked before a run;
+    ValueError (one line) for a name or ``MODULE:ATTR`` that is not one."""
+    from spec import implementations
+
+    return implementations.resolve(text)
 
 
 def implementation_environment() -> dict:

@@ -30,7 +30,7 @@ def targets_page(registry, reports: list) -> str:
     )
     rows = []
     for target, cells in per.items():
-        row = [f"`{target}`"]
+        row = [f"<code>{target}</code>"]
         for key in columns:
             held, failed, count, na = cells.get(key, (0, 0, 0, 0))
             text = f"{held}/{count}" + (f" <b class='st-failed'>{failed} ✗</b>" if failed else "")

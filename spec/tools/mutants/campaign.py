@@ -73,12 +73,12 @@ def result(name: str, killers: list, crashes: dict, eager=None) -> dict:
 
 def campaign(names: list, profile: str, jobs: int = 1) -> dict:
     """Run each mutant (``jobs`` at a time); {name: entry}. :class:`CampaignError` if the spec fails unmutated."""
-    from spec.helpers import targets as tg
     from spec.registry import TARGETS
+    from spec.tools.results import target_unavailable
 
     needed = sorted({(CATALOGUE[n].target, CATALOGUE[n].impl) for n in names} | {("eager", "torch")})
     for target, impl in needed:
-        missing = tg.unavailable(target) if target in TARGETS else None
+        missing = target_unavailable(target) if target in TARGETS else None
         if missing:
             raise CampaignError(f"a mutant of the {target} target needs it here: {missing}")
         baseline = run_spec(profile, target=target, impl=None if impl == "torch" else impl)[0].failed()
