@@ -87,13 +87,22 @@ class Seed:
 
 @dataclass(frozen=True)
 class TorchDoc:
-    """A torch docstring: the documented object and the argument or section."""
+    """A statement of a torch docstring, keyed as the docstring walk (:mod:`spec.sources.docstrings`) keys it:
+    the object, the section (``Args``, ``Inputs``, ``Description``, ``Note``, ...) and the name (an argument's,
+    or a phrase the paragraph or note contains). The walk's claimed statements are read from these citations.
+    An object the walk does not cover (``torch.compile``) may be cited by a free-text section and no name."""
 
     obj: str
     section: str
+    name: str = ""
 
     def cite(self) -> str:
-        return f"torch docs: {self.obj} ({self.section})"
+        return f"torch docs: {self.obj} ({self.section}{f' {self.name}' if self.name else ''})"
+
+
+def torch_docs(objs: Iterable[str], section: str, *names: str) -> tuple:
+    """``TorchDoc(obj, section, name)`` for every object and name: the same statement of several docstrings."""
+    return tuple(TorchDoc(o, section, n) for o in objs for n in names)
 
 
 Source = Union[Seed, TorchDoc]
@@ -183,7 +192,7 @@ def _source_dict(source: Source) -> dict:
     if isinstance(source, Seed):
         return {"type": "seed", "file": source.file, "locator": source.locator}
     if isinstance(source, TorchDoc):
-        return {"type": "torch-doc", "object": source.obj, "section": source.section}
+        return {"type": "torch-doc", "object": source.obj, "section": source.section, "name": source.name}
     return {"type": "unknown", "repr": repr(source)}
 
 
@@ -401,6 +410,7 @@ __all__ = [
     "TorchDoc",
     "claim",
     "claim_file",
+    "torch_docs",
     "claim_of",
     "release_of",
 ]

@@ -18,6 +18,6 @@ TITLES = {
     S004: "004 · LSTM in PyTorch (Jay Chou lyrics)",
 }
 
-#: Prefixes of the torch docstrings claims cite (``TorchDoc(PACKING_DOC + "pad_sequence", ...)``), defined once.
-PACKING_DOC = "torch.nn.utils.rnn."
-CLIP_DOC = "torch.nn.utils.clip_grad_norm_"
+#: The objects whose docstrings document the layers and the cells alike (``torch_docs(LAYER_DOCS, "Args", "bias")``).
+LAYER_DOCS = ("torch.nn.RNN", "torch.nn.LSTM", "torch.nn.GRU")
+CELL_DOCS = ("torch.nn.RNNCell", "torch.nn.LSTMCell", "torch.nn.GRUCell")

@@ -12,7 +12,7 @@ from reference.oracle.layers import forward as reference_forward
 from spec.helpers.modules import hidden_of, returned_tensors, weighted_sum
 from spec.helpers.strategies import LAYERS, Config, batched, configs, describe
 from spec.helpers.tolerances import assert_close
-from spec.registry import Seed, TorchDoc, claim
+from spec.registry import Seed, TorchDoc, claim, torch_docs
 from spec.sources.seeds import S000, S001, S002, S003, S004
 
 
@@ -74,7 +74,7 @@ def test_grad_fn_names_before_1_10(mode):
     ),
     modules=LAYERS,
     sources=(
-        TorchDoc("torch.nn.RNN", "class docstring: the equations"),
+        TorchDoc("torch.nn.RNN", "Description", "to an input sequence"),
         Seed(S003, "1.3 back propagation through time", line=47),
         Seed(S000, "training an RNN: each step's error depends on all earlier hidden states", line=6),
     ),
@@ -97,7 +97,7 @@ def test_grads_match_reference(cfg, device):
     ),
     modules=LAYERS,
     sources=(
-        TorchDoc("torch.nn.RNN", "class docstring: h_t from x_t and h_(t-1)"),
+        TorchDoc("torch.nn.RNN", "Description", "to an input sequence"),
         Seed(S003, "2.5 bidirectional RNN", line=128),
         Seed(S000, "the opening notes: the current hidden state holds every earlier word", line=4),
     ),
@@ -314,8 +314,11 @@ def state_for(cfg: Config, device):
         "gradients of the packed data, the initial state and every parameter equal those of the reference."
     ),
     modules=LAYERS + ("PackedSequence",),
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs: h_0") for m in LAYERS)
-    + (TorchDoc("torch.nn.LSTM", "Inputs: input (packed variable length sequence)"),),
+    sources=(
+        TorchDoc("torch.nn.RNN", "Inputs", "hx"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Inputs", "h_0"),
+        TorchDoc("torch.nn.LSTM", "Inputs", "c_0"),
+    ),
 )
 @pytest.mark.parametrize("mode", LAYERS)
 @pytest.mark.parametrize("packed", (False, True), ids=("padded", "packed"))

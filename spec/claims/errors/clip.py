@@ -6,7 +6,6 @@ import pytest
 import torch
 
 from spec.registry import TorchDoc, claim
-from spec.sources.seeds import CLIP_DOC
 
 
 def nonfinite_grads(device, bad: float):
@@ -26,7 +25,7 @@ def nonfinite_grads(device, bad: float):
         "by default (False) it raises nothing and returns the non-finite norm."
     ),
     modules=("clip_grad_norm_",),
-    sources=(TorchDoc(CLIP_DOC, "error_if_nonfinite"),),
+    sources=(TorchDoc("torch.nn.utils.clip_grad_norm_", "Args", "error_if_nonfinite"),),
     torch=">=1.9",
 )
 @pytest.mark.parametrize("bad", (float("inf"), float("nan")), ids=("inf", "nan"))
@@ -41,7 +40,7 @@ def test_error_if_nonfinite(bad, device):
     id="clip.errors.error-if-nonfinite-before-1-9",
     statement="Before torch 1.9 clip_grad_norm_ has no error_if_nonfinite: passing it is a TypeError.",
     modules=("clip_grad_norm_",),
-    sources=(TorchDoc(CLIP_DOC, "error_if_nonfinite"),),
+    sources=(TorchDoc("torch.nn.utils.clip_grad_norm_", "Args", "error_if_nonfinite"),),
     torch="<1.9",
 )
 def test_error_if_nonfinite_before_1_9(device):
@@ -54,7 +53,7 @@ def test_error_if_nonfinite_before_1_9(device):
     id="clip.errors.foreach-before-2-0",
     statement="Before torch 2.0 clip_grad_norm_ has no foreach: passing it is a TypeError.",
     modules=("clip_grad_norm_",),
-    sources=(TorchDoc(CLIP_DOC, "foreach"),),
+    sources=(TorchDoc("torch.nn.utils.clip_grad_norm_", "Args", "foreach"),),
     torch="<2.0",
 )
 def test_foreach_before_2_0(device):

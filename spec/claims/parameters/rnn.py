@@ -21,8 +21,8 @@ from spec.helpers.strategies import (
     param_layout,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import Erratum, Seed, TorchDoc, claim
-from spec.sources.seeds import S000, S002, S003
+from spec.registry import Erratum, Seed, TorchDoc, claim, torch_docs
+from spec.sources.seeds import CELL_DOCS, LAYER_DOCS, S000, S002, S003
 
 
 @claim(
@@ -33,8 +33,18 @@ from spec.sources.seeds import S000, S002, S003
         "then weight_hr_l{k} [P, H] with proj_size P; in_0 is input_size and in_k is D*H_out for k > 0."
     ),
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Variables") for m in LAYERS)
-    + (Seed(S003, "1.2 forward propagation: W_xh, W_hh and b_h shapes", line=33),),
+    sources=(
+        *torch_docs(LAYER_DOCS, "Args", "input_size", "hidden_size", "bias"),
+        *torch_docs(LAYER_DOCS, "Attributes", "weight_ih_l[k]", "weight_hh_l[k]", "bias_ih_l[k]", "bias_hh_l[k]"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_ih_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hh_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "bias_ih_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "bias_hh_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Description", "If ``proj_size > 0``"),
+        Seed(S003, "1.2 forward propagation: W_xh, W_hh and b_h shapes", line=33),
+    ),
 )
 @given(cfg=configs(batch=st.just(1)))
 def test_names_and_shapes(cfg, device):
@@ -49,7 +59,28 @@ def test_names_and_shapes(cfg, device):
         "never outside the bound, spread out to it, with the uniform's variance k^2/3."
     ),
     modules=LAYERS + tuple(CELLS.values()),
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Variables: initialised from U(-sqrt(k), sqrt(k))") for m in LAYERS),
+    sources=(
+        *torch_docs(LAYER_DOCS, "Attributes", "weight_ih_l[k]", "weight_hh_l[k]", "bias_ih_l[k]", "bias_hh_l[k]"),
+        *torch_docs(
+            (
+                "torch.nn.RNN",
+                "torch.nn.LSTM",
+                "torch.nn.GRU",
+                "torch.nn.RNNCell",
+                "torch.nn.LSTMCell",
+                "torch.nn.GRUCell",
+            ),
+            "Note",
+            "initialized from",
+        ),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_ih_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hh_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "bias_ih_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "bias_hh_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]_reverse"),
+        *torch_docs(CELL_DOCS, "Attributes", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
+    ),
 )
 @pytest.mark.parametrize("module", LAYERS + tuple(CELLS.values()))
 def test_init_uniform(module, device):
@@ -76,8 +107,8 @@ def test_init_uniform(module, device):
     ),
     modules=LAYERS + tuple(CELLS.values()),
     sources=(
-        Seed(S000, "IMDB example: torch.manual_seed(123) at the top", line=30),
         TorchDoc("torch.manual_seed", "seeds the default generator"),
+        Seed(S000, "IMDB example: torch.manual_seed(123) at the top", line=30),
     ),
 )
 @pytest.mark.parametrize("module", LAYERS + tuple(CELLS.values()))
@@ -97,7 +128,21 @@ def test_seeded_init(module, device):
     id="rnn.parameters.factory-kwargs",
     statement="device= and dtype= given to the constructor reach every parameter of layers and cells.",
     modules=LAYERS + tuple(CELLS.values()),
-    sources=(TorchDoc("torch.nn.RNN", "signature: device=None, dtype=None"),),
+    sources=(
+        *torch_docs(
+            (
+                "torch.nn.RNN",
+                "torch.nn.LSTM",
+                "torch.nn.GRU",
+                "torch.nn.RNNCell",
+                "torch.nn.LSTMCell",
+                "torch.nn.GRUCell",
+            ),
+            "signature",
+            "device",
+            "dtype",
+        ),
+    ),
     torch=">=1.9",
 )
 @pytest.mark.parametrize("module", LAYERS + tuple(CELLS.values()))
@@ -115,8 +160,10 @@ def test_factory_kwargs(module, device):
     ),
     modules=LAYERS,
     sources=(
+        *torch_docs(LAYER_DOCS, "Args", "num_layers", "bias", "batch_first", "bidirectional"),
+        TorchDoc("torch.nn.RNN", "Args", "nonlinearity"),
+        TorchDoc("torch.nn.LSTM", "Args", "proj_size"),
         Seed(S002, "the three constructor signatures near the top", line=14),
-        TorchDoc("torch.nn.RNN", "Args"),
     ),
 )
 @pytest.mark.parametrize("module", LAYERS)
@@ -147,7 +194,7 @@ def test_nonlinearity_only_rnn(module):
     id="rnn.parameters.dropout-probability",
     statement="dropout is a probability in [0, 1] stored as given, not an on/off switch.",
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "dropout") for m in LAYERS),
+    sources=(*torch_docs(LAYER_DOCS, "Args", "dropout"),),
     erratum=Erratum(
         Seed(S002, "the argument list after the constructor signatures", line=25),
         says="dropout is glossed as whether the layer has dropout, a yes/no switch",
@@ -169,8 +216,16 @@ def test_dropout_probability(module, p):
         "weight_hr_l{k} included, starts inside [-k, k] with k = 1/sqrt(hidden_size) and reaches out to it."
     ),
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Note: initialised from U(-sqrt(k), sqrt(k))") for m in LAYERS)
-    + (TorchDoc("torch.nn.LSTM", "Attributes: weight_hr_l[k]"),),
+    sources=(
+        *torch_docs(LAYER_DOCS, "Attributes", "weight_ih_l[k]", "weight_hh_l[k]", "bias_ih_l[k]", "bias_hh_l[k]"),
+        *torch_docs(LAYER_DOCS, "Note", "initialized from"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_ih_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hh_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "bias_ih_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "bias_hh_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]_reverse"),
+    ),
 )
 @pytest.mark.parametrize("module,kw", [("RNN", {}), ("GRU", {}), ("LSTM", {}), ("LSTM", {"proj_size": 8})], ids=str)
 def test_init_bounds_every_parameter(module, kw, device):
@@ -195,7 +250,15 @@ def test_init_bounds_every_parameter(module, kw, device):
         "and a deep copy or a pickle round trip computes what the original does with parameters of its own."
     ),
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Attributes") for m in LAYERS),
+    sources=(
+        *torch_docs(LAYER_DOCS, "Attributes", "weight_ih_l[k]", "weight_hh_l[k]", "bias_ih_l[k]", "bias_hh_l[k]"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_ih_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hh_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "bias_ih_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "bias_hh_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]_reverse"),
+    ),
 )
 @pytest.mark.parametrize("mode", LAYERS)
 def test_replaced_and_copied(mode, device):
@@ -226,7 +289,11 @@ def test_replaced_and_copied(mode, device):
         "in named_parameters order, as the module's own Parameter objects read at the time of access."
     ),
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "all_weights") for m in LAYERS),
+    sources=(
+        TorchDoc("torch.nn.RNN.all_weights", "the property"),
+        TorchDoc("torch.nn.LSTM.all_weights", "the property"),
+        TorchDoc("torch.nn.GRU.all_weights", "the property"),
+    ),
 )
 @given(cfg=configs(batch=st.just(1)))
 def test_all_weights(cfg, device):
@@ -252,7 +319,7 @@ def test_all_weights(cfg, device):
         "False) is RNN(3, 4, num_layers=2, nonlinearity='relu', bias=False)."
     ),
     modules=("RNN",),
-    sources=(TorchDoc("torch.nn.RNN", "signature"), TorchDoc("torch.nn.RNN", "nonlinearity")),
+    sources=(TorchDoc("torch.nn.RNN", "Args", "nonlinearity"),),
     torch=">=2.3",
 )
 def test_positional_nonlinearity(device):
@@ -275,7 +342,7 @@ def test_positional_nonlinearity(device):
         "bias=relu)."
     ),
     modules=("RNN",),
-    sources=(TorchDoc("torch.nn.RNN", "signature"), TorchDoc("torch.nn.RNN", "nonlinearity")),
+    sources=(TorchDoc("torch.nn.RNN", "Args", "nonlinearity"),),
     torch="<2.3",
 )
 def test_positional_nonlinearity_before_2_3():

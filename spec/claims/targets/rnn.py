@@ -10,12 +10,8 @@ from spec.helpers import targets
 from spec.helpers.modules import returned_tensors, weighted_sum
 from spec.helpers.strategies import LAYERS
 from spec.helpers.target_probe import (
-    COMPILE_DOC,
-    EXPORT_DOC,
     ONNX_CONFIGS,
-    ONNX_DOC,
     OTHER_BATCH,
-    SCRIPT_DOC,
     SEQ,
     built,
     dynamo_output_shapes,
@@ -42,7 +38,7 @@ from spec.registry import TorchDoc, claim, in_range, not_applicable
         "on purpose, and the first call raises torch._dynamo.exc.Unsupported."
     ),
     modules=LAYERS,
-    sources=COMPILE_DOC,
+    sources=(TorchDoc("torch.compile", "fullgraph and backend"),),
     torch=">=2.0",
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -62,7 +58,7 @@ def test_compile_fullgraph(mode, device):
     id="rnn.targets.compile-absent",
     statement="Before torch 2.0 there is no torch.compile to run the layers through.",
     modules=LAYERS,
-    sources=COMPILE_DOC,
+    sources=(TorchDoc("torch.compile", "fullgraph and backend"),),
     torch="<2.0",
 )
 def test_compile_absent():
@@ -76,7 +72,7 @@ def test_compile_absent():
         "gradients it gives the input and every parameter equal eager's."
     ),
     modules=LAYERS,
-    sources=COMPILE_DOC,
+    sources=(TorchDoc("torch.compile", "fullgraph and backend"),),
     torch=">=2.0",
 )
 @pytest.mark.parametrize("backend", ("eager", "inductor"))
@@ -108,7 +104,7 @@ def test_compile_matches(mode, backend, device):
     id="rnn.targets.export-absent",
     statement="Before torch 2.1 there is no torch.export.export to export the layers with.",
     modules=LAYERS,
-    sources=EXPORT_DOC,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
     torch="<2.1",
 )
 def test_export_absent():
@@ -122,7 +118,7 @@ def test_export_absent():
         "or without a given initial state, and gives its parameters eager's gradients."
     ),
     modules=LAYERS,
-    sources=EXPORT_DOC,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
     torch=">=2.4,!=2.8.*,!=2.9.*",  # see export-state-extra-dim, export-refused-2-8-2-9
 )
 @pytest.mark.parametrize("given_state", (False, True), ids=("x", "x-h0"))
@@ -152,7 +148,7 @@ def test_export_matches(mode, given_state, device):
         "a batch of another size instead of computing it."
     ),
     modules=LAYERS,
-    sources=EXPORT_DOC,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
     torch=">=2.4,!=2.8.*,!=2.9.*",  # see export-state-extra-dim, export-refused-2-8-2-9
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -176,7 +172,7 @@ def test_export_static(mode, device):
         "_flat_weights, reassigned during its forward, count as tensor attributes assigned during export."
     ),
     modules=LAYERS,
-    sources=EXPORT_DOC,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
     torch=">=2.8,<2.10",
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -194,7 +190,7 @@ def test_export_refused_2_8_2_9(mode, device):
         "returns what the module returns."
     ),
     modules=LAYERS,
-    sources=EXPORT_DOC,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
     torch=">=2.4,!=2.8.*,!=2.9.*",  # see export-state-extra-dim, export-refused-2-8-2-9
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -218,7 +214,7 @@ def test_export_dynamic_batch(mode, device):
         "the exported graph unrolls the time steps of the example."
     ),
     modules=LAYERS,
-    sources=EXPORT_DOC,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
     torch=">=2.2,!=2.8.*,!=2.9.*",  # 2.8-2.9 refuse to export: rnn.targets.export-refused-2-8-2-9
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -235,7 +231,7 @@ def test_export_seq(mode, device):
     id="rnn.targets.export-packed-refused",
     statement="torch.export.export does not take a PackedSequence argument: exporting a layer on one fails.",
     modules=LAYERS + ("PackedSequence",),
-    sources=EXPORT_DOC,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
     torch=">=2.1,!=2.8.*,!=2.9.*",  # 2.8-2.9 refuse to export: rnn.targets.export-refused-2-8-2-9
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -260,7 +256,7 @@ def test_export_packed(mode, device):
         "(nn.RNN from 1.11, when it became scriptable)."
     ),
     modules=LAYERS,
-    sources=SCRIPT_DOC,
+    sources=(TorchDoc("torch.jit.script", "scripting an nn.Module and its submodules"),),
 )
 @pytest.mark.parametrize("mode", LAYERS)
 def test_script_bare(mode, device):
@@ -281,7 +277,7 @@ def test_script_bare(mode, device):
         "PackedSequence) returns what the layer returns eagerly."
     ),
     modules=LAYERS + ("PackedSequence",),
-    sources=SCRIPT_DOC,
+    sources=(TorchDoc("torch.jit.script", "scripting an nn.Module and its submodules"),),
 )
 @pytest.mark.parametrize("call", ("x-h0", "packed"))
 @pytest.mark.parametrize("mode", LAYERS)
@@ -304,7 +300,7 @@ def test_script_hosted(mode, call, device):
     id="rnn.targets.script-rnn-refused",
     statement="Before torch 1.11 nn.RNN cannot be scripted at all: torch.jit.script of a module holding one fails.",
     modules=("RNN",),
-    sources=SCRIPT_DOC,
+    sources=(TorchDoc("torch.jit.script", "scripting an nn.Module and its submodules"),),
     torch="<1.11",
 )
 def test_script_rnn_refused(device):
@@ -325,7 +321,7 @@ def test_script_rnn_refused(device):
         "given initial state, and onnxruntime then returns what torch returns (float32)."
     ),
     modules=LAYERS,
-    sources=ONNX_DOC,
+    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
     devices=("cpu",),
 )
 @pytest.mark.parametrize("given_state", (False, True), ids=("x", "x-h0"))
@@ -347,7 +343,7 @@ def test_onnx_matches(mode, layout, given_state):
         "initial state, and onnxruntime then returns what torch returns (float32)."
     ),
     modules=LAYERS,
-    sources=ONNX_DOC,
+    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
     torch=">=2.6,!=2.9.*",
     devices=("cpu",),
 )
@@ -366,7 +362,7 @@ def test_onnx_dynamo_matches(mode, given_state):
         "(TorchExportError), as torch.export itself refuses them there."
     ),
     modules=LAYERS,
-    sources=ONNX_DOC,
+    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
     torch="==2.9.*",
     devices=("cpu",),
 )
@@ -386,7 +382,7 @@ def test_onnx_dynamo_refused_2_9(mode):
         "while with dynamic_axes for batch and sequence it runs other sizes and matches torch."
     ),
     modules=LAYERS,
-    sources=ONNX_DOC,
+    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
     devices=("cpu",),
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -411,7 +407,10 @@ def test_onnx_batch(mode):
     id="rnn.targets.onnx-proj-size-refused",
     statement="The TorchScript ONNX exporter refuses an LSTM with proj_size (ONNX's LSTM has no projection).",
     modules=("LSTM",),
-    sources=ONNX_DOC + (TorchDoc("torch.nn.LSTM", "proj_size"),),
+    sources=(
+        TorchDoc("torch.nn.LSTM", "Args", "proj_size"),
+        TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),
+    ),
     devices=("cpu",),
 )
 def test_onnx_proj_size():
@@ -427,7 +426,7 @@ def test_onnx_proj_size():
     id="rnn.targets.onnx-packed-refused",
     statement="The TorchScript ONNX exporter takes no PackedSequence argument: exporting a layer on one fails.",
     modules=LAYERS + ("PackedSequence",),
-    sources=ONNX_DOC,
+    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
     devices=("cpu",),
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -451,7 +450,7 @@ def test_onnx_packed(mode):
         "The dynamo ONNX exporter declares each output (output, h_n, c_n) with the shape onnxruntime computes for it."
     ),
     modules=LAYERS,
-    sources=ONNX_DOC,
+    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
     torch=">=2.13",
     devices=("cpu",),
 )
@@ -468,7 +467,7 @@ def test_onnx_dynamo_shapes(mode):
         "h_n and c_n with an extra dimension of size 1 that onnxruntime does not compute."
     ),
     modules=("LSTM",),
-    sources=ONNX_DOC,
+    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
     torch=">=2.6,<2.13,!=2.9.*",
     devices=("cpu",),
 )
@@ -484,7 +483,7 @@ def test_onnx_dynamo_extra_dim():
         "inference when loaded (a Squeeze of a dimension that is not 1), while RNN and GRU load and match torch."
     ),
     modules=LAYERS,
-    sources=ONNX_DOC,
+    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
     torch=">=2.5,<2.6",
     devices=("cpu",),
 )

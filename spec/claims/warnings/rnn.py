@@ -8,14 +8,15 @@ import pytest
 from torch import nn
 
 from spec.helpers.strategies import LAYERS
-from spec.registry import TorchDoc, claim
+from spec.registry import claim, torch_docs
+from spec.sources.seeds import LAYER_DOCS
 
 
 @claim(
     id="rnn.warnings.dropout-one-layer",
     statement="A non-zero dropout with num_layers=1 is accepted with a UserWarning, since dropout acts between layers.",
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "dropout") for m in LAYERS),
+    sources=(*torch_docs(LAYER_DOCS, "Args", "dropout"),),
 )
 @pytest.mark.parametrize("mode", LAYERS)
 def test_dropout_one_layer_warns(mode):

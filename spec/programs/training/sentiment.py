@@ -23,9 +23,9 @@ from spec.sources.seeds import S000
     ),
     modules=("training",),
     sources=(
-        Seed(S000, "IMDB example: criteon = nn.BCEWithLogitsLoss() on one logit per review", line=30),
         TorchDoc("torch.nn.BCEWithLogitsLoss", "numerical stability through the log-sum-exp trick"),
         TorchDoc("torch.nn.BCELoss", "log outputs clamped to >= -100"),
+        Seed(S000, "IMDB example: criteon = nn.BCEWithLogitsLoss() on one logit per review", line=30),
     ),
 )
 @given(z=st.floats(-40, 40), y=st.sampled_from([0.0, 1.0]))
