@@ -102,7 +102,7 @@ def cite(s) -> str:
         title = TITLES.get(s.file, s.file)
         return f'<span title="{html.escape(s.file)}">{md(title)}</span>{where} — {md(s.locator)}'
     if isinstance(s, TorchDoc):
-        return f"torch docs: `{s.obj}` — {md(s.section)}"
+        return f"torch docs: `{s.obj}` — {md(s.section)}" + (f" `{s.name}`" if s.name else "")
     return repr(s)
 
 
