@@ -122,7 +122,10 @@ BAD = [
     (b"[1, 2]", "no schema version"),
     (b'{"schema": 99, "claims": {}, ' + GOOD_ENV.encode() + b"}", "unknown schema version 99"),
     (b'{"schema": 1, "claims": [], ' + GOOD_ENV.encode() + b"}", "malformed 'claims'"),
-    (b'{"schema": 1, "claims": {"a": {"status": "great", "kind": "shape"}}, ' + GOOD_ENV.encode() + b"}", "status 'great'"),
+    (
+        b'{"schema": 1, "claims": {"a": {"status": "great", "kind": "shape"}}, ' + GOOD_ENV.encode() + b"}",
+        "status 'great'",
+    ),
     (b'{"schema": 1, "claims": {"a": {"status": "passed"}}, ' + GOOD_ENV.encode() + b"}", "no kind"),
     (b'{"schema": 1, "claims": {"a": {"status": "passed", "kind": "shape", "targets": ["eager"]}}, '
      + GOOD_ENV.encode() + b"}", "targets must map"),

@@ -21,7 +21,8 @@ a run's environment is captured (:func:`environment`, in the pytest process) it 
 ``spec.helpers.targets`` which targets exist on this release and which ONNX exporters there are, and
 ``spec.implementations`` which implementation is under test and its libraries' versions; the docs ask
 :func:`target_descriptions` what each target is, the mutant campaign :func:`target_unavailable`, and the recorder
-:func:`known_divergences` (the implementation's expected failures, recorded on each claim's result). Reading reports needs neither torch nor those modules.
+:func:`known_divergences` (the implementation's expected failures, recorded on each claim's result). Reading
+reports needs neither torch nor those modules.
 """
 
 from __future__ import annotations
