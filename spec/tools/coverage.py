@@ -2,7 +2,7 @@
 
 The spec runs under ``coverage run --branch`` in a subprocess, measuring only torch's three files
 (:data:`FILES`); ``pytest --cov=torch.nn.modules.rnn`` is not used because it crashed the interpreter with a
-segmentation fault (issue 17). The result, with its provenance (``spec.tools.report.provenance``), is stored
+segmentation fault (issue 17). The result, with its provenance (``spec.tools.results.provenance``), is stored
 as ``reports/coverage/<torch>.json``; ``python -m spec docs`` turns each stored file into a page that lists
 every line and branch the claims do not reach, each with the reason it is left (:data:`REASONS`) or marked as
 a claim still to write.
@@ -129,7 +129,7 @@ def measure(keyword: Optional[str] = None, profile: str = "ci", target: Path = S
 
 def result(keyword: Optional[str] = None, profile: str = "ci", target: Path = SPEC_DIR) -> dict:
     """The stored form: schema, provenance, what ran, and the per-file figures."""
-    from spec.tools import report as rpt
+    from spec.tools import results as rpt
 
     measured = measure(keyword, profile, target)
     return {"schema": 1, **rpt.provenance(profile=profile), **measured}
