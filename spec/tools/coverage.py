@@ -136,15 +136,16 @@ def result(keyword: Optional[str] = None, profile: str = "ci", target: Path = SP
 
 
 def format_table(data: dict) -> str:
-    rows = [f"{'file':32} {'lines':>11} {'branches':>11} {'percent':>8}"]
+    from spec.tools.render import table
+
+    rows = []
     for rel, f in data["files"].items():
         if not f["measured"]:
-            rows.append(f"{rel:32} {'not measured':>32}")
+            rows.append([rel, "not measured", "", ""])
             continue
         lines = f"{f['covered_lines']}/{f['statements']}"
-        branches = f"{f['covered_branches']}/{f['branches']}"
-        rows.append(f"{rel:32} {lines:>11} {branches:>11} {f['percent']:>7.1f}%")
-    return "\n".join(rows)
+        rows.append([rel, lines, f"{f['covered_branches']}/{f['branches']}", f"{f['percent']:.1f}%"])
+    return table(["file", "lines", "branches", "percent"], rows).rstrip("\n")
 
 
 # --- why a line is not reached --------------------------------------------------------------------------------
