@@ -183,3 +183,19 @@ def test_verify_stopped_by_a_signal_stops_pytest_and_leaves_nothing(tmp_path, si
         assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
     assert list(tmp.iterdir()) == [] and not report.exists()
     signal.getsignal(signal.SIGINT)  # the test process's own handlers are untouched
+
+
+def test_a_device_type_this_machine_lacks_skips_cleanly_with_the_reason():
+    """--device mps (or xpu) on a machine without one: every case skips, saying why; nothing crashes."""
+    from spec.helpers import axes
+
+    reason = axes.device_skip_reason("mps")
+    assert reason is None or reason.startswith("mps: ")
+    assert axes.device_skip_reason("cpu") is None
+    assert axes.claim_devices(None, ("mps",)) == ("cpu", "cuda", "mps")
+
+
+def test_the_cli_offers_every_device_type_the_registry_knows():
+    from spec.registry import DEVICE_TYPES
+
+    assert cli.DEVICES == DEVICE_TYPES + ("all",)

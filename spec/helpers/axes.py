@@ -20,11 +20,10 @@ import os
 import pytest
 
 from spec import profiles
-from spec.registry import TARGETS, claim_of
+from spec.registry import DEVICE_TYPES, TARGETS, claim_of
 
-#: Device types a run can choose (torch's names); ``all`` is cpu and every accelerator this machine has
-#: (cuda always gets its cases, skipped with the reason where there is none: the reports say why).
-DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu")
+#: Device types a run can choose: ``spec.registry.DEVICE_TYPES`` (torch's names); ``all`` is cpu and every
+#: accelerator this machine has (cuda always gets its cases, skipped with the reason where there is none).
 #: The marker that says a case has nothing to check here, and why.
 MARKER = "spec_not_applicable"
 
@@ -223,6 +222,26 @@ def pytest_collection_modifyitems(session, config, items):
             item.add_marker(
                 pytest.mark.xfail(reason=f"known divergence of {impl.name}: {entry['reason']}", strict=False)
             )
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The skipped cases folded into one line per reason (pytest's own list would name hundreds of cuda cases on a
+    machine without a GPU): ``-rs`` still lists them one by one."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped or "s" in (terminalreporter.config.option.reportchars or ""):
+        return
+    reasons: dict = {}
+    for rep in skipped:
+        text = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
+        text = text[len("Skipped: ") :] if text.startswith("Skipped: ") else text
+        outside = text.startswith("not applicable: holds for torch")
+        gist = "not applicable: outside the claim's torch range" if outside else text
+        reasons[gist] = reasons.get(gist, 0) + 1
+    terminalreporter.write_sep("-", f"{len(skipped)} skipped, by reason (pytest -rs lists each)")
+    for gist, n in sorted(reasons.items(), key=lambda kv: -kv[1])[:12]:
+        terminalreporter.write_line(f"{n:5d}  {gist[:150]}")
+    if len(reasons) > 12:
+        terminalreporter.write_line(f"       ... and {len(reasons) - 12} other reasons")
 
 
 def pytest_configure(config):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from spec.tools import results as res
 from spec.tools.docs.common import GENERATED, cell
+from spec.tools.render import table
 
 
 def coverage_page(data: dict) -> str:
@@ -20,39 +21,37 @@ def coverage_page(data: dict) -> str:
         "`coverage run --branch`, measuring torch's own Python files only. Each line or branch the claims do not "
         "reach is listed with the reason it is left, or as **to do** (a claim to write).\n\n"
     )
-    rows = ["| file | lines | branches | percent (lines and branches) |", "| --- | --: | --: | --: |"]
+    rows = []
     parts = []
     for rel, f in data["files"].items():
         if not f["measured"]:
-            rows.append(f"| `{rel}` | not measured | | |")
+            rows.append([f"`{rel}`", "not measured", "", ""])
             continue
-        rows.append(
-            f"| `{rel}` | {f['covered_lines']}/{f['statements']} | {f['covered_branches']}/{f['branches']} "
-            f"| {f['percent']:.1f} % |"
-        )
-        missed = ["| line | code | in | why it is not reached |", "| --: | --- | --- | --- |"]
+        lines = f"{f['covered_lines']}/{f['statements']}"
+        rows.append([f"`{rel}`", lines, f"{f['covered_branches']}/{f['branches']}", f"{f['percent']:.1f} %"])
+        missed = []
         for m in f["missing_lines"]:
             why = cov.reason_for(rel, m) or "**to do**"
-            missed.append(f"| {m['line']} | `{cell(m['code'])}` | `{m['function']}` | {cell(why)} |")
-        branches = ["| branch | code | in | why it is not taken |", "| --- | --- | --- | --- |"]
+            missed.append([m["line"], f"`{cell(m['code'])}`", f"`{m['function']}`", cell(why)])
+        branches = []
         for m in f["missing_branches"]:
             why = cov.reason_for(rel, m) or "**to do**"
             to = "exit" if m["to"] < 0 else m["to"]
-            branches.append(f"| {m['line']} → {to} | `{cell(m['code'])}` | `{m['function']}` | {cell(why)} |")
+            branches.append([f"{m['line']} → {to}", f"`{cell(m['code'])}`", f"`{m['function']}`", cell(why)])
         parts.append(
             f"## `{rel}`\n\n### Lines not reached\n\n"
-            + "\n".join(missed)
-            + "\n\n### Branches not taken\n\n"
-            + "\n".join(branches)
-            + "\n"
+            + table(["line", "code", "in", "why it is not reached"], missed, "markdown", "rlll")
+            + "\n### Branches not taken\n\n"
+            + table(["branch", "code", "in", "why it is not taken"], branches, "markdown")
         )
-    return head + intro + "\n".join(rows) + "\n\n" + "\n".join(parts)
+    summary = table(["file", "lines", "branches", "percent (lines and branches)"], rows, "markdown", "lrrr")
+    return head + intro + summary + "\n" + "\n".join(parts)
 
 
 def coverage_pages(folder: Path) -> dict:
     """``coverage/index.md`` and one page per stored measurement (``reports/coverage/<torch>.json``)."""
     stored = sorted(Path(folder).glob("*.json")) if Path(folder).is_dir() else []
-    pages, rows = {}, ["| torch | file | percent |", "| --- | --- | --: |"]
+    pages, rows = {}, []
     for path in stored:
         data = res.load_json(path)
         if data.get("schema") != 1 or "files" not in data:
@@ -61,11 +60,15 @@ def coverage_pages(folder: Path) -> dict:
         pages[name] = coverage_page(data)
         for rel, f in data["files"].items():
             percent = f"{f['percent']:.1f} %" if f["measured"] else "not measured"
-            rows.append(f"| [{path.stem}]({path.stem}.md) | `{rel}` | {percent} |")
+            rows.append([f"[{path.stem}]({path.stem}.md)", f"`{rel}`", percent])
     intro = (
         "Which lines and branches of torch's Python code for these layers the claims run, one page per measured "
         "release (`python -m spec coverage` writes `reports/coverage/<torch>.json`)."
     )
-    body = "\n".join(rows) if stored else "No stored measurement yet: `python -m spec coverage`."
+    body = (
+        table(["torch", "file", "percent"], rows, "markdown", "llr").rstrip("\n")
+        if stored
+        else ("No stored measurement yet: `python -m spec coverage`.")
+    )
     pages["coverage/index.md"] = f"# Coverage of torch's recurrent code\n\n{GENERATED}\n{intro}\n\n{body}\n"
     return pages

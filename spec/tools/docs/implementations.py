@@ -8,8 +8,6 @@ of that library) or not applicable (with the reason). Read from the stored repor
 
 from __future__ import annotations
 
-import html
-
 from spec.tools.docs.common import GENERATED, KIND_TITLES, anchor, md
 from spec.tools.render import table
 from spec.tools.results import MARKS, WORDS
@@ -138,6 +136,3 @@ def implementation_pages(reports: list) -> dict:
         pages[PAGE.format(_slug(rep.implementation))] = implementation_page(rep)
     return pages
 
-
-def escape(text: str) -> str:
-    return html.escape(text)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from spec.tools import results as res
 from spec.tools.docs.common import GENERATED, banner, cell, link, made_with, md
+from spec.tools.render import table
 
 
 def mutants_page(registry, path: Path, current: dict) -> str:
@@ -16,17 +17,14 @@ def mutants_page(registry, path: Path, current: dict) -> str:
     by_id = {c.id: c for c in registry}
     results = data["mutants"]
     killed = sum(r["killed"] for r in results.values())
-    rows = [
-        "| mutant | what it breaks | caught by (a claim failing on an assertion) | crashed (not counted) |",
-        "| --- | --- | --- | --- |",
-    ]
+    rows = []
     for name, r in results.items():
         claims = ", ".join(link(by_id[c]) for c in r["claims"] if c in by_id) or "**survived**"
         if r.get("target"):  # a mutant of one target: caught through it, and (should be) not eagerly
             eagerly = ", ".join(link(by_id[c]) for c in r["eager_claims"] if c in by_id) or "none: it survives eagerly"
             claims = f"with `--target {r['target']}`: {claims}; eagerly: {eagerly}"
         crashes = "; ".join(f"`{c}`: {cell(m)}" for c, m in (r.get("crashes") or {}).items())
-        rows.append(f"| `{name}` | {md(r['description'])} | {claims} | {crashes} |")
+        rows.append([f"`{name}`", md(r["description"]), claims, crashes])
     made = made_with(data) if data.get("suite") else ", environment not recorded"
     legacy = (
         ""
@@ -46,5 +44,10 @@ def mutants_page(registry, path: Path, current: dict) -> str:
         "one target (compile, export) breaks only that way of running the layers: the spec runs through that "
         "target to catch it, and eagerly too, where it should survive. "
         f"**{killed} of {len(results)} caught** (profile `{data['profile']}`{made}; produced by "
-        "`python -m spec mutants --out reports/mutants.json`).\n\n" + "\n".join(rows) + "\n"
+        "`python -m spec mutants --out reports/mutants.json`).\n\n"
+        + table(
+            ["mutant", "what it breaks", "caught by (a claim failing on an assertion)", "crashed (not counted)"],
+            rows,
+            "markdown",
+        )
     )

@@ -8,6 +8,10 @@ from pathlib import Path
 
 from spec.tools import results as res
 from spec.tools.docs.common import GENERATED, check_function, link, md
+from spec.tools.render import table
+
+#: The columns of a program's results, and their alignment.
+RESULTS = (["run", "epochs", "result", "published", "tokens/s", "seconds"], "lrllrr")
 
 PROGRAMS = ("hello", "char_lm", "lyrics", "sentiment")
 
@@ -43,13 +47,19 @@ def cuda_figures(name: str, folder: Path) -> str:
     stored = sorted(folder.glob(f"{name}*.json")) if folder.is_dir() else []
     if not stored:
         return ""
-    rows = ["| run | epochs | result | published | tokens/s | seconds |", "| --- | --: | --- | --- | --: | --: |"]
+    rows = []
     for path in stored:
         r = res.load_json(path)
         result = f"perplexity {r['perplexity']:.3f}" if "perplexity" in r else f"test accuracy {r['test_accuracy']:.3f}"
         rows.append(
-            f"| `{path.stem}` | {epochs_cell(r)} | {result} | {r.get('published', '')} "
-            f"| {r['tokens_per_s']:.0f} | {r.get('seconds', '')} |"
+            [
+                f"`{path.stem}`",
+                epochs_cell(r),
+                result,
+                r.get("published", ""),
+                f"{r['tokens_per_s']:.0f}",
+                r.get("seconds", ""),
+            ]
         )
     first = res.load_json(stored[0])
     torch_version = (first.get("environment") or {}).get("torch") or first.get("torch", "?")
@@ -58,7 +68,7 @@ def cuda_figures(name: str, folder: Path) -> str:
     return (
         f"\n### On a GPU\n\nThe same settings on {where}; stored in `reports/programs-cuda/`, produced by "
         f"`python benchmarks/programs.py --only {name} --device cuda --out reports/programs-cuda`.\n\n"
-        + "\n".join(rows)
+        + table(*RESULTS[:1], rows, "markdown", RESULTS[1]).rstrip("\n")
         + "\n"
         + curves
     )
@@ -77,7 +87,7 @@ def program_page(name: str, claims: list, results: Path) -> str:
     ]
     stored = sorted(results.glob(f"{name}*.json")) if results.is_dir() else []
     if stored:
-        rows = ["| run | epochs | result | published | tokens/s | seconds |", "| --- | --: | --- | --- | --: | --: |"]
+        rows = []
         for path in stored:
             r = res.load_json(path)
             if "perplexity" in r:
@@ -87,10 +97,7 @@ def program_page(name: str, claims: list, results: Path) -> str:
             else:
                 result = f"predicts {r['predictions'][-1]!r}, loss {r['losses'][-1]}"
             speed = f"{r['tokens_per_s']:.0f}" if "tokens_per_s" in r else ""
-            rows.append(
-                f"| `{path.stem}` | {epochs_cell(r)} | {result} | {r.get('published', '')} "
-                f"| {speed} | {r.get('seconds', '')} |"
-            )
+            rows.append([f"`{path.stem}`", epochs_cell(r), result, r.get("published", ""), speed, r.get("seconds", "")])
         curves = "".join(f"\n![{p.stem}](img/{p.name})\n" for p in sorted(results.glob(f"{name}*.png")))
         command = (
             "python -m reference.programs.hello --version cell|rnn --out reports/programs"
@@ -99,7 +106,7 @@ def program_page(name: str, claims: list, results: Path) -> str:
         )
         figures = (
             "Stored in `reports/programs/` (a JSON summary and a PNG curve per run); produced by "
-            f"`{command}` (CPU, 2 cores).\n\n" + "\n".join(rows) + "\n" + curves
+            f"`{command}` (CPU, 2 cores).\n\n" + table(*RESULTS[:1], rows, "markdown", RESULTS[1]) + curves
         )
     else:
         figures = (

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 from spec.tools.docs.common import GENERATED, cell, link
+from spec.tools.render import table
 
 #: The line every docstring page carries: the torch whose docstrings it walks.
 MADE_WITH = "<!-- made with torch {} -->\n"
@@ -28,7 +29,7 @@ def torch_doc_page(path: str, registry) -> str:
     head = f"# `{path}`\n\n{GENERATED}{MADE_WITH.format(torch.__version__)}\n"
     if not found:
         return head + f"torch {torch.__version__} does not have `{path}`.\n"
-    rows = ["| section | statement | checked by |", "| --- | --- | --- |"]
+    rows = []
     for s in found:
         e = ds.entry_for(s)
         what = cell(" ".join(s.text.split())[:160]) if s.section in ds.PHRASED else f"`{s.name}`"
@@ -38,7 +39,7 @@ def torch_doc_page(path: str, registry) -> str:
             checked = ", ".join(link(by_id[cid], prefix="../") for cid in e.claims)
         else:
             checked = f"not claimed: {cell(e.reason)}"
-        rows.append(f"| {s.section} | {what} | {checked} |")
+        rows.append([s.section, what, checked])
     other = ds.stale([path])
     tail = ""
     if other:
@@ -49,7 +50,7 @@ def torch_doc_page(path: str, registry) -> str:
         "paragraphs, arguments, inputs, outputs, attributes, notes, warnings, included files, examples), with "
         "the claims that check it or the reason it is left unchecked (`spec/sources/docstrings.py`).\n\n"
     )
-    return head + intro + "\n".join(rows) + "\n" + tail
+    return head + intro + table(["section", "statement", "checked by"], rows, "markdown") + tail
 
 
 def torch_docs_index(registry) -> str:
@@ -58,20 +59,21 @@ def torch_docs_index(registry) -> str:
 
     from spec.sources import docstrings as ds
 
-    rows = ["| object | statements | claimed | left with a reason | unmapped |", "| --- | --: | --: | --: | --: |"]
+    rows = []
     for path, r in ds.coverage().items():
         name = f"[`{path}`]({torch_doc_slug(path)}.md)"
         if not r["present"]:
-            rows.append(f"| {name} | not in this torch | | | |")
+            rows.append([name, "not in this torch", "", "", ""])
             continue
-        rows.append(f"| {name} | {r['statements']} | {r['claimed']} | {r['unclaimed']} | {r['unmapped']} |")
+        rows.append([name, r["statements"], r["claimed"], r["unclaimed"], r["unmapped"]])
     intro = (
         f"torch {torch.__version__}'s docstrings of the recurrent layers, walked statement by statement as "
         "[Sources](../sources.md) walks the tutorials. A statement the walk does not map (a new argument, note or "
         "paragraph of a later release) is named by `python -m spec claims`, which exits 1 until it is mapped."
     )
     made = MADE_WITH.format(torch.__version__)
-    return f"# torch's docstrings\n\n{GENERATED}{made}\n{intro}\n\n" + "\n".join(rows) + "\n"
+    head = ["object", "statements", "claimed", "left with a reason", "unmapped"]
+    return f"# torch's docstrings\n\n{GENERATED}{made}\n{intro}\n\n" + table(head, rows, "markdown", "lrrrr")
 
 
 def torch_doc_pages(registry) -> dict:
