@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from test_datasets import imdb_members, make_tar
-from test_examples import tiny_corpora, tiny_imdb  # noqa: F401 (tiny_corpora: a fixture)
+from test_examples import make_tiny_corpora, tiny_corpora, tiny_imdb  # noqa: F401 (tiny_corpora: a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 STORED = ROOT / "reports" / "matrix"
@@ -559,7 +559,7 @@ def test_25_5_resume_on_other_data_or_sizes_is_refused_naming_it(tmp_path, tiny_
     from reference.programs import lyrics
 
     out = tmp_path / "out"
-    args = ["--smoke", "--epochs", "1", "--out", str(out)]
+    args = ["--smoke", "--epochs", "1", "--hidden", "8", "--out", str(out)]
     assert lyrics.main([*args, "--data", str(tiny_corpora)]) == 0
     before = state_files(out)
     capsys.readouterr()
@@ -569,8 +569,8 @@ def test_25_5_resume_on_other_data_or_sizes_is_refused_naming_it(tmp_path, tiny_
     out_, err = capsys.readouterr()
     line = one_line_error(err, f"lyrics: error: {lm_state('lyrics', out)} was made with a vocabulary of")
     assert "other data" in line and "epoch" not in out_
-    assert lyrics.main([*args, "--resume", "--epochs", "2", "--data", str(tiny_corpora), "--hidden", "8"]) == 2
-    assert "--hidden 32, not 8" in one_line_error(capsys.readouterr().err, "lyrics: error:")
+    assert lyrics.main([*args, "--resume", "--epochs", "2", "--data", str(tiny_corpora), "--hidden", "9"]) == 2
+    assert "--hidden 8, not 9" in one_line_error(capsys.readouterr().err, "lyrics: error:")
     assert state_files(out) == before
 
 
@@ -740,6 +740,19 @@ def hand_made(path: Path, good: Path, damage: str) -> None:
     torch.save(state, path)
 
 
+@pytest.fixture(scope="module")
+def trained_char_lm(tmp_path_factory):
+    """One char_lm smoke run of one epoch on the made-up corpus, shared by the hand-made-state cases (each
+    works on a copy): (its data, its --out)."""
+    from reference.programs import char_lm
+
+    tmp = tmp_path_factory.mktemp("char_lm")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        data = make_tiny_corpora(tmp / "data", monkeypatch)
+        assert char_lm.main(["--smoke", "--epochs", "1", "--data", str(data), "--out", str(tmp / "out")]) == 0
+    return data, tmp / "out"
+
+
 @pytest.mark.parametrize(
     ("damage", "reason"),
     [
@@ -751,19 +764,21 @@ def hand_made(path: Path, good: Path, damage: str) -> None:
         ("a bad random state", "not a checkpoint of this program ("),
     ],
 )
-def test_25_23_a_hand_made_state_is_one_line(damage, reason, tmp_path, tiny_corpora, capsys):  # noqa: F811
+def test_25_23_a_hand_made_state_is_one_line(damage, reason, trained_char_lm, tmp_path, monkeypatch, capsys):
     """23: char_lm --resume with a hand-made .state.pt: three different tracebacks before; now each is one
     line naming the file and what is wrong, exit 2, nothing trained, nothing rewritten."""
+    import shutil
+
     from reference.programs import char_lm
 
-    out = tmp_path / "out"
-    args = ["--smoke", "--epochs", "1", "--data", str(tiny_corpora), "--out", str(out)]
-    assert char_lm.main(args) == 0
+    data, trained = trained_char_lm
+    make_tiny_corpora(tmp_path / "data", monkeypatch)  # its hashes registered again, for this test
+    out = Path(shutil.copytree(trained, tmp_path / "out"))
     state = lm_state("char_lm", out)
     hand_made(state, state, damage)
     before = state_files(out)
     capsys.readouterr()
-    assert char_lm.main([*args, "--resume", "--epochs", "2"]) == 2
+    assert char_lm.main(["--smoke", "--data", str(data), "--out", str(out), "--resume", "--epochs", "2"]) == 2
     stdout, err = capsys.readouterr()
     line = one_line_error(err, f"char_lm: error: {state}")
     assert reason in line and "epoch" not in stdout
