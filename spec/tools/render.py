@@ -125,8 +125,8 @@ def matrix_html(m: Matrix, ids: list, link: Callable[[str], str], merge_siblings
             for i, c in enumerate(cells)
         )
         name = " / ".join(link(cid) for cid in family)
-        head = f'<tr markdown="1" data-claims="{" ".join(family)}"><th class="claim" markdown="span">{name}</th>'
-        rows.append(f"{head}{tds}</tr>")
+        opening = f'<tr markdown="1" data-claims="{" ".join(family)}"><th class="claim" markdown="span">{name}</th>'
+        rows.append(f"{opening}{tds}</tr>")
     return (
         '<div class="spec-matrix spec-scroll" markdown="1">\n<table class="grid" markdown="1">\n<thead>\n'
         f'<tr><th class="claim" rowspan="2">claim</th>{head}</tr>\n<tr>{labels}</tr>\n</thead>\n<tbody markdown="1">\n'
