@@ -273,7 +273,7 @@ class Run:
                 raise UsageError(f"cannot write to {path}: {e.strerror or e}") from None
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
+            except BlockingIOError:  # held: another run
                 handle.seek(0)
                 holder = handle.read().strip() or "another process"
                 handle.close()
@@ -281,6 +281,8 @@ class Run:
                     f"{folder} is in use: another run ({holder}) is writing {self.name} there; "
                     "wait for it, or give this one another --out or --name"
                 ) from None
+            except OSError:  # a file system without locks (ENOLCK): run unprotected, as on Windows
+                break
             with contextlib.suppress(FileNotFoundError):
                 if os.stat(path).st_ino == os.fstat(handle.fileno()).st_ino:
                     break  # the lock is on the file that is still there: ours
