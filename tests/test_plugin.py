@@ -178,4 +178,4 @@ def test_topic_modules_get_assertion_rewriting():
     """Without it a failed claim would print a bare AssertionError, not the compared values."""
     from _pytest.assertion.rewrite import AssertionRewritingHook
 
-    assert isinstance(importlib.import_module("spec.claims.shape").__loader__, AssertionRewritingHook)
+    assert isinstance(importlib.import_module("spec.claims.shape.rnn").__loader__, AssertionRewritingHook)

@@ -1,7 +1,7 @@
 """The target axis: turning a module into its target, claims' targets, the plugin's cases, reports, docs, CLI.
 
 Cheap on purpose: TorchScript and the TorchScript ONNX exporter (tenths of a second); torch.compile and
-torch.export (seconds to import Dynamo) are exercised by ``spec/claims/targets.py`` and ``--spec-target``.
+torch.export (seconds to import Dynamo) are exercised by ``spec/claims/targets/`` and ``--spec-target``.
 """
 
 from __future__ import annotations
