@@ -159,4 +159,3 @@ def untrained_losses(version: str, seeds) -> Float[Tensor, " seeds"]:
 def first_ohlol(log: list) -> int:
     """The 1-based epoch at which a log first shows 'ohlol' (0: never)."""
     return next((n for n, (word, _) in enumerate(log, 1) if word == "ohlol"), 0)
-

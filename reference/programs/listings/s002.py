@@ -11,8 +11,14 @@ from common.shapecheck import Float, Tensor, checked
 
 #: Lines 14-16: the keyword defaults the three constructors are listed with.
 LISTED_DEFAULTS = {
-    "RNN": {"num_layers": 1, "nonlinearity": "tanh", "bias": True, "batch_first": False, "dropout": 0,
-            "bidirectional": False},
+    "RNN": {
+        "num_layers": 1,
+        "nonlinearity": "tanh",
+        "bias": True,
+        "batch_first": False,
+        "dropout": 0,
+        "bidirectional": False,
+    },
     "LSTM": {"num_layers": 1, "bias": True, "batch_first": False, "dropout": 0, "bidirectional": False},
     "GRU": {"num_layers": 1, "bias": True, "batch_first": False, "dropout": 0, "bidirectional": False},
 }

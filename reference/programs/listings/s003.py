@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import collections
 import hashlib
-import math
 import random
 import re
 from pathlib import Path
@@ -22,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from common.shapecheck import Float, Int, Tensor, checked
+from common.shapecheck import Int, Tensor, checked
 
 #: Line 198: the hash the listing stores for timemachine.txt, under the name ``dataset_sha256``.
 DATASET_HASH = "090b5e7e70c295757f55df93cb0a180b9691891a"
@@ -123,8 +122,9 @@ def seq_data_iter_random(corpus: list, batch_size: int, num_steps: int):
     random.shuffle(starts)
     for i in range(0, batch_size * (num_subseqs // batch_size), batch_size):
         chosen = starts[i : i + batch_size]
-        yield torch.tensor([corpus[j : j + num_steps] for j in chosen]), torch.tensor(
-            [corpus[j + 1 : j + 1 + num_steps] for j in chosen]
+        yield (
+            torch.tensor([corpus[j : j + num_steps] for j in chosen]),
+            torch.tensor([corpus[j + 1 : j + 1 + num_steps] for j in chosen]),
         )
 
 
@@ -228,8 +228,9 @@ def make_net(kind: str, vocab_size: int, num_hiddens: int = 256) -> RNNmodel:
     return RNNmodel(layer, vocab_size=vocab_size)
 
 
-def training_run(net: RNNmodel, train_iter, num_epochs: int, lr: float = 0.5, use_random_iter: bool = False,
-                 minibatches: int = 0):
+def training_run(
+    net: RNNmodel, train_iter, num_epochs: int, lr: float = 0.5, use_random_iter: bool = False, minibatches: int = 0
+):
     """Lines 450-515 with ``train_iter`` and ``num_epochs`` supplied: torch.optim.SGD(lr), per minibatch a
     fresh state when the epoch starts or under random sampling, else the state detached in place; the mean
     cross-entropy (``.mean()`` of a 0-d loss), clipping at 1, a step; every loss kept in ``res`` with its
@@ -261,20 +262,5 @@ def training_run(net: RNNmodel, train_iter, num_epochs: int, lr: float = 0.5, us
             updater.step()
             res.append(l)
             losses.append(l.item())
-        printed.append("困惑度{}".format(str(res[-1])))
+        printed.append(f"困惑度{res[-1]!s}")  # the tensor's str, as the listing's format() gives
     return printed, losses
-
-
-@checked
-def rnn_step_source_layout(
-    x: Float[Tensor, "batch d"], h: Float[Tensor, "batch h"], w_xh: Float[Tensor, "d h"], w_hh: Float[Tensor, "h h"],
-    b_h: Float[Tensor, "1 h"],
-) -> Float[Tensor, "batch h"]:
-    """Section 1.2's hidden-state update, in its layout: H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h), with
-    W_xh of shape [d, h] (inputs by hidden units), W_hh [h, h] and b_h [1, h], rows of X the examples."""
-    return torch.tanh(x @ w_xh + h @ w_hh + b_h)
-
-
-def perplexity_of(loss: float) -> float:
-    """exp of a mean cross-entropy: what the listing's '困惑度' (perplexity) label names."""
-    return math.exp(loss)

@@ -98,8 +98,9 @@ class RNNModel(nn.Module):
         return self.dense(Y.view(-1, Y.shape[-1])), self.state
 
 
-def predict_rnn_pytorch(prefix: str, num_chars: int, model: RNNModel, vocab_size: int, device, idx_to_char,
-                        char_to_idx) -> str:
+def predict_rnn_pytorch(
+    prefix: str, num_chars: int, model: RNNModel, vocab_size: int, device, idx_to_char, char_to_idx
+) -> str:
     """The book's predict_rnn_pytorch: the prefix fed one character at a time as a (1, 1) tensor, then
     ``num_chars`` argmax characters."""
     state, output = None, [char_to_idx[prefix[0]]]
@@ -112,8 +113,18 @@ def predict_rnn_pytorch(prefix: str, num_chars: int, model: RNNModel, vocab_size
     return "".join(idx_to_char[i] for i in output)
 
 
-def train_and_predict(model: RNNModel, device, corpus_indices, num_epochs: int, num_steps: int, lr: float,
-                      clipping_theta: float, batch_size: int, minibatches: int = 0, clip=grad_clipping):
+def train_and_predict(
+    model: RNNModel,
+    device,
+    corpus_indices,
+    num_epochs: int,
+    num_steps: int,
+    lr: float,
+    clipping_theta: float,
+    batch_size: int,
+    minibatches: int = 0,
+    clip=grad_clipping,
+):
     """Lines 97-135: Adam(lr), the state set to None once before the epochs, detached (not in place) before
     each minibatch, the mean cross-entropy against ``Y.T.contiguous().view(-1)`` cast to int64, clipping of
     ``model.parameters()`` (a generator), a step; the epoch's perplexity exp(l_sum / n), inf on overflow.
@@ -205,9 +216,18 @@ def scratch_sgd(params: list, lr: float, batch_size: int) -> None:
         param.data -= lr * param.grad / batch_size
 
 
-def train_scratch(corpus_indices, vocab_size: int, device="cpu", num_hiddens: int = 256, num_epochs: int = 160,
-                  num_steps: int = 35, batch_size: int = 32, lr: float = 1e2, clipping_theta: float = 1e-2,
-                  log=None) -> list:
+def train_scratch(
+    corpus_indices,
+    vocab_size: int,
+    device="cpu",
+    num_hiddens: int = 256,
+    num_epochs: int = 160,
+    num_steps: int = 35,
+    batch_size: int = 32,
+    lr: float = 1e2,
+    clipping_theta: float = 1e-2,
+    log=None,
+) -> list:
     """The book's from-scratch training with consecutive sampling: the state reset to zeros at each epoch's
     start and detached in place before each minibatch, the mean cross-entropy, gradients zeroed, backward,
     grad_clipping of the parameter *list* (so it clips), sgd(lr, 1). Returns the perplexity of every epoch."""
@@ -215,7 +235,10 @@ def train_scratch(corpus_indices, vocab_size: int, device="cpu", num_hiddens: in
     loss = nn.CrossEntropyLoss()
     curve = []
     for epoch in range(num_epochs):
-        state = (torch.zeros(batch_size, num_hiddens, device=device), torch.zeros(batch_size, num_hiddens, device=device))
+        state = (
+            torch.zeros(batch_size, num_hiddens, device=device),
+            torch.zeros(batch_size, num_hiddens, device=device),
+        )
         l_sum, n = 0.0, 0
         for X, Y in data_iter_consecutive(corpus_indices, batch_size, num_steps, device):
             for s in state:
