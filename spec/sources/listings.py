@@ -295,7 +295,7 @@ LISTINGS = (
         "rnn = RNN(input_size, hidden_size); output, hidden_current = rnn(input, hidden_previous)",
         "a layer takes the input and the previous state, returns the output and the current state",
         "as said; under batch_first the state stays [layers * directions, batch, hidden]",
-        erratum=("rnn.shape.hn-batch-second",),
+        claims=("rnn.state.default-zeros", "rnn.state.chunks-continue"),
     ),
     L(
         S002,
@@ -304,8 +304,14 @@ LISTINGS = (
         "LSTM(1, 5, 2, batch_first=True) on a = torch.rand(2, 3, 1), printed out and h",
         "out [2, 3, 5] (grad_fn=<TransposeBackward0>), h[0] [2, 2, 5] (StackBackward); out[:, -1] equal to "
         "the last layer's rows of h_n",
-        "as said; 2 and 5 are the layers and the hidden size, not what the introducing sentence calls them",
-        erratum=("lstm.semantics.example-lstm-1-5-2",),
+        "as said, the names being those before torch 1.10 (StackBackward0 after); 2 and 5 are the layers and the "
+        "hidden size, not what the introducing sentence calls them",
+        claims=(
+            "lstm.semantics.example-lstm-1-5-2",
+            "rnn.semantics.output-is-last-layer-states",
+            "rnn.autograd.output-grad-fn-names",
+            "rnn.autograd.grad-fn-names-before-1-10",
+        ),
         replay=f"{R002}:lstm_example",
     ),
     # --- 003 ------------------------------------------------------------------------------------------------
