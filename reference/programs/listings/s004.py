@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -92,7 +93,10 @@ class RNNModel(nn.Module):
         self.dense = nn.Linear(self.hidden_size, vocab_size)
         self.state = None
 
-    def forward(self, inputs: Tensor, state):
+    @checked
+    def forward(self, inputs: Tensor, state: Any) -> tuple[Float[Tensor, "rows {self.vocab_size}"], Any]:
+        """Inputs [batch, steps]: float32 indices from data_iter_consecutive, int64 from the prediction (to_onehot
+        casts both to int64)."""
         X = to_onehot(inputs, self.vocab_size)
         Y, self.state = self.rnn(torch.stack(X), state)
         return self.dense(Y.view(-1, Y.shape[-1])), self.state
