@@ -46,6 +46,9 @@ PROGRAM_MODULES = ("data", "training")
 
 #: The devices a claim runs on unless it is bound to fewer.
 DEVICES = ("cpu", "cuda")
+#: The device types a claim may be bound to (``devices=("mps",)`` for a fact about Apple's GPUs). A claim left
+#: unbound (``DEVICES``) runs on every device type a run chooses (``--device``: cpu, cuda, mps, xpu or all).
+DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu")
 
 #: The ways users run a layer (spec/helpers/targets.py): the module as built, compiled, exported and
 #: ``.module()``, scripted, or exported to ONNX and run in onnxruntime.
@@ -287,8 +290,8 @@ def _claim_problems(c: Claim) -> Iterable[str]:
             yield f"{name}: erratum {e!r} must hold a Seed of a source document and say what it says"
         elif not e.locator:
             yield f"{name}: erratum {e!r} has no locator"
-    if not c.devices or any(d not in DEVICES for d in c.devices):
-        yield f"{name}: devices must be a non-empty subset of {DEVICES}, not {c.devices!r}"
+    if not c.devices or any(d not in DEVICE_TYPES for d in c.devices):
+        yield f"{name}: devices must be a non-empty subset of {DEVICE_TYPES}, not {c.devices!r}"
     if not c.targets or c.targets[0] != "eager" or any(t not in TARGETS for t in c.targets):
         yield f"{name}: targets must start with 'eager' and name only {TARGETS}, not {c.targets!r}"
     elif len(set(c.targets)) != len(c.targets):
@@ -304,7 +307,11 @@ REGISTRY = Registry()
 
 
 class NotApplicable(pytest.skip.Exception):
-    """Raised by :func:`not_applicable`; the plugin reports the case as not-applicable."""
+    """Raised by :func:`not_applicable`; the recorder reads :attr:`reason` and reports the case not-applicable."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"not applicable: {reason}")
+        self.reason = reason
 
 
 def not_applicable(reason: str):
@@ -313,7 +320,7 @@ def not_applicable(reason: str):
     The case is reported ``not-applicable``, never ``passed``; a skip under the hood, so plain pytest
     shows it as skipped with the reason.
     """
-    raise NotApplicable(f"not applicable: {reason}")
+    raise NotApplicable(reason)
 
 
 #: The attribute under which a test function carries its claim.
