@@ -672,6 +672,17 @@ def test_25_15_shape_checks_setting_is_one_of_the_documented_values(monkeypatch,
         assert module.MODE_PROBLEM is None and module.SHAPE_CHECKS == (checks and shapecheck.SHAPE_CHECKS)
 
 
+def test_25_15_verify_refuses_an_unknown_shape_checks_setting_in_one_line(monkeypatch, spec_cli):
+    from common import shapecheck
+
+    for value in ("banana", "off"):
+        monkeypatch.setenv("REFERENCE_SHAPE_CHECKS", value)
+        r = spec_cli("verify", "--device", "cpu")
+        assert r.returncode == 2 and r.stderr.count("\n") == 1
+        assert f"REFERENCE_SHAPE_CHECKS={value!r} is not one of 1 (the default), all or 0" in r.stderr
+        assert set(shapecheck.MODES) == {"1", "all", "0"}  # the values verify accepts, written there once
+
+
 @pytest.mark.e2e
 def test_25_15_shape_checks_setting_stops_a_program_and_pytest_at_start(launch):
     env = {**os.environ, "REFERENCE_SHAPE_CHECKS": "off"}
