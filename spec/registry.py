@@ -46,6 +46,9 @@ PROGRAM_MODULES = ("data", "training")
 
 #: The devices a claim runs on unless it is bound to fewer.
 DEVICES = ("cpu", "cuda")
+#: The device types a claim may be bound to (``devices=("mps",)`` for a fact about Apple's GPUs). A claim left
+#: unbound (``DEVICES``) runs on every device type a run chooses (``--device``: cpu, cuda, mps, xpu or all).
+DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu")
 
 #: The ways users run a layer (spec/helpers/targets.py): the module as built, compiled, exported and
 #: ``.module()``, scripted, or exported to ONNX and run in onnxruntime.
@@ -87,13 +90,22 @@ class Seed:
 
 @dataclass(frozen=True)
 class TorchDoc:
-    """A torch docstring: the documented object and the argument or section."""
+    """A statement of a torch docstring, keyed as the docstring walk (:mod:`spec.sources.docstrings`) keys it:
+    the object, the section (``Args``, ``Inputs``, ``Description``, ``Note``, ...) and the name (an argument's,
+    or a phrase the paragraph or note contains). The walk's claimed statements are read from these citations.
+    An object the walk does not cover (``torch.compile``) may be cited by a free-text section and no name."""
 
     obj: str
     section: str
+    name: str = ""
 
     def cite(self) -> str:
-        return f"torch docs: {self.obj} ({self.section})"
+        return f"torch docs: {self.obj} ({self.section}{f' {self.name}' if self.name else ''})"
+
+
+def torch_docs(objs: Iterable[str], section: str, *names: str) -> tuple:
+    """``TorchDoc(obj, section, name)`` for every object and name: the same statement of several docstrings."""
+    return tuple(TorchDoc(o, section, n) for o in objs for n in names)
 
 
 Source = Union[Seed, TorchDoc]
@@ -234,7 +246,7 @@ def _source_dict(source: Source) -> dict:
     if isinstance(source, Seed):
         return {"type": "seed", "file": source.file, "locator": source.locator}
     if isinstance(source, TorchDoc):
-        return {"type": "torch-doc", "object": source.obj, "section": source.section}
+        return {"type": "torch-doc", "object": source.obj, "section": source.section, "name": source.name}
     return {"type": "unknown", "repr": repr(source)}
 
 
@@ -335,8 +347,8 @@ def _claim_problems(c: Claim) -> Iterable[str]:
         yield f"{name}: TorchOwn needs its reason"
     if c.subject == "programs" and c.scope != PROGRAMS_SCOPE:
         yield f"{name}: a claim about the sources' programs is torch's own by rule; do not pass scope="
-    if not c.devices or any(d not in DEVICES for d in c.devices):
-        yield f"{name}: devices must be a non-empty subset of {DEVICES}, not {c.devices!r}"
+    if not c.devices or any(d not in DEVICE_TYPES for d in c.devices):
+        yield f"{name}: devices must be a non-empty subset of {DEVICE_TYPES}, not {c.devices!r}"
     if not c.targets or c.targets[0] != "eager" or any(t not in TARGETS for t in c.targets):
         yield f"{name}: targets must start with 'eager' and name only {TARGETS}, not {c.targets!r}"
     elif len(set(c.targets)) != len(c.targets):
@@ -352,7 +364,11 @@ REGISTRY = Registry()
 
 
 class NotApplicable(pytest.skip.Exception):
-    """Raised by :func:`not_applicable`; the plugin reports the case as not-applicable."""
+    """Raised by :func:`not_applicable`; the recorder reads :attr:`reason` and reports the case not-applicable."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"not applicable: {reason}")
+        self.reason = reason
 
 
 def not_applicable(reason: str):
@@ -361,7 +377,7 @@ def not_applicable(reason: str):
     The case is reported ``not-applicable``, never ``passed``; a skip under the hood, so plain pytest
     shows it as skipped with the reason.
     """
-    raise NotApplicable(f"not applicable: {reason}")
+    raise NotApplicable(reason)
 
 
 #: The attribute under which a test function carries its claim.
@@ -466,6 +482,7 @@ __all__ = [
     "TorchDoc",
     "claim",
     "claim_file",
+    "torch_docs",
     "claim_of",
     "release_of",
 ]

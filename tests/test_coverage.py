@@ -9,7 +9,8 @@ import pytest
 
 from spec.tools import cli
 from spec.tools import coverage as cov
-from spec.tools import docs as gen
+from spec.tools.docs import coverage as gen
+from spec.tools.results import ReportError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -124,5 +125,5 @@ def test_a_measurement_is_stored_with_its_provenance_and_documented(measured, tm
 
 def test_a_bad_stored_measurement_stops_the_docs(tmp_path):
     (tmp_path / "bad.json").write_text(json.dumps({"schema": 2}))
-    with pytest.raises(gen.rpt.ReportError, match="not a coverage measurement"):
+    with pytest.raises(ReportError, match="not a coverage measurement"):
         gen.coverage_pages(tmp_path)

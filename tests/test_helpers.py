@@ -8,7 +8,7 @@ from spec.helpers import onnx_oracle
 from spec.helpers.outcomes import Outcome, outcome_for
 from spec.helpers.strategies import Config, param_layout
 from spec.helpers.tolerances import TOLERANCES, assert_close
-from spec.tools.mutants import permute_gates
+from spec.tools.mutants.catalogue import permute_gates
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])

@@ -62,7 +62,7 @@ def test_unclaimed():
 
 def project(folder: Path, source=CLAIMS) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "conftest.py").write_text('pytest_plugins = ["spec.tools.plugin"]\n')
+    (folder / "conftest.py").write_text('pytest_plugins = ["spec.helpers.axes", "spec.tools.plugin"]\n')
     (folder / "test_claims.py").write_text(source)
     return folder
 

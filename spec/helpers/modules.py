@@ -16,15 +16,20 @@ if TYPE_CHECKING:
 
 
 def data_file(name: str):
-    """The path of one of the sources' data files, verified; the case skips, saying why, when it is not here."""
+    """The path of one of the sources' data files, verified. The case skips, saying why, when the file is
+    nowhere it is looked for (no data is needed to pass); it fails, saying why, when the data is configured
+    wrongly or damaged (``$RNN_SPEC_DATA`` naming a file, a file whose hash does not match): a user who named
+    their data expects it checked, as the programs do (exit 2), not a run that passes as if none were given."""
     import pytest
 
     from reference.programs import datasets
 
     try:
         return datasets.locate(name)
-    except datasets.DataError as e:
+    except datasets.DataMissing as e:
         pytest.skip(f"data: {e}")
+    except datasets.DataError as e:
+        pytest.fail(f"data: {e}", pytrace=False)
 
 
 def fixed_randn(device, *shape, dtype=torch.float32, seed=0) -> torch.Tensor:

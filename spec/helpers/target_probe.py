@@ -13,12 +13,7 @@ from spec.helpers import targets
 from spec.helpers.modules import returned_tensors
 from spec.helpers.strategies import Config
 from spec.helpers.tolerances import assert_close
-from spec.registry import TorchDoc, not_applicable, release_of
-
-COMPILE_DOC = (TorchDoc("torch.compile", "fullgraph and backend"),)
-EXPORT_DOC = (TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),)
-SCRIPT_DOC = (TorchDoc("torch.jit.script", "scripting an nn.Module and its submodules"),)
-ONNX_DOC = (TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),)
+from spec.registry import not_applicable, release_of
 
 #: How a claim here runs each layer: the probe's module (issue 15), in float64 unless ONNX needs float32.
 BATCH, OTHER_BATCH, SEQ = 3, 5, 4

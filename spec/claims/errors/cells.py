@@ -10,7 +10,8 @@ from spec.helpers.outcomes import Case, Outcome, check, layer, refused
 from spec.helpers.strategies import (
     CELLS,
 )
-from spec.registry import CONTRACT, TorchDoc, claim
+from spec.registry import CONTRACT, TorchDoc, claim, torch_docs
+from spec.sources.seeds import CELL_DOCS
 
 CELL = [
     Case(
@@ -48,7 +49,13 @@ CELL = [
         "between input and state, and 3-D input."
     ),
     modules=tuple(CELLS.values()),  # the cells' names (iterating CELLS gave the layers' keys)
-    sources=tuple(TorchDoc(f"torch.nn.{c}", "Inputs") for c in CELLS.values()),
+    sources=(
+        *torch_docs(CELL_DOCS, "Args", "input_size", "hidden_size"),
+        *torch_docs(CELL_DOCS, "Inputs", "input"),
+        *torch_docs(("torch.nn.RNNCell", "torch.nn.GRUCell"), "Inputs", "hidden"),
+        TorchDoc("torch.nn.LSTMCell", "Inputs", "h_0"),
+        TorchDoc("torch.nn.LSTMCell", "Inputs", "c_0"),
+    ),
 )
 @pytest.mark.parametrize("case", [c.param() for c in CELL])
 def test_cell_errors(case, device):
@@ -66,7 +73,7 @@ def test_cell_errors(case, device):
         "or at the latest on the first call, with an error that names the nonlinearity."
     ),
     modules=("RNNCell",),
-    sources=(TorchDoc("torch.nn.RNNCell", "nonlinearity"),),
+    sources=(TorchDoc("torch.nn.RNNCell", "Args", "nonlinearity"),),
 )
 def test_cell_unknown_nonlinearity(device):
     assert api.RNNCell(3, 4).nonlinearity == "tanh"

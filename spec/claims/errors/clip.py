@@ -8,7 +8,6 @@ import torch
 from spec.helpers.api import api
 from spec.helpers.outcomes import refused
 from spec.registry import CONTRACT, PAST_RELEASE, TorchDoc, claim
-from spec.sources.seeds import CLIP_DOC
 
 
 def nonfinite_grads(device, bad: float):
@@ -29,7 +28,7 @@ def nonfinite_grads(device, bad: float):
         "by default (False) it raises nothing and returns the non-finite norm."
     ),
     modules=("clip_grad_norm_",),
-    sources=(TorchDoc(CLIP_DOC, "error_if_nonfinite"),),
+    sources=(TorchDoc("torch.nn.utils.clip_grad_norm_", "Args", "error_if_nonfinite"),),
     torch=">=1.9",
 )
 @pytest.mark.parametrize("bad", (float("inf"), float("nan")), ids=("inf", "nan"))
@@ -45,7 +44,7 @@ def test_error_if_nonfinite(bad, device):
     scope=PAST_RELEASE,
     statement="Before torch 1.9 clip_grad_norm_ has no error_if_nonfinite: passing it is a TypeError.",
     modules=("clip_grad_norm_",),
-    sources=(TorchDoc(CLIP_DOC, "error_if_nonfinite"),),
+    sources=(TorchDoc("torch.nn.utils.clip_grad_norm_", "Args", "error_if_nonfinite"),),
     torch="<1.9",
 )
 def test_error_if_nonfinite_before_1_9(device):
@@ -59,7 +58,7 @@ def test_error_if_nonfinite_before_1_9(device):
     scope=PAST_RELEASE,
     statement="Before torch 2.0 clip_grad_norm_ has no foreach: passing it is a TypeError.",
     modules=("clip_grad_norm_",),
-    sources=(TorchDoc(CLIP_DOC, "foreach"),),
+    sources=(TorchDoc("torch.nn.utils.clip_grad_norm_", "Args", "foreach"),),
     torch="<2.0",
 )
 def test_foreach_before_2_0(device):

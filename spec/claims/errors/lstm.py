@@ -54,10 +54,7 @@ PACKED_LSTM = [
         "mismatched tensor sizes instead of the 'Expected hidden[1] size' that RNN and GRU give."
     ),
     modules=("LSTM", "PackedSequence"),
-    sources=(
-        TorchDoc("torch.nn.LSTM", "Inputs: input (packed variable length sequence)"),
-        TorchDoc("torch.nn.LSTM", "Inputs: c_0"),
-    ),
+    sources=(TorchDoc("torch.nn.LSTM", "Inputs", "c_0"),),
     torch=">=2.1",
     devices=("cpu",),  # the messages are the CPU kernel's
 )
@@ -74,10 +71,7 @@ def test_packed_lstm_unchecked(case, device):
         "batch_sizes[0] ('Expected hidden[1] size (1, 2, 4), got [1, 3, 4]') and the data 2 dimensions."
     ),
     modules=("LSTM", "PackedSequence"),
-    sources=(
-        TorchDoc("torch.nn.LSTM", "Inputs: input (packed variable length sequence)"),
-        TorchDoc("torch.nn.LSTM", "Inputs: c_0"),
-    ),
+    sources=(TorchDoc("torch.nn.LSTM", "Inputs", "c_0"),),
     torch="<2.1",
 )
 @pytest.mark.parametrize("case", [c.param() for c in PACKED_LSTM])

@@ -9,8 +9,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
 from spec.helpers.api import api
 from spec.helpers.modules import fixed_randn, packed
 from spec.helpers.outcomes import Case, Outcome, check, layer, refused
-from spec.registry import CONTRACT, PAST_RELEASE, TorchDoc, TorchOwn, claim
-from spec.sources.seeds import PACKING_DOC
+from spec.registry import CONTRACT, PAST_RELEASE, TorchDoc, TorchOwn, claim, torch_docs
 
 PACKING = [
     Case(
@@ -34,7 +33,11 @@ PACKING = [
         "and any length of zero."
     ),
     modules=("PackedSequence",),
-    sources=(TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "enforce_sorted"),),
+    sources=(
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "lengths"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "enforce_sorted"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Description", "For unsorted sequences"),
+    ),
 )
 @pytest.mark.parametrize("case", [c.param() for c in PACKING])
 def test_packing_errors(case, device):
@@ -50,7 +53,7 @@ def test_packing_errors(case, device):
         "CPU then rejects with a RuntimeError."
     ),
     modules=("PackedSequence", "RNN", "LSTM", "GRU"),
-    sources=(TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "lengths"),),
+    sources=(TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "lengths"),),
 )
 @pytest.mark.parametrize("mode", ("RNN", "LSTM", "GRU"))
 def test_length_beyond_padding(mode):
@@ -70,7 +73,7 @@ def test_length_beyond_padding(mode):
     statement="pack_padded_sequence rejects lengths held on cuda with a RuntimeError asking for a 1D CPU int64 "
     "tensor, even when the data is on cuda.",
     modules=("PackedSequence",),
-    sources=(TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "lengths"),),
+    sources=(TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "lengths"),),
     devices=("cuda",),
 )
 def test_cuda_lengths_rejected(device):
@@ -85,7 +88,7 @@ def test_cuda_lengths_rejected(device):
     scope=CONTRACT,
     statement="pad_packed_sequence raises ValueError when total_length is less than the longest sequence.",
     modules=("PackedSequence",),
-    sources=(TorchDoc(PACKING_DOC + "pad_packed_sequence", "total_length"),),
+    sources=(TorchDoc("torch.nn.utils.rnn.pad_packed_sequence", "Args", "total_length"),),
 )
 def test_total_length_too_short(device):
 
@@ -103,7 +106,10 @@ def test_total_length_too_short(device):
         "with a RuntimeError; enforce_sorted=False accepts them."
     ),
     modules=("PackedSequence",),
-    sources=(TorchDoc(PACKING_DOC + "pack_sequence", "enforce_sorted"),),
+    sources=(
+        TorchDoc("torch.nn.utils.rnn.pack_sequence", "Args", "enforce_sorted"),
+        TorchDoc("torch.nn.utils.rnn.pack_sequence", "Description", "For unsorted sequences"),
+    ),
 )
 def test_pack_sequence_unsorted(device):
 
@@ -119,7 +125,7 @@ def test_pack_sequence_unsorted(device):
     scope=PAST_RELEASE,
     statement="Before torch 2.5 pad_sequence has no padding_side: passing it is a TypeError.",
     modules=("PackedSequence",),
-    sources=(TorchDoc(PACKING_DOC + "pad_sequence", "padding_side"),),
+    sources=(TorchDoc("torch.nn.utils.rnn.pad_sequence", "Args", "padding_side"),),
     torch="<2.5",
 )
 def test_padding_side_before_2_5(device):
@@ -136,8 +142,8 @@ def test_padding_side_before_2_5(device):
     statement="Before torch 1.11 torch.nn.utils.rnn has neither unpad_sequence nor unpack_sequence.",
     modules=("PackedSequence",),
     sources=(
-        TorchDoc(PACKING_DOC + "unpad_sequence", "class docstring"),
-        TorchDoc(PACKING_DOC + "unpack_sequence", "class docstring"),
+        TorchDoc("torch.nn.utils.rnn.unpad_sequence", "Description", "Unpad padded Tensor"),
+        TorchDoc("torch.nn.utils.rnn.unpack_sequence", "Description", "Unpack PackedSequence"),
     ),
     torch="<1.11",
 )
@@ -156,9 +162,8 @@ def test_unpad_unpack_before_1_11():
     ),
     modules=("RNN", "GRU", "PackedSequence"),
     sources=(
-        TorchDoc("torch.nn.RNN", "Inputs: input"),
-        TorchDoc("torch.nn.GRU", "Inputs: input"),
-        TorchDoc(PACKING_DOC + "pack_padded_sequence", "input"),
+        *torch_docs(("torch.nn.RNN", "torch.nn.GRU"), "Inputs", "input"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "input"),
     ),
 )
 @pytest.mark.parametrize("mode", ("RNN", "GRU"))
@@ -192,7 +197,7 @@ PAD_NOT_ITERABLE = Case(
         "Expected iterable for input sequences, but got arg of type: <class 'int'>."
     ),
     modules=("PackedSequence",),
-    sources=(TorchDoc(PACKING_DOC + "pad_sequence", "sequences"),),
+    sources=(TorchDoc("torch.nn.utils.rnn.pad_sequence", "Args", "sequences"),),
     torch=">=1.11",
 )
 def test_pad_sequence_not_iterable(device):
@@ -208,7 +213,7 @@ def test_pad_sequence_not_iterable(device):
         "TypeError from the binding (must be tuple of Tensors) on 1.9-1.10, or from indexing it on 1.8."
     ),
     modules=("PackedSequence",),
-    sources=(TorchDoc(PACKING_DOC + "pad_sequence", "sequences"),),
+    sources=(TorchDoc("torch.nn.utils.rnn.pad_sequence", "Args", "sequences"),),
     torch="<1.11",
 )
 def test_pad_sequence_not_iterable_before_1_11():

@@ -13,8 +13,8 @@ from spec.helpers.strategies import (
     LAYERS,
     Config,
 )
-from spec.registry import CONTRACT, PAST_RELEASE, Erratum, Seed, TorchDoc, claim
-from spec.sources.seeds import S000
+from spec.registry import CONTRACT, PAST_RELEASE, Erratum, Seed, TorchDoc, claim, torch_docs
+from spec.sources.seeds import LAYER_DOCS, S000
 
 DROPOUT = Outcome(raises=ValueError, match=r"dropout should be a number in range \[0, 1\]")
 
@@ -217,7 +217,7 @@ STATE = [
     scope=PAST_RELEASE,
     statement="Before torch 1.11 a 2-D input is rejected with a RuntimeError asking for 3 dimensions.",
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs: input") for m in LAYERS),
+    sources=(*torch_docs(LAYER_DOCS, "Inputs", "input"),),
     torch="<1.11",
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -232,7 +232,7 @@ def test_unbatched_rejected(mode, device):
     scope=PAST_RELEASE,
     statement="Before torch 1.9 the constructors take no device= or dtype= and raise TypeError.",
     modules=LAYERS,
-    sources=(TorchDoc("torch.nn.RNN", "signature"),),
+    sources=(*torch_docs(LAYER_DOCS, "signature", "device", "dtype"),),
     torch="<1.9",
 )
 @pytest.mark.parametrize("module", LAYERS)
@@ -250,7 +250,12 @@ def test_factory_kwargs_rejected(module):
         "each with an exception that names the argument."
     ),
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Args") for m in LAYERS),
+    sources=(
+        *torch_docs(LAYER_DOCS, "Args", "hidden_size", "num_layers", "dropout"),
+        TorchDoc("torch.nn.RNN", "Args", "nonlinearity"),
+        TorchDoc("torch.nn.LSTM", "Args", "proj_size"),
+        TorchDoc("torch.nn.LSTM", "Note", "should be smaller than"),
+    ),
     # the num_layers check arrived in 2.2 (and the hidden_size ones in 2.1): before, the sibling below
     torch=">=2.2",
 )
@@ -269,7 +274,12 @@ def test_constructor_arguments(case):
         "fires first); num_layers = 0 is not checked, and construction fails with an IndexError instead."
     ),
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Args") for m in LAYERS),
+    sources=(
+        *torch_docs(LAYER_DOCS, "Args", "hidden_size", "num_layers", "dropout"),
+        TorchDoc("torch.nn.RNN", "Args", "nonlinearity"),
+        TorchDoc("torch.nn.LSTM", "Args", "proj_size"),
+        TorchDoc("torch.nn.LSTM", "Note", "should be smaller than"),
+    ),
     torch="<2.2",
 )
 @pytest.mark.parametrize("case", [c.param() for c in CONSTRUCTOR])
@@ -285,7 +295,7 @@ def test_constructor_arguments_before_2_2(case):
         "and input of another dtype than the weights, with the exception type and wording of each release."
     ),
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs: input") for m in LAYERS),
+    sources=(*torch_docs(LAYER_DOCS, "Args", "input_size"), *torch_docs(LAYER_DOCS, "Inputs", "input")),
 )
 @pytest.mark.parametrize("case", [c.param() for c in INPUT])
 def test_input_errors(case, device):
@@ -301,8 +311,12 @@ def test_input_errors(case, device):
         "that is not a pair."
     ),
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs: h_0") for m in LAYERS)
-    + (Seed(S000, "h0/ht given as [num layers, b, h-dim]", line=18),),
+    sources=(
+        TorchDoc("torch.nn.RNN", "Inputs", "hx"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Inputs", "h_0"),
+        TorchDoc("torch.nn.LSTM", "Inputs", "c_0"),
+        Seed(S000, "h0/ht given as [num layers, b, h-dim]", line=18),
+    ),
     erratum=Erratum(
         Seed(S000, "the x, h0/ht and out shape list", line=17),
         says="h0 is [num layers, b, h-dim]; a bidirectional module given that shape raises",
@@ -392,7 +406,24 @@ RANK = [
         "and every cell rejects input or state that is neither 1-D nor 2-D."
     ),
     modules=LAYERS + tuple(CELLS.values()),
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs") for m in LAYERS + tuple(CELLS.values())),
+    sources=(
+        *torch_docs(
+            (
+                "torch.nn.RNN",
+                "torch.nn.LSTM",
+                "torch.nn.GRU",
+                "torch.nn.RNNCell",
+                "torch.nn.LSTMCell",
+                "torch.nn.GRUCell",
+            ),
+            "Inputs",
+            "input",
+        ),
+        TorchDoc("torch.nn.RNN", "Inputs", "hx"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU", "torch.nn.LSTMCell"), "Inputs", "h_0"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.LSTMCell"), "Inputs", "c_0"),
+        *torch_docs(("torch.nn.RNNCell", "torch.nn.GRUCell"), "Inputs", "hidden"),
+    ),
 )
 @pytest.mark.parametrize("case", [c.param() for c in RANK])
 def test_ranks_every_module(case, device):
@@ -476,7 +507,7 @@ ARGUMENT_TYPES = [
         "with a TypeError naming the argument and the type given, and an input_size below 1 with a ValueError."
     ),
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", a) for m in LAYERS for a in ("input_size", "bias", "batch_first")),
+    sources=(*torch_docs(LAYER_DOCS, "Args", "input_size", "bias", "batch_first"),),
     torch=">=2.11",
 )
 @pytest.mark.parametrize("case", [c.param() for c in ARGUMENT_TYPES])
@@ -493,7 +524,7 @@ def test_argument_types(case, device):
         "input_size fails in torch.empty, input_size 0 is accepted and a negative one is a RuntimeError."
     ),
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", a) for m in LAYERS for a in ("input_size", "bias", "batch_first")),
+    sources=(*torch_docs(LAYER_DOCS, "Args", "input_size", "bias", "batch_first"),),
     torch="<2.11",
 )
 @pytest.mark.parametrize("case", [c.param() for c in ARGUMENT_TYPES])

@@ -8,7 +8,7 @@ from hypothesis import given
 
 from spec.helpers.strategies import LAYERS, Config, batched, configs, describe
 from spec.helpers.tolerances import assert_close, flat_tensors, tf32
-from spec.registry import BACKENDS, CONTRACT, PAST_RELEASE, TorchDoc, claim
+from spec.registry import BACKENDS, CONTRACT, PAST_RELEASE, TorchDoc, claim, torch_docs
 
 
 @claim(
@@ -19,7 +19,7 @@ from spec.registry import BACKENDS, CONTRACT, PAST_RELEASE, TorchDoc, claim
         "to float32 rounding with TF32 off, and within TF32's 10-bit mantissa with it on."
     ),
     modules=LAYERS,
-    sources=(TorchDoc("torch.backends.cudnn", "allow_tf32"), TorchDoc("torch.nn.LSTM", "class docstring: cuDNN note")),
+    sources=(TorchDoc("torch.backends.cudnn", "allow_tf32"),),
     devices=("cuda",),
 )
 @pytest.mark.parametrize(("dtype", "enabled"), [("float64", False), ("float32", False), ("float32", True)])
@@ -124,7 +124,9 @@ print("bitwise-equal" if same else "differ")
     ),
     modules=LAYERS,
     sources=(
-        TorchDoc("torch.nn.LSTM", "warning: non-deterministic cuDNN RNNs and CUBLAS_WORKSPACE_CONFIG"),
+        *torch_docs(
+            ("torch.nn.RNN", "torch.nn.LSTM"), "Include", "cudnn_rnn_determinism.md", "cudnn_rnn_determinism.rst"
+        ),
         TorchDoc("torch.use_deterministic_algorithms", "CUBLAS_WORKSPACE_CONFIG"),
     ),
     torch=">=1.8",

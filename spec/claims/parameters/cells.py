@@ -12,8 +12,8 @@ from spec.helpers.strategies import (
     GATES,
     cell_configs,
 )
-from spec.registry import CONTRACT, Seed, TorchDoc, claim
-from spec.sources.seeds import S001
+from spec.registry import CONTRACT, Seed, TorchDoc, claim, torch_docs
+from spec.sources.seeds import CELL_DOCS, S001
 
 
 @claim(
@@ -24,13 +24,10 @@ from spec.sources.seeds import S001
         "[G*hidden] (none with bias=False), with G = 1, 4, 3 for RNNCell, LSTMCell, GRUCell."
     ),
     modules=CELL_NAMES,
-    sources=tuple(TorchDoc(f"torch.nn.{c}", "Variables") for c in CELL_NAMES)
-    + (
-        Seed(
-            S001,
-            "RNNCell(4, 2): weight_ih [2, 4], bias_ih [2], weight_hh [2, 2], bias_hh [2]",
-            line=24,
-        ),
+    sources=(
+        *torch_docs(CELL_DOCS, "Args", "input_size", "hidden_size", "bias"),
+        *torch_docs(CELL_DOCS, "Attributes", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
+        Seed(S001, "RNNCell(4, 2): weight_ih [2, 4], bias_ih [2], weight_hh [2, 2], bias_hh [2]", line=24),
     ),
 )
 @given(cfg=cell_configs)
@@ -51,7 +48,7 @@ def test_cell_parameters(cfg, device):
         "bias=False leaves only the two weights."
     ),
     modules=CELL_NAMES,
-    sources=tuple(TorchDoc(f"torch.nn.{c}", "bias") for c in CELL_NAMES),
+    sources=(*torch_docs(CELL_DOCS, "Args", "bias"), TorchDoc("torch.nn.RNNCell", "Args", "nonlinearity")),
 )
 @pytest.mark.parametrize("cell", CELL_NAMES)
 def test_cell_defaults(cell):

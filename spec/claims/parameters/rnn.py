@@ -22,8 +22,8 @@ from spec.helpers.strategies import (
     param_layout,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import CONTRACT, PAST_RELEASE, Erratum, Seed, TorchDoc, claim
-from spec.sources.seeds import S000, S002, S003
+from spec.registry import CONTRACT, PAST_RELEASE, Erratum, Seed, TorchDoc, claim, torch_docs
+from spec.sources.seeds import CELL_DOCS, LAYER_DOCS, S000, S002, S003
 
 
 @claim(
@@ -35,8 +35,18 @@ from spec.sources.seeds import S000, S002, S003
         "then weight_hr_l{k} [P, H] with proj_size P; in_0 is input_size and in_k is D*H_out for k > 0."
     ),
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Variables") for m in LAYERS)
-    + (Seed(S003, "1.2 forward propagation: W_xh, W_hh and b_h shapes", line=33),),
+    sources=(
+        *torch_docs(LAYER_DOCS, "Args", "input_size", "hidden_size", "bias"),
+        *torch_docs(LAYER_DOCS, "Attributes", "weight_ih_l[k]", "weight_hh_l[k]", "bias_ih_l[k]", "bias_hh_l[k]"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_ih_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hh_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "bias_ih_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "bias_hh_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Description", "If ``proj_size > 0``"),
+        Seed(S003, "1.2 forward propagation: W_xh, W_hh and b_h shapes", line=33),
+    ),
 )
 @given(cfg=configs(batch=st.just(1)))
 def test_names_and_shapes(cfg, device):
@@ -52,7 +62,28 @@ def test_names_and_shapes(cfg, device):
         "never outside the bound, spread out to it, with the uniform's variance k^2/3."
     ),
     modules=LAYERS + tuple(CELLS.values()),
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Variables: initialised from U(-sqrt(k), sqrt(k))") for m in LAYERS),
+    sources=(
+        *torch_docs(LAYER_DOCS, "Attributes", "weight_ih_l[k]", "weight_hh_l[k]", "bias_ih_l[k]", "bias_hh_l[k]"),
+        *torch_docs(
+            (
+                "torch.nn.RNN",
+                "torch.nn.LSTM",
+                "torch.nn.GRU",
+                "torch.nn.RNNCell",
+                "torch.nn.LSTMCell",
+                "torch.nn.GRUCell",
+            ),
+            "Note",
+            "initialized from",
+        ),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_ih_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hh_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "bias_ih_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "bias_hh_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]_reverse"),
+        *torch_docs(CELL_DOCS, "Attributes", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
+    ),
 )
 @pytest.mark.parametrize("module", LAYERS + tuple(CELLS.values()))
 def test_init_uniform(module, device):
@@ -80,8 +111,8 @@ def test_init_uniform(module, device):
     ),
     modules=LAYERS + tuple(CELLS.values()),
     sources=(
-        Seed(S000, "IMDB example: torch.manual_seed(123) at the top", line=30),
         TorchDoc("torch.manual_seed", "seeds the default generator"),
+        Seed(S000, "IMDB example: torch.manual_seed(123) at the top", line=30),
     ),
 )
 @pytest.mark.parametrize("module", LAYERS + tuple(CELLS.values()))
@@ -102,7 +133,21 @@ def test_seeded_init(module, device):
     scope=CONTRACT,
     statement="device= and dtype= given to the constructor reach every parameter of layers and cells.",
     modules=LAYERS + tuple(CELLS.values()),
-    sources=(TorchDoc("torch.nn.RNN", "signature: device=None, dtype=None"),),
+    sources=(
+        *torch_docs(
+            (
+                "torch.nn.RNN",
+                "torch.nn.LSTM",
+                "torch.nn.GRU",
+                "torch.nn.RNNCell",
+                "torch.nn.LSTMCell",
+                "torch.nn.GRUCell",
+            ),
+            "signature",
+            "device",
+            "dtype",
+        ),
+    ),
     torch=">=1.9",
 )
 @pytest.mark.parametrize("module", LAYERS + tuple(CELLS.values()))
@@ -121,8 +166,10 @@ def test_factory_kwargs(module, device):
     ),
     modules=LAYERS,
     sources=(
+        *torch_docs(LAYER_DOCS, "Args", "num_layers", "bias", "batch_first", "bidirectional"),
+        TorchDoc("torch.nn.RNN", "Args", "nonlinearity"),
+        TorchDoc("torch.nn.LSTM", "Args", "proj_size"),
         Seed(S002, "the three constructor signatures near the top", line=14),
-        TorchDoc("torch.nn.RNN", "Args"),
     ),
 )
 @pytest.mark.parametrize("module", LAYERS)
@@ -155,7 +202,7 @@ def test_nonlinearity_only_rnn(module):
     scope=CONTRACT,
     statement="dropout is a probability in [0, 1] stored as given, not an on/off switch.",
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "dropout") for m in LAYERS),
+    sources=(*torch_docs(LAYER_DOCS, "Args", "dropout"),),
     erratum=Erratum(
         Seed(S002, "the argument list after the constructor signatures", line=25),
         says="dropout is glossed as whether the layer has dropout, a yes/no switch",
@@ -178,8 +225,16 @@ def test_dropout_probability(module, p):
         "weight_hr_l{k} included, starts inside [-k, k] with k = 1/sqrt(hidden_size) and reaches out to it."
     ),
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Note: initialised from U(-sqrt(k), sqrt(k))") for m in LAYERS)
-    + (TorchDoc("torch.nn.LSTM", "Attributes: weight_hr_l[k]"),),
+    sources=(
+        *torch_docs(LAYER_DOCS, "Attributes", "weight_ih_l[k]", "weight_hh_l[k]", "bias_ih_l[k]", "bias_hh_l[k]"),
+        *torch_docs(LAYER_DOCS, "Note", "initialized from"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_ih_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hh_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "bias_ih_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "bias_hh_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]_reverse"),
+    ),
 )
 @pytest.mark.parametrize("module,kw", [("RNN", {}), ("GRU", {}), ("LSTM", {}), ("LSTM", {"proj_size": 8})], ids=str)
 def test_init_bounds_every_parameter(module, kw, device):
@@ -205,7 +260,15 @@ def test_init_bounds_every_parameter(module, kw, device):
         "and a deep copy or a pickle round trip computes what the original does with parameters of its own."
     ),
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Attributes") for m in LAYERS),
+    sources=(
+        *torch_docs(LAYER_DOCS, "Attributes", "weight_ih_l[k]", "weight_hh_l[k]", "bias_ih_l[k]", "bias_hh_l[k]"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_ih_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hh_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "bias_ih_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "bias_hh_l[k]_reverse"),
+        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]_reverse"),
+    ),
 )
 @pytest.mark.parametrize("mode", LAYERS)
 def test_replaced_and_copied(mode, device):
@@ -237,7 +300,11 @@ def test_replaced_and_copied(mode, device):
         "in named_parameters order, as the module's own Parameter objects read at the time of access."
     ),
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "all_weights") for m in LAYERS),
+    sources=(
+        TorchDoc("torch.nn.RNN.all_weights", "the property"),
+        TorchDoc("torch.nn.LSTM.all_weights", "the property"),
+        TorchDoc("torch.nn.GRU.all_weights", "the property"),
+    ),
 )
 @given(cfg=configs(batch=st.just(1)))
 def test_all_weights(cfg, device):
@@ -264,7 +331,7 @@ def test_all_weights(cfg, device):
         "False) is RNN(3, 4, num_layers=2, nonlinearity='relu', bias=False)."
     ),
     modules=("RNN",),
-    sources=(TorchDoc("torch.nn.RNN", "signature"), TorchDoc("torch.nn.RNN", "nonlinearity")),
+    sources=(TorchDoc("torch.nn.RNN", "Args", "nonlinearity"),),
     torch=">=2.3",
 )
 def test_positional_nonlinearity(device):
@@ -288,10 +355,54 @@ def test_positional_nonlinearity(device):
         "bias=relu)."
     ),
     modules=("RNN",),
-    sources=(TorchDoc("torch.nn.RNN", "signature"), TorchDoc("torch.nn.RNN", "nonlinearity")),
+    sources=(TorchDoc("torch.nn.RNN", "Args", "nonlinearity"),),
     torch="<2.3",
 )
 def test_positional_nonlinearity_before_2_3():
     m = torch.nn.RNN(3, 4, 2, "relu", False)
     assert (m.nonlinearity, m.mode, m.bias, m.batch_first) == ("tanh", "RNN_TANH", "relu", False)
     assert repr(m) == "RNN(3, 4, num_layers=2, bias=relu)"
+
+
+def source_step(x, h, w_xh, w_hh, b_h):
+    """003's section 1.2 in its own layout: H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h), rows of X the examples,
+    W_xh [inputs, hiddens], W_hh [hiddens, hiddens], b_h [1, hiddens]."""
+    return torch.tanh(x @ w_xh + h @ w_hh + b_h)
+
+
+@claim(
+    id="rnn.parameters.source-weight-layout",
+    scope=CONTRACT,
+    statement=(
+        "003 writes H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h) with W_xh of shape [inputs, hiddens], rows of X the "
+        "examples; torch stores weight_ih_l0 as [hiddens, inputs] and computes x W^T, so 003's W_xh is "
+        "weight_ih_l0.T, W_hh is weight_hh_l0.T and b_h is the sum of the two biases."
+    ),
+    modules=("RNN",),
+    sources=(
+        Seed(S003, "1.2: W_xh in R^{d x h}, W_hh in R^{h x h}, b_h in R^{1 x h}", line=33),
+        TorchDoc("torch.nn.RNN", "Attributes", "weight_ih_l[k]"),
+    ),
+)
+def test_source_weight_layout(device):
+    torch.manual_seed(0)
+    d, h, batch, steps = 5, 3, 4, 6
+    layer = api.RNN(d, h).double().to(device)
+    assert layer.weight_ih_l0.shape == (h, d) and layer.weight_hh_l0.shape == (h, h)
+    x = torch.randn(steps, batch, d, dtype=torch.float64, device=device)
+    with torch.no_grad():
+        out, _ = layer(x)
+        w_xh, w_hh = layer.weight_ih_l0.T, layer.weight_hh_l0.T  # [d, h] and [h, h], 003's layout
+        b_h = (layer.bias_ih_l0 + layer.bias_hh_l0).view(1, h)
+        state, by_source = torch.zeros(batch, h, dtype=torch.float64, device=device), []
+        for t in range(steps):
+            state = source_step(x[t], state, w_xh, w_hh, b_h)
+            by_source.append(state)
+        assert_close(out, torch.stack(by_source), "003's X @ W_xh with W_xh = weight_ih_l0.T")
+    square = api.RNN(h, h).double().to(device)  # square weights: the untransposed layout also runs, wrongly
+    y = torch.randn(1, batch, h, dtype=torch.float64, device=device)
+    with torch.no_grad():
+        b = (square.bias_ih_l0 + square.bias_hh_l0).view(1, h)
+        zero = torch.zeros(batch, h, dtype=torch.float64, device=device)
+        wrong = source_step(y[0], zero, square.weight_ih_l0, square.weight_hh_l0, b)
+        assert (wrong - square(y)[0][0]).abs().max() > 1e-3, "weight_ih_l0 used as W_xh untransposed should differ"

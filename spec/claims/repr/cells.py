@@ -18,9 +18,9 @@ from spec.registry import TorchDoc, TorchOwn, claim
     ),
     modules=("RNNCell", "LSTMCell", "GRUCell"),
     sources=(
-        TorchDoc("torch.nn.RNNCell", "extra_repr"),
-        TorchDoc("torch.nn.LSTMCell", "extra_repr"),
-        TorchDoc("torch.nn.GRUCell", "extra_repr"),
+        TorchDoc("torch.nn.RNNCell.extra_repr", "the arguments it shows"),
+        TorchDoc("torch.nn.LSTMCell.extra_repr", "the arguments it shows"),
+        TorchDoc("torch.nn.GRUCell.extra_repr", "the arguments it shows"),
     ),
 )
 @pytest.mark.parametrize(

@@ -36,7 +36,7 @@ def expected_repr(cfg: Config) -> str:
     ),
     modules=LAYERS,
     sources=(
-        TorchDoc("torch.nn.RNN", "extra_repr"),
+        TorchDoc("torch.nn.RNN.extra_repr", "the arguments it shows"),
         Seed(S000, "print(rnn) gives RNN(100, 20) and RNN(100, 20, num_layers=4)", line=22),
     ),
 )
@@ -51,7 +51,7 @@ def test_repr(cfg, dropout):
     scope=TorchOwn("the printed form is torch's classes' own"),
     statement="nn.RNN's repr does not show nonlinearity: RNN(3, 4, nonlinearity='relu') prints as RNN(3, 4).",
     modules=("RNN",),
-    sources=(TorchDoc("torch.nn.RNN", "nonlinearity"),),
+    sources=(TorchDoc("torch.nn.RNN", "Args", "nonlinearity"),),
 )
 def test_repr_hides_nonlinearity():
     m = torch.nn.RNN(3, 4, nonlinearity="relu")

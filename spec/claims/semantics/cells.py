@@ -15,8 +15,8 @@ from spec.helpers.strategies import (
     describe,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import CONTRACT, Seed, TorchDoc, claim
-from spec.sources.seeds import S000, S001, S003, S004
+from spec.registry import CONTRACT, Seed, TorchDoc, claim, torch_docs
+from spec.sources.seeds import CELL_DOCS, LAYER_DOCS, S000, S001, S003, S004
 
 
 def copy_layer_weights(cell, module, layer=0):
@@ -38,8 +38,17 @@ def copy_layer_weights(cell, module, layer=0):
         "and h' = (1-z)*n + z*h."
     ),
     modules=CELL_NAMES,
-    sources=tuple(TorchDoc(f"torch.nn.{c}", "class docstring: the equations") for c in CELL_NAMES)
-    + (
+    sources=(
+        *torch_docs(("torch.nn.RNNCell", "torch.nn.GRUCell"), "Inputs", "hidden"),
+        *torch_docs(("torch.nn.RNNCell", "torch.nn.GRUCell"), "Outputs", "h'"),
+        *torch_docs(CELL_DOCS, "Description", " cell"),
+        TorchDoc("torch.nn.RNNCell", "Description", "then ReLU is used"),
+        TorchDoc("torch.nn.RNNCell", "Args", "nonlinearity"),
+        TorchDoc("torch.nn.LSTMCell", "Inputs", "h_0"),
+        TorchDoc("torch.nn.LSTMCell", "Inputs", "c_0"),
+        TorchDoc("torch.nn.LSTMCell", "Outputs", "h_1"),
+        TorchDoc("torch.nn.LSTMCell", "Outputs", "c_1"),
+        *torch_docs(("torch.nn.LSTMCell", "torch.nn.GRUCell"), "Description", "sigmoid function"),
         Seed(S001, "1. RNNcell: the cell is a fully connected layer over input and hidden", line=6),
         Seed(S003, "2.1 Gate, 2.2 GRU, 2.3 LSTM", line=95),
         Seed(S004, "the LSTM gate equations", line=9),
@@ -72,7 +81,7 @@ def test_cell_equations(cfg, device):
     ),
     modules=CELL_NAMES + ("RNN", "LSTM", "GRU"),
     sources=(
-        TorchDoc("torch.nn.RNNCell", "class docstring: the example loop"),
+        *torch_docs(CELL_DOCS, "Example", "Example"),
         Seed(S000, "'rnn by cell': RNNCell(100, 20) stepped over x", line=26),
         Seed(S000, "'one layer lstm': LSTMCell stepped over x", line=27),
         Seed(S001, "2. RNN: one nn.RNN runs several RNNCell steps at once", line=47),
@@ -106,9 +115,10 @@ def test_loop_equals_layer(cfg, device):
     ),
     modules=CELL_NAMES + ("RNN", "LSTM", "GRU"),
     sources=(
+        *torch_docs(LAYER_DOCS, "Args", "num_layers"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Description", "In a multilayer"),
         Seed(S000, "RNNCell(100, 30) feeding RNNCell(30, 20)", line=26),
         Seed(S000, "'two layer lstm': LSTMCell(100, 30) feeding LSTMCell(30, 20)", line=28),
-        TorchDoc("torch.nn.RNN", "num_layers"),
     ),
 )
 @given(cfg=cell_configs)
@@ -139,9 +149,9 @@ def test_stacked_cells(cfg, device):
     statement="A cell called without a state starts from zeros: cell(x) is cell(x, zeros), h and c for LSTMCell.",
     modules=CELL_NAMES,
     sources=(
-        TorchDoc("torch.nn.RNNCell", "Inputs: hidden"),
-        TorchDoc("torch.nn.LSTMCell", "Inputs: h_0, c_0"),
-        TorchDoc("torch.nn.GRUCell", "Inputs: hidden"),
+        *torch_docs(("torch.nn.RNNCell", "torch.nn.GRUCell"), "Inputs", "hidden"),
+        TorchDoc("torch.nn.LSTMCell", "Inputs", "h_0"),
+        TorchDoc("torch.nn.LSTMCell", "Inputs", "c_0"),
     ),
 )
 @given(cfg=cell_configs)

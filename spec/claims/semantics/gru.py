@@ -26,18 +26,15 @@ one_layer_gru = configs(
 )
 
 
-GRU_SOURCES = (
-    TorchDoc("torch.nn.GRU", "class docstring: r_t, z_t, n_t, h_t"),
-    Seed(S003, "2.1 Gate: reset helps short-term, update long-term dependencies", line=107),
-)
-
-
 @claim(
     id="gru.semantics.update-gate-copies-state",
     scope=CONTRACT,
     statement="When the update gate z saturates at 1 a GRU copies its state: h_t = h_(t-1) at every step.",
     modules=("GRU",),
-    sources=GRU_SOURCES,
+    sources=(
+        TorchDoc("torch.nn.GRU", "Description", "to an input sequence"),
+        Seed(S003, "2.1 Gate: reset helps short-term, update long-term dependencies", line=107),
+    ),
 )
 @given(cfg=one_layer_gru)
 def test_gru_update_gate_copies_state(cfg, device):
@@ -60,7 +57,10 @@ def test_gru_update_gate_copies_state(cfg, device):
         "h_t = tanh(W_in x_t + b_in) whatever h_(t-1) was."
     ),
     modules=("GRU",),
-    sources=GRU_SOURCES,
+    sources=(
+        TorchDoc("torch.nn.GRU", "Description", "to an input sequence"),
+        Seed(S003, "2.1 Gate: reset helps short-term, update long-term dependencies", line=107),
+    ),
 )
 @given(cfg=one_layer_gru)
 def test_gru_reset_gate_drops_history(cfg, device):
@@ -89,12 +89,8 @@ def test_gru_reset_gate_drops_history(cfg, device):
     ),
     modules=("GRU",),
     sources=(
-        Seed(
-            S003,
-            "2.1 Gate: sigmoid gates in (0, 1), tanh keeps the candidate in (-1, 1)",
-            line=101,
-        ),
-        TorchDoc("torch.nn.GRU", "class docstring: h_t = (1 - z_t) * n_t + z_t * h_(t-1)"),
+        TorchDoc("torch.nn.GRU", "Description", "to an input sequence"),
+        Seed(S003, "2.1 Gate: sigmoid gates in (0, 1), tanh keeps the candidate in (-1, 1)", line=101),
     ),
 )
 @given(cfg=configs(modes=st.just("GRU"), batch=batched), scale=st.sampled_from((1.0, 50.0)))

@@ -27,7 +27,7 @@ from spec.sources.seeds import S000, S002, S003, S004
     ),
     modules=("LSTM",),
     sources=(
-        TorchDoc("torch.nn.LSTM", "class docstring: c_t and h_t"),
+        TorchDoc("torch.nn.LSTM", "Outputs", "c_n"),
         Seed(S004, "the LSTM gate equations: memory cell and hidden state", line=9),
         Seed(S003, "2.3 LSTM", line=116),
     ),
@@ -65,7 +65,10 @@ def test_lstm_h_bounded(cfg, device):
         "state at the last step beside its backward state at the first step."
     ),
     modules=("LSTM",),
-    sources=(Seed(S000, "IMDB sentiment model: forward() comments and torch.cat([hidden[-2], hidden[-1]])", line=30),),
+    sources=(
+        TorchDoc("torch.nn.LSTM", "Note", "is not equivalent to the last element"),
+        Seed(S000, "IMDB sentiment model: forward() comments and torch.cat([hidden[-2], hidden[-1]])", line=30),
+    ),
 )
 def test_imdb_bilstm_head(device):
     lstm = api.LSTM(100, 256, num_layers=2, bidirectional=True, dropout=0.5).to(device).eval()

@@ -19,8 +19,8 @@ from spec.helpers.strategies import (
     lengths_lists,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import CONTRACT, TorchDoc, claim
-from spec.sources.seeds import PACKING_DOC
+from spec.registry import CONTRACT, TorchDoc, claim, torch_docs
+from spec.sources.seeds import LAYER_DOCS
 
 
 @claim(
@@ -32,8 +32,12 @@ from spec.sources.seeds import PACKING_DOC
     ),
     modules=LAYERS + ("PackedSequence",),
     sources=(
-        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "enforce_sorted"),
-        TorchDoc("torch.nn.LSTM", "Inputs: input (packed variable length sequence)"),
+        *torch_docs(LAYER_DOCS, "Inputs", "input"),
+        *torch_docs(LAYER_DOCS, "Outputs", "h_n"),
+        TorchDoc("torch.nn.LSTM", "Outputs", "c_n"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "enforce_sorted"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Description", "For unsorted sequences"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Description", "All RNN modules accept packed sequences"),
     ),
 )
 @given(cfg=configs(batch=batched, batch_first=st.just(False)), lengths=lengths_lists)
@@ -70,9 +74,13 @@ def on(device, tensors):
     ),
     modules=("PackedSequence",),
     sources=(
-        TorchDoc(PACKING_DOC + "pad_sequence", "batch_first"),
-        TorchDoc(PACKING_DOC + "pad_sequence", "padding_value"),
-        TorchDoc(PACKING_DOC + "pad_sequence", "Returns"),
+        TorchDoc("torch.nn.utils.rnn.pad_sequence", "Args", "sequences"),
+        TorchDoc("torch.nn.utils.rnn.pad_sequence", "Args", "batch_first"),
+        TorchDoc("torch.nn.utils.rnn.pad_sequence", "Args", "padding_value"),
+        TorchDoc("torch.nn.utils.rnn.pad_sequence", "Returns", "Returns"),
+        TorchDoc("torch.nn.utils.rnn.pad_sequence", "Description", "Pad a list"),
+        TorchDoc("torch.nn.utils.rnn.pad_sequence", "Description", "stacks a list of Tensors"),
+        TorchDoc("torch.nn.utils.rnn.pad_sequence", "Note", "This function returns a Tensor of size"),
     ),
 )
 @pytest.mark.parametrize("trailing", TRAILING, ids=str)
@@ -97,7 +105,7 @@ def test_pad_sequence(trailing, batch_first, device):
         "before it; the default is 'right', and another side is a RuntimeError."
     ),
     modules=("PackedSequence",),
-    sources=(TorchDoc(PACKING_DOC + "pad_sequence", "padding_side"),),
+    sources=(TorchDoc("torch.nn.utils.rnn.pad_sequence", "Args", "padding_side"),),
     torch=">=2.5",
 )
 @pytest.mark.parametrize("batch_first", (False, True))
@@ -124,9 +132,19 @@ def test_pad_sequence_left(batch_first, device):
     ),
     modules=("PackedSequence",),
     sources=(
-        TorchDoc(PACKING_DOC + "pack_sequence", "class docstring"),
-        TorchDoc(PACKING_DOC + "pack_sequence", "enforce_sorted"),
-        TorchDoc(PACKING_DOC + "PackedSequence", "Note: batch sizes are not lengths"),
+        TorchDoc("torch.nn.utils.rnn.pack_sequence", "Args", "sequences"),
+        TorchDoc("torch.nn.utils.rnn.pack_sequence", "Args", "enforce_sorted"),
+        TorchDoc("torch.nn.utils.rnn.pack_sequence", "Returns", "Returns"),
+        TorchDoc("torch.nn.utils.rnn.pack_sequence", "Description", "Packs a list"),
+        TorchDoc("torch.nn.utils.rnn.pack_sequence", "Description", "Consecutive call"),
+        TorchDoc("torch.nn.utils.rnn.pack_sequence", "Description", "should be a list of Tensors"),
+        TorchDoc("torch.nn.utils.rnn.pack_sequence", "Description", "For unsorted sequences"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "data"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "batch_sizes"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "sorted_indices"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "unsorted_indices"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Description", "Holds the data"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Note", "Batch sizes represent"),
     ),
 )
 @pytest.mark.parametrize("trailing", TRAILING, ids=str)
@@ -159,11 +177,16 @@ def test_pack_sequence(trailing, lengths, device):
     ),
     modules=("PackedSequence",),
     sources=(
-        TorchDoc(PACKING_DOC + "pack_padded_sequence", "input"),
-        TorchDoc(PACKING_DOC + "pack_padded_sequence", "lengths"),
-        TorchDoc(PACKING_DOC + "pack_padded_sequence", "batch_first"),
-        TorchDoc(PACKING_DOC + "pack_padded_sequence", "enforce_sorted"),
-        TorchDoc(PACKING_DOC + "pack_padded_sequence", "Note: any input of at least two dimensions"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "input"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "lengths"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "batch_first"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "enforce_sorted"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Returns", "Returns"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Description", "Packs a Tensor"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Description", "can be of size"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Description", "For unsorted sequences"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Note", "at least two dimensions"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Warning", "will be truncated"),
     ),
 )
 @pytest.mark.parametrize("trailing", TRAILING, ids=str)
@@ -193,11 +216,14 @@ def test_pack_padded_options(trailing, batch_first, device):
     ),
     modules=("PackedSequence",),
     sources=(
-        TorchDoc(PACKING_DOC + "pad_packed_sequence", "batch_first"),
-        TorchDoc(PACKING_DOC + "pad_packed_sequence", "padding_value"),
-        TorchDoc(PACKING_DOC + "pad_packed_sequence", "total_length"),
-        TorchDoc(PACKING_DOC + "pad_packed_sequence", "Note: total_length and DataParallel"),
-        TorchDoc(PACKING_DOC + "pad_packed_sequence", "Returns"),
+        TorchDoc("torch.nn.utils.rnn.pad_packed_sequence", "Args", "sequence"),
+        TorchDoc("torch.nn.utils.rnn.pad_packed_sequence", "Args", "batch_first"),
+        TorchDoc("torch.nn.utils.rnn.pad_packed_sequence", "Args", "padding_value"),
+        TorchDoc("torch.nn.utils.rnn.pad_packed_sequence", "Args", "total_length"),
+        TorchDoc("torch.nn.utils.rnn.pad_packed_sequence", "Returns", "Returns"),
+        TorchDoc("torch.nn.utils.rnn.pad_packed_sequence", "Description", "Pad a packed batch"),
+        TorchDoc("torch.nn.utils.rnn.pad_packed_sequence", "Description", "The returned Tensor"),
+        TorchDoc("torch.nn.utils.rnn.pad_packed_sequence", "Note", "DataParallel"),
     ),
 )
 @pytest.mark.parametrize("trailing", TRAILING, ids=str)
@@ -229,8 +255,15 @@ def test_pad_packed_options(trailing, batch_first, device):
     ),
     modules=("PackedSequence",),
     sources=(
-        TorchDoc(PACKING_DOC + "pack_padded_sequence", "class docstring: inverse of pad_packed_sequence"),
-        TorchDoc(PACKING_DOC + "pad_packed_sequence", "class docstring: inverse of pack_padded_sequence"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "input"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "batch_first"),
+        *torch_docs(
+            ("torch.nn.utils.rnn.pack_padded_sequence", "torch.nn.utils.rnn.pad_packed_sequence"),
+            "Description",
+            "inverse operation",
+        ),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Warning", "will be truncated"),
+        TorchDoc("torch.nn.utils.rnn.pad_packed_sequence", "Returns", "Returns"),
     ),
 )
 @given(lengths=lengths_lists, batch_first=st.booleans())
@@ -257,10 +290,15 @@ def test_pad_inverts_pack(lengths, batch_first, device):
     ),
     modules=("PackedSequence",),
     sources=(
-        TorchDoc(PACKING_DOC + "unpad_sequence", "padded_sequences"),
-        TorchDoc(PACKING_DOC + "unpad_sequence", "lengths"),
-        TorchDoc(PACKING_DOC + "unpad_sequence", "batch_first"),
-        TorchDoc(PACKING_DOC + "unpack_sequence", "packed_sequences"),
+        TorchDoc("torch.nn.utils.rnn.unpad_sequence", "Args", "padded_sequences"),
+        TorchDoc("torch.nn.utils.rnn.unpad_sequence", "Args", "lengths"),
+        TorchDoc("torch.nn.utils.rnn.unpad_sequence", "Args", "batch_first"),
+        *torch_docs(("torch.nn.utils.rnn.unpad_sequence", "torch.nn.utils.rnn.unpack_sequence"), "Returns", "Returns"),
+        TorchDoc("torch.nn.utils.rnn.unpad_sequence", "Description", "Unpad padded Tensor"),
+        TorchDoc("torch.nn.utils.rnn.unpad_sequence", "Description", "unstacks padded Tensor"),
+        TorchDoc("torch.nn.utils.rnn.unpack_sequence", "Args", "packed_sequences"),
+        TorchDoc("torch.nn.utils.rnn.unpack_sequence", "Description", "Unpack PackedSequence"),
+        TorchDoc("torch.nn.utils.rnn.unpack_sequence", "Description", "should be a PackedSequence object"),
     ),
     torch=">=1.11",
 )
@@ -287,8 +325,12 @@ def test_unpad_unpack(trailing, batch_first, device):
     ),
     modules=LAYERS + ("PackedSequence",),
     sources=(
-        TorchDoc(PACKING_DOC + "pack_padded_sequence", "enforce_sorted"),
-        TorchDoc("torch.nn.LSTM", "Inputs: input (packed variable length sequence)"),
+        TorchDoc("torch.nn.RNN", "Inputs", "hx"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Inputs", "h_0"),
+        TorchDoc("torch.nn.LSTM", "Inputs", "c_0"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "sorted_indices"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "unsorted_indices"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "enforce_sorted"),
     ),
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -317,7 +359,7 @@ def test_state_in_original_order(mode, device):
         "a packed input has no batch dimension to put first, and the output is packed the same way."
     ),
     modules=LAYERS + ("PackedSequence",),
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "batch_first") for m in LAYERS),
+    sources=(*torch_docs(LAYER_DOCS, "Args", "batch_first"), *torch_docs(LAYER_DOCS, "Inputs", "input")),
 )
 @pytest.mark.parametrize("mode", LAYERS)
 def test_packed_ignores_batch_first(mode, device):
@@ -340,11 +382,21 @@ def test_packed_ignores_batch_first(mode, device):
         "'x' pack to 'axbc' with batch_sizes [2, 1, 1]; and unpacking or unpadding gives the sequences back."
     ),
     modules=("PackedSequence",),
-    sources=tuple(
-        TorchDoc(PACKING_DOC + f, "Example")
-        for f in ("pad_packed_sequence", "pack_sequence", "pad_sequence", "unpad_sequence", "unpack_sequence")
-    )
-    + (TorchDoc(PACKING_DOC + "PackedSequence", "Note: batch sizes are not lengths"),),
+    sources=(
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Note", "at least two dimensions"),
+        *torch_docs(
+            (
+                "torch.nn.utils.rnn.pad_packed_sequence",
+                "torch.nn.utils.rnn.pack_sequence",
+                "torch.nn.utils.rnn.pad_sequence",
+                "torch.nn.utils.rnn.unpad_sequence",
+                "torch.nn.utils.rnn.unpack_sequence",
+            ),
+            "Example",
+            "Example",
+        ),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Note", "Batch sizes represent"),
+    ),
 )
 def test_docstring_examples(device):
     a, b, c = (torch.tensor(v, device=device) for v in ([1, 2, 3], [4, 5], [6]))
@@ -378,8 +430,8 @@ def test_docstring_examples(device):
     ),
     modules=("PackedSequence",),
     sources=(
-        TorchDoc(PACKING_DOC + "PackedSequence", "Note: devices and dtypes of data and the indices"),
-        TorchDoc(PACKING_DOC + "PackedSequence", "Attributes"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "data"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Note", "can be on arbitrary device"),
     ),
     devices=("cpu",),
 )

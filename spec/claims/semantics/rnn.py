@@ -25,16 +25,10 @@ from spec.helpers.strategies import (
     describe,
 )
 from spec.helpers.tolerances import assert_close, dropout_precision
-from spec.registry import CONTRACT, Erratum, Seed, TorchDoc, claim
-from spec.sources.seeds import S000, S001, S002, S003
-
-EQUATIONS_DOC = tuple(TorchDoc(f"torch.nn.{m}", "class docstring: the equations") for m in LAYERS)
-
+from spec.registry import CONTRACT, Erratum, Seed, TorchDoc, claim, torch_docs
+from spec.sources.seeds import LAYER_DOCS, S000, S001, S002, S003
 
 float_dtypes = st.sampled_from(("float64", "float32"))
-
-
-DOCS = tuple(TorchDoc(f"torch.nn.{m}", "dropout") for m in LAYERS)
 
 
 @claim(
@@ -45,13 +39,16 @@ DOCS = tuple(TorchDoc(f"torch.nn.{m}", "dropout") for m in LAYERS)
         "float32) output, h_n and c_n equal a from-scratch implementation of the documented equations."
     ),
     modules=LAYERS,
-    sources=EQUATIONS_DOC
-    + (
-        Seed(
-            S003,
-            "0x02: GRU and LSTM gate equations; 2.4 deep RNN; 2.5 bidirectional RNN",
-            line=83,
-        ),
+    sources=(
+        *torch_docs(LAYER_DOCS, "Args", "num_layers", "bias", "bidirectional"),
+        *torch_docs(LAYER_DOCS, "Outputs", "output", "h_n"),
+        *torch_docs(LAYER_DOCS, "Description", "to an input sequence", "is the hidden state at time"),
+        TorchDoc("torch.nn.RNN", "Args", "nonlinearity"),
+        TorchDoc("torch.nn.LSTM", "Args", "proj_size"),
+        TorchDoc("torch.nn.LSTM", "Outputs", "c_n"),
+        TorchDoc("torch.nn.LSTM", "Description", "If ``proj_size > 0``"),
+        TorchDoc("torch.nn.GRU", "Note", "subtly differs from the original paper"),
+        Seed(S003, "0x02: GRU and LSTM gate equations; 2.4 deep RNN; 2.5 bidirectional RNN", line=83),
         Seed(S000, "RNN, LSTM and GRU cell diagrams at the top", line=9),
     ),
 )
@@ -69,7 +66,7 @@ def test_matches_reference(mode, data, device):
     scope=CONTRACT,
     statement="An unbatched 2-D input computes exactly what the same sequence computes as a batch of one.",
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs: input (unbatched)") for m in LAYERS),
+    sources=(*torch_docs(LAYER_DOCS, "Inputs", "input"),),
     torch=">=1.11",
 )
 @given(cfg=configs(batch=st.none()))
@@ -87,8 +84,11 @@ def test_unbatched_matches_reference(cfg, device):
         "equals h_n[-1]."
     ),
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Outputs: output, h_n") for m in LAYERS)
-    + (
+    sources=(
+        *torch_docs(LAYER_DOCS, "Outputs", "output", "h_n"),
+        *torch_docs(LAYER_DOCS, "Note", "directions 0 and 1"),
+        TorchDoc("torch.nn.LSTM", "Outputs", "c_n"),
+        TorchDoc("torch.nn.LSTM", "Note", "is not equivalent to the last element"),
         Seed(S000, "IMDB classifier: cat of hidden[-2] and hidden[-1]", line=30),
         Seed(S002, "printed out[:, -1] rows equal the last layer's h rows", line=110),
     ),
@@ -115,7 +115,7 @@ def test_output_is_last_layer_states(cfg, device):
         "equals h_n[-1] of the run over the first t + 1 inputs, and the initial state h0 is not among them."
     ),
     modules=LAYERS,
-    sources=(TorchDoc("torch.nn.RNN", "Outputs: output, h_n"),),
+    sources=(TorchDoc("torch.nn.RNN", "Outputs", "output"), TorchDoc("torch.nn.RNN", "Outputs", "h_n")),
     erratum=Erratum(
         Seed(S000, "the out shape line under nn.RNN", line=19),
         says=(
@@ -149,7 +149,8 @@ def test_output_excludes_initial_state(cfg, device):
     ),
     modules=LAYERS,
     sources=(
-        TorchDoc("torch.nn.RNN", "bidirectional"),
+        *torch_docs(LAYER_DOCS, "Args", "bidirectional"),
+        *torch_docs(LAYER_DOCS, "Note", "directions 0 and 1"),
         Seed(S003, "2.5 bidirectional RNN", line=128),
     ),
 )
@@ -180,10 +181,7 @@ def test_bidirectional_is_two_passes(cfg, device):
         "where tanh keeps every output strictly inside (-1, 1)."
     ),
     modules=("RNN",),
-    sources=(
-        TorchDoc("torch.nn.RNN", "nonlinearity"),
-        Seed(S002, "nonlinearity: tanh or relu", line=18),
-    ),
+    sources=(TorchDoc("torch.nn.RNN", "Args", "nonlinearity"), Seed(S002, "nonlinearity: tanh or relu", line=18)),
 )
 @given(cfg=configs(modes=st.just("RNN"), batch=batched, bias=st.just(False)))
 def test_relu_unbounded(cfg, device):
@@ -225,7 +223,11 @@ def test_rnn_4_2(device):
     scope=CONTRACT,
     statement="In eval mode dropout does nothing: the module equals the reference without dropout, call after call.",
     modules=LAYERS,
-    sources=DOCS + (Seed(S000, "IMDB model: LSTM(..., dropout=0.5) evaluated with rnn.eval()", line=30),),
+    sources=(
+        *torch_docs(LAYER_DOCS, "Args", "dropout"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Description", "In a multilayer"),
+        Seed(S000, "IMDB model: LSTM(..., dropout=0.5) evaluated with rnn.eval()", line=30),
+    ),
 )
 @given(cfg=configs(batch=batched, num_layers=st.integers(2, 3)), p=st.sampled_from((0.3, 0.5, 1.0)))
 def test_eval_off(cfg, p, device):
@@ -243,7 +245,10 @@ def test_eval_off(cfg, p, device):
     scope=CONTRACT,
     statement="With one layer there is nowhere to drop: train mode with dropout gives exactly the eval result.",
     modules=LAYERS,
-    sources=DOCS,
+    sources=(
+        *torch_docs(LAYER_DOCS, "Args", "dropout"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Description", "In a multilayer"),
+    ),
 )
 @pytest.mark.parametrize("mode", LAYERS)
 def test_one_layer_inert(mode, device):
@@ -266,7 +271,11 @@ def test_one_layer_inert(mode, device):
         "zeros, while the first layer's outputs and final state are untouched."
     ),
     modules=LAYERS,
-    sources=DOCS + (Seed(S002, "the dropout argument of the three constructors", line=14),),
+    sources=(
+        *torch_docs(LAYER_DOCS, "Args", "dropout"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Description", "In a multilayer"),
+        Seed(S002, "the dropout argument of the three constructors", line=14),
+    ),
 )
 @pytest.mark.parametrize("mode", LAYERS)
 def test_between_layers(mode, device):
@@ -299,8 +308,8 @@ def test_between_layers(mode, device):
     ),
     modules=("LSTM", "GRU"),
     sources=(
-        TorchDoc("torch.nn.LSTM", "class docstring: the equations"),
-        TorchDoc("torch.nn.GRU", "class docstring: the equations (r applied to W_hn h + b_hn)"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Description", "to an input sequence"),
+        TorchDoc("torch.nn.GRU", "Note", "subtly differs from the original paper"),
         Seed(S003, "2.2 GRU and 2.3 LSTM", line=110),
     ),
 )
@@ -334,8 +343,12 @@ def test_onnx_oracle(cfg):
         "row k*D + d for layer k and direction d, the order of h_n: output and state equal the reference's."
     ),
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs: h_0") for m in LAYERS)
-    + (TorchDoc("torch.nn.LSTM", "Inputs: c_0"),),
+    sources=(
+        TorchDoc("torch.nn.RNN", "Inputs", "hx"),
+        *torch_docs(LAYER_DOCS, "Description", "is the hidden state at time"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Inputs", "h_0"),
+        TorchDoc("torch.nn.LSTM", "Inputs", "c_0"),
+    ),
 )
 @pytest.mark.parametrize(
     "cfg",
@@ -402,7 +415,10 @@ def dropout_probe(mode: str, p: float, hidden: int, device: str):
         "the others are scaled by 1/(1 - p), so the expectation is unchanged."
     ),
     modules=LAYERS,
-    sources=DOCS + (TorchDoc("torch.nn.LSTM", "class docstring: dropout delta is a Bernoulli variable"),),
+    sources=(
+        *torch_docs(LAYER_DOCS, "Args", "dropout"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Description", "In a multilayer"),
+    ),
 )
 @pytest.mark.parametrize("mode", LAYERS)
 @pytest.mark.parametrize("p", (0.2, 0.5, 0.8))
@@ -435,7 +451,10 @@ def test_dropout_rate(mode, p, device):
         "gives the same output, another seed a different one."
     ),
     modules=LAYERS,
-    sources=DOCS,
+    sources=(
+        *torch_docs(LAYER_DOCS, "Args", "dropout"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Description", "In a multilayer"),
+    ),
 )
 @pytest.mark.parametrize("mode", LAYERS)
 def test_dropout_seeded(mode, device):
@@ -462,7 +481,11 @@ def test_dropout_seeded(mode, device):
         "unbatched input is a RuntimeError."
     ),
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs: h_0 (unbatched)") for m in LAYERS),
+    sources=(
+        TorchDoc("torch.nn.RNN", "Inputs", "hx"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Inputs", "h_0"),
+        TorchDoc("torch.nn.LSTM", "Inputs", "c_0"),
+    ),
     torch=">=1.11",
 )
 @pytest.mark.parametrize("mode", LAYERS)

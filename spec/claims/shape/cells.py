@@ -16,8 +16,8 @@ from spec.helpers.strategies import (
     cell_configs,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import CONTRACT, Seed, TorchDoc, claim
-from spec.sources.seeds import S000, S001
+from spec.registry import CONTRACT, Seed, TorchDoc, claim, torch_docs
+from spec.sources.seeds import CELL_DOCS, S000, S001
 
 
 @claim(
@@ -28,8 +28,12 @@ from spec.sources.seeds import S000, S001
         "(LSTMCell: a pair (h', c'), both [batch, hidden_size])."
     ),
     modules=CELL_NAMES,
-    sources=tuple(TorchDoc(f"torch.nn.{c}", "Inputs / Outputs") for c in CELL_NAMES)
-    + (
+    sources=(
+        *torch_docs(CELL_DOCS, "Inputs", "input"),
+        *torch_docs(("torch.nn.RNNCell", "torch.nn.GRUCell"), "Outputs", "h'"),
+        *torch_docs(("torch.nn.RNNCell", "torch.nn.GRUCell"), "Shape", "input", "hidden", "output"),
+        TorchDoc("torch.nn.LSTMCell", "Outputs", "h_1"),
+        TorchDoc("torch.nn.LSTMCell", "Outputs", "c_1"),
         Seed(S001, "RNNCell(4, 2) over a [3, 1, 4] dataset: each step's output is [1, 2]", line=15),
         Seed(S000, "'one layer lstm': h and c both [3, 20] after the loop", line=27),
     ),
@@ -48,7 +52,13 @@ def test_cell_shapes(cfg, device):
     scope=CONTRACT,
     statement="A cell also takes one unbatched example: input [input_size] and state [hidden_size] give [hidden_size].",
     modules=CELL_NAMES,
-    sources=tuple(TorchDoc(f"torch.nn.{c}", "Inputs: input (unbatched)") for c in CELL_NAMES),
+    sources=(
+        *torch_docs(CELL_DOCS, "Inputs", "input"),
+        *torch_docs(("torch.nn.RNNCell", "torch.nn.GRUCell"), "Outputs", "h'"),
+        *torch_docs(("torch.nn.RNNCell", "torch.nn.GRUCell"), "Shape", "input", "hidden", "output"),
+        TorchDoc("torch.nn.LSTMCell", "Outputs", "h_1"),
+        TorchDoc("torch.nn.LSTMCell", "Outputs", "c_1"),
+    ),
     torch=">=1.11",
 )
 @pytest.mark.parametrize("mode", sorted(CELLS))
@@ -73,6 +83,7 @@ def test_cell_unbatched(mode, device):
     ),
     modules=("RNNCell", "LSTMCell"),
     sources=(
+        *torch_docs(("torch.nn.RNNCell", "torch.nn.LSTMCell"), "Example", "Example"),
         Seed(S000, "'rnn by cell': one RNNCell, then RNNCell(100, 30) and RNNCell(30, 20)", line=26),
         Seed(S000, "'one layer lstm' and 'two layer lstm': LSTMCell loops with [h, c] lists", line=27),
     ),

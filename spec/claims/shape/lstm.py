@@ -25,8 +25,10 @@ from spec.sources.seeds import S000, S003, S004
     ),
     modules=("LSTM",),
     sources=(
-        TorchDoc("torch.nn.LSTM", "Outputs: output, (h_n, c_n)"),
-        TorchDoc("torch.nn.LSTM", "proj_size"),
+        TorchDoc("torch.nn.LSTM", "Args", "proj_size"),
+        TorchDoc("torch.nn.LSTM", "Inputs", "c_0"),
+        TorchDoc("torch.nn.LSTM", "Outputs", "c_n"),
+        TorchDoc("torch.nn.LSTM", "Description", "If ``proj_size > 0``"),
         Seed(S000, "the 4-layer nn.LSTM example unpacking out, (h, c)", line=26),
         Seed(S004, "LSTM introduction: a memory cell shaped like the hidden state", line=9),
     ),
@@ -47,7 +49,10 @@ def test_lstm_state_pair(cfg, device):
     scope=CONTRACT,
     statement="nn.LSTM(100, 20, num_layers=4) over x [10, 3, 100] returns out [10, 3, 20] and h, c both [4, 3, 20].",
     modules=("LSTM",),
-    sources=(Seed(S000, "the nn.LSTM(input_size=100, hidden_size=20, num_layers=4) example", line=26),),
+    sources=(
+        TorchDoc("torch.nn.LSTM", "Example", "Example"),
+        Seed(S000, "the nn.LSTM(input_size=100, hidden_size=20, num_layers=4) example", line=26),
+    ),
 )
 def test_lstm_100_20_4(device):
     out, (h, c) = api.LSTM(input_size=100, hidden_size=20, num_layers=4).to(device)(

@@ -18,7 +18,8 @@ from spec.helpers.strategies import (
     lengths_lists,
     state_shapes,
 )
-from spec.registry import CONTRACT, TorchDoc, claim
+from spec.registry import CONTRACT, TorchDoc, claim, torch_docs
+from spec.sources.seeds import LAYER_DOCS
 
 
 @claim(
@@ -29,7 +30,10 @@ from spec.registry import CONTRACT, TorchDoc, claim
         "[sum(lengths), D*H_out]; h_n and c_n keep their batched shapes."
     ),
     modules=LAYERS + ("PackedSequence",),
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Outputs: output (packed sequence)") for m in LAYERS),
+    sources=(
+        *torch_docs(LAYER_DOCS, "Outputs", "output"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Description", "All RNN modules accept packed sequences"),
+    ),
 )
 @given(cfg=configs(batch=batched, batch_first=st.just(False)), lengths=lengths_lists)
 def test_packed_shapes(cfg, lengths, device):
@@ -52,7 +56,7 @@ def test_packed_shapes(cfg, lengths, device):
         "unsorted_indices follow the data onto cuda."
     ),
     modules=("PackedSequence",),
-    sources=(TorchDoc("torch.nn.utils.rnn.PackedSequence", "batch_sizes"),),
+    sources=(TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "batch_sizes"),),
     devices=("cuda",),
 )
 def test_cuda_batch_sizes_on_cpu(device):
@@ -77,8 +81,11 @@ def test_cuda_batch_sizes_on_cpu(device):
     ),
     modules=("PackedSequence",),
     sources=(
-        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Note: devices and dtypes of data and the indices"),
-        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "data"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "batch_sizes"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "sorted_indices"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "unsorted_indices"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Note", "can be on arbitrary device"),
     ),
 )
 @pytest.mark.parametrize("dtype", (torch.float32, torch.float64, torch.int64), ids=str)

@@ -17,10 +17,8 @@ from spec.helpers.strategies import (
     state_shapes,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import CONTRACT, Erratum, Seed, TorchDoc, claim
-from spec.sources.seeds import S000, S002
-
-OUTPUTS_DOC = tuple(TorchDoc(f"torch.nn.{m}", "Outputs") for m in LAYERS)
+from spec.registry import CONTRACT, Erratum, Seed, TorchDoc, claim, torch_docs
+from spec.sources.seeds import LAYER_DOCS, S000, S002
 
 
 @claim(
@@ -31,14 +29,14 @@ OUTPUTS_DOC = tuple(TorchDoc(f"torch.nn.{m}", "Outputs") for m in LAYERS)
         "where D is 2 when bidirectional and H_out is proj_size when set, else hidden_size."
     ),
     modules=LAYERS,
-    sources=OUTPUTS_DOC
-    + (
+    sources=(
+        *torch_docs(LAYER_DOCS, "Args", "hidden_size"),
+        *torch_docs(LAYER_DOCS, "Inputs", "input"),
+        *torch_docs(LAYER_DOCS, "Outputs", "output", "h_n"),
+        *torch_docs(LAYER_DOCS, "Example", "Example"),
+        TorchDoc("torch.nn.LSTM", "Outputs", "c_n"),
         Seed(S000, "the x, h0/ht and out shape list under 'nn.RNN(input dim, hidden dim)'", line=16),
-        Seed(
-            S002,
-            "the out.shape / hidden.shape breakdown after the LSTM(1, 5, 2) example",
-            line=140,
-        ),
+        Seed(S002, "the out.shape / hidden.shape breakdown after the LSTM(1, 5, 2) example", line=140),
     ),
     erratum=Erratum(
         Seed(S000, "the x, h0/ht and out shape list", line=17),
@@ -62,8 +60,13 @@ def test_output_seq_first(cfg, device):
         "as [num_layers*D, batch, H]."
     ),
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "batch_first") for m in LAYERS)
-    + (Seed(S002, "the closing note that the hidden state keeps batch in dim 1", line=145),),
+    sources=(
+        *torch_docs(LAYER_DOCS, "Args", "batch_first"),
+        *torch_docs(LAYER_DOCS, "Inputs", "input"),
+        *torch_docs(LAYER_DOCS, "Outputs", "output", "h_n"),
+        TorchDoc("torch.nn.LSTM", "Outputs", "c_n"),
+        Seed(S002, "the closing note that the hidden state keeps batch in dim 1", line=145),
+    ),
     erratum=Erratum(
         Seed(S002, "the sentence before the LSTM(1, 5, 2) example", line=35),
         says=(
@@ -88,7 +91,12 @@ def test_hn_batch_second(cfg, device):
         "batch of one, less the batch dimension."
     ),
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs: input (unbatched)") for m in LAYERS),
+    sources=(
+        *torch_docs(LAYER_DOCS, "Inputs", "input"),
+        *torch_docs(LAYER_DOCS, "Outputs", "output", "h_n"),
+        *torch_docs(LAYER_DOCS, "Note", "ignored for unbatched inputs"),
+        TorchDoc("torch.nn.LSTM", "Outputs", "c_n"),
+    ),
     torch=">=1.11",
 )
 @given(cfg=configs(batch=st.none()))
@@ -107,7 +115,7 @@ def test_unbatched(cfg, device):
     scope=CONTRACT,
     statement="A batch of zero sequences is accepted: output is [seq, 0, D*H_out] and h_n [num_layers*D, 0, H_out].",
     modules=LAYERS,
-    sources=OUTPUTS_DOC,
+    sources=(*torch_docs(LAYER_DOCS, "Inputs", "input"),),
 )
 @given(cfg=configs(batch=st.just(0), batch_first=st.just(False)))
 def test_empty_batch(cfg, device):
@@ -124,7 +132,10 @@ def test_empty_batch(cfg, device):
         "with num_layers=4 and h0 = zeros(4, 3, 20) out is still [10, 3, 20] and h is [4, 3, 20]."
     ),
     modules=("RNN",),
-    sources=(Seed(S000, "the nn.RNN(input_size=100, hidden_size=20) example and its num_layers=4 variant", line=22),),
+    sources=(
+        TorchDoc("torch.nn.RNN", "Example", "Example"),
+        Seed(S000, "the nn.RNN(input_size=100, hidden_size=20) example and its num_layers=4 variant", line=22),
+    ),
 )
 @pytest.mark.parametrize("layers", [1, 4])
 def test_rnn_100_20(layers, device):
@@ -142,8 +153,8 @@ def test_rnn_100_20(layers, device):
     ),
     modules=("LSTM",),
     sources=(
+        TorchDoc("torch.nn.LSTM", "Args", "batch_first"),
         Seed(S002, "the shape breakdown after the example", line=140),
-        TorchDoc("torch.nn.LSTM", "batch_first"),
     ),
     erratum=Erratum(
         Seed(S002, "the closing note on internal layout", line=145),

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from spec.helpers.strategies import LAYERS, Config, batched, configs, describe
 from spec.helpers.tolerances import assert_close
-from spec.registry import CONTRACT, Seed, TorchDoc, claim
-from spec.sources.seeds import S002, S003, S004
+from spec.registry import CONTRACT, Seed, TorchDoc, claim, torch_docs
+from spec.sources.seeds import LAYER_DOCS, S002, S003, S004
 
 
 def zeros_state(cfg: Config, device: str):
@@ -24,8 +24,13 @@ def zeros_state(cfg: Config, device: str):
     scope=CONTRACT,
     statement="Leaving out h_0 (and c_0) is the same as passing zeros of the documented shape.",
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "Inputs: h_0 defaults to zeros") for m in LAYERS)
-    + (Seed(S002, "the remark after out, h = rnn(a) that an all-zero state was created", line=66),),
+    sources=(
+        TorchDoc("torch.nn.RNN", "Inputs", "hx"),
+        *torch_docs(LAYER_DOCS, "Description", "is the hidden state at time"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Inputs", "h_0"),
+        TorchDoc("torch.nn.LSTM", "Inputs", "c_0"),
+        Seed(S002, "the remark after out, h = rnn(a) that an all-zero state was created", line=66),
+    ),
 )
 @given(cfg=configs(batch=batched))
 def test_default_zeros(cfg, device):
@@ -44,7 +49,7 @@ def test_default_zeros(cfg, device):
     ),
     modules=LAYERS,
     sources=(
-        TorchDoc("torch.nn.RNN", "Outputs: h_n"),
+        TorchDoc("torch.nn.RNN", "Outputs", "h_n"),
         Seed(S003, "sequential partitioning keeps the state across minibatches", line=331),
         Seed(S004, "consecutive sampling carries the hidden state between batches", line=50),
     ),

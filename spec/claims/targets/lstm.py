@@ -8,13 +8,12 @@ import torch
 from spec.helpers import targets
 from spec.helpers.strategies import LAYERS
 from spec.helpers.target_probe import (
-    EXPORT_DOC,
     built,
     probe,
     quiet,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import TOOLCHAIN, claim
+from spec.registry import TOOLCHAIN, TorchDoc, claim
 
 
 # Measured on the matrix (2.1.2, 2.2.2, 2.3.1 wrong; 2.4.1, 2.5.1, 2.6.0 and later right), for a 2-layer
@@ -28,7 +27,7 @@ from spec.registry import TOOLCHAIN, claim
         "the output and the exports of RNN and GRU are right; 2.4 fixed it."
     ),
     modules=LAYERS,
-    sources=EXPORT_DOC,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
     torch=">=2.1,<2.4",
 )
 @pytest.mark.parametrize("mode", LAYERS)

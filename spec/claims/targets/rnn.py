@@ -10,12 +10,8 @@ from spec.helpers import targets
 from spec.helpers.modules import returned_tensors, weighted_sum
 from spec.helpers.strategies import LAYERS
 from spec.helpers.target_probe import (
-    COMPILE_DOC,
-    EXPORT_DOC,
     ONNX_CONFIGS,
-    ONNX_DOC,
     OTHER_BATCH,
-    SCRIPT_DOC,
     SEQ,
     built,
     dynamo_output_shapes,
@@ -43,7 +39,7 @@ from spec.registry import TOOLCHAIN, TorchDoc, claim, in_range, not_applicable
         "on purpose, and the first call raises torch._dynamo.exc.Unsupported."
     ),
     modules=LAYERS,
-    sources=COMPILE_DOC,
+    sources=(TorchDoc("torch.compile", "fullgraph and backend"),),
     torch=">=2.0",
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -64,7 +60,7 @@ def test_compile_fullgraph(mode, device):
     scope=TOOLCHAIN,
     statement="Before torch 2.0 there is no torch.compile to run the layers through.",
     modules=LAYERS,
-    sources=COMPILE_DOC,
+    sources=(TorchDoc("torch.compile", "fullgraph and backend"),),
     torch="<2.0",
 )
 def test_compile_absent():
@@ -79,7 +75,7 @@ def test_compile_absent():
         "gradients it gives the input and every parameter equal eager's."
     ),
     modules=LAYERS,
-    sources=COMPILE_DOC,
+    sources=(TorchDoc("torch.compile", "fullgraph and backend"),),
     torch=">=2.0",
 )
 @pytest.mark.parametrize("backend", ("eager", "inductor"))
@@ -112,7 +108,7 @@ def test_compile_matches(mode, backend, device):
     scope=TOOLCHAIN,
     statement="Before torch 2.1 there is no torch.export.export to export the layers with.",
     modules=LAYERS,
-    sources=EXPORT_DOC,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
     torch="<2.1",
 )
 def test_export_absent():
@@ -127,7 +123,7 @@ def test_export_absent():
         "or without a given initial state, and gives its parameters eager's gradients."
     ),
     modules=LAYERS,
-    sources=EXPORT_DOC,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
     torch=">=2.4,!=2.8.*,!=2.9.*",  # see export-state-extra-dim, export-refused-2-8-2-9
 )
 @pytest.mark.parametrize("given_state", (False, True), ids=("x", "x-h0"))
@@ -158,7 +154,7 @@ def test_export_matches(mode, given_state, device):
         "a batch of another size instead of computing it."
     ),
     modules=LAYERS,
-    sources=EXPORT_DOC,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
     torch=">=2.4,!=2.8.*,!=2.9.*",  # see export-state-extra-dim, export-refused-2-8-2-9
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -183,7 +179,7 @@ def test_export_static(mode, device):
         "_flat_weights, reassigned during its forward, count as tensor attributes assigned during export."
     ),
     modules=LAYERS,
-    sources=EXPORT_DOC,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
     torch=">=2.8,<2.10",
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -202,7 +198,7 @@ def test_export_refused_2_8_2_9(mode, device):
         "returns what the module returns."
     ),
     modules=LAYERS,
-    sources=EXPORT_DOC,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
     torch=">=2.4,!=2.8.*,!=2.9.*",  # see export-state-extra-dim, export-refused-2-8-2-9
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -227,7 +223,7 @@ def test_export_dynamic_batch(mode, device):
         "the exported graph unrolls the time steps of the example."
     ),
     modules=LAYERS,
-    sources=EXPORT_DOC,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
     torch=">=2.2,!=2.8.*,!=2.9.*",  # 2.8-2.9 refuse to export: rnn.targets.export-refused-2-8-2-9
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -245,7 +241,7 @@ def test_export_seq(mode, device):
     scope=TOOLCHAIN,
     statement="torch.export.export does not take a PackedSequence argument: exporting a layer on one fails.",
     modules=LAYERS + ("PackedSequence",),
-    sources=EXPORT_DOC,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
     torch=">=2.1,!=2.8.*,!=2.9.*",  # 2.8-2.9 refuse to export: rnn.targets.export-refused-2-8-2-9
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -271,7 +267,7 @@ def test_export_packed(mode, device):
         "(nn.RNN from 1.11, when it became scriptable)."
     ),
     modules=LAYERS,
-    sources=SCRIPT_DOC,
+    sources=(TorchDoc("torch.jit.script", "scripting an nn.Module and its submodules"),),
 )
 @pytest.mark.parametrize("mode", LAYERS)
 def test_script_bare(mode, device):
@@ -293,7 +289,7 @@ def test_script_bare(mode, device):
         "PackedSequence) returns what the layer returns eagerly."
     ),
     modules=LAYERS + ("PackedSequence",),
-    sources=SCRIPT_DOC,
+    sources=(TorchDoc("torch.jit.script", "scripting an nn.Module and its submodules"),),
 )
 @pytest.mark.parametrize("call", ("x-h0", "packed"))
 @pytest.mark.parametrize("mode", LAYERS)
@@ -317,7 +313,7 @@ def test_script_hosted(mode, call, device):
     scope=TOOLCHAIN,
     statement="Before torch 1.11 nn.RNN cannot be scripted at all: torch.jit.script of a module holding one fails.",
     modules=("RNN",),
-    sources=SCRIPT_DOC,
+    sources=(TorchDoc("torch.jit.script", "scripting an nn.Module and its submodules"),),
     torch="<1.11",
 )
 def test_script_rnn_refused(device):
@@ -339,7 +335,7 @@ def test_script_rnn_refused(device):
         "given initial state, and onnxruntime then returns what torch returns (float32)."
     ),
     modules=LAYERS,
-    sources=ONNX_DOC,
+    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
     devices=("cpu",),
 )
 @pytest.mark.parametrize("given_state", (False, True), ids=("x", "x-h0"))
@@ -362,7 +358,7 @@ def test_onnx_matches(mode, layout, given_state):
         "initial state, and onnxruntime then returns what torch returns (float32)."
     ),
     modules=LAYERS,
-    sources=ONNX_DOC,
+    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
     torch=">=2.6,!=2.9.*",
     devices=("cpu",),
 )
@@ -382,7 +378,7 @@ def test_onnx_dynamo_matches(mode, given_state):
         "(TorchExportError), as torch.export itself refuses them there."
     ),
     modules=LAYERS,
-    sources=ONNX_DOC,
+    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
     torch="==2.9.*",
     devices=("cpu",),
 )
@@ -403,7 +399,7 @@ def test_onnx_dynamo_refused_2_9(mode):
         "while with dynamic_axes for batch and sequence it runs other sizes and matches torch."
     ),
     modules=LAYERS,
-    sources=ONNX_DOC,
+    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
     devices=("cpu",),
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -429,7 +425,10 @@ def test_onnx_batch(mode):
     scope=TOOLCHAIN,
     statement="The TorchScript ONNX exporter refuses an LSTM with proj_size (ONNX's LSTM has no projection).",
     modules=("LSTM",),
-    sources=ONNX_DOC + (TorchDoc("torch.nn.LSTM", "proj_size"),),
+    sources=(
+        TorchDoc("torch.nn.LSTM", "Args", "proj_size"),
+        TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),
+    ),
     devices=("cpu",),
 )
 def test_onnx_proj_size():
@@ -446,7 +445,7 @@ def test_onnx_proj_size():
     scope=TOOLCHAIN,
     statement="The TorchScript ONNX exporter takes no PackedSequence argument: exporting a layer on one fails.",
     modules=LAYERS + ("PackedSequence",),
-    sources=ONNX_DOC,
+    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
     devices=("cpu",),
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -471,7 +470,7 @@ def test_onnx_packed(mode):
         "The dynamo ONNX exporter declares each output (output, h_n, c_n) with the shape onnxruntime computes for it."
     ),
     modules=LAYERS,
-    sources=ONNX_DOC,
+    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
     torch=">=2.13",
     devices=("cpu",),
 )
@@ -489,7 +488,7 @@ def test_onnx_dynamo_shapes(mode):
         "h_n and c_n with an extra dimension of size 1 that onnxruntime does not compute."
     ),
     modules=("LSTM",),
-    sources=ONNX_DOC,
+    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
     torch=">=2.6,<2.13,!=2.9.*",
     devices=("cpu",),
 )
@@ -506,7 +505,7 @@ def test_onnx_dynamo_extra_dim():
         "inference when loaded (a Squeeze of a dimension that is not 1), while RNN and GRU load and match torch."
     ),
     modules=LAYERS,
-    sources=ONNX_DOC,
+    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
     torch=">=2.5,<2.6",
     devices=("cpu",),
 )

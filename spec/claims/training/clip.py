@@ -12,7 +12,7 @@ from spec.helpers.modules import returned_tensors, weighted_sum
 from spec.helpers.strategies import Config
 from spec.helpers.tolerances import assert_close
 from spec.registry import CONTRACT, Seed, TorchDoc, TorchOwn, claim
-from spec.sources.seeds import CLIP_DOC, S003, S004
+from spec.sources.seeds import S003, S004
 
 
 @claim(
@@ -24,7 +24,11 @@ from spec.sources.seeds import CLIP_DOC, S003, S004
     ),
     modules=("clip_grad_norm_",),
     sources=(
-        TorchDoc("torch.nn.utils.clip_grad_norm_", "the norm is computed over all gradients together"),
+        TorchDoc("torch.nn.utils.clip_grad_norm_", "Args", "parameters"),
+        TorchDoc("torch.nn.utils.clip_grad_norm_", "Args", "max_norm"),
+        TorchDoc("torch.nn.utils.clip_grad_norm_", "Returns", "Returns"),
+        TorchDoc("torch.nn.utils.clip_grad_norm_", "Description", "Clip the gradient norm"),
+        TorchDoc("torch.nn.utils.clip_grad_norm_", "Description", "concatenated into a single vector"),
         Seed(S003, "1.3: clipping the gradient norm before the update helps against exploding gradients", line=61),
         Seed(S004, "training loop: gradient clipping by the global norm", line=127),
     ),
@@ -73,10 +77,11 @@ def norm_by_hand(grads, p: float) -> float:
     ),
     modules=("clip_grad_norm_",),
     sources=(
-        TorchDoc(CLIP_DOC, "norm_type"),
-        TorchDoc(CLIP_DOC, "parameters"),
-        TorchDoc(CLIP_DOC, "max_norm"),
-        TorchDoc(CLIP_DOC, "Returns"),
+        TorchDoc("torch.nn.utils.clip_grad_norm_", "Args", "parameters"),
+        TorchDoc("torch.nn.utils.clip_grad_norm_", "Args", "max_norm"),
+        TorchDoc("torch.nn.utils.clip_grad_norm_", "Args", "norm_type"),
+        TorchDoc("torch.nn.utils.clip_grad_norm_", "Returns", "Returns"),
+        TorchDoc("torch.nn.utils.clip_grad_norm_", "Description", "concatenated into a single vector"),
     ),
 )
 @pytest.mark.parametrize("norm_type", (math.inf, "inf", 1.0, 3.0), ids=repr)
@@ -109,7 +114,7 @@ def test_clip_norm_types(norm_type, device):
         "falling back as None does."
     ),
     modules=("clip_grad_norm_",),
-    sources=(TorchDoc(CLIP_DOC, "foreach"),),
+    sources=(TorchDoc("torch.nn.utils.clip_grad_norm_", "Args", "foreach"),),
     torch=">=2.0",
 )
 @pytest.mark.parametrize("foreach", (None, True, False), ids=repr)
@@ -136,7 +141,7 @@ def test_clip_foreach(foreach, device):
         "and changes nothing."
     ),
     modules=("clip_grad_norm_",),
-    sources=(TorchDoc(CLIP_DOC, "parameters"), TorchDoc(CLIP_DOC, "Returns")),
+    sources=(TorchDoc("torch.nn.utils.clip_grad_norm_", "Args", "parameters"),),
 )
 def test_clip_no_gradients(device):
     params = [torch.ones(3, device=device, requires_grad=True), torch.ones(2, device=device, requires_grad=True)]

@@ -41,7 +41,7 @@ ONEDNN = "LSTM with projections is not supported with oneDNN"
         "lacks projections and falls back to the default implementation, whose result matches-reference checks."
     ),
     modules=("LSTM",),
-    sources=(TorchDoc("torch.nn.LSTM", "proj_size"),),
+    sources=(TorchDoc("torch.nn.LSTM", "Args", "proj_size"),),
     torch=">=2.0",  # measured: silent on 1.8-1.13, warns from 2.0 to 2.15
 )
 def test_proj_onednn_warning():
@@ -53,7 +53,7 @@ def test_proj_onednn_warning():
     scope=PAST_RELEASE,
     statement="Before torch 2.0 an LSTM with proj_size runs on CPU without that warning.",
     modules=("LSTM",),
-    sources=(TorchDoc("torch.nn.LSTM", "proj_size"),),
+    sources=(TorchDoc("torch.nn.LSTM", "Args", "proj_size"),),
     torch="<2.0",
 )
 def test_proj_silent_before_2_0():

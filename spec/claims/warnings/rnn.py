@@ -8,7 +8,8 @@ import pytest
 from torch import nn
 
 from spec.helpers.strategies import LAYERS
-from spec.registry import TorchDoc, TorchOwn, claim
+from spec.registry import TorchOwn, claim, torch_docs
+from spec.sources.seeds import LAYER_DOCS
 
 
 @claim(
@@ -16,7 +17,7 @@ from spec.registry import TorchDoc, TorchOwn, claim
     scope=TorchOwn("a warning's wording and when torch chooses to warn"),
     statement="A non-zero dropout with num_layers=1 is accepted with a UserWarning, since dropout acts between layers.",
     modules=LAYERS,
-    sources=tuple(TorchDoc(f"torch.nn.{m}", "dropout") for m in LAYERS),
+    sources=(*torch_docs(LAYER_DOCS, "Args", "dropout"),),
 )
 @pytest.mark.parametrize("mode", LAYERS)
 def test_dropout_one_layer_warns(mode):

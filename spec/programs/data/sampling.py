@@ -43,7 +43,10 @@ SAMPLING = (
         "minibatches continue row by row where the previous one stopped, random ones need not."
     ),
     modules=("data",),
-    sources=SAMPLING,
+    sources=(
+        Seed(S003, "3.2 and 4.1: random sampling and sequential partitioning", line=158),
+        Seed(S004, "consecutive sampling: adjacent minibatches are adjacent in the corpus", line=53),
+    ),
 )
 @given(**sizes)
 def test_minibatches(n, batch, steps, seed):
@@ -76,7 +79,10 @@ def check_epoch(batches, batch: int, steps: int, adjacent: bool, name: str = "")
         "minibatches are adjacent in the corpus."
     ),
     modules=("data",),
-    sources=SAMPLING,
+    sources=(
+        Seed(S003, "3.2 and 4.1: random sampling and sequential partitioning", line=158),
+        Seed(S004, "consecutive sampling: adjacent minibatches are adjacent in the corpus", line=53),
+    ),
 )
 def test_random_not_adjacent():
     corpus = list(range(10000))  # the length the sources train on

@@ -17,8 +17,8 @@ from spec.sources.seeds import S000
     ),
     modules=("LSTM", "PackedSequence", "training"),
     sources=(
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "lengths"),
         Seed(S000, "IMDB example: BucketIterator batches of padded reviews into the LSTM", line=30),
-        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "lengths"),
     ),
 )
 def test_packed_versus_padded(device):

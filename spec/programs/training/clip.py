@@ -19,9 +19,9 @@ from spec.sources.seeds import S003, S004
     ),
     modules=("clip_grad_norm_", "training"),
     sources=(
+        TorchDoc("torch.nn.utils.clip_grad_norm_", "Args", "max_norm"),
         Seed(S003, "4.3: grad_clipping(net, theta)", line=470),
         Seed(S004, "train_and_predict_rnn_pytorch: grad_clipping after backward", line=127),
-        TorchDoc("torch.nn.utils.clip_grad_norm_", "max_norm"),
     ),
 )
 @pytest.mark.parametrize("theta", [0.01, 1.0, 1e3])

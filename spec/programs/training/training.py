@@ -143,7 +143,12 @@ def check_index_targets(loss):
         "as class probabilities, -sum_c p_c log softmax(x)_c, so a one-hot float target gives the index loss."
     ),
     modules=("training",),
-    sources=TARGETS,
+    sources=(
+        TorchDoc("torch.nn.CrossEntropyLoss", "target: class indices or class probabilities"),
+        Seed(S001, "3. and 4.: the comment that the labels must be a LongTensor", line=100),
+        Seed(S003, "4.3, the training loop: loss(y_hat, y.long())", line=501),
+        Seed(S004, "the loss of the float32 indices turned back with y.long()", line=122),
+    ),
     torch=">=1.10",
 )
 def test_class_index_targets():
@@ -164,7 +169,12 @@ def test_class_index_targets():
         "shape [N, C] raises RuntimeError, as int32 or float indices do."
     ),
     modules=("training",),
-    sources=TARGETS,
+    sources=(
+        TorchDoc("torch.nn.CrossEntropyLoss", "target: class indices or class probabilities"),
+        Seed(S001, "3. and 4.: the comment that the labels must be a LongTensor", line=100),
+        Seed(S003, "4.3, the training loop: loss(y_hat, y.long())", line=501),
+        Seed(S004, "the loss of the float32 indices turned back with y.long()", line=122),
+    ),
     torch="<1.10",
 )
 def test_class_index_targets_before_1_10():

@@ -1,9 +1,8 @@
-"""Simulated torch regressions, to measure which claims catch what.
+"""The catalogue of simulated torch regressions: each a name, a description and the patch that applies it.
 
-``python -m spec mutants [--only NAME ...]`` runs the spec once per mutant, in a fresh pytest process
-with this module loaded as a plugin and ``SPEC_MUTANT=<name>``: at import it patches torch's
-recurrent modules (or the kernels they call, through ``torch.nn.modules.rnn._VF``) to behave in one
-plausible wrong way.
+A mutant patches torch's recurrent modules (or the kernels they call, through ``torch.nn.modules.rnn._VF``)
+to behave in one plausible wrong way. ``spec.tools.mutants.plugin`` applies the one named by ``SPEC_MUTANT`` in
+a pytest process; ``spec.tools.mutants.campaign`` runs the spec once per mutant.
 
 A mutant is *killed* when at least one claim fails on an assertion: an ``assert``, ``assert_close``, a
 ``pytest.raises`` that saw no exception, the wrong message or (under this plugin) the wrong exception type.
@@ -18,15 +17,10 @@ restacks it (:func:`restack`), so that the state keeps the autograd node torch's
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
-ENV = "SPEC_MUTANT"
-#: Where the plugin writes how each failed claim failed: {claim: {"assertion": [...], "crash": [...]}}.
-FAILURES_ENV = "SPEC_MUTANT_FAILURES"
+from common.states import map_state
 
 
 @dataclass(frozen=True)
@@ -37,14 +31,17 @@ class Mutant:
     #: The target the spec runs through to catch it (``--spec-target``). A mutant of another target than eager
     #: breaks only that way of running the layers: it is also run eagerly, and should survive there.
     target: str = "eager"
+    #: The implementation whose path it breaks (``--impl``): a mutant of an adapter's own code survives the
+    #: torch run and is caught through that implementation.
+    impl: str = "torch"
 
 
 CATALOGUE: dict = {}
 
 
-def mutant(name: str, description: str, target: str = "eager"):
+def mutant(name: str, description: str, target: str = "eager", impl: str = "torch"):
     def register(fn):
-        CATALOGUE[name] = Mutant(name, description, fn, target)
+        CATALOGUE[name] = Mutant(name, description, fn, target, impl)
         return fn
 
     return register
@@ -128,11 +125,6 @@ def restack(t):
     return torch.stack(t.unbind(0)) if t.dim() > 0 and t.shape[0] > 0 else t
 
 
-def each_state(state, fn):
-    """Apply ``fn`` to h_n, or to each of (h_n, c_n)."""
-    return tuple(fn(s) for s in state) if isinstance(state, tuple) else fn(state)
-
-
 # --- the catalogue ----------------------------------------------------------------------------------
 
 
@@ -143,7 +135,7 @@ def _hn_batch_first():
     def transform(m, out, state, x):
         if not (m.batch_first and _is_batched(m, x)):
             return out, state
-        return out, each_state(state, lambda s: restack(s.transpose(0, 1)))
+        return out, map_state(lambda s: restack(s.transpose(0, 1)), state)
 
     for cls in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
         wrap_method(cls, "forward", on_output(transform))
@@ -250,7 +242,7 @@ def _hn_direction_major():
         return restack(s[torch.tensor(idx, device=s.device)])
 
     def transform(m, out, state, x):
-        return out, each_state(state, lambda s: reorder(m, s))
+        return out, map_state(lambda s: reorder(m, s), state)
 
     for cls in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
         wrap_method(cls, "forward", on_output(transform))
@@ -277,7 +269,7 @@ def _batch_of_one_squeezed():
     def transform(m, out, state, x):
         if not _is_batched(m, x) or hasattr(x, "batch_sizes") or x.shape[0 if m.batch_first else 1] != 1:
             return out, state
-        return out.squeeze(0 if m.batch_first else 1), each_state(state, lambda s: s.squeeze(1))
+        return out.squeeze(0 if m.batch_first else 1), map_state(lambda s: s.squeeze(1), state)
 
     for cls in (torch.nn.RNN, torch.nn.LSTM, torch.nn.GRU):
         wrap_method(cls, "forward", on_output(transform))
@@ -583,90 +575,17 @@ def _export_gru_time_major():
     torch.export.export = export
 
 
-# --- the pytest plugin side: apply the chosen mutant at import, record how claims fail ----------------
+@mutant(
+    "opacus-lstm-drops-initial-state",
+    "opacus's DPLSTM ignores the initial state it is given and starts from zeros (torch's own layers untouched)",
+    impl="opacus",
+)
+def _opacus_drops_initial_state():
+    from opacus.layers import dp_rnn
 
+    real = dp_rnn.DPRNNBase.forward
 
-def failure_kind(exc) -> str:
-    """ "assertion" for an assertion failure (a group counts if any member is one), else the exception's name."""
-    import pytest
+    def forward(self, input, state_init=None):
+        return real(self, input, None if self.has_cell_state else state_init)
 
-    if isinstance(exc, (AssertionError, pytest.fail.Exception)):
-        return "assertion"
-    members = getattr(exc, "exceptions", None)
-    if members and any(failure_kind(e) == "assertion" for e in members):
-        return "assertion"
-    return type(exc).__name__
-
-
-class RaisesMismatch(AssertionError):
-    """``pytest.raises(X)`` saw an exception that is not an X: the claim caught a behaviour, not a crash."""
-
-
-def strict_raises(real):
-    """``pytest.raises`` whose context turns an exception of an unexpected type into :class:`RaisesMismatch`."""
-
-    class Checked:
-        def __init__(self, expected, kwargs):
-            self.expected, self.context = expected, real(expected, **kwargs)
-
-        def __enter__(self):
-            return self.context.__enter__()
-
-        def __exit__(self, kind, value, tb):
-            if kind is not None and not issubclass(kind, self.expected):
-                names = self.expected.__name__ if isinstance(self.expected, type) else self.expected
-                raise RaisesMismatch(f"pytest.raises({names}) got {kind.__name__}: {value}") from value
-            return self.context.__exit__(kind, value, tb)
-
-    def raises(expected, *args, **kwargs):
-        return real(expected, *args, **kwargs) if args else Checked(expected, kwargs)
-
-    return raises
-
-
-class FailureRecorder:
-    def __init__(self, path: str):
-        self.path, self.failures = path, {}
-
-    def pytest_runtest_makereport(self, item, call):
-        from spec.registry import claim_of
-
-        c = claim_of(getattr(item, "obj", None))
-        if c is None or call.excinfo is None or call.when != "call":
-            return
-        import pytest
-
-        if call.excinfo.errisinstance(pytest.skip.Exception):
-            return
-        entry = self.failures.setdefault(c.id, {"assertion": [], "crash": []})
-        kind = failure_kind(call.excinfo.value)
-        if kind == "assertion":
-            entry["assertion"].append(item.nodeid)
-        else:
-            first = (str(call.excinfo.value).strip().splitlines() or [""])[0]
-            entry["crash"].append(f"{kind}: {first}"[:200])
-
-    def pytest_sessionfinish(self, session):
-        from spec.tools.report import write_atomic
-
-        write_atomic(Path(self.path), self.failures)
-
-
-def pytest_configure(config):
-    if os.environ.get(FAILURES_ENV):
-        import pytest
-
-        pytest.raises = strict_raises(pytest.raises)
-        config.pluginmanager.register(FailureRecorder(os.environ[FAILURES_ENV]), "spec-mutant-failures")
-
-
-def read_failures(path) -> dict:
-    path = Path(path)
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-
-_chosen = os.environ.get(ENV)
-if _chosen:
-    if _chosen not in CATALOGUE:
-        raise SystemExit(f"spec: unknown mutant {_chosen!r}")
-    CATALOGUE[_chosen].apply()
+    dp_rnn.DPRNNBase.forward = forward
