@@ -195,10 +195,20 @@ def test_api_makes_what_the_implementation_lacks_not_applicable(call, says):
         call(Api(impl))
 
 
-def test_a_limit_makes_a_call_that_asks_for_it_not_applicable(chosen):
-    chosen("opacus")
-    with pytest.raises(NotApplicable, match="opacus refuses proj_size>=1: opacus documents"):
-        Api().LSTM(3, 4, proj_size=2)
+def test_a_limit_makes_a_call_that_asks_for_it_not_applicable(tmp_path):
+    """A known file's limit (an argument value the library refuses) makes a call that asks for it not applicable,
+    naming the reason; the same call without it builds."""
+    path = tmp_path / "limited.json"
+    limit = {"when": {"proj_size": 1}, "modules": ["LSTM"], "reason": "no projections here", "repro": "x = 1"}
+    path.write_text(json.dumps({"implementation": "limited", "limits": [limit]}))
+
+    class Limited(Example):
+        name = "limited"
+        known = path
+
+    with pytest.raises(NotApplicable, match="limited refuses proj_size>=1: no projections here"):
+        Api(Limited()).LSTM(3, 4, proj_size=2)
+    assert Api(Limited()).LSTM(3, 4).proj_size == 0
 
 
 def test_config_build_gives_the_implementations_module_with_torchs_weights(chosen):
