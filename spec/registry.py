@@ -366,18 +366,22 @@ REGISTRY = Registry()
 class NotApplicable(pytest.skip.Exception):
     """Raised by :func:`not_applicable`; the recorder reads :attr:`reason` and reports the case not-applicable."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, implementation: bool = False) -> None:
         super().__init__(f"not applicable: {reason}")
         self.reason = reason
+        self.implementation = implementation
 
 
-def not_applicable(reason: str):
-    """Stop a case that has nothing to check on this torch (no outcome recorded for the release).
+def not_applicable(reason: str, implementation: bool = False):
+    """Stop a case that has nothing to check here: no outcome recorded for this release, or (``implementation``)
+    a configuration the implementation under test does not take (a documented limit: an object, dtype, device or
+    argument value it does not provide).
 
-    The case is reported ``not-applicable``, never ``passed``; a skip under the hood, so plain pytest
-    shows it as skipped with the reason.
+    The case is reported ``not-applicable``, never ``passed``; a skip under the hood, so plain pytest shows it as
+    skipped with the reason. A claim whose other cases passed held only in part on this release (it is reported
+    skipped), but holds for what an implementation provides when its limits made the others not applicable.
     """
-    raise NotApplicable(reason)
+    raise NotApplicable(reason, implementation)
 
 
 #: The attribute under which a test function carries its claim.

@@ -93,7 +93,7 @@ class Api:
             values["dtype"] = dtype_name(kwargs["dtype"])
         why = refusal(impl, name, values, device=kwargs.get("device"))
         if why:
-            not_applicable(why)
+            not_applicable(why, implementation=True)
         return impl.build(name, *args, **kwargs)
 
     def require(self, obj: Optional[str] = None, *, dtype=None, device=None, backward: bool = False) -> None:
@@ -104,7 +104,7 @@ class Api:
         values = {} if dtype is None else {"dtype": dtype_name(dtype)}
         why = refusal(impl, name, values, device=device, backward=backward)
         if why:
-            not_applicable(why)
+            not_applicable(why, implementation=True)
 
     def adopt(self, module):
         """The implementation's equivalent of the torch layer or cell ``module`` (built and edited by the claim),
@@ -122,7 +122,7 @@ class Api:
             values["dtype"] = dtype_name(p.dtype)
         why = refusal(impl, name, values, device=None if p is None else p.device)
         if why:
-            not_applicable(why)
+            not_applicable(why, implementation=True)
         return link(impl.from_torch(module), module, impl)
 
     @property

@@ -131,7 +131,7 @@ class Config:
                           dtype=self.dtype)
             why = refusal(impl, name, values, device=device, backward=backward)
             if why:
-                not_applicable(why)
+                not_applicable(why, implementation=True)
         return impl
 
     def randn(self, *shape: int, device: str = "cpu", salt: int = 1) -> torch.Tensor:
@@ -288,7 +288,7 @@ def configs(
             continue
         movable = [k for k, _ in limit.when if free.get(k)]
         if not movable:
-            not_applicable(f"{impl.name} refuses {limit.describe()}")
+            not_applicable(f"{impl.name} refuses {limit.describe()}", implementation=True)
         k, want = next((k, w) for k, w in limit.when if k == movable[0])
         cfg = cfg.with_(**{k: _other_than(k, want, impl)})
     return cfg
@@ -301,7 +301,7 @@ def _within(strategy, allowed, why):
         values = (strategy.value,)
     kept = [v for v in (values or ()) if v in allowed]
     if not kept:
-        not_applicable(why)
+        not_applicable(why, implementation=True)
     return st.sampled_from(kept)
 
 
