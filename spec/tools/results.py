@@ -544,13 +544,16 @@ def resolve_implementation(text: str):
 
 
 def implementation_environment() -> dict:
-    """Declared need: the implementation under test (``spec.implementations``), its title and versions."""
-    try:
-        from spec import implementations
-    except ImportError:  # before the implementation axis existed in this checkout
-        return {"implementation": {"name": "torch"}}
+    """Declared need: the implementation under test (``spec.implementations``), its title, versions and limits
+    (the argument values it refuses, each with its reason and repro or link)."""
+    from spec import implementations
+
     impl = implementations.current()
-    return {"implementation": {"name": impl.name, "title": impl.title, "versions": impl.versions()}}
+    limits = [
+        {"what": limit.describe(), "modules": list(limit.modules), "repro": limit.repro, "link": limit.link}
+        for limit in implementations.limits(impl)
+    ]
+    return {"implementation": {"name": impl.name, "title": impl.title, "versions": impl.versions(), "limits": limits}}
 
 
 def provenance(profile: str = "ci", seed="derandomized") -> dict:
