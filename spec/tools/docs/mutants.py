@@ -20,9 +20,10 @@ def mutants_page(registry, path: Path, current: dict) -> str:
     rows = []
     for name, r in results.items():
         claims = ", ".join(link(by_id[c]) for c in r["claims"] if c in by_id) or "**survived**"
-        if r.get("target"):  # a mutant of one target: caught through it, and (should be) not eagerly
-            eagerly = ", ".join(link(by_id[c]) for c in r["eager_claims"] if c in by_id) or "none: it survives eagerly"
-            claims = f"with `--target {r['target']}`: {claims}; eagerly: {eagerly}"
+        if r.get("target") or r.get("impl"):  # a mutant of one target or implementation: caught through it only
+            plain = ", ".join(link(by_id[c]) for c in r["eager_claims"] if c in by_id) or "none: it survives there"
+            via = f"--target {r['target']}" if r.get("target") else f"--impl {r['impl']}"
+            claims = f"with `{via}`: {claims}; in a plain run (eager, torch): {plain}"
         crashes = "; ".join(f"`{c}`: {cell(m)}" for c, m in (r.get("crashes") or {}).items())
         rows.append([f"`{name}`", md(r["description"]), claims, crashes])
     made = made_with(data) if data.get("suite") else ", environment not recorded"
