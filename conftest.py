@@ -12,5 +12,6 @@ if "RNN_SPEC_DATA" not in os.environ and _shared.is_dir():
 # so a failed assert shows its operands.
 pytest.register_assert_rewrite("spec", "reference")
 
-# The spec's pytest plugin serves both `pytest` and `python -m spec verify`.
-pytest_plugins = ["spec.tools.plugin"]
+# The spec's pytest plugins serve both `pytest` and `python -m spec verify`: the axes each claim runs along
+# (device, target, implementation), and the recorder that writes the report.
+pytest_plugins = ["spec.helpers.axes", "spec.tools.plugin"]

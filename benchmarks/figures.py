@@ -3,7 +3,7 @@
     python benchmarks/figures.py [FILE ...]    how each stored run was made (default: every reports/*.json figure)
 
 A run carries the suite (version, git revision, claim count, claim-set digest) and the environment (torch,
-python, device) from ``spec.tools.report.provenance``; figures converted from an older text file say so
+python, device) from ``spec.tools.results.provenance``; figures converted from an older text file say so
 instead ("converted from reports/x.txt, environment not recorded"). The docs' benchmarks page renders these
 files, and ``python -m spec docs --check`` says which were made with another claim set than the registry's.
 """
@@ -22,12 +22,12 @@ sys.path.insert(0, str(ROOT))
 def store_run(path: Path, figure: str, key: dict, run: dict) -> None:
     """Add ``run`` to the figure file at ``path`` with its provenance, replacing a stored run with the same
     ``key`` (the settings that make two runs the same measurement)."""
-    from spec.tools.report import load_json, provenance, write_atomic
+    from spec.tools.results import load_json, provenance, write_json
 
     data = load_json(path) if path.exists() else {"figure": figure, "runs": []}
     runs = [r for r in data["runs"] if r.get("key") != key]
     runs.append({"key": key, "command": command(), **run, **provenance()})
-    write_atomic(path, {**data, "runs": runs})
+    write_json(path, {**data, "runs": runs})
 
 
 def command() -> str:
@@ -52,7 +52,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("files", nargs="*", type=Path)
     args = p.parse_args()
-    from spec.tools.report import ReportError, load_json
+    from spec.tools.results import ReportError, load_json
 
     files = args.files or sorted(f for f in REPORTS.glob("*.json") if "runs" in load_json(f))
     for f in files:

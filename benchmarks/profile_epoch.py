@@ -74,9 +74,9 @@ def main() -> int:
     for r in rows:
         print(f"  {r['own_seconds']:7.2f} s  {r['function']}")
     if args.out:
-        from spec.tools.report import provenance, write_atomic
+        from spec.tools.results import provenance, write_json
 
-        write_atomic(
+        write_json(
             args.out,
             {
                 "program": "sentiment",

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "reports" / "programs"
 sys.path.insert(0, str(ROOT))
 
-from spec.tools.report import provenance, write_atomic  # noqa: E402
+from spec.tools.results import provenance, write_json  # noqa: E402
 
 RUNS = {
     "char_lm": [
@@ -100,7 +100,7 @@ def main() -> int:
 
                 summary["device_name"] = torch.cuda.get_device_name(0)
             summary |= provenance()
-            write_atomic(out / f"{stem}.json", summary)
+            write_json(out / f"{stem}.json", summary)
             result = summary.get("perplexity", summary.get("test_accuracy"))
             print(
                 f"{program:10} {model + str(layers):8} {summary['epochs']:>6} {result:10.3f} "

@@ -106,11 +106,11 @@ def main() -> int:
             row(label, seconds, note=tail.strip("= "))
     print(f"cores: {os.cpu_count()}")
     if args.out:
-        from spec.tools.report import provenance, write_atomic
+        from spec.tools.results import provenance, write_json
 
         command = "python benchmarks/suite_budget.py " + " ".join(f"'{a}'" if " " in a else a for a in sys.argv[1:])
         data = {"rows": rows, "machine": f"{os.cpu_count()} cores", "command": command.strip()}
-        write_atomic(args.out, {**data, **provenance()})
+        write_json(args.out, {**data, **provenance()})
     return 0
 
 

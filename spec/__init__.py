@@ -1,7 +1,8 @@
 """The executable specification of PyTorch's recurrent layers.
 
-- :mod:`spec.claims`: claims about torch, one module per kind; :mod:`spec.programs`: claims about the
-  sources' programs, likewise. Each claim is a pytest test carrying its metadata (:mod:`spec.registry`).
+- :mod:`spec.claims`: claims about torch; :mod:`spec.programs`: claims about the sources' programs. The claim
+  ``<family>.<kind>.<what>`` lives in ``<package>/<kind>/<family>.py`` (``spec/README.md``). Each claim is a
+  pytest test carrying its metadata (:mod:`spec.registry`).
 - :mod:`spec.helpers`: what the claims share (strategies, tolerances, module helpers, the ONNX oracle).
 - :mod:`spec.sources`: the documents claims cite and their statements left unclaimed.
 - :mod:`spec.tools`: what collects, reports, compares and renders the claims (plugin, report, CLI, docs).
@@ -21,11 +22,15 @@ CLAIM_PACKAGES = ("spec.claims", "spec.programs")
 
 
 def claim_modules() -> list:
-    """Every claim module's dotted name: the modules of :data:`CLAIM_PACKAGES`, no hand-kept list."""
+    """Every claim module's dotted name, ``<package>.<kind>.<family>``: the family modules of each kind package
+    of :data:`CLAIM_PACKAGES`, no hand-kept list."""
     names = []
     for package in CLAIM_PACKAGES:
         pkg = importlib.import_module(package)
-        names += [f"{package}.{m.name}" for m in pkgutil.iter_modules(pkg.__path__) if not m.ispkg]
+        for kind in pkgutil.iter_modules(pkg.__path__):
+            if kind.ispkg:
+                sub = importlib.import_module(f"{package}.{kind.name}")
+                names += [f"{sub.__name__}.{m.name}" for m in pkgutil.iter_modules(sub.__path__) if not m.ispkg]
     return names
 
 

@@ -38,6 +38,7 @@ KINDS = (
 )
 
 #: The packages that hold claims, by subject: torch itself, or the sources' programs as we reproduce them.
+#: The claim ``<family>.<kind>.<what>`` lives in ``<package>/<kind>/<family>.py`` (:func:`claim_file`).
 SUBJECTS = {"spec.claims": "torch", "spec.programs": "programs"}
 
 #: The modules a claim about the sources' programs names (and a claim about torch does not).
@@ -45,6 +46,9 @@ PROGRAM_MODULES = ("data", "training")
 
 #: The devices a claim runs on unless it is bound to fewer.
 DEVICES = ("cpu", "cuda")
+#: The device types a claim may be bound to (``devices=("mps",)`` for a fact about Apple's GPUs). A claim left
+#: unbound (``DEVICES``) runs on every device type a run chooses (``--device``: cpu, cuda, mps, xpu or all).
+DEVICE_TYPES = ("cpu", "cuda", "mps", "xpu")
 
 #: The ways users run a layer (spec/helpers/targets.py): the module as built, compiled, exported and
 #: ``.module()``, scripted, or exported to ONNX and run in onnxruntime.
@@ -64,8 +68,8 @@ MODULES = (
     "GRUCell",
     "PackedSequence",
     "clip_grad_norm_",
-    "data",  # the sources' data pipeline (reference/datasets.py, text.py, sampling.py)
-    "training",  # the sources' training practice (reference/train.py, models.py)
+    "data",  # the sources' data pipeline (reference/programs/datasets.py, text.py, sampling.py)
+    "training",  # the sources' training practice (reference/programs/train.py, models.py)
 )
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(\.[a-z0-9]+(-[a-z0-9]+)*){2,}$")
@@ -86,13 +90,22 @@ class Seed:
 
 @dataclass(frozen=True)
 class TorchDoc:
-    """A torch docstring: the documented object and the argument or section."""
+    """A statement of a torch docstring, keyed as the docstring walk (:mod:`spec.sources.docstrings`) keys it:
+    the object, the section (``Args``, ``Inputs``, ``Description``, ``Note``, ...) and the name (an argument's,
+    or a phrase the paragraph or note contains). The walk's claimed statements are read from these citations.
+    An object the walk does not cover (``torch.compile``) may be cited by a free-text section and no name."""
 
     obj: str
     section: str
+    name: str = ""
 
     def cite(self) -> str:
-        return f"torch docs: {self.obj} ({self.section})"
+        return f"torch docs: {self.obj} ({self.section}{f' {self.name}' if self.name else ''})"
+
+
+def torch_docs(objs: Iterable[str], section: str, *names: str) -> tuple:
+    """``TorchDoc(obj, section, name)`` for every object and name: the same statement of several docstrings."""
+    return tuple(TorchDoc(o, section, n) for o in objs for n in names)
 
 
 Source = Union[Seed, TorchDoc]
@@ -100,15 +113,26 @@ Source = Union[Seed, TorchDoc]
 
 @dataclass(frozen=True)
 class Erratum:
-    """A statement of a source document that is wrong; the claim says what holds."""
+    """A statement of a source document that is wrong: where it is (a :class:`Seed`) and what it says; the
+    claim says what holds. ``Erratum(Seed(S003, "locator", line), says="...")``."""
 
-    file: str
-    locator: str
+    seed: Seed
     says: str
-    line: int = 0
+
+    @property
+    def file(self) -> str:
+        return self.seed.file
+
+    @property
+    def locator(self) -> str:
+        return self.seed.locator
+
+    @property
+    def line(self) -> int:
+        return self.seed.line
 
     def cite(self) -> str:
-        return f"{self.file}{f':{self.line}' if self.line else ''} ({self.locator}): {self.says}"
+        return f"{self.seed.cite()}: {self.says}"
 
 
 @dataclass(frozen=True)
@@ -126,10 +150,14 @@ class Claim:
     kind_given: bool = field(default=False, compare=False)  # ``kind=`` passed rather than taken from the module
 
     @property
+    def module(self) -> str:
+        """The dotted name of the module that defines the check."""
+        return self.where.partition(":")[0]
+
+    @property
     def subject(self) -> str:
         """``"torch"`` for :mod:`spec.claims`, ``"programs"`` for :mod:`spec.programs` ("" elsewhere: tests)."""
-        package = self.where.partition(":")[0].rpartition(".")[0]
-        return SUBJECTS.get(package, "")
+        return _subject_of(self.module)
 
     def applies_to(self, torch_version: str) -> bool:
         """Whether the claim's torch range holds ``torch_version`` (local part ignored)."""
@@ -151,11 +179,23 @@ class Claim:
         }
 
 
+def _subject_of(module: str) -> str:
+    return next((subject for package, subject in SUBJECTS.items() if module.startswith(package + ".")), "")
+
+
+def claim_file(claim_id: str, subject: str) -> str:
+    """The one file a claim lives in, read from its ID: ``packed.semantics.state-in-original-order`` about
+    torch is in ``spec/claims/semantics/packed.py``; about the sources' programs, in ``spec/programs/...``."""
+    family, kind = claim_id.split(".")[:2]
+    package = next(p for p, s in SUBJECTS.items() if s == subject)
+    return f"{package.replace('.', '/')}/{kind}/{family}.py"
+
+
 def _source_dict(source: Source) -> dict:
     if isinstance(source, Seed):
         return {"type": "seed", "file": source.file, "locator": source.locator}
     if isinstance(source, TorchDoc):
-        return {"type": "torch-doc", "object": source.obj, "section": source.section}
+        return {"type": "torch-doc", "object": source.obj, "section": source.section, "name": source.name}
     return {"type": "unknown", "repr": repr(source)}
 
 
@@ -227,6 +267,10 @@ def _claim_problems(c: Claim) -> Iterable[str]:
         if about_programs != (c.subject == "programs"):
             home, naming = ("spec.programs", "naming") if about_programs else ("spec.claims", "not naming")
             yield f"{name}: a claim {naming} {' or '.join(PROGRAM_MODULES)} belongs in {home}"
+        if c.id and ID_PATTERN.match(c.id):
+            expected = claim_file(c.id, "programs" if about_programs else "torch")
+            if c.module.replace(".", "/") + ".py" != expected:
+                yield f"{name}: lives in {c.module.replace('.', '/')}.py; its id says {expected}"
     if not c.modules:
         yield f"{name}: names no module"
     for m in c.modules:
@@ -242,10 +286,12 @@ def _claim_problems(c: Claim) -> Iterable[str]:
         elif not (s.locator if isinstance(s, Seed) else s.section):
             yield f"{name}: source {s!r} has no locator"
     for e in c.errata:
-        if not isinstance(e, Erratum) or e.file not in SEED_FILES or not e.says:
-            yield f"{name}: erratum {e!r} must name a source document and what it says"
-    if not c.devices or any(d not in DEVICES for d in c.devices):
-        yield f"{name}: devices must be a non-empty subset of {DEVICES}, not {c.devices!r}"
+        if not isinstance(e, Erratum) or not isinstance(e.seed, Seed) or e.file not in SEED_FILES or not e.says:
+            yield f"{name}: erratum {e!r} must hold a Seed of a source document and say what it says"
+        elif not e.locator:
+            yield f"{name}: erratum {e!r} has no locator"
+    if not c.devices or any(d not in DEVICE_TYPES for d in c.devices):
+        yield f"{name}: devices must be a non-empty subset of {DEVICE_TYPES}, not {c.devices!r}"
     if not c.targets or c.targets[0] != "eager" or any(t not in TARGETS for t in c.targets):
         yield f"{name}: targets must start with 'eager' and name only {TARGETS}, not {c.targets!r}"
     elif len(set(c.targets)) != len(c.targets):
@@ -261,7 +307,11 @@ REGISTRY = Registry()
 
 
 class NotApplicable(pytest.skip.Exception):
-    """Raised by :func:`not_applicable`; the plugin reports the case as not-applicable."""
+    """Raised by :func:`not_applicable`; the recorder reads :attr:`reason` and reports the case not-applicable."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"not applicable: {reason}")
+        self.reason = reason
 
 
 def not_applicable(reason: str):
@@ -270,7 +320,7 @@ def not_applicable(reason: str):
     The case is reported ``not-applicable``, never ``passed``; a skip under the hood, so plain pytest
     shows it as skipped with the reason.
     """
-    raise NotApplicable(f"not applicable: {reason}")
+    raise NotApplicable(reason)
 
 
 #: The attribute under which a test function carries its claim.
@@ -292,8 +342,8 @@ def claim(
 ) -> Callable[[Callable], Callable]:
     """Declare that the decorated test checks one claim.
 
-    A claim's kind is the name of the module it lives in (``spec/claims/errors.py`` holds the
-    ``errors`` claims); ``kind`` is for claims defined elsewhere (the tooling's own tests).
+    A claim's kind is the package it lives in and its family the module (``spec/claims/errors/packed.py``
+    holds the ``packed.errors.*`` claims); ``kind`` is for claims defined elsewhere (the tooling's own tests).
 
     ``torch`` is a PEP 440 specifier set (``">=1.11"``); outside it the claim
     is reported not-applicable, and a sibling claim should assert what those
@@ -312,7 +362,8 @@ def claim(
     def decorate(fn: Callable) -> Callable:
         check = getattr(getattr(fn, "hypothesis", None), "inner_test", fn)  # under @given: the test itself
         module = check.__module__
-        the_kind = kind if kind is not None else module.rpartition(".")[2]
+        in_package = _subject_of(module) and module.count(".") == 3  # spec.<subject package>.<kind>.<family>
+        the_kind = kind if kind is not None else module.split(".")[2] if in_package else module.rpartition(".")[2]
         if targets is not None:
             chosen = tuple(targets)
         elif the_kind in TARGET_KINDS and module.startswith("spec.claims."):
@@ -361,6 +412,8 @@ __all__ = [
     "Seed",
     "TorchDoc",
     "claim",
+    "claim_file",
+    "torch_docs",
     "claim_of",
     "release_of",
 ]

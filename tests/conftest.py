@@ -33,12 +33,12 @@ def spec_cli(capsys, monkeypatch):
     not start a pytest run: a command that would, fails the test."""
     from types import SimpleNamespace
 
-    from spec.tools import cli
+    from spec.tools import cli, runner
 
     def no_subprocess(cmd, *args, **kwargs):
         raise AssertionError(f"spec_cli would have started {cmd[:4]}: an e2e test's work")
 
-    monkeypatch.setattr(cli.subprocess, "run", no_subprocess)
+    monkeypatch.setattr(runner, "run", no_subprocess)
     monkeypatch.chdir(ROOT)
 
     def run(*args):

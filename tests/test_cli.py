@@ -97,3 +97,105 @@ def test_claims_fails_naming_invalid_claims(monkeypatch, capsys, make_claim):
     assert cli.main(["claims"]) == 1
     err = capsys.readouterr().err
     assert "'x.shape.twice': duplicate id" in err and "'x.shape.orphan': has no source" in err
+
+
+# --- what verify prints, and how it stops ----------------------------------------------------------------------
+class FakeTerminal:
+    def __init__(self):
+        self.text = ""
+
+    def isatty(self):
+        return True
+
+    def write(self, s):
+        self.text += s
+
+    def flush(self):
+        pass
+
+
+def test_verify_progress_is_one_line_rewritten_in_place():
+    from spec.tools.summary import Progress
+
+    term = FakeTerminal()
+    progress = Progress(stream=term)
+    assert progress.line("spec-progress 1 4\n") and progress.line("spec-progress 4 4\n")
+    assert not progress.line("some warning\n")  # not ours: handed back
+    progress.done()
+    assert "\n" not in term.text and term.text.count("\r") == 3 and "4/4 cases (100 %)" in term.text
+
+
+def test_verify_progress_is_silent_off_a_terminal():
+    import io
+
+    from spec.tools.summary import Progress
+
+    stream = io.StringIO()
+    progress = Progress(stream=stream)
+    assert progress.line("spec-progress 1 4\n") and stream.getvalue() == ""
+
+
+@pytest.fixture(scope="module")
+def quiet_run(launch, tmp_path_factory):
+    out = tmp_path_factory.mktemp("quiet") / "r.json"
+    args = ["verify", "--device", "cpu", "--profile", "quick", "-q", "--report", str(out), "-k", "signature_defaults"]
+    return launch(args)
+
+
+@pytest.mark.e2e
+def test_verify_quiet_prints_the_table_only(quiet_run):
+    r = quiet_run.result()
+    assert r.returncode == 0, r.stdout + r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("torch ") and lines[1].split()[:3] == ["claims", "by", "kind"]
+    assert lines[-1].split()[0] == "total" and len(lines) <= 20, r.stdout
+    assert r.stderr == ""
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(("signum", "code"), [(15, 143), (2, 130)])
+def test_verify_stopped_by_a_signal_stops_pytest_and_leaves_nothing(tmp_path, signum, code):
+    """SIGTERM or SIGINT to verify: the pytest child is stopped too (no orphan), the temporary folder removed, no
+    report written, one line on stderr and no traceback."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    report = tmp_path / "r.json"
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    cmd = [sys.executable, "-m", "spec", "verify", "--device", "cpu", "--report", str(report)]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not any(tmp.iterdir()) and time.time() < deadline:  # the run's temporary folder: pytest is starting
+        time.sleep(0.2)
+    time.sleep(3)
+    children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, out + err
+    assert "Traceback" not in err and err.strip().count("\n") == 0 and "stopped" in err, err
+    assert children, "verify had started no pytest child"
+    for pid in children:
+        assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+    assert list(tmp.iterdir()) == [] and not report.exists()
+    signal.getsignal(signal.SIGINT)  # the test process's own handlers are untouched
+
+
+def test_a_device_type_this_machine_lacks_skips_cleanly_with_the_reason():
+    """--device mps (or xpu) on a machine without one: every case skips, saying why; nothing crashes."""
+    from spec.helpers import axes
+
+    reason = axes.device_skip_reason("mps")
+    assert reason is None or reason.startswith("mps: ")
+    assert axes.device_skip_reason("cpu") is None
+    assert axes.claim_devices(None, ("mps",)) == ("cpu", "cuda", "mps")
+
+
+def test_the_cli_offers_every_device_type_the_registry_knows():
+    from spec.registry import DEVICE_TYPES
+
+    assert cli.DEVICES == DEVICE_TYPES + ("all",)

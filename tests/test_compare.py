@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from spec.tools import compare
+from spec.tools import compare, render
+from spec.tools.matrix import Matrix
+from spec.tools.results import Report, load_many
 
 ROOT = Path(__file__).resolve().parent.parent
 STORED = ROOT / "reports" / "matrix"
@@ -29,8 +31,9 @@ def test_compare_lists_new_failures_first_and_exits_1(tmp_path, spec_cli):
     r = spec_cli("compare", str(old), str(new))
     assert r.returncode == 1
     lines = r.stdout.splitlines()
-    assert lines[0] == "2.2.0 [cpu] -> 2.3.0 [cpu]"
-    assert lines[1] == "new failures (1):" and lines[2] == "  a.b.c: passed -> failed" and "boom" in lines[3]
+    assert lines[0] == "old: torch 2.2.0 · devices cpu · targets eager · profile ci"
+    assert lines[1] == "new: torch 2.3.0 · devices cpu · targets eager · profile ci"
+    assert lines[2] == "new failures (1):" and lines[3] == "  a.b.c: passed -> failed" and "boom" in lines[4]
     assert "fixed (1):" in lines and "  a.b.d: failed -> passed" in lines
     assert "  a.b.e: not-applicable -> passed" in lines
 
@@ -56,28 +59,50 @@ def test_matrix_orders_releases_and_marks_changes(tmp_path):
         report(tmp_path / "new.json", "2.10.0", a_b_c="passed"),
         report(tmp_path / "old.json", "2.9.1", a_b_c="failed"),
     ]
-    table = compare.matrix(compare.load_many(paths))
-    assert table["columns"] == ["2.9.1", "2.10.0"]  # by version, not by name
-    assert table["rows"] == {"a.b.c": ["failed", "passed"]} and table["changes"] == {"a.b.c": [1]}
-    assert "| `a.b.c` | ✗ | **✓** |" in compare.format_matrix_markdown(table)
+    table = Matrix.build(load_many(paths))
+    assert [c.release for c in table.columns] == ["2.9.1", "2.10.0"]  # by version, not by name
+    assert table.rows == {"a.b.c": ["failed", "passed"]} and table.changes("a.b.c") == {1: "change"}
+    assert "| `a.b.c` | ✗ | **✓** |" in render.matrix(table, "markdown")
 
 
-def test_matrix_is_eager_and_the_target_matrix_has_the_rest(tmp_path):
+def test_a_range_edge_is_not_a_change(tmp_path):
+    paths = [
+        report(tmp_path / "a.json", "2.1.0", a_b_c="not-applicable", a_b_c_before_2_2="passed"),
+        report(tmp_path / "b.json", "2.2.0", a_b_c="passed", a_b_c_before_2_2="not-applicable"),
+    ]
+    data = json.loads(paths[0].read_text())
+    data["claims"] = {k.replace(".before.2.2", "-before-2-2"): v for k, v in data["claims"].items()}
+    paths[0].write_text(json.dumps(data))
+    data = json.loads(paths[1].read_text())
+    data["claims"] = {k.replace(".before.2.2", "-before-2-2"): v for k, v in data["claims"].items()}
+    paths[1].write_text(json.dumps(data))
+    table = Matrix.build(load_many(paths))
+    assert table.changes("a.b.c") == {1: "edge"}
+    assert table.sections()["edges"] == ["a.b.c", "a.b.c-before-2-2"]
+    [(family, cells)] = table.siblings(["a.b.c", "a.b.c-before-2-2"])
+    assert family == ["a.b.c", "a.b.c-before-2-2"]
+    assert cells == [("passed", "a.b.c-before-2-2"), ("passed", "a.b.c")]
+
+
+def test_matrix_is_eager_and_the_target_groups_have_the_rest(tmp_path):
     path = report(tmp_path / "r.json", "2.3.0", a_b_c="failed")
     data = json.loads(path.read_text())
     data["environment"]["targets"] = "all"
     data["claims"]["a.b.c"]["targets"] = {"eager": "passed", "export": "failed"}
     path.write_text(json.dumps(data))
-    reports = compare.load_many([path])
-    assert compare.matrix(reports)["rows"] == {"a.b.c": ["passed"]}
-    assert compare.target_matrix(reports, "export")["rows"] == {"a.b.c": ["failed"]}
-    assert compare.target_summary(reports)["rows"]["export"] == [(0, 1, 1, 0)]
+    reports = load_many([path])
+    assert Matrix.build(reports).rows == {"a.b.c": ["passed"]}
+    every = Matrix.build(reports, targets=None)
+    assert [c.group_label for c in every.columns] == ["cpu · eager", "cpu · export"]
+    assert every.rows == {"a.b.c": ["passed", "failed"]}
 
 
 def test_matrix_out_writes_the_file(tmp_path, spec_cli):
     out = tmp_path / "t" / "matrix.md"
-    r = spec_cli("matrix", str(report(tmp_path / "a.json", "2.2.0", a_b_c="passed")), "--out", str(out))
-    assert r.returncode == 0 and out.read_text().startswith("| claim | 2.2.0 |")
+    r = spec_cli(
+        "matrix", str(report(tmp_path / "a.json", "2.2.0", a_b_c="passed")), "--format", "markdown", "--out", str(out)
+    )
+    assert r.returncode == 0 and "| claim | 2.2.0 |" in out.read_text()
 
 
 def test_reading_reports_needs_neither_torch_nor_hypothesis():
@@ -90,17 +115,19 @@ def stored(env):
     path = STORED / f"{env}.json"
     if not path.exists():
         pytest.fail(f"{path} is missing: run scripts/matrix.sh {env}")
-    return json.loads(path.read_text())
+    return Report.load(path)
 
 
 def test_stored_reports_show_unbatched_input_arriving_in_1_11():
     diff = compare.compare(stored("torch110"), stored("torch111"))
     assert diff["other"]["rnn.shape.unbatched"] == ("not-applicable", "passed")
-    assert diff["lost"]["rnn.errors.unbatched-rejected"] == ("passed", "not-applicable")  # by design: --allow-lost
+    # its declared range ends before 1.11: an expected ending, not lost coverage
+    assert diff["ended"]["rnn.errors.unbatched-rejected"] == ("passed", "not-applicable")
+    assert "rnn.errors.unbatched-rejected" not in diff["lost"]
 
 
 def test_stored_reports_show_the_lstm_input_check_regression_of_2_1_and_2_2():
-    statuses = [stored(e)["claims"]["rnn.errors.input"]["status"] for e in ("torch20", "torch21", "torch22", "torch23")]
+    statuses = [stored(e).claims["rnn.errors.input"].status for e in ("torch20", "torch21", "torch22", "torch23")]
     assert statuses == ["passed", "failed", "failed", "passed"]
     assert compare.compare(stored("torch22"), stored("torch23"))["fixed"]["rnn.errors.input"] == ("failed", "passed")
 
@@ -119,7 +146,7 @@ def test_compare_fails_on_lost_coverage_unless_allowed(tmp_path, after, spec_cli
     new = report(tmp_path / "b.json", "2.3.0", a_b_d="passed", **({"a_b_c": after} if after else {}))
     r = spec_cli("compare", str(old), str(new))
     assert r.returncode == 1 and "coverage lost" in r.stderr
-    shown = f"a.b.c: passed -> {after}" if after else "claims only in the old (1): a.b.c (passed)"
+    shown = f"a.b.c: passed -> {after}" if after else "claims only in the old (lost) (1): a.b.c (passed)"
     assert shown in r.stdout
     assert spec_cli("compare", str(old), str(new), "--allow-lost").returncode == 0
 
@@ -146,6 +173,7 @@ def test_compare_says_when_devices_selection_or_profile_differ(tmp_path, spec_cl
     r = spec_cli("compare", str(old), str(new))
     assert r.returncode == 0
     assert "note: the reports differ in devices: cpu -> all" in r.stdout
+    assert "new: torch 2.3.0 · devices cpu · targets eager · profile quick · selection keyword='shape'" in r.stdout
     assert "note: the reports differ in selection: none recorded -> keyword='shape'" in r.stdout
     assert "note: the reports differ in profile: ci -> quick" in r.stdout
     assert "no claim changed status" in r.stdout
@@ -158,9 +186,83 @@ def test_compare_with_a_folder_takes_its_newest_release(tmp_path, spec_cli):
     report(folder / "torch210.json", "2.10.0", a_b_c="passed")  # newer, though it sorts first by name
     new = report(tmp_path / "latest.json", "2.16.0", a_b_c="passed")
     r = spec_cli("compare", str(folder), str(new))
-    assert r.returncode == 0 and r.stdout.startswith("2.10.0 [cpu] -> 2.16.0 [cpu]"), r.stdout
+    assert r.returncode == 0 and r.stdout.startswith("old: torch 2.10.0 ·"), r.stdout
     assert "torch210.json" in r.stderr
     empty = tmp_path / "empty"
     empty.mkdir()
     r = spec_cli("compare", str(empty), str(new))
     assert r.returncode == 2 and r.stderr.count("\n") == 1
+
+
+def test_a_run_of_fewer_targets_compares_only_what_both_ran(tmp_path, spec_cli):
+    """The stored report ran --target all; a user's eager run of the same release is compared on eager alone."""
+    old = report(tmp_path / "a.json", "2.13.0", a_b_c="failed", a_b_d="passed")
+    data = json.loads(old.read_text())
+    data["environment"]["targets"] = "all"
+    data["claims"]["a.b.c"]["targets"] = {"eager": "passed", "export": "failed"}
+    data["claims"]["a.b.d"]["targets"] = {"eager": "passed", "export": "passed"}
+    old.write_text(json.dumps(data))
+    new = report(tmp_path / "b.json", "2.13.0", a_b_c="passed", a_b_d="passed")
+    r = spec_cli("compare", str(old), str(new))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "targets eager, export" in r.stdout and "not compared: targets only the old run ran (export)" in r.stdout
+    assert "no claim changed status" in r.stdout
+
+
+def test_a_new_run_with_a_narrower_selection_does_not_lose_what_it_did_not_select(tmp_path, spec_cli):
+    old = report(tmp_path / "a.json", "2.13.0", a_b_c="passed", a_b_d="passed")
+    new = conditioned(report(tmp_path / "b.json", "2.13.0", a_b_c="passed"), selection={"keyword": "a_b_c"})
+    r = spec_cli("compare", str(old), str(new))
+    assert r.returncode == 0 and "not compared (1): not selected by the newer run" in r.stdout
+
+
+def test_a_claim_whose_range_ends_is_not_lost(tmp_path, spec_cli):
+    old = report(tmp_path / "a.json", "2.1.0", a_b_c="passed")
+    new = report(tmp_path / "b.json", "2.2.0", a_b_c="not-applicable")
+    data = json.loads(new.read_text())
+    data["claims"]["a.b.c"]["torch_range"] = "<2.2"
+    new.write_text(json.dumps(data))
+    r = spec_cli("compare", str(old), str(new))
+    assert r.returncode == 0 and "ended as declared" in r.stdout
+    data["claims"]["a.b.c"]["torch_range"] = ">=2.0"  # in range, and no longer passing: lost
+    new.write_text(json.dumps(data))
+    assert spec_cli("compare", str(old), str(new)).returncode == 1
+
+
+def test_reports_of_two_implementations_are_compared_only_when_asked(tmp_path, spec_cli):
+    old = report(tmp_path / "a.json", "2.13.0", a_b_c="passed")
+    new = conditioned(report(tmp_path / "b.json", "2.13.0", a_b_c="xfailed"), implementation={"name": "opacus"})
+    r = spec_cli("compare", str(old), str(new))
+    assert r.returncode == 2 and "different implementations (torch -> opacus)" in r.stderr
+    assert r.stderr.count("\n") == 1
+    r = spec_cli("compare", str(old), str(new), "--across-implementations", "--allow-lost")
+    assert r.returncode == 0 and "different implementations: torch -> opacus" in r.stdout
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"schema": 1, "claims": {"a": {"status": "passed"}}, "environment": {"torch": "2.0"}}',  # a missing key
+        b'{"schema": 1, "claims": {"a": {"status": "fine", "kind": "x"}}, "environment": {"torch": "2.0"}}',
+        b'{"schema": 1, "claims": [], "environment": {"torch": "2.0"}}',  # claims as a list
+        b'{"schema": 3, "claims": {}, "environment": {"torch": "2.0"}}',  # a future schema
+        b'{"schema": 1, "claims": {}, "environment": {"torch": "\xff"}}',  # not UTF-8
+        b"[" * 50000 + b"]" * 50000,  # nested too deep for the parser
+        b'{"schema": 1, "claims": {"a": {"status": "passed", "kind": "x", "targets": ["eager"]}}, '
+        b'"environment": {"torch": "2.0"}}',  # a claim's targets as a list
+    ],
+)
+@pytest.mark.parametrize("command", ["compare", "matrix", "docs"])
+def test_malformed_reports_are_one_line_exit_2_for_every_reader(tmp_path, content, command, spec_cli):
+    bad = tmp_path / "reports" / "matrix" / "bad.json"
+    bad.parent.mkdir(parents=True)
+    bad.write_bytes(content)
+    good = report(tmp_path / "a.json", "2.2.0", a_b_c="passed")
+    args = {
+        "compare": ["compare", str(good), str(bad)],
+        "matrix": ["matrix", str(good), str(bad)],
+        "docs": ["docs", "--check", "--reports", str(tmp_path / "reports"), "--out", str(tmp_path / "docs")],
+    }[command]
+    r = spec_cli(*args)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr and "bad.json" in r.stderr

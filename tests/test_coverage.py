@@ -9,7 +9,8 @@ import pytest
 
 from spec.tools import cli
 from spec.tools import coverage as cov
-from spec.tools import docs as gen
+from spec.tools.docs import coverage as gen
+from spec.tools.results import ReportError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -97,7 +98,7 @@ def test_bad_input_is_one_line_and_exit_2(monkeypatch, capsys, tmp_path):
 def measured(tmp_path_factory):
     out = tmp_path_factory.mktemp("coverage") / "c.json"
     # one small claim module keeps the run short: collection and tracing of the whole spec take most of a minute
-    cmd = [sys.executable, "-m", "spec", "coverage", "--claims", "spec/claims/repr.py", "--profile", "quick"]
+    cmd = [sys.executable, "-m", "spec", "coverage", "--claims", "spec/claims/repr/rnn.py", "--profile", "quick"]
     cmd += ["-k", "hides_nonlinearity", "--out", str(out)]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600), out
 
@@ -108,7 +109,7 @@ def test_a_measurement_is_stored_with_its_provenance_and_documented(measured, tm
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text())
     assert data["schema"] == 1
-    assert data["selection"] == "the claims in spec/claims/repr.py matching -k 'hides_nonlinearity'"
+    assert data["selection"] == "the claims in spec/claims/repr/rnn.py matching -k 'hides_nonlinearity'"
     assert {"suite", "environment"} <= set(data) and data["environment"]["torch"]
     rnn = data["files"]["torch/nn/modules/rnn.py"]
     assert rnn["measured"] and 0 < rnn["covered_lines"] < rnn["statements"]
@@ -124,5 +125,5 @@ def test_a_measurement_is_stored_with_its_provenance_and_documented(measured, tm
 
 def test_a_bad_stored_measurement_stops_the_docs(tmp_path):
     (tmp_path / "bad.json").write_text(json.dumps({"schema": 2}))
-    with pytest.raises(gen.rpt.ReportError, match="not a coverage measurement"):
+    with pytest.raises(ReportError, match="not a coverage measurement"):
         gen.coverage_pages(tmp_path)

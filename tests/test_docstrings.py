@@ -6,12 +6,13 @@ import pytest
 import torch.nn.utils.rnn
 
 import spec
+from spec.registry import Registry, TorchDoc, release_of
 from spec.sources import docstrings as ds
 from spec.tools import cli
 
 
 def test_every_installed_statement_is_mapped_and_every_entry_is_valid():
-    assert ds.missing_objects() == [] or torch.__version__ < "1.11"
+    assert ds.missing_objects() == [] or release_of(torch.__version__) < release_of("1.11")
     assert ds.unmapped() == []
     assert ds.walk_problems(c.id for c in spec.load_all()) == []
 
@@ -23,15 +24,32 @@ def test_every_object_has_arguments_and_a_description():
 
 
 def test_an_unknown_claim_id_and_a_bare_entry_are_problems(monkeypatch):
-    monkeypatch.setitem(
-        ds.WALK,
-        "torch.nn.GRUCell",
-        ds.WALK["torch.nn.GRUCell"] + (ds.c("Args", "x", "no.such.claim"), ds.Entry("Bogus", "y")),
-    )
+    real = ds.walk()
+    bad = (ds.Entry("Args", "x", claims=("no.such.claim",)), ds.Entry("Bogus", "y"), ds.Entry("Args", " ", reason="r"))
+    monkeypatch.setattr(ds, "walk", lambda: {**real, "torch.nn.GRUCell": real["torch.nn.GRUCell"] + bad})
     problems = ds.walk_problems(c.id for c in spec.load_all())
     assert "torch.nn.GRUCell: Args 'x': unknown claim 'no.such.claim'" in problems
     assert "torch.nn.GRUCell: Bogus 'y': unknown section" in problems
     assert "torch.nn.GRUCell: Bogus 'y': neither claims nor a reason" in problems
+    assert "torch.nn.GRUCell: Args: no name (an argument's, or a phrase of the paragraph)" in problems
+
+
+def test_the_claimed_entries_are_read_from_the_claims_citations(monkeypatch, make_claim):
+    """A claim's TorchDoc(obj, section, name) is the walk's entry for that statement; citing a statement the
+    walk leaves unclaimed is a problem (it cannot be both)."""
+    r = Registry()
+    make_claim(
+        r,
+        sources=(TorchDoc("torch.nn.GRUCell", "Description", "ROCm"), TorchDoc("torch.nn.GRUCell", "Args", "bias")),
+    )
+    found = ds.claimed(r)
+    claims = ("rnn.shape.example",)
+    assert found == {
+        "torch.nn.GRUCell": (ds.Entry("Description", "ROCm", claims=claims), ds.Entry("Args", "bias", claims=claims))
+    }
+    monkeypatch.setattr(ds, "walk", lambda: {o: ds.UNCLAIMED.get(o, ()) + found.get(o, ()) for o in ds.OBJECTS})
+    problems = ds.walk_problems(claims)
+    assert problems == ["torch.nn.GRUCell: Description 'ROCm': both claimed (rnn.shape.example) and unclaimed"]
 
 
 def future_pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right", pad_to=None):
@@ -149,5 +167,5 @@ def test_every_claim_an_entry_names_is_about_its_object(path):
     short = path.rsplit(".", 1)[1]
     named = ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "clip_grad_norm_")
     module = short if short in named else "PackedSequence"
-    wrong = [(e.name, cid) for e in ds.WALK[path] for cid in e.claims if module not in registry[cid].modules]
+    wrong = [(e.name, cid) for e in ds.walk()[path] for cid in e.claims if module not in registry[cid].modules]
     assert wrong == []

@@ -315,15 +315,16 @@ def test_a_data_folder_that_does_not_exist_is_an_error(monkeypatch, tmp_path):
 @pytest.fixture
 def no_work(monkeypatch):
     """Fail the test if a command starts its work (runs pytest, the mutants, or builds the docs)."""
-    from spec.tools import cli
-    from spec.tools import docs as gen
+    from spec.tools import runner
+    from spec.tools.docs import site
+    from spec.tools.mutants import campaign
 
     def started(*args, **kwargs):
         raise AssertionError("the command started its work before checking where it writes")
 
-    monkeypatch.setattr(cli.subprocess, "run", started)
-    monkeypatch.setattr(cli, "_run_spec", started)
-    monkeypatch.setattr(gen, "build", started)
+    monkeypatch.setattr(runner, "run", started)
+    monkeypatch.setattr(campaign, "campaign", started)
+    monkeypatch.setattr(site, "build", started)
 
 
 @pytest.mark.parametrize(
@@ -345,7 +346,7 @@ def test_spec_checks_what_it_writes_before_working(args, no_work, capsys):
 @pytest.mark.parametrize("command", ["compare", "matrix"])
 @pytest.mark.parametrize(
     ("damage", "fragment"),
-    [("environment", "no 'environment'"), ("kind", "needs a status")],
+    [("environment", "no 'environment'"), ("kind", "has no kind")],
 )
 def test_malformed_reports_are_one_line(command, damage, fragment, tmp_path, capsys):
     from spec.tools import cli
@@ -363,19 +364,20 @@ def test_malformed_reports_are_one_line(command, damage, fragment, tmp_path, cap
 
 
 def test_docs_check_calls_an_orphaned_page_stale(tmp_path):
-    from spec.tools import docs as gen
+    from spec.tools.docs import common as gen
+    from spec.tools.docs import site
 
     (tmp_path / "claims").mkdir()
     (tmp_path / "index.md").write_text("fresh")
     (tmp_path / "claims" / "retired.md").write_text(f"# Retired\n\n{gen.GENERATED}")
     (tmp_path / "notes.md").write_text("hand-written, kept")
-    assert gen.stale({"index.md": "fresh"}, tmp_path) == ["claims/retired.md"]
+    assert site.stale({"index.md": "fresh"}, tmp_path) == ["claims/retired.md"]
 
 
 def test_docs_show_statements_verbatim():
     import markdown
 
-    from spec.tools import docs as gen
+    from spec.tools.docs import common as gen
 
     text = "output is [seq, batch, D*H_out]; h_n is [num_layers*D, batch, H_out] | <b>x</b> & `y`"
     rendered = markdown.markdown(gen.md(text), extensions=["tables", "attr_list"])

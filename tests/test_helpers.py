@@ -3,12 +3,12 @@
 import pytest
 import torch
 
-from spec.claims.errors import Outcome, outcome_for
-from spec.claims.repr import expected_repr
+from spec.claims.repr.rnn import expected_repr
 from spec.helpers import onnx_oracle
+from spec.helpers.outcomes import Outcome, outcome_for
 from spec.helpers.strategies import Config, param_layout
 from spec.helpers.tolerances import TOLERANCES, assert_close
-from spec.tools.mutants import permute_gates
+from spec.tools.mutants.catalogue import permute_gates
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
@@ -113,7 +113,7 @@ def test_the_onnx_oracle_fails_when_two_gate_blocks_are_swapped(mode):
 
 
 def test_the_minibatch_check_rejects_overlapping_windows():
-    from spec.programs.data import check_epoch
+    from spec.programs.data.sampling import check_epoch
 
     def epoch(starts, steps=3):
         return [

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from spec.tools.mutants import CATALOGUE
+from spec.tools.mutants.catalogue import CATALOGUE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +39,7 @@ def test_bad_arguments(args, fragment, spec_cli):
 def test_a_mutant_changes_torch_in_its_process_only():
     """lstm-state-swapped applied at import: LSTM's state comes back as (c, h) in that process alone."""
     code = (
-        "import torch, spec.tools.mutants as m\n"
+        "import torch, spec.tools.mutants.plugin as m\n"
         "out, (h, c) = torch.nn.LSTM(2, 3)(torch.randn(4, 1, 2))\n"
         "assert torch.equal(h, out[-1:]) is False and torch.equal(c, out[-1:])\n"
     )
@@ -60,7 +60,7 @@ class Group(Exception):
 
 
 def test_a_kill_is_an_assertion_and_anything_else_a_crash():
-    from spec.tools.mutants import RaisesMismatch, failure_kind
+    from spec.tools.mutants.plugin import RaisesMismatch, failure_kind
 
     assert failure_kind(AssertionError("x")) == "assertion"
     assert failure_kind(RaisesMismatch("pytest.raises(ValueError) got TypeError")) == "assertion"
@@ -71,7 +71,7 @@ def test_a_kill_is_an_assertion_and_anything_else_a_crash():
 
 
 def test_strict_raises_turns_another_exception_type_into_an_assertion():
-    from spec.tools.mutants import RaisesMismatch, strict_raises
+    from spec.tools.mutants.plugin import RaisesMismatch, strict_raises
 
     raises = strict_raises(pytest.raises)
     with raises(ValueError, match="bad"):
@@ -85,9 +85,11 @@ def test_strict_raises_turns_another_exception_type_into_an_assertion():
 
 
 def test_kills_count_assertions_and_list_crashes_apart():
-    from spec.tools.cli import kills
+    from spec.tools.mutants.campaign import kills
+    from spec.tools.results import Report
 
-    report = {"claims": {c: {"status": s} for c, s in (("a.b.c", "failed"), ("a.b.d", "failed"), ("a.b.e", "passed"))}}
+    claims = {c: {"status": s, "kind": "x"} for c, s in (("a.b.c", "failed"), ("a.b.d", "failed"), ("a.b.e", "passed"))}
+    report = Report.from_json({"schema": 1, "environment": {"torch": "2.13.0"}, "claims": claims})
     failures = {"a.b.c": {"assertion": ["t::x"], "crash": []}, "a.b.d": {"assertion": [], "crash": ["TypeError: t"]}}
     assert kills(report, failures) == (["a.b.c"], {"a.b.d": "TypeError: t"})
 
@@ -96,7 +98,7 @@ def test_restack_keeps_the_kernels_autograd_node():
     """A mutant that reorders h_n must not change its grad_fn (StackBackward0 on CPU): that is not its behaviour."""
     import torch
 
-    from spec.tools.mutants import restack
+    from spec.tools.mutants.catalogue import restack
 
     _, h = torch.nn.GRU(2, 3, batch_first=True)(torch.randn(4, 5, 2))
     moved = restack(h.transpose(0, 1))

@@ -62,7 +62,7 @@ def test_unclaimed():
 
 def project(folder: Path, source=CLAIMS) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "conftest.py").write_text('pytest_plugins = ["spec.tools.plugin"]\n')
+    (folder / "conftest.py").write_text('pytest_plugins = ["spec.helpers.axes", "spec.tools.plugin"]\n')
     (folder / "test_claims.py").write_text(source)
     return folder
 
@@ -178,4 +178,4 @@ def test_topic_modules_get_assertion_rewriting():
     """Without it a failed claim would print a bare AssertionError, not the compared values."""
     from _pytest.assertion.rewrite import AssertionRewritingHook
 
-    assert isinstance(importlib.import_module("spec.claims.shape").__loader__, AssertionRewritingHook)
+    assert isinstance(importlib.import_module("spec.claims.shape.rnn").__loader__, AssertionRewritingHook)

@@ -10,10 +10,11 @@ from spec.registry import Claim, Erratum, Registry, Seed, TorchDoc, claim_of
 
 ROOT = Path(spec.__file__).resolve().parent.parent
 SPEC_DIR = ROOT / "spec"
+SEEDS = ROOT.parent / "shared" / "seeds"
 #: The layout of spec/: the registry at the top, claims in two packages, what they share, what they cite,
 #: and the tooling that reads them.
 LAYOUT = {
-    "modules": {"__init__", "__main__", "registry"},
+    "modules": {"__init__", "__main__", "registry", "profiles"},
     "packages": {"claims", "programs", "helpers", "sources", "tools"},
 }
 
@@ -25,9 +26,20 @@ def test_the_real_registry_is_valid():
 
 
 def test_every_claim_has_a_source_and_every_seed_is_a_known_file():
-    for c in spec.load_all():
+    """Every claim cites a Seed or TorchDoc; every document a Seed or an Erratum cites (claims and the unclaimed
+    statements alike) is one of SEED_FILES, and is there under ../shared/seeds when that folder is."""
+    from spec.registry import SEED_FILES
+    from spec.sources.unclaimed import UNCLAIMED
+
+    registry = spec.load_all()
+    for c in registry:
         assert c.sources, c.id
         assert all(isinstance(s, (Seed, TorchDoc)) for s in c.sources), c.id
+    cited = {s.file for c in registry for s in c.sources if isinstance(s, Seed)}
+    cited |= {e.seed.file for c in registry for e in c.errata} | {u.source.file for u in UNCLAIMED}
+    assert cited - set(SEED_FILES) == set()
+    if SEEDS.is_dir():
+        assert {f for f in cited if not (SEEDS / f).is_file()} == set()
 
 
 def test_unclaimed_statements_are_accounted_for_properly():
@@ -52,9 +64,6 @@ def test_unclaimed_statements_are_accounted_for_properly():
             assert named in ids, f"{where}: names {named}, which is not a claim"
 
 
-SEEDS = Path(__file__).resolve().parent.parent.parent / "shared" / "seeds"
-
-
 def test_every_citation_of_a_source_document_gives_a_line_inside_it():
     """Lines order the per-source page; a line past the end of its file is a typo."""
     from spec.sources.unclaimed import UNCLAIMED
@@ -76,18 +85,64 @@ def test_spec_has_the_documented_layout():
 
 
 @pytest.mark.parametrize("name", spec.claim_modules())
-def test_a_claim_module_is_named_for_a_kind_and_holds_only_claims(name):
-    """The one classification: the module is the kind, so every claim of a kind is in one place."""
+def test_a_claim_module_is_a_family_in_a_kind_package_and_holds_only_claims(name):
+    """The one classification: ``<package>.<kind>.<family>``, so a claim's ID names its file."""
     import importlib
 
     from spec.registry import KINDS
 
-    assert name.rpartition(".")[2] in KINDS, f"{name} is not named for a kind ({', '.join(KINDS)})"
+    package, kind, family = name.rsplit(".", 2)
+    assert package in spec.CLAIM_PACKAGES and kind in KINDS, f"{name} is not in a kind package ({', '.join(KINDS)})"
     mod = importlib.import_module(name)
     tests = [n for n in dir(mod) if n.startswith("test_") and callable(getattr(mod, n))]
     assert tests, name
     assert [n for n in tests if claim_of(getattr(mod, n)) is None] == []
-    assert all(claim_of(getattr(mod, n)).kind == name.rpartition(".")[2] for n in tests)
+    assert {claim_of(getattr(mod, n)).id.split(".")[:2] == [family, kind] for n in tests} == {True}
+
+
+def test_every_claim_lives_in_the_file_its_id_names():
+    """The rule the registry enforces (its problems name the expected path), checked on every claim."""
+    from spec.registry import claim_file
+
+    registry = spec.load_all()
+    wrong = [(c.id, c.module) for c in registry if c.module.replace(".", "/") + ".py" != claim_file(c.id, c.subject)]
+    assert wrong == []
+
+
+def claim_in(module: str, claim_id: str, modules=("RNN",)):
+    """A registry holding one claim whose check is defined, as far as the registry can tell, in ``module``."""
+    from spec.registry import claim
+
+    def test_example():
+        pass
+
+    test_example.__module__ = module
+    r = Registry()
+    claim(id=claim_id, statement="An example claim.", modules=modules, sources=(TorchDoc("x", "y"),), registry=r)(
+        test_example
+    )
+    return r
+
+
+def test_a_claim_in_its_ids_file_breaks_no_rule():
+    r = claim_in("spec.claims.errors.rnn", "rnn.errors.example")
+    assert r.problems() == [] and r.get("rnn.errors.example").kind == "errors"
+
+
+@pytest.mark.parametrize(
+    ("module", "claim_id", "modules", "expected"),
+    [
+        ("spec.claims.errors.packed", "rnn.errors.example", ("RNN",), "spec/claims/errors/rnn.py"),  # other family
+        ("spec.claims.errors", "rnn.errors.example", ("RNN",), "spec/claims/errors/rnn.py"),  # the old layout
+        ("spec.programs.errors.rnn", "rnn.errors.example", ("RNN",), "spec/claims/errors/rnn.py"),  # other subject
+        ("spec.claims.training.clip", "clip.training.example", ("training",), "spec/programs/training/clip.py"),
+    ],
+)
+def test_a_claim_outside_the_file_its_id_names_is_a_problem_naming_that_file(module, claim_id, modules, expected):
+    problems = claim_in(module, claim_id, modules).problems()
+    assert [p for p in problems if "its id says" in p] == [
+        f"{claim_id!r}: lives in {module.replace('.', '/')}.py; its id says {expected}"
+    ], problems
 
 
 @pytest.mark.parametrize("package", ["helpers", "sources", "tools"])
@@ -119,14 +174,20 @@ FORBIDDEN = {
     "spec/programs": ("spec.tools",),
     "spec/helpers": ("spec.tools", "spec.claims", "spec.programs"),
     "spec/sources": ("spec.tools", "spec.claims", "spec.programs", "reference"),
-    "spec/tools": ("reference",),
+    "spec/tools": ("reference", "spec.helpers", "spec.implementations"),
 }
+#: The one module of spec/tools that may import spec/helpers and spec/implementations: the results model, for
+#: its declared needs (which targets exist and what they are, the implementation under test, its versions and
+#: its known divergences), each named in its docstring.
+DECLARED_NEEDS = {"spec/tools/results.py"}
 
 
 @pytest.mark.parametrize("folder", sorted(FORBIDDEN))
 def test_imports_flow_one_way(folder):
     bad = []
     for path in sorted((ROOT / folder).rglob("*.py")):
+        if path.relative_to(ROOT).as_posix() in DECLARED_NEEDS:
+            continue
         for name in imports_of(path):
             if any(name == f or name.startswith(f + ".") for f in FORBIDDEN[folder]):
                 bad.append(f"{path.relative_to(ROOT)} imports {name}")
@@ -157,7 +218,10 @@ def test_claim_metadata_is_attached_and_registered(make_claim):
         (dict(modules=("Transformer",)), "unknown module"),
         (dict(statement="no full stop"), "one sentence"),
         (dict(torch="newer please"), "not a version specifier"),
-        (dict(erratum=Erratum("000_0803d243ad727e4b.txt", "x", "")), "erratum"),
+        (dict(erratum=Erratum(Seed("000_0803d243ad727e4b.txt", "x"), says="")), "erratum"),
+        (dict(erratum=Erratum(Seed("999_nope.txt", "x"), says="y")), "erratum"),
+        (dict(erratum=Erratum("000_0803d243ad727e4b.txt", says="y")), "must hold a Seed"),
+        (dict(erratum=Erratum(Seed("000_0803d243ad727e4b.txt", ""), says="y")), "erratum"),
     ],
 )
 def test_a_bad_claim_is_named_in_problems(overrides, fragment, make_claim):

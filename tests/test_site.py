@@ -12,33 +12,42 @@ from pathlib import Path
 import pytest
 
 import spec
-from spec.tools import compare
-from spec.tools import docs as gen
-from spec.tools import report as rpt
+from spec.tools import render
+from spec.tools.docs import common as gen
+from spec.tools.docs import site as site_gen
+from spec.tools.matrix import Matrix
+from spec.tools.results import Report, load_many
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports" / "matrix"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def test_docs_are_fresh():
-    """docs/ is what `python -m spec docs` generates from the registry and reports/matrix.
+@pytest.fixture(scope="module")
+def pages():
+    return site_gen.build(ROOT / "reports", ROOT / "docs")
 
-    The pages of torch's docstrings (docs/torch-docs/) are walked on the installed torch: under another
-    release than the one they were made with they differ by design, and are left out of the comparison."""
-    import torch
 
-    pages = gen.build(REPORTS)
-    walked = (ROOT / "docs" / "torch-docs" / "index.md").read_text(encoding="utf-8")
-    if f"torch {torch.__version__}" not in walked:
-        pages = {rel: page for rel, page in pages.items() if not rel.startswith("torch-docs/")}
-    stale = gen.stale(pages, ROOT / "docs")
+def test_docs_are_fresh(pages):
+    """docs/ is what `python -m spec docs` generates from the registry and reports/."""
+    stale = site_gen.stale(pages, ROOT / "docs")
     assert stale == [], f"stale docs (run python -m spec docs): {stale}"
 
 
+def test_docstring_pages_made_under_another_torch_are_kept_not_stale(monkeypatch):
+    """A newcomer's torch is not the one docs/torch-docs/ walked: those pages are kept as they are, not stale."""
+    import torch
+
+    monkeypatch.setattr(torch, "__version__", "9.9.9+other")
+    pages = site_gen.build(ROOT / "reports", ROOT / "docs")
+    assert not [rel for rel in site_gen.stale(pages, ROOT / "docs") if rel.startswith("torch-docs/")]
+    made = (ROOT / "docs" / "torch-docs" / "index.md").read_text(encoding="utf-8")
+    assert pages["torch-docs/index.md"] == made and "<!-- made with torch " in made
+
+
 def test_docs_refuse_a_bad_report_and_leave_docs_alone(tmp_path, capsys):
-    reports = tmp_path / "reports"
-    reports.mkdir()
+    reports = tmp_path / "reports" / "matrix"
+    reports.mkdir(parents=True)
     shutil.copy(sorted(REPORTS.glob("*.json"))[0], reports / "good.json")
     bad = json.loads((reports / "good.json").read_text())
     bad["claims"]["rnn.shape.retired-claim"] = {"status": "passed", "kind": "shape"}
@@ -48,11 +57,67 @@ def test_docs_refuse_a_bad_report_and_leave_docs_alone(tmp_path, capsys):
     (out / "index.md").write_text("untouched")
     from spec.tools import cli
 
-    assert cli.main(["docs", "--reports", str(reports), "--out", str(out)]) == 2
+    assert cli.main(["docs", "--reports", str(reports.parent), "--out", str(out)]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [
         f"spec: error: {reports / 'bad.json'}: claim 'rnn.shape.retired-claim' is not in the registry"
     ]
     assert [p.name for p in out.iterdir()] == ["index.md"] and (out / "index.md").read_text() == "untouched"
+
+
+def test_docs_refuse_a_reports_folder_without_reports(tmp_path, capsys):
+    """An empty or wrong --reports would otherwise rewrite every page without figures: exit 2, nothing written."""
+    from spec.tools import cli
+
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "copy"
+    assert cli.main(["docs", "--reports", str(tmp_path / "empty"), "--out", str(out)]) == 2
+    assert "holds no reports/matrix" in capsys.readouterr().err and not out.exists()
+
+
+def stored_reports() -> list:
+    """The reports `python -m spec docs` tabulates on its matrix and targets pages."""
+    return load_many(sorted(REPORTS.glob("*.json")) + sorted((REPORTS.parent / "cuda").glob("*.json")))
+
+
+def html_cells(page: str) -> list:
+    """(claim, column, status) of every cell of every grid on a page, and (claim, None, status) of every listed
+    claim that reads the same wherever reported."""
+    cells = re.findall(r'<td class="[^"]*" data-status="([^"]+)" data-claim="([^"]+)" data-column="([^"]+)"', page)
+    listed = re.findall(r'<li markdown="span" data-claim="([^"]+)" data-status="([^"]+)">', page)
+    return [(c, col, st) for st, c, col in cells] + [(c, None, st) for c, st in listed]
+
+
+def test_the_cli_and_the_docs_show_the_same_status_in_every_cell(pages):
+    """For every stored report: each cell of the docs' matrix and targets pages is the status the CLI's
+    `python -m spec matrix --format json --target all` gives that claim and column; and every cell the CLI gives
+    appears on the docs' pages (a sibling's row standing in only where the claim is not applicable)."""
+    reports = stored_reports()
+    cli = json.loads(render.matrix(Matrix.build(reports, targets=None), "json"))
+    keys = [f"{c['group']} {c['label']}" for c in cli["columns"]]
+    by = {(cid, keys[i]): status for cid, row in cli["rows"].items() for i, status in enumerate(row)}
+    shown: dict = {}
+    for name in ("matrix.md", "targets.md"):
+        for cid, column, status in html_cells(pages[name]):
+            if column is None:  # a claim listed as reading the same: every eager column that reports it
+                eager = [k for k in keys if " · eager " in k and by.get((cid, k)) is not None]
+                assert {by[(cid, k)] for k in eager} == {status}, cid
+                shown.update({(cid, k): status for k in eager})
+                continue
+            assert by[(cid, column)] == status, (name, cid, column)
+            shown[(cid, column)] = status
+    missing = [
+        (cid, k)
+        for (cid, k), status in by.items()
+        if status is not None and (cid, k) not in shown and status != "not-applicable" and "· eager " in k
+    ]
+    assert missing == []
+
+
+def test_a_failure_band_comes_first_on_the_matrix_page(pages):
+    page = pages["matrix.md"]
+    first_table = page.index("<table")
+    assert page.index("### Failing somewhere") < first_table < page.index("### Changing only at a range edge")
+    assert 'data-status="failed"' in page[first_table : page.index("</table>", first_table)]
 
 
 @pytest.fixture(scope="module")
@@ -82,12 +147,10 @@ def test_site_builds_strict(site):
 #: reads its geometry, and reads every claim page's statements as the browser renders them.
 PROBE = """<!doctype html><html><body style="margin:0">
 <iframe id="matrix" src="matrix/index.html" style="width:1400px;height:1000px;border:0"></iframe>
+<iframe id="targets" src="targets/index.html" style="width:1400px;height:1000px;border:0"></iframe>
 <pre id="probe"></pre>
 <script>
 const PAGES = %s;
-function rows(table) {
-  return [...table.querySelectorAll("tbody tr")].map(tr => [...tr.children].map(c => c.innerText.trim()));
-}
 async function statements() {
   const out = {};
   for (const url of PAGES) {
@@ -104,20 +167,36 @@ async function statements() {
   }
   return out;
 }
-document.getElementById("matrix").addEventListener("load", async () => {
-  const d = document.getElementById("matrix").contentDocument, out = {};
-  try {
-    const tables = [...d.querySelectorAll(".spec-matrix table")];
-    out.window = d.documentElement.clientWidth;
-    out.right = Math.max(...tables.map(t => t.getBoundingClientRect().right));
-    out.sticky = d.defaultView.getComputedStyle(tables[0].querySelector("tbody th")).position;
-    out.header = [...tables[0].querySelectorAll("thead tr:last-child th")].map(c => c.innerText.trim());
-    out.differing = tables.map(rows).flat();
-    out.grid = [...d.querySelectorAll("ul.spec-grid li")].map(li => li.innerText.trim());
-    out.statements = await statements();
-  } catch (e) { out.error = String(e); }
-  document.getElementById("probe").textContent = JSON.stringify(out);
-});
+function geometry(d) {
+  const out = {window: d.documentElement.clientWidth, height: d.documentElement.clientHeight};
+  const boxes = [...d.querySelectorAll(".spec-scroll, .md-typeset__table")];
+  out.boxes = Math.max(0, ...boxes.map(b => b.getBoundingClientRect().right));
+  // a table is clipped when it is wider than what shows it and nothing lets the reader scroll to the rest
+  out.clipped = [...d.querySelectorAll("article table")].filter(t => {
+    let box = t.parentElement;
+    while (box && box.tagName !== "ARTICLE" && !/auto|scroll/.test(d.defaultView.getComputedStyle(box).overflowX))
+      box = box.parentElement;
+    const edge = box && box.tagName !== "ARTICLE" ? box.getBoundingClientRect().right : out.window;
+    return t.getBoundingClientRect().right > out.window + 1 && edge > out.window + 1;
+  }).map(t => t.innerText.slice(0, 60));
+  const sticky = d.querySelector(".spec-matrix tbody th");
+  out.sticky = sticky ? d.defaultView.getComputedStyle(sticky).position : null;
+  const failed = d.querySelector('td[data-status="failed"]');
+  out.first_failure_top = failed ? failed.getBoundingClientRect().top : -1;
+  return out;
+}
+let loaded = 0;
+const out = {pages: {}};
+for (const name of ["matrix", "targets"]) {
+  document.getElementById(name).addEventListener("load", async () => {
+    try { out.pages[name] = geometry(document.getElementById(name).contentDocument); }
+    catch (e) { out.error = String(e); }
+    if (++loaded === 2) {
+      try { out.statements = await statements(); } catch (e) { out.error = String(e); }
+      document.getElementById("probe").textContent = JSON.stringify(out);
+    }
+  });
+}
 </script></body></html>"""
 
 
@@ -168,26 +247,17 @@ def test_statements_render_verbatim_in_chromium(rendered):
 
 @pytest.mark.e2e
 def test_matrix_page_reads_at_a_glance_in_chromium(rendered):
-    """The claims whose status differs come first, in a grid that fits a 1400-pixel window with the claim
-    column fixed; every other claim is listed once below it."""
-    # the cpu matrix, then the device axis (reports/cuda/), as `python -m spec docs` reads them
-    reports = compare.load_many(sorted(REPORTS.glob("*.json"))) + compare.load_many(
-        sorted((REPORTS.parent / "cuda").glob("*.json"))
-    )
-    columns = gen.matrix_columns(reports)
-    assert rendered["header"] == [label for _, label, _ in columns]
-    assert rendered["right"] <= rendered["window"] and rendered["sticky"] == "sticky"
-    registry, expected = {c.id: c for c in spec.load_all()}, []
-    for subject in gen.SUBJECT_PAGES:  # the page's order: a section per subject, claims sorted within it
-        for cid in sorted({cid for _, d in reports for cid in d["claims"] if registry[cid].subject == subject}):
-            marks = [compare.MARKS[d["claims"][cid]["status"]] if cid in d["claims"] else "" for _, d in reports]
-            if len(set(m for m in marks if m)) > 1:
-                expected.append([cid, *marks])
-    assert rendered["differing"] == expected
-    every = {cid for _, d in reports for cid in d["claims"]}
-    assert sorted(rendered["grid"]) == sorted(every - {row[0] for row in expected})
+    """In a 1400-pixel window: no table is clipped (each fits, or scrolls inside its own box, which fits the
+    window); the claim column stays put; the first failure band is in the first screen."""
+    for name in ("matrix", "targets"):
+        geometry = rendered["pages"][name]
+        assert geometry["boxes"] <= geometry["window"], (name, geometry)
+        assert geometry["clipped"] == [], (name, geometry["clipped"][:3])
+    matrix = rendered["pages"]["matrix"]
+    assert matrix["sticky"] == "sticky"
+    assert 0 < matrix["first_failure_top"] < matrix["height"], matrix
 
 
 def test_every_stored_report_loads():
     for path in sorted(REPORTS.glob("*.json")):
-        assert rpt.load(path)["environment"]["devices"] == "cpu", path
+        assert Report.load(path).devices == "cpu", path

@@ -1,19 +1,25 @@
 """The target axis: turning a module into its target, claims' targets, the plugin's cases, reports, docs, CLI.
 
 Cheap on purpose: TorchScript and the TorchScript ONNX exporter (tenths of a second); torch.compile and
-torch.export (seconds to import Dynamo) are exercised by ``spec/claims/targets.py`` and ``--spec-target``.
+torch.export (seconds to import Dynamo) are exercised by ``spec/claims/targets/`` and ``--spec-target``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
+from spec.helpers import axes as plugin
 from spec.helpers import targets
 from spec.helpers.strategies import Config
 from spec.registry import REGISTRY, TARGETS, NotApplicable, Registry, claim_of
-from spec.tools import cli, compare, plugin
-from spec.tools import report as rpt
+from spec.tools import cli
+from spec.tools import results as rpt
+from spec.tools.matrix import Matrix, summary
+
+ROOT = Path(__file__).resolve().parent.parent
 
 ONNX = targets.unavailable("onnx")
 
@@ -133,41 +139,42 @@ def report(version, statuses):
         cid: {"status": rpt.aggregate(t.values()), "targets": t, "kind": "shape", "devices": {}}
         for cid, t in statuses.items()
     }
-    return {"schema": 1, "environment": {"torch": version, "devices": "cpu"}, "claims": claims}
+    return rpt.Report.from_json({"schema": 1, "environment": {"torch": version, "devices": "cpu"}, "claims": claims})
 
 
 def test_report_aggregates_cases_per_target():
     cases = [
-        {"nodeid": f"n{t}", "claim": "rnn.shape.hn-batch-second", "device": "cpu", "target": t, "outcome": o}
-        | {"message": None, "duration": 0.0}
+        rpt.Case(f"n{t}", "rnn.shape.hn-batch-second", "cpu", t, o)
         for t, o in (("eager", "passed"), ("onnx", "not-applicable"), ("export", "failed"))
     ]
     import spec
 
     spec.load_all()
     claims = {"rnn.shape.hn-batch-second": REGISTRY.get("rnn.shape.hn-batch-second")}
-    entry = rpt.build(cases, claims, {})["claims"]["rnn.shape.hn-batch-second"]
-    assert entry["targets"] == {"eager": "passed", "onnx": "not-applicable", "export": "failed"}
-    assert entry["status"] == "failed"
+    entry = rpt.Report.build(cases, claims, {}).claims["rnn.shape.hn-batch-second"]
+    assert entry.targets == {"eager": "passed", "onnx": "not-applicable", "export": "failed"}
+    assert entry.status == "failed"
 
 
 def test_target_summary_and_matrix_count_what_held_per_target_and_release():
     old = report("2.11.0", {"a.shape.x": {"eager": "passed", "export": "failed"}, "a.shape.y": {"eager": "passed"}})
     y = {"eager": "failed", "export": "not-applicable"}
     new = report("2.13.0", {"a.shape.x": {"eager": "passed", "export": "passed"}, "a.shape.y": y})
-    eager_only = {"schema": 1, "environment": {"torch": "2.12.0"}, "claims": {"a.shape.x": {"status": "passed"}}}
-    reports = [("o", old), ("e", eager_only), ("n", new)]
-    summary = compare.target_summary(reports)
-    assert summary["columns"] == ["2.11.0", "2.12.0", "2.13.0"]
-    assert summary["rows"] == {
-        "eager": [(2, 0, 2, 0), (1, 0, 1, 0), (1, 1, 2, 0)],
-        "export": [(0, 1, 1, 0), (0, 0, 0, 0), (1, 0, 1, 1)],
+    eager_only = rpt.Report.from_json(
+        {"schema": 1, "environment": {"torch": "2.12.0"}, "claims": {"a.shape.x": {"status": "passed", "kind": "x"}}}
+    )
+    reports = [old, eager_only, new]
+    per = summary(reports)
+    assert per["eager"] == {
+        ("2.11.0", "cpu", "torch"): (2, 0, 2, 0),
+        ("2.12.0", "cpu", "torch"): (1, 0, 1, 0),
+        ("2.13.0", "cpu", "torch"): (1, 1, 2, 0),
     }
-    table = compare.target_matrix(reports, "export")
-    assert table["rows"] == {"a.shape.x": ["failed", None, "passed"], "a.shape.y": [None, None, "not-applicable"]}
-    assert table["changes"] == {}  # a release that did not run it is no change
-    text = compare.format_target_summary(summary)
-    assert "| eager | 2/2 | 1/1 | 1/2 (1 ✗) |" in text
+    assert per["export"] == {("2.11.0", "cpu", "torch"): (0, 1, 1, 0), ("2.13.0", "cpu", "torch"): (1, 0, 1, 1)}
+    table = Matrix.build(reports, targets=("export",))
+    assert [c.release for c in table.columns] == ["2.11.0", "2.13.0"]
+    assert table.rows == {"a.shape.x": ["failed", "passed"], "a.shape.y": [None, "not-applicable"]}
+    assert table.changes("a.shape.x") == {1: "change"} and table.changes("a.shape.y") == {}
 
 
 def test_verify_refuses_an_unknown_target_in_one_line(capsys):
@@ -182,13 +189,13 @@ def test_reports_through_targets_go_to_their_own_folder():
     assert cli.default_report("cpu").parent.as_posix() == "reports"
 
 
-def test_docs_show_the_target_matrix_or_say_how_to_make_it(tmp_path):
+def test_docs_show_the_target_matrix_or_say_how_to_make_it():
     import spec
-    from spec.tools import docs
+    from spec.tools.docs import targets
+    from spec.tools.results import load_many
 
     registry = spec.load_all()
-    assert "No stored run yet" in docs.targets_page(registry, [tmp_path])
-    folders = [docs.ROOT / "reports" / "matrix", docs.ROOT / "reports" / "targets"]
-    page = docs.targets_page(registry, folders)
-    if any(f.glob("*.json") for f in folders):
-        assert "## Claims held, per target and release" in page and "## onnx" in page
+    assert "No stored run yet" in targets.targets_page(registry, [])
+    stored = load_many(sorted((ROOT / "reports" / "matrix").glob("*.json")))
+    page = targets.targets_page(registry, stored)
+    assert "## Claims held, per target and release" in page and "## onnx" in page

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from common.files import replacing
+from common.states import map_state
 
 
 def grad_clipping(parameters: Iterable[torch.Tensor], theta: float) -> float:
@@ -44,9 +45,8 @@ def perplexity(total_loss: float, tokens: int) -> float:
 
 
 def detach(state):
-    if state is None:
-        return None
-    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+    """The state (h, or (h, c); None before the first minibatch) cut from the graph that made it."""
+    return map_state(torch.Tensor.detach, state)
 
 
 def train_epoch(model, batches, optimizer, theta: float, device, random_sampling: bool, progress=None):

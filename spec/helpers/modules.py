@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import torch
+from torch.nn.utils.rnn import pack_padded_sequence
 
+from reference.oracle.layers import forward as reference_forward
 from spec.helpers.strategies import CELLS, describe
 
 if TYPE_CHECKING:
@@ -39,11 +41,6 @@ def run(cfg: Config, device: str):
 def hidden_of(state):
     """h from a state: the first of LSTM's (h, c), the state itself otherwise."""
     return state[0] if isinstance(state, tuple) else state
-
-
-def map_state(fn, state):
-    """``fn`` applied to h (and c): the same structure back."""
-    return tuple(fn(s) for s in state) if isinstance(state, tuple) else fn(state)
 
 
 def returned_tensors(result) -> list:
@@ -83,3 +80,31 @@ def cell_state(cfg: Config, device: str, zero=False):
 def step(cell, x, state):
     """One call of a torch cell, with LSTMCell's state passed as a list (as source 000 does)."""
     return cell(x, list(state)) if isinstance(state, tuple) else cell(x, state)
+
+
+def packed(device, *shape):
+    """A PackedSequence of two sequences (lengths 5 and 3) of elements of the given trailing shape."""
+    return pack_padded_sequence(fixed_randn(device, 5, 2, *shape), torch.tensor([5, 3]))
+
+
+def both(cfg: Config, device: str, x=None, hx=None):
+    """(torch's result, the reference's result) for one configuration."""
+    describe(cfg, device)
+    m = cfg.build(device)
+    x = cfg.input(device) if x is None else x
+    with torch.no_grad():
+        return m(x, hx), reference_forward(m, x, hx)
+
+
+def gate_bias(module, gate: int, value: float) -> None:
+    """Set one gate's block of bias_hh_l0 (torch stacks gate blocks along dim 0)."""
+    h = module.hidden_size
+    with torch.no_grad():
+        module.bias_hh_l0[gate * h : (gate + 1) * h] = value
+        module.bias_ih_l0[gate * h : (gate + 1) * h] = 0.0
+
+
+def expected_states(cfg: Config) -> tuple:
+    """h_n is [L*D, N, H_out]; an LSTM also returns c_n, [L*D, N, H] (never projected)."""
+    h = cfg.state_shape()
+    return (h, cfg.state_shape(cfg.hidden_size)) if cfg.mode == "LSTM" else (h,)

@@ -1,24 +1,13 @@
 """Targets: the ways users run a recurrent layer, so that the same claims check each of them.
 
-- ``eager``: the module as built.
-- ``compile``: ``torch.compile(m, backend="eager")``. Dynamo graph-breaks on nn.RNN/LSTM/GRU on purpose
-  (``rnn.targets.compile-fullgraph-unsupported``), so the layer itself runs as eager code under Dynamo's
-  frame handling and guards; Inductor would get no graph of the layer to compile, and the eager backend
-  spares its start-up (seconds). ``rnn.targets.compile-matches-eager`` also runs Inductor.
-- ``export``: ``torch.export.export(m, args).module()``, exported once per configuration and input shape
-  (a static export, as a user gets by default) and called with the module's own parameters
-  (``torch.func.functional_call``), so gradients and later weight changes reach the module.
-- ``script``: ``torch.jit.script`` of a module that holds the layer and calls it (scripting the layer
-  alone gives a module with no ``forward``: ``rnn.targets.script-bare-no-forward``).
-- ``onnx``: ``torch.onnx.export`` with the TorchScript exporter (the one every release has; the dynamo
-  exporter takes seconds a model and needs onnxscript: the target claims check it), run in onnxruntime,
-  the outputs handed back as tensors on the module's device. Cached per configuration, input and weights.
+One class per target (:data:`TARGETS`): what it is (its docstring, which the docs show), whether this release
+has it (:meth:`Target.unavailable`), the calls it cannot take for a known, claimed reason
+(:meth:`Target.limitation`), and how it runs a module (:meth:`Target.run`).
 
 :func:`apply` makes calling the module call its target (Config.build applies the current target), so a
-claim needs no change. A call the target cannot take for a known, claimed reason (onnxruntime has no
-float64 kernel for these operators, the ONNX exporter refuses ``proj_size``, ...) makes the case
-not-applicable with that reason; a call that fails under the target but not eagerly, for any other reason,
-fails the case; a call eager rejects raises eager's exception, so ``pytest.raises`` sees the same error.
+claim needs no change. A call the target cannot take for a known, claimed reason makes the case not-applicable
+with that reason; a call that fails under the target but not eagerly, for any other reason, fails the case; a
+call eager rejects raises eager's exception, so ``pytest.raises`` sees the same error.
 """
 
 from __future__ import annotations
@@ -36,7 +25,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence
 
-from spec.registry import TARGETS, not_applicable
+from spec.registry import TARGETS, in_range, not_applicable, release_of
 
 #: Hypothesis examples per case under a target other than eager, per profile (None: the profile's own).
 EXAMPLES = {"quick": 2, "ci": 3, "thorough": None}
@@ -87,47 +76,15 @@ def max_examples(profile: str) -> Optional[int]:
     return EXAMPLES.get(profile)
 
 
-# --- what each release has -------------------------------------------------------------------------------
-def _release() -> Tuple[int, int]:
-    return tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2])
+# --- what each release has ----------------------------------------------------------------------------------
+def _before(version: str) -> bool:
+    """Whether the installed torch is older than ``version``."""
+    return release_of(torch.__version__) < release_of(version)
 
 
 def unavailable(name: str) -> Optional[str]:
     """Why target ``name`` does not exist on this torch (and Python), or None when it does."""
-    if name == "compile":
-        if not hasattr(torch, "compile"):
-            return "compile: torch.compile arrived in torch 2.0"
-        from torch import _dynamo
-
-        check = getattr(getattr(_dynamo, "eval_frame", None), "check_if_dynamo_supported", None)
-        if check is not None:  # 2.0 on Python 3.11: "Python 3.11+ not yet supported for torch.compile"
-            try:
-                check()
-            except RuntimeError as e:
-                return f"compile: {e}"
-        supported = getattr(_dynamo, "is_dynamo_supported", lambda: True)
-        if not supported():
-            import platform
-
-            python = platform.python_version()
-            return f"compile: torch {torch.__version__} does not support torch.compile on Python {python}"
-    if name == "export":
-        export = getattr(getattr(torch, "export", None), "export", None)
-        if export is None:
-            return "export: torch.export arrived in torch 2.1"
-        if not hasattr(torch.export.ExportedProgram, "module"):
-            return f"export: ExportedProgram.module() is not in torch {torch.__version__}"
-        from spec.registry import in_range
-
-        if in_range(">=2.8,<2.10", torch.__version__):
-            return f"export: torch {torch.__version__} refuses the layers (rnn.targets.export-refused-2-8-2-9)"
-    if name == "onnx":
-        try:
-            import onnx  # noqa: F401
-            import onnxruntime  # noqa: F401
-        except ImportError as e:
-            return f"onnx: {e.name} not installed (pip install -e '.[onnx]')"
-    return None
+    return BY_NAME[name].unavailable()
 
 
 def require(name: str) -> None:
@@ -267,7 +224,8 @@ class Targeted:
     """The forward of a module that runs through a target; see the module docstring."""
 
     def __init__(self, name: str, module: nn.Module, cfg=None):
-        self.name, self.cfg = name, cfg
+        self.target, self.cfg = BY_NAME[name], cfg
+        self.name = name
         self.module_type = type(module).__name__
         self._own: dict = {}  # artefacts bound to this instance (compile, script)
         self._module = module
@@ -275,12 +233,12 @@ class Targeted:
     def __call__(self, input, hx=None):
         m = self._module
         args = (input,) if hx is None else (input, hx)
-        reason = limitation(self.name, m, args)
+        reason = self.target.limitation(m, args)
         if reason:
             self._eager(m, args)  # a call eager rejects raises eager's error, not-applicable or not
             not_applicable(reason)
         try:
-            return getattr(self, f"_run_{self.name}")(m, args)
+            return self.target.run(self, m, args)
         except Exception:
             self._eager(m, args)  # eager rejects it too: eager's exception is the one the claim expects
             raise
@@ -290,23 +248,118 @@ class Targeted:
         with plain(m), torch.no_grad():
             return m(*args)
 
-    def _key(self, m, args, *extra):
+    def key(self, m, args, *extra):
         cfg = self.cfg if self.cfg is not None else id(m)
         return (self.name, cfg, self.module_type, signature(args), m.training) + extra
 
-    def _run_compile(self, m, args):
-        if "compiled" not in self._own:
+
+def limitation(name: str, m: nn.Module, args: tuple) -> Optional[str]:
+    """A known reason target ``name`` cannot take this call, each asserted by a target claim; else None."""
+    return BY_NAME[name].limitation(m, args)
+
+
+class Target:
+    """A way of running a layer. ``name`` is its ``--target`` value; the docstring says what it is."""
+
+    name = ""
+
+    def unavailable(self) -> Optional[str]:
+        """Why this target does not exist on this torch (and Python), or None when it does."""
+        return None
+
+    def limitation(self, m: nn.Module, args: tuple) -> Optional[str]:
+        """A known reason this target cannot take the call (asserted by a target claim), or None."""
+        return None
+
+    def run(self, targeted: Targeted, m: nn.Module, args: tuple):
+        """Call ``m`` on ``args`` through this target (``targeted`` holds per-instance artefacts)."""
+        raise NotImplementedError
+
+    @classmethod
+    def describe(cls) -> str:
+        import inspect
+
+        return inspect.getdoc(cls) or ""
+
+
+class Eager(Target):
+    """The module as built."""
+
+    name = "eager"
+
+    def run(self, targeted, m, args):
+        with plain(m):
+            return m(*args)
+
+
+class Compile(Target):
+    """`torch.compile(m, backend="eager")`. Dynamo graph-breaks on nn.RNN/LSTM/GRU on purpose
+    (`rnn.targets.compile-fullgraph-unsupported`), so the layer itself runs as eager code under Dynamo's frame
+    handling and guards; Inductor would get no graph of the layer to compile, and the eager backend spares its
+    start-up (seconds). `rnn.targets.compile-matches-eager` also runs Inductor."""
+
+    name = "compile"
+
+    def unavailable(self):
+        if not hasattr(torch, "compile"):
+            return "compile: torch.compile arrived in torch 2.0"
+        from torch import _dynamo
+
+        check = getattr(getattr(_dynamo, "eval_frame", None), "check_if_dynamo_supported", None)
+        if check is not None:  # 2.0 on Python 3.11: "Python 3.11+ not yet supported for torch.compile"
+            try:
+                check()
+            except RuntimeError as e:
+                return f"compile: {e}"
+        supported = getattr(_dynamo, "is_dynamo_supported", lambda: True)
+        if not supported():
+            import platform
+
+            python = platform.python_version()
+            return f"compile: torch {torch.__version__} does not support torch.compile on Python {python}"
+        return None
+
+    def run(self, targeted, m, args):
+        if "compiled" not in targeted._own:
             # Dynamo stops compiling a frame after config.recompile_limit (8) different modules have reached it,
             # and then runs it eagerly: start each module from a fresh cache, as a user's process does
             from torch import _dynamo
 
             _dynamo.reset()
-            self._own["compiled"] = torch.compile(m, backend="eager")
+            targeted._own["compiled"] = torch.compile(m, backend="eager")
         with plain(m):
-            return self._own["compiled"](*args)
+            return targeted._own["compiled"](*args)
 
-    def _run_export(self, m, args):
-        key = self._key(m, args)
+
+class Export(Target):
+    """`torch.export.export(m, args).module()`, exported once per configuration and input shape (a static
+    export, as a user gets by default) and called with the module's own parameters (`torch.func.functional_call`),
+    so gradients and later weight changes reach the module."""
+
+    name = "export"
+
+    def unavailable(self):
+        export = getattr(getattr(torch, "export", None), "export", None)
+        if export is None:
+            return "export: torch.export arrived in torch 2.1"
+        if not hasattr(torch.export.ExportedProgram, "module"):
+            return f"export: ExportedProgram.module() is not in torch {torch.__version__}"
+        if in_range(">=2.8,<2.10", torch.__version__):
+            return f"export: torch {torch.__version__} refuses the layers (rnn.targets.export-refused-2-8-2-9)"
+        return None
+
+    def limitation(self, m, args):
+        if isinstance(args[0], PackedSequence):
+            return "export: torch.export takes no PackedSequence input (rnn.targets.export-packed-refused)"
+        if type(m) is nn.LSTM and _before("2.4"):
+            return (
+                "export: before 2.4 an exported LSTM returns h_n and c_n with an extra dimension "
+                "(lstm.targets.export-state-extra-dim)"
+            )
+        return None
+
+    def run(self, targeted, m, args):
+        key = targeted.key(m, args)
         if key not in CACHE:
             fresh_dynamo()
             with plain(m), warnings.catch_warnings():
@@ -316,46 +369,66 @@ class Targeted:
         tensors.update(m.named_buffers())
         return torch.func.functional_call(CACHE[key], tensors, args)
 
-    def _run_script(self, m, args):
+
+class Script(Target):
+    """`torch.jit.script` of a module that holds the layer and calls it (scripting the layer alone gives a
+    module with no `forward`: `rnn.targets.script-bare-no-forward`)."""
+
+    name = "script"
+
+    def limitation(self, m, args):
+        if type(m) is nn.RNN and _before("1.11"):
+            return "script: nn.RNN scripts from torch 1.11 (rnn.targets.script-rnn-refused)"
+        return None
+
+    def run(self, targeted, m, args):
         key = signature(args)
-        if key not in self._own:
+        if key not in targeted._own:
             with plain(m), warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript is deprecated from 2.11
-                self._own[key] = torch.jit.script(script_host(m, args))
-        return call_scripted(self._own[key], args)
+                targeted._own[key] = torch.jit.script(script_host(m, args))
+        return call_scripted(targeted._own[key], args)
 
-    def _run_onnx(self, m, args):
-        key = self._key(m, args, fingerprint(m))
+
+class Onnx(Target):
+    """`torch.onnx.export` with the TorchScript exporter (the one every release has; the dynamo exporter takes
+    seconds a model and needs onnxscript: the target claims check it), run in onnxruntime, the outputs handed
+    back as tensors on the module's device. Cached per configuration, input and weights."""
+
+    name = "onnx"
+
+    def unavailable(self):
+        try:
+            import onnx  # noqa: F401
+            import onnxruntime  # noqa: F401
+        except ImportError as e:
+            return f"onnx: {e.name} not installed (pip install -e '.[onnx]')"
+        return None
+
+    def limitation(self, m, args):
+        if any(t.dtype == torch.float64 for t in leaves(args)):
+            return "onnx: onnxruntime has no float64 kernel for RNN/LSTM/GRU ('does not support double yet')"
+        if getattr(m, "proj_size", 0):
+            return "onnx: the ONNX exporter refuses LSTM with proj_size (rnn.targets.onnx-proj-size-refused)"
+        if isinstance(args[0], PackedSequence):
+            return "onnx: the ONNX exporter takes no PackedSequence input (rnn.targets.onnx-packed-refused)"
+        if m.training and m.dropout > 0 and m.num_layers > 1:
+            return "onnx: an ONNX export is inference-only, and this module drops out in training mode"
+        return None
+
+    def run(self, targeted, m, args):
+        key = targeted.key(m, args, fingerprint(m))
         if key not in CACHE:
             with plain(m):
                 CACHE[key] = ort_session(onnx_export(m, args))
         x = args[0]
         outs = ort_run(CACHE[key], args, device=x.device, dtype=x.dtype)
-        return outs[0], (tuple(outs[1:3]) if self.module_type == "LSTM" else outs[1])
+        return outs[0], (tuple(outs[1:3]) if targeted.module_type == "LSTM" else outs[1])
 
 
-def limitation(name: str, m: nn.Module, args: tuple) -> Optional[str]:
-    """A known reason target ``name`` cannot take this call, each asserted by a target claim; else None."""
-    packed = isinstance(args[0], PackedSequence)
-    if name == "onnx":
-        if any(t.dtype == torch.float64 for t in leaves(args)):
-            return "onnx: onnxruntime has no float64 kernel for RNN/LSTM/GRU ('does not support double yet')"
-        if getattr(m, "proj_size", 0):
-            return "onnx: the ONNX exporter refuses LSTM with proj_size (rnn.targets.onnx-proj-size-refused)"
-        if packed:
-            return "onnx: the ONNX exporter takes no PackedSequence input (rnn.targets.onnx-packed-refused)"
-        if m.training and m.dropout > 0 and m.num_layers > 1:
-            return "onnx: an ONNX export is inference-only, and this module drops out in training mode"
-    if name == "export" and packed:
-        return "export: torch.export takes no PackedSequence input (rnn.targets.export-packed-refused)"
-    if name == "export" and type(m) is nn.LSTM and _release() < (2, 4):
-        return (
-            "export: before 2.4 an exported LSTM returns h_n and c_n with an extra dimension "
-            "(lstm.targets.export-state-extra-dim)"
-        )
-    if name == "script" and type(m) is nn.RNN and _release() < (1, 11):
-        return "script: nn.RNN scripts from torch 1.11 (rnn.targets.script-rnn-refused)"
-    return None
+#: Every target, by name, in the registry's order.
+BY_NAME = {t.name: t for t in (Eager(), Compile(), Export(), Script(), Onnx())}
+assert tuple(BY_NAME) == TARGETS
 
 
 # --- TorchScript: a module that holds the layer and calls it, one per argument types ---------------------------

@@ -3,8 +3,9 @@
 ``docs/sources.md`` walks the five source documents; this module walks torch's own documentation of the
 recurrent layers the same way. A *statement* is one item of a docstring: a signature parameter, an entry of
 ``Args``, ``Inputs``, ``Outputs``, ``Shape``, ``Attributes`` (``Variables`` in old releases), ``Returns``, a
-note, a warning, an included file, the examples, or a paragraph of the description. :data:`WALK` maps each
-to the claims that check it or to the reason it is left unchecked.
+note, a warning, an included file, the examples, or a paragraph of the description. :func:`walk` maps each
+to the claims that check it, read from their ``TorchDoc(obj, section, name)`` citations, or to the reason it is
+left unchecked, written here (:data:`UNCLAIMED`).
 
 :func:`statements` reads the installed torch's docstrings, so :func:`unmapped` names, on any release, every
 statement that has no entry: a release that adds an argument, a note or a paragraph shows up by name instead
@@ -15,6 +16,7 @@ another). ``python -m spec claims`` prints the coverage; ``python -m spec docs``
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import re
@@ -80,11 +82,6 @@ class Entry:
 
 def _squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
-
-
-def c(section: str, name: str, *claims: str) -> Entry:
-    """A statement checked by ``claims``."""
-    return Entry(section, name, claims=tuple(claims))
 
 
 def u(section: str, name: str, reason: str) -> Entry:
@@ -234,7 +231,7 @@ def statements(path: str) -> list:
 
 def entry_for(s: Statement) -> Optional[Entry]:
     """The walk's entry for a statement; for a signature parameter, its Args entry will do."""
-    entries = WALK.get(s.obj, ())
+    entries = walk().get(s.obj, ())
     found = next((e for e in entries if e.matches(s)), None)
     if found is None and s.section == "signature":
         found = next(
@@ -258,7 +255,7 @@ def stale(paths: Iterable[str] = OBJECTS) -> list:
     out = []
     for p in paths:
         found = statements(p)
-        for e in WALK.get(p, ()):
+        for e in walk().get(p, ()):
             if not any(e.matches(s) for s in found) and not (
                 e.section in ("Args", "Attributes")
                 and any(s.section == "signature" and _squash(s.name) == _squash(e.name) for s in found)
@@ -284,7 +281,7 @@ def walk_problems(known_ids: Iterable[str]) -> list:
     """Entries naming a claim the registry does not have, or with neither claims nor a reason."""
     known = set(known_ids)
     out = []
-    for obj, entries in WALK.items():
+    for obj, entries in walk().items():
         if obj not in OBJECTS:
             out.append(f"{obj}: not one of the documented objects")
         for e in entries:
@@ -292,6 +289,10 @@ def walk_problems(known_ids: Iterable[str]) -> list:
                 out.append(f"{obj}: {e.section} {e.name!r}: unknown section")
             if not e.claims and not e.reason.strip():
                 out.append(f"{obj}: {e.section} {e.name!r}: neither claims nor a reason")
+            if not e.name.strip():
+                out.append(f"{obj}: {e.section}: no name (an argument's, or a phrase of the paragraph)")
+            if e.claims and any((u.section, u.name) == (e.section, e.name) for u in UNCLAIMED.get(obj, ())):
+                out.append(f"{obj}: {e.section} {e.name!r}: both claimed ({', '.join(e.claims)}) and unclaimed")
             out.extend(f"{obj}: {e.section} {e.name!r}: unknown claim {cid!r}" for cid in e.claims if cid not in known)
     return out
 
@@ -302,392 +303,16 @@ CUDNN_INCLUDE = (
     "claims check what the layers compute (rnn.numerics.cpu-matches-cuda), not which kernel ran"
 )
 ROCM = "ROCm devices with float16 input: another device and dtype than the spec runs (cpu and cuda, float32/64)"
-HEADLINE = "the summary line; what it summarises is claimed under the sections below"
 
-LAYER_SHAPES = ("rnn.shape.output-seq-first", "rnn.shape.hn-batch-second", "rnn.shape.unbatched")
-INIT = ("rnn.parameters.init-uniform", "rnn.parameters.init-bounds-every-parameter")
-FACTORY = ("rnn.parameters.factory-kwargs", "rnn.errors.factory-kwargs-rejected")
-EXAMPLE = {"RNN": "rnn.shape.example-rnn-100-20", "LSTM": "lstm.shape.example-lstm-100-20-4", "GRU": None}
-DROPOUT = (
-    "rnn.semantics.dropout-rate",
-    "rnn.semantics.dropout-between-layers",
-    "rnn.semantics.dropout-eval-off",
-    "rnn.semantics.dropout-one-layer-inert",
-    "rnn.semantics.dropout-seeded",
-    "rnn.parameters.dropout-probability",
-    "rnn.warnings.dropout-one-layer",
-    "rnn.errors.constructor-arguments",
-)
-STATE_IN = (
-    "rnn.state.default-zeros",
-    "rnn.semantics.unbatched-state",
-    "rnn.semantics.initial-state-matches-reference",
-    "packed.semantics.state-in-original-order",
-    "rnn.autograd.packed-and-state-gradients",
-    "rnn.errors.state",
-    "rnn.errors.ranks-every-module",
-)
-INPUT = LAYER_SHAPES + (
-    "rnn.errors.input",
-    "rnn.errors.ranks-every-module",
-    "rnn.semantics.unbatched-matches-reference",
-    "rnn.errors.unbatched-rejected",
-    "packed.semantics.matches-reference",
-    "packed.semantics.ignores-batch-first",
-    "rnn.shape.empty-batch",
-)
-OUTPUT = LAYER_SHAPES + (
-    "rnn.semantics.output-is-last-layer-states",
-    "packed.shape.output",
-    "rnn.semantics.matches-reference",
-)
-H_N = LAYER_SHAPES + (
-    "rnn.semantics.output-is-last-layer-states",
-    "packed.semantics.matches-reference",
-    "rnn.semantics.matches-reference",
-)
-#: the type checks of input_size, bias and batch_first (from 2.11) and what the releases before do
-ARGUMENT_TYPES = ("rnn.errors.argument-types", "rnn.errors.argument-types-before-2-11")
-ATTRIBUTES = ("rnn.parameters.names-shapes", "rnn.parameters.replaced-and-copied") + INIT
-
-
-def layer_entries(mode: str) -> tuple:
-    """What nn.RNN, nn.LSTM and nn.GRU document alike."""
-    return (
-        c("Args", "input_size", "rnn.parameters.names-shapes", "rnn.errors.input", *ARGUMENT_TYPES),
-        c(
-            "Args",
-            "hidden_size",
-            "rnn.parameters.names-shapes",
-            "rnn.shape.output-seq-first",
-            "rnn.errors.constructor-arguments",
-        ),
-        c(
-            "Args",
-            "num_layers",
-            "rnn.semantics.matches-reference",
-            "cells.semantics.stacked-equal-multilayer",
-            "rnn.parameters.signature-defaults",
-            "rnn.errors.constructor-arguments",
-        ),
-        c(
-            "Args",
-            "bias",
-            "rnn.parameters.names-shapes",
-            "rnn.parameters.signature-defaults",
-            "rnn.semantics.matches-reference",
-            *ARGUMENT_TYPES,
-        ),
-        c(
-            "Args",
-            "batch_first",
-            "rnn.shape.hn-batch-second",
-            "rnn.parameters.signature-defaults",
-            "packed.semantics.ignores-batch-first",
-            *(("rnn.shape.example-batch-first-layout",) if mode == "LSTM" else ()),
-            *ARGUMENT_TYPES,
-        ),
-        c("Args", "dropout", *DROPOUT),
-        c(
-            "Args",
-            "bidirectional",
-            "rnn.semantics.bidirectional-is-two-passes",
-            "rnn.semantics.matches-reference",
-            "rnn.parameters.signature-defaults",
-        ),
-        c("signature", "device", *FACTORY),
-        c("signature", "dtype", *FACTORY),
-        c("Inputs", "input", *INPUT),
-        c("Inputs", "hx" if mode == "RNN" else "h_0", *STATE_IN),
-        c("Outputs", "output", *OUTPUT),
-        c("Outputs", "h_n", *H_N),
-        c("Attributes", "weight_ih_l[k]", *ATTRIBUTES),
-        c("Attributes", "weight_hh_l[k]", *ATTRIBUTES),
-        c("Attributes", "bias_ih_l[k]", *ATTRIBUTES),
-        c("Attributes", "bias_hh_l[k]", *ATTRIBUTES),
-        c("Note", "initialized from", *INIT),
-        c(
-            "Note",
-            "directions 0 and 1",
-            "rnn.semantics.bidirectional-is-two-passes",
-            "rnn.semantics.output-is-last-layer-states",
-        ),
-        c("Note", "ignored for unbatched inputs", "rnn.shape.unbatched"),
-        # the non-determinism warning and its recipe (CUBLAS_WORKSPACE_CONFIG), .rst on 2.11, .md on 2.13
-        *(
-            (
-                c("Include", "cudnn_rnn_determinism.md", "rnn.numerics.deterministic-recipe"),
-                c("Include", "cudnn_rnn_determinism.rst", "rnn.numerics.deterministic-recipe"),
-            )
-            if mode != "GRU"
-            else ()
-        ),
-        u("Include", "cudnn_persistent_rnn.rst", CUDNN_INCLUDE),
-        c("Example", "Example", "rnn.shape.output-seq-first", *filter(None, (EXAMPLE[mode],))),
-        c(
-            "Description",
-            "to an input sequence",
-            "rnn.semantics.matches-reference",
-            *(("rnn.semantics.onnx-oracle",) if mode != "RNN" else ()),
-        ),
-        c(
-            "Description",
-            "is the hidden state at time",
-            "rnn.semantics.matches-reference",
-            "rnn.state.default-zeros",
-            "rnn.semantics.initial-state-matches-reference",
-        ),
-        *(
-            (c("Description", "In a multilayer", *DROPOUT[:5], "cells.semantics.stacked-equal-multilayer"),)
-            if mode != "RNN"
-            else ()
-        ),
-    )
-
-
-CELL_STATE = (
-    "cells.semantics.default-state-zeros",
-    "cells.semantics.equations",
-    "cells.errors.inconsistent-sizes",
-    "rnn.errors.ranks-every-module",
-)
-CELL_SHAPES = ("cells.shape.batched", "cells.shape.unbatched")
-CELL_ATTRIBUTES = ("cells.parameters.names-shapes", "rnn.parameters.init-uniform")
-
-
-def cell_entries(mode: str) -> tuple:
-    """What the three cells document alike; LSTMCell names its state h_0, c_0 and h_1, c_1 and has no Shape."""
-    lstm = mode == "LSTM"
-    state = (
-        (c("Inputs", "h_0", *CELL_STATE), c("Inputs", "c_0", *CELL_STATE))
-        if lstm
-        else (c("Inputs", "hidden", *CELL_STATE),)
-    )
-    outputs = ("h_1", "c_1") if lstm else ("h'",)
-    shapes = () if lstm else tuple(c("Shape", n, *CELL_SHAPES) for n in ("input", "hidden", "output"))
-    return (
-        c("Args", "input_size", "cells.parameters.names-shapes", "cells.errors.inconsistent-sizes"),
-        c("Args", "hidden_size", "cells.parameters.names-shapes", "cells.errors.inconsistent-sizes"),
-        c("Args", "bias", "cells.parameters.defaults", "cells.parameters.names-shapes"),
-        c("signature", "device", "rnn.parameters.factory-kwargs"),
-        c("signature", "dtype", "rnn.parameters.factory-kwargs"),
-        c("Inputs", "input", *CELL_SHAPES, "cells.errors.inconsistent-sizes", "rnn.errors.ranks-every-module"),
-        *state,
-        *(c("Outputs", n, *CELL_SHAPES, "cells.semantics.equations") for n in outputs),
-        *shapes,
-        c("Attributes", "weight_ih", *CELL_ATTRIBUTES),
-        c("Attributes", "weight_hh", *CELL_ATTRIBUTES),
-        c("Attributes", "bias_ih", *CELL_ATTRIBUTES),
-        c("Attributes", "bias_hh", *CELL_ATTRIBUTES),
-        c("Note", "initialized from", "rnn.parameters.init-uniform"),
-        c(
-            "Example",
-            "Example",
-            "cells.semantics.loop-equals-layer",
-            *(("cells.shape.example-cell-loops",) if mode != "GRU" else ()),
-        ),
-        c("Description", " cell", "cells.semantics.equations"),
-        *(
-            (c("Description", "sigmoid function", "cells.semantics.equations"), u("Description", "ROCm", ROCM))
-            if mode != "RNN"
-            else (c("Description", "then ReLU is used", "cells.semantics.equations"),)
-        ),
-    )
-
-
-PACK = "packed.semantics.pack-sequence"
-PACK_PADDED = "packed.semantics.pack-padded-options"
-PAD_PACKED = "packed.semantics.pad-packed-options"
-PAD = "packed.semantics.pad-sequence"
-UNPAD = "packed.semantics.unpad-unpack"
-EXAMPLES = "packed.semantics.docstring-examples"
-
-WALK = {
-    "torch.nn.RNN": layer_entries("RNN")
-    + (
-        c(
-            "Args",
-            "nonlinearity",
-            "rnn.semantics.relu-nonnegative-unbounded",
-            "rnn.semantics.matches-reference",
-            "rnn.parameters.signature-defaults",
-            "rnn.errors.constructor-arguments",
-            "rnn.repr.hides-nonlinearity",
-            "rnn.parameters.positional-nonlinearity",
-            "rnn.parameters.positional-nonlinearity-before-2-3",
-        ),
-    ),
-    "torch.nn.LSTM": layer_entries("LSTM")
-    + (
-        c(
-            "Args",
-            "proj_size",
-            "lstm.shape.state-pair",
-            "rnn.semantics.matches-reference",
-            "rnn.parameters.signature-defaults",
-            "rnn.errors.constructor-arguments",
-            "lstm.warnings.proj-onednn-fallback",
-        ),
-        c(
-            "Inputs",
-            "c_0",
-            *STATE_IN,
-            "lstm.shape.state-pair",
-            "lstm.errors.packed-input-unchecked",
-            "lstm.errors.packed-input-checked-before-2-1",
-        ),
-        c("Outputs", "c_n", *H_N, "lstm.shape.state-pair", "lstm.semantics.h-bounded-c-unbounded"),
-        *(
-            c("Attributes", name, *ATTRIBUTES)
-            for name in ("weight_hr_l[k]",)
-            + tuple(f"{w}_l[k]_reverse" for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"))
-        ),
-        c(
-            "Description",
-            "If ``proj_size > 0``",
-            "rnn.semantics.matches-reference",
-            "lstm.shape.state-pair",
-            "rnn.parameters.names-shapes",
-        ),
-        c(
-            "Note",
-            "is not equivalent to the last element",
-            "rnn.semantics.output-is-last-layer-states",
-            "lstm.semantics.example-imdb-bilstm-head",
-        ),
-        c("Note", "should be smaller than", "rnn.errors.constructor-arguments"),
-    ),
-    "torch.nn.GRU": layer_entries("GRU")
-    + (
-        c(
-            "Note",
-            "subtly differs from the original paper",
-            "rnn.semantics.onnx-oracle",
-            "rnn.semantics.matches-reference",
-        ),
-    ),
-    "torch.nn.RNNCell": cell_entries("RNN")
-    + (
-        c(
-            "Args",
-            "nonlinearity",
-            "cells.errors.unknown-nonlinearity",
-            "cells.semantics.equations",
-            "cells.parameters.defaults",
-        ),
-    ),
-    "torch.nn.LSTMCell": cell_entries("LSTM"),
-    "torch.nn.GRUCell": cell_entries("GRU"),
-    "torch.nn.utils.rnn.pack_padded_sequence": (
-        c("Args", "input", PACK_PADDED, "packed.semantics.pad-inverts-pack"),
-        c("Args", "lengths", PACK_PADDED, "packed.errors.lengths", "packed.errors.length-beyond-padding"),
-        c("Args", "batch_first", PACK_PADDED, "packed.semantics.pad-inverts-pack"),
-        c("Args", "enforce_sorted", PACK_PADDED, "packed.errors.lengths", "packed.semantics.matches-reference"),
-        c("Returns", "Returns", PACK_PADDED),
-        c("Description", "Packs a Tensor", PACK_PADDED),
-        c("Description", "can be of size", PACK_PADDED),
-        c(
-            "Description",
-            "For unsorted sequences",
-            "packed.errors.lengths",
-            "packed.semantics.matches-reference",
-            PACK_PADDED,
-        ),
-        c("Description", "inverse operation", "packed.semantics.pad-inverts-pack"),
-        c("Note", "at least two dimensions", PACK_PADDED, "packed.semantics.docstring-examples"),
-        c("Warning", "will be truncated", PACK_PADDED, "packed.semantics.pad-inverts-pack"),
-    ),
-    "torch.nn.utils.rnn.pad_packed_sequence": (
-        c("Args", "sequence", PAD_PACKED),
-        c("Args", "batch_first", PAD_PACKED),
-        c("Args", "padding_value", PAD_PACKED),
-        c("Args", "total_length", PAD_PACKED, "packed.errors.total-length-too-short"),
-        c("Returns", "Returns", PAD_PACKED, "packed.semantics.pad-inverts-pack"),
-        c("Description", "Pad a packed batch", PAD_PACKED),
-        c("Description", "inverse operation", "packed.semantics.pad-inverts-pack"),
-        c("Description", "The returned Tensor", PAD_PACKED),
-        c("Note", "DataParallel", PAD_PACKED),
-        c("Example", "Example", EXAMPLES),
-    ),
-    "torch.nn.utils.rnn.pack_sequence": (
-        c("Args", "sequences", PACK),
-        c("Args", "enforce_sorted", PACK, "packed.errors.pack-sequence-unsorted"),
-        c("Returns", "Returns", PACK),
-        c("Description", "Packs a list", PACK),
-        c("Description", "Consecutive call", PACK),
-        c("Description", "should be a list of Tensors", PACK),
-        c("Description", "For unsorted sequences", PACK, "packed.errors.pack-sequence-unsorted"),
-        c("Example", "Example", EXAMPLES),
-    ),
-    "torch.nn.utils.rnn.pad_sequence": (
-        c(
-            "Args",
-            "sequences",
-            PAD,
-            "packed.errors.pad-sequence-not-iterable",
-            "packed.errors.pad-sequence-not-iterable-before-1-11",
-        ),
-        c("Args", "batch_first", PAD),
-        c("Args", "padding_value", PAD),
-        c("Args", "padding_side", "packed.semantics.pad-sequence-left", "packed.errors.padding-side-before-2-5"),
-        c("Returns", "Returns", PAD),
-        c("Description", "Pad a list", PAD),
-        c("Description", "stacks a list of Tensors", PAD),
-        c("Note", "This function returns a Tensor of size", PAD),
-        c("Example", "Example", EXAMPLES),
-    ),
-    "torch.nn.utils.rnn.unpad_sequence": (
-        c("Args", "padded_sequences", UNPAD),
-        c("Args", "lengths", UNPAD),
-        c("Args", "batch_first", UNPAD),
-        c("Returns", "Returns", UNPAD),
-        c("Description", "Unpad padded Tensor", UNPAD, "packed.errors.unpad-unpack-before-1-11"),
-        c("Description", "unstacks padded Tensor", UNPAD),
-        c("Example", "Example", EXAMPLES),
-    ),
-    "torch.nn.utils.rnn.unpack_sequence": (
-        c("Args", "packed_sequences", UNPAD),
-        c("Returns", "Returns", UNPAD),
-        c("Description", "Unpack PackedSequence", UNPAD, "packed.errors.unpad-unpack-before-1-11"),
-        c("Description", "should be a PackedSequence object", UNPAD),
-        c("Example", "Example", EXAMPLES),
-    ),
-    "torch.nn.utils.rnn.PackedSequence": (
-        c("Attributes", "data", PACK, "packed.shape.index-tensors", "packed.semantics.conversions"),
-        c("Attributes", "batch_sizes", PACK, "packed.shape.index-tensors"),
-        c(
-            "Attributes",
-            "sorted_indices",
-            PACK,
-            "packed.semantics.state-in-original-order",
-            "packed.shape.index-tensors",
-        ),
-        c(
-            "Attributes",
-            "unsorted_indices",
-            PACK,
-            "packed.semantics.state-in-original-order",
-            "packed.shape.index-tensors",
-        ),
-        c("Description", "Holds the data", PACK),
-        c(
-            "Description",
-            "All RNN modules accept packed sequences",
-            "packed.semantics.matches-reference",
-            "packed.shape.output",
-        ),
-        c("Note", "Batch sizes represent", EXAMPLES, PACK),
-        c("Note", "can be on arbitrary device", "packed.shape.index-tensors", "packed.semantics.conversions"),
-    ),
+#: The statements left unchecked, by object, each with the reason; every other statement is claimed, read from the
+#: claims' TorchDoc citations (:func:`walk`). An entry may match nothing on one release (it documents another).
+UNCLAIMED = {
+    "torch.nn.RNN": (u("Include", "cudnn_persistent_rnn.rst", CUDNN_INCLUDE),),
+    "torch.nn.LSTM": (u("Include", "cudnn_persistent_rnn.rst", CUDNN_INCLUDE),),
+    "torch.nn.GRU": (u("Include", "cudnn_persistent_rnn.rst", CUDNN_INCLUDE),),
+    "torch.nn.LSTMCell": (u("Description", "ROCm", ROCM),),
+    "torch.nn.GRUCell": (u("Description", "ROCm", ROCM),),
     "torch.nn.utils.clip_grad_norm_": (
-        c("Args", "parameters", "clip.training.norm-types", "clip.training.global-norm", "clip.training.no-gradients"),
-        c("Args", "max_norm", "clip.training.global-norm", "clip.training.norm-types"),
-        c("Args", "norm_type", "clip.training.norm-types"),
-        c("Args", "error_if_nonfinite", "clip.errors.error-if-nonfinite", "clip.errors.error-if-nonfinite-before-1-9"),
-        c("Args", "foreach", "clip.training.foreach", "clip.errors.foreach-before-2-0"),
-        c("Returns", "Returns", "clip.training.global-norm", "clip.training.norm-types"),
-        c("Description", "Clip the gradient norm", "clip.training.global-norm"),
-        c("Description", "concatenated into a single vector", "clip.training.global-norm", "clip.training.norm-types"),
         u(
             "Description",
             "get_total_norm",
@@ -696,3 +321,26 @@ WALK = {
         ),
     ),
 }
+
+
+def claimed(registry) -> dict:
+    """The claimed entries, by object, read from the claims' citations: one entry per statement a claim cites
+    (``TorchDoc(obj, section, name)``), naming every claim that cites it, in registry order."""
+    out: dict = {}
+    for claim in registry:
+        for s in claim.sources:
+            if getattr(s, "obj", None) in OBJECTS:
+                entries = out.setdefault(s.obj, {})
+                key = (s.section, s.name)
+                found = entries.get(key, ())
+                entries[key] = found + (claim.id,) if claim.id not in found else found
+    return {obj: tuple(Entry(sec, name, claims=ids) for (sec, name), ids in e.items()) for obj, e in out.items()}
+
+
+@functools.cache
+def walk() -> dict:
+    """Every entry, by object: the unclaimed ones (:data:`UNCLAIMED`) first, then those read from the registry."""
+    import spec  # the registry, complete: every claim module imported (spec.load_all)
+
+    found = claimed(spec.load_all())
+    return {obj: UNCLAIMED.get(obj, ()) + found.get(obj, ()) for obj in dict.fromkeys(OBJECTS + tuple(UNCLAIMED))}

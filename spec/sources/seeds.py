@@ -9,6 +9,15 @@ S004 = "004_465858781a221de8.txt"  # Jay Chou lyrics LSTM
 #: Every document a claim may cite, in order.
 SEED_FILES = (S000, S001, S002, S003, S004)
 
-#: Prefixes of the torch docstrings claims cite (``TorchDoc(PACKING_DOC + "pad_sequence", ...)``), defined once.
-PACKING_DOC = "torch.nn.utils.rnn."
-CLIP_DOC = "torch.nn.utils.clip_grad_norm_"
+#: How the docs name each document (its file name is the tooltip): source, and what it is about.
+TITLES = {
+    S000: "000 · Pytorch RNN study notes (IMDB with a bidirectional LSTM)",
+    S001: "001 · PyTorch lecture notes, RNN chapter ('hello' -> 'ohlol')",
+    S002: "002 · PyTorch 折桂 13: RNN (constructor arguments and shapes)",
+    S003: "003 · Dive into Deep Learning, RNN chapter (Time Machine language models)",
+    S004: "004 · LSTM in PyTorch (Jay Chou lyrics)",
+}
+
+#: The objects whose docstrings document the layers and the cells alike (``torch_docs(LAYER_DOCS, "Args", "bias")``).
+LAYER_DOCS = ("torch.nn.RNN", "torch.nn.LSTM", "torch.nn.GRU")
+CELL_DOCS = ("torch.nn.RNNCell", "torch.nn.LSTMCell", "torch.nn.GRUCell")

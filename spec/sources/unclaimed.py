@@ -38,8 +38,8 @@ UNCLAIMED = (
     note(
         S000,
         "IMDB example: torchtext's Field, LabelField, BucketIterator, datasets.IMDB and the spacy tokenizer",
-        "torchtext's legacy API is not part of torch (torchtext 0.12 removed it); reference/sentiment.py has its "
-        "own loader, tokenizer and length-bucketed batches",
+        "torchtext's legacy API is not part of torch (torchtext 0.12 removed it); reference/programs/sentiment.py "
+        "has its own loader, tokenizer and length-bucketed batches",
         line=30,
     ),
     note(

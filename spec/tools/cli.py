@@ -1,7 +1,9 @@
-"""``python -m spec``: verify the installed torch, or list the registry.
+"""``python -m spec``: verify the installed torch (or another implementation of its recurrent API), list the
+registry, compare reports, tabulate them, make the docs, run the mutants, measure coverage.
 
-Exit codes: 0 every selected claim held; 1 a claim failed (or the registry is
-invalid, for ``claims``); 2 bad input (a one-line error, no report left behind).
+This module parses and dispatches; each command's work is in the module it names. Exit codes: 0 every selected
+claim held; 1 a claim failed or regressed (or the registry is invalid, for ``claims``); 2 bad input (a one-line
+error, nothing written); 130/143 stopped by SIGINT/SIGTERM (the pytest child stopped too, nothing left behind).
 """
 
 from __future__ import annotations
@@ -9,17 +11,21 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
+import re
 import sys
 import tempfile
 from pathlib import Path
 
 import spec
 from common.files import cannot_write
-from spec.tools import profiles
-from spec.tools import report as rpt
+from spec import profiles
+from spec.tools import runner
+from spec.tools.results import ReportError
 
 SPEC_DIR = Path(spec.__file__).resolve().parent
+ROOT = SPEC_DIR.parent
+DEVICES = ("cpu", "cuda", "mps", "xpu", "all")  # spec.helpers.axes.DEVICE_TYPES and all (no torch import here)
+TARGETS = ("eager", "compile", "export", "script", "onnx", "all")  # spec.registry.TARGETS and all
 
 
 class UsageError(Exception):
@@ -28,32 +34,42 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line instead of usage + message
-        raise UsageError(message)
+        # "argument --device: invalid choice: 'tpu' (choose from ...)" -> "unknown device 'tpu' (choose from ...)"
+        match = re.match(r"argument --(\w+): invalid choice: (.*)", message)
+        raise UsageError(f"unknown {match.group(1)} {match.group(2)}" if match else message)
 
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m spec", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
+    profile = dict(choices=tuple(profiles.PROFILES), help=f"hypothesis profile: {', '.join(profiles.PROFILES)}")
 
     v = sub.add_parser("verify", help="run the spec on the installed torch and write a report")
-    v.add_argument("--report", type=Path, help="report path (default reports/<torch>-<device>.json)")
-    v.add_argument("--device", default="all", help="cpu, cuda or all (default all)")
+    v.add_argument("--report", type=Path, help="report path (default: reports/<torch>-<device>.json; see README)")
     v.add_argument(
-        "--target",
-        default="eager",
-        help="how claims run the module: eager, compile, export, script, onnx or all (default eager; "
-        "other than eager the default report is reports/targets/<torch>-<device>[-<target>].json)",
+        "--device",
+        default="all",
+        choices=DEVICES,
+        help="a device type, or all (default all: cpu, cuda "
+        "and any other accelerator; a device type this machine lacks skips with the reason)",
+    )
+    v.add_argument("--target", default="eager", choices=TARGETS, help="how claims run the module (default eager)")
+    v.add_argument(
+        "--impl",
+        default=None,
+        metavar="NAME|MODULE:ATTR",
+        help="the implementation under test (default $RNN_SPEC_IMPL, else torch): torch, opacus, torchrl, "
+        "ao-quantizable, ao-dynamic-qint8, ao-dynamic-float16, or MODULE:ATTR naming an adapter",
     )
     v.add_argument("-k", dest="keyword", help="only claims whose test matches this pytest -k expression")
-    v.add_argument("--profile", help=f"hypothesis profile: {', '.join(profiles.PROFILES)} (default ci)")
+    v.add_argument("--profile", default=None, **profile)
     v.add_argument("--quiet", "-q", action="store_true", help="print only the summary table")
 
     c = sub.add_parser("claims", help="list the registry without running anything")
     c.add_argument("--json", action="store_true", help="JSON instead of a table")
 
     cmp = sub.add_parser(
-        "compare",
-        help="claims whose status changed between two reports (exit 1 on a regression or on lost coverage)",
+        "compare", help="claims whose status changed between two reports (exit 1 on a regression or on lost coverage)"
     )
     cmp.add_argument("old", type=Path, help="a report, or a folder of reports: its newest torch release")
     cmp.add_argument("new", type=Path)
@@ -61,30 +77,42 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument(
         "--allow-lost",
         action="store_true",
-        help="accept, knowingly, claims of OLD missing from NEW or no longer passing (skipped, xfailed, n/a)",
+        help="accept, knowingly, claims of OLD missing from NEW or no longer passing",
+    )
+    cmp.add_argument(
+        "--across-implementations",
+        action="store_true",
+        help="compare reports of two implementations claim for claim (refused otherwise)",
     )
 
     mu = sub.add_parser("mutants", help="run the spec against simulated torch regressions; exit 1 if one survives")
     mu.add_argument("--only", nargs="+", metavar="NAME", help="only these mutants (see --list)")
     mu.add_argument("--list", action="store_true", help="list the catalogue and exit")
-    mu.add_argument("--profile", default="quick", help="hypothesis profile for each run (default quick)")
+    mu.add_argument("--profile", default="quick", choices=tuple(profiles.PROFILES), help="default quick")
     mu.add_argument("--out", type=Path, help="write the results as JSON here (atomically), e.g. reports/mutants.json")
     mu.add_argument("--jobs", type=int, default=1, help="run this many mutants at a time (default 1)")
 
     d = sub.add_parser("docs", help="regenerate docs/ from the registry and the stored reports")
-    d.add_argument("--reports", type=Path, default=SPEC_DIR.parent / "reports" / "matrix", help="folder of reports")
-    d.add_argument("--out", type=Path, default=SPEC_DIR.parent / "docs", help="docs folder")
+    d.add_argument("--reports", type=Path, default=ROOT / "reports", help="the reports folder (default reports/)")
+    d.add_argument("--out", type=Path, default=ROOT / "docs", help="docs folder")
     d.add_argument("--check", action="store_true", help="only say whether docs/ is fresh (exit 1 if not)")
+    d.add_argument(
+        "--torch-docs",
+        action="store_true",
+        help="make the torch-docs pages from the installed torch even if they were made with another",
+    )
 
     cv = sub.add_parser("coverage", help="which lines and branches of torch's recurrent Python code the claims run")
     cv.add_argument("--out", type=Path, help="where to store it (default reports/coverage/<torch-version>.json)")
     cv.add_argument("-k", dest="keyword", help="only claims whose test matches this pytest -k expression")
     cv.add_argument("--claims", type=Path, help="only the claims in this module or folder of spec/ (default: all)")
-    cv.add_argument("--profile", default="ci", help=f"hypothesis profile: {', '.join(profiles.PROFILES)} (default ci)")
+    cv.add_argument("--profile", default="ci", choices=tuple(profiles.PROFILES), help="default ci")
 
     m = sub.add_parser("matrix", help="the claims x releases table of stored reports")
     m.add_argument("reports", type=Path, nargs="+")
-    m.add_argument("--json", action="store_true", help="JSON instead of Markdown")
+    m.add_argument("--format", default="text", choices=("text", "markdown", "json"), help="default text")
+    m.add_argument("--json", action="store_true", help="the same as --format json")
+    m.add_argument("--target", default="eager", choices=TARGETS, help="the target column groups (default eager)")
     m.add_argument("--out", type=Path, help="write the table here (atomically) instead of stdout")
     return p
 
@@ -96,29 +124,32 @@ def main(argv=None) -> int:
         # the reader went away (`python -m spec claims | head -1`): stop writing, quietly; not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except KeyboardInterrupt:
+        print("\nspec: stopped (SIGINT)", file=sys.stderr)
+        return 130
 
 
 def _main(argv=None) -> int:
+    commands = {
+        "verify": verify,
+        "claims": claims,
+        "compare": compare_reports,
+        "matrix": matrix_table,
+        "docs": docs,
+        "mutants": mutants,
+        "coverage": coverage,
+    }
     try:
         args = _parser().parse_args(argv)
-        commands = {
-            "verify": verify,
-            "claims": claims,
-            "compare": compare_reports,
-            "matrix": matrix_table,
-            "docs": docs,
-            "mutants": mutants,
-            "coverage": coverage,
-        }
         if args.command not in commands:
             raise UsageError(f"a command is required: {', '.join(commands)} (see --help)")
         return commands[args.command](args)
-    except rpt.ReportError as e:
+    except (ReportError, UsageError) as e:
         print(f"spec: error: {e}", file=sys.stderr)
         return 2
-    except UsageError as e:
-        print(f"spec: error: {e}", file=sys.stderr)
-        return 2
+    except runner.Stopped as e:
+        print(f"\nspec: stopped ({e}); nothing written", file=sys.stderr)
+        return e.code
     except ModuleNotFoundError as e:
         if e.name not in ("torch", "hypothesis", "numpy", "packaging"):
             raise
@@ -138,105 +169,121 @@ def _check_writable(path: Path, what: str = "report") -> None:
         raise UsageError(f"cannot write {what} to {path}: {problem}")
 
 
-def verify(args) -> int:
-    # argument errors first: they must not wait for torch to import
-    if args.device not in ("cpu", "cuda", "all"):
-        raise UsageError(f"unknown device {args.device!r} (choose cpu, cuda or all)")
-    from spec.registry import TARGETS
+# --- verify ------------------------------------------------------------------------------------------------------
+def installed_torch() -> str:
+    """The installed torch's version with its build tag (``2.15.0+cu132``), read from ``torch/version.py`` without
+    importing torch (the package metadata drops the tag)."""
+    import importlib.util
 
-    if args.target not in TARGETS + ("all",):
-        raise UsageError(f"unknown target {args.target!r} (choose {', '.join(TARGETS)} or all)")
-    profile = profiles.chosen(args.profile)
-    if profile not in profiles.PROFILES:
-        raise UsageError(f"unknown profile {profile!r} (choose {', '.join(profiles.PROFILES)})")
-    # the registry is validated by the plugin in the pytest process (see pytest_stopped): importing
-    # every topic here as well would only load torch and the claims twice
-    path = args.report or default_report(args.device, args.target)
-    _check_writable(path)
+    found = importlib.util.find_spec("torch")
+    if found is None or not found.submodule_search_locations:
+        raise UsageError("torch is not installed")
+    text = Path(found.submodule_search_locations[0], "version.py").read_text(encoding="utf-8", errors="replace")
+    match = re.search(r"""^__version__\s*=\s*['"]([^'"]+)['"]""", text, re.M)
+    if not match:
+        from importlib import metadata
 
-    # pytest runs in a fresh interpreter (so the claims' asserts are rewritten) and writes a
-    # temp report; only a complete run is copied into place, atomically.
-    tmp_dir = tempfile.mkdtemp(prefix="spec-verify-")
-    tmp_report = Path(tmp_dir) / "report.json"
-    cmd = [
-        sys.executable,
-        "-m",
-        "pytest",
-        str(SPEC_DIR),
-        "--rootdir",
-        str(SPEC_DIR.parent),
-        f"--spec-report={tmp_report}",
-        f"--spec-device={args.device}",
-        f"--spec-target={args.target}",
-        f"--hypothesis-profile={profile}",
-        "--tb=short",
-        "-q" if not args.quiet else "-qq",
-    ]
-    if args.keyword:
-        cmd += ["-k", args.keyword]
+        return metadata.version("torch")
+    return match.group(1)
+
+
+def resolve_impl(text):
+    """The implementation named by ``--impl`` or $RNN_SPEC_IMPL (None: torch), checked before any work."""
+    text = text or os.environ.get("RNN_SPEC_IMPL")
+    if not text or text == "torch":
+        return None
+    from spec.tools.results import resolve_implementation
+
     try:
-        proc = subprocess.run(cmd, cwd=SPEC_DIR.parent, stderr=subprocess.PIPE, text=True)
-        code = proc.returncode
+        impl = resolve_implementation(text)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    missing = impl.unavailable()
+    if missing:
+        raise UsageError(f"implementation {impl.name}: {missing}")
+    return impl
+
+
+def default_report(device: str, target: str = "eager", impl=None) -> Path:
+    """reports/<torch>-<device>.json; through targets, reports/targets/...; another implementation,
+    reports/implementations/<name>-<torch>-<device>.json."""
+    torch = installed_torch()
+    if impl is not None:
+        return Path("reports") / "implementations" / f"{impl.name.replace(':', '-')}-{torch}-{device}.json"
+    if target == "eager":
+        return Path("reports") / f"{torch}-{device}.json"
+    return Path("reports") / "targets" / f"{torch}-{device}{'' if target == 'all' else '-' + target}.json"
+
+
+def verify(args) -> int:
+    from spec.tools import summary
+    from spec.tools.results import Report
+
+    profile = profiles.chosen(args.profile)
+    if profile not in profiles.PROFILES:  # $SPEC_PROFILE
+        raise UsageError(f"unknown profile {profile!r} (choose {', '.join(profiles.PROFILES)})")
+    impl = resolve_impl(args.impl)
+    path = args.report or default_report(args.device, args.target, impl)
+    _check_writable(path)
+    # pytest runs in a fresh interpreter (so the claims' asserts are rewritten) and writes a temp report; only a
+    # complete run is copied into place, atomically
+    with tempfile.TemporaryDirectory(prefix="spec-verify-") as tmp:
+        tmp_report = Path(tmp) / "report.json"
+        cmd = runner.pytest_command(
+            report=tmp_report,
+            device=args.device,
+            target=args.target,
+            impl=impl.name if impl is not None and ":" not in (args.impl or "") else (args.impl or None),
+            profile=profile,
+            keyword=args.keyword,
+            extra=["-q", "--tb=short", "-p", "no:warnings", "--spec-progress"],
+        )
+        progress = summary.Progress(enabled=not args.quiet)
+        code, out, err = runner.run(cmd, on_line=progress.line)
+        progress.done()
         if code == 5 or (code in (0, 1) and not tmp_report.exists()):
             raise UsageError(f"-k {args.keyword!r} selects no claim" if args.keyword else "no claim collected")
         if code not in (0, 1):
-            raise UsageError(pytest_stopped(code, proc.stderr))
-        sys.stderr.write(proc.stderr)
-        data = rpt.load(tmp_report)
-        rpt.write_atomic(path, data)
-    finally:
-        if tmp_report.exists():
-            tmp_report.unlink()
-        os.rmdir(tmp_dir)
-
-    print()
-    print(rpt.format_summary(data))
-    if args.target != "eager":
-        from spec.tools import compare
-
-        print("\nclaims held / run, per target:")
-        print(compare.format_target_summary(compare.target_summary([(path, data)]), markdown=False), end="")
-    failed = rpt.failed_claims(data)
-    for cid in failed:
-        print(f"FAILED {cid}: {data['claims'][cid]['first_failure']}")
-    print(f"report: {path}")
-    return 1 if failed else 0
+            raise UsageError(pytest_stopped(code, err or out))
+        report = Report.load(tmp_report)
+        report.write(path)
+    if code == 1 and not args.quiet:
+        sys.stdout.write(summary.failure_details(out))
+    print(summary.table(report))
+    if not args.quiet:
+        for line in summary.explanations(report):
+            print(line)
+    for line in summary.flags(report):
+        print(line)
+    if not args.quiet:
+        print(f"report: {path}")
+    return 1 if report.failed() else 0
 
 
-def default_report(device: str, target: str = "eager") -> Path:
-    """reports/<torch>-<device>.json; a run through targets goes to reports/targets/ (named by target unless all)."""
-    if target == "eager":
-        return Path("reports") / f"{_torch_version()}-{device}.json"
-    return Path("reports") / "targets" / f"{_torch_version()}-{device}{'' if target == 'all' else '-' + target}.json"
-
-
-def _torch_version() -> str:
-    """The installed torch's version, from its package metadata (no need to import torch here)."""
-    from importlib import metadata
-
-    try:
-        return metadata.version("torch")
-    except metadata.PackageNotFoundError:
-        raise UsageError("torch is not installed") from None
-
-
-def pytest_stopped(code: int, stderr: str) -> str:
+def pytest_stopped(code: int, text: str) -> str:
     """One line for a pytest run that ended before the report: an invalid registry, or anything else."""
-    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     if any(ln.endswith("invalid claims:") for ln in lines):
         first = lines[next(i for i, ln in enumerate(lines) if ln.endswith("invalid claims:")) + 1]
         return f"the registry is invalid: {first} (python -m spec claims lists all)"
-    sys.stderr.write(stderr)
-    return f"pytest stopped before the end (exit {code}); no report written"
+    last = lines[-1] if lines else "no output"
+    return f"pytest stopped before the end (exit {code}): {last[:300]}; no report written"
 
 
+# --- claims ------------------------------------------------------------------------------------------------------
 def claims(args) -> int:
     from spec.sources import docstrings
+    from spec.tools import summary
 
     registry = spec.load_all()
     items = [c.as_dict() for c in registry]
     problems = registry.problems()
-    walk = docstring_walk(docstrings, [c.id for c in registry])
+    walk = {
+        "torch": installed_torch(),
+        "coverage": docstrings.coverage(),
+        "unmapped": docstrings.unmapped(),
+        "problems": docstrings.walk_problems([c.id for c in registry]),
+    }
     if args.json:
         json.dump({"claims": items, "problems": problems, "docstrings": walk}, sys.stdout, indent=1)
         print()
@@ -249,7 +296,7 @@ def claims(args) -> int:
             print(f"    sources: {sources}")
         print(f"{len(items)} claims")
         print()
-        print(format_docstring_coverage(walk))
+        print(summary.docstring_coverage(walk))
     for p in problems:
         print(f"spec: invalid claim {p}", file=sys.stderr)
     for p in walk["problems"]:
@@ -259,69 +306,45 @@ def claims(args) -> int:
     return 1 if problems or walk["problems"] or walk["unmapped"] else 0
 
 
-def docstring_walk(docstrings, claim_ids) -> dict:
-    """The docstring walk against the installed torch: coverage per object, unmapped statements, bad entries."""
-    return {
-        "torch": _torch_version(),
-        "coverage": docstrings.coverage(),
-        "unmapped": docstrings.unmapped(),
-        "problems": docstrings.walk_problems(claim_ids),
-    }
-
-
-def format_docstring_coverage(walk: dict) -> str:
-    """The per-object table of the docstring walk, then every unmapped statement by name."""
-    lines = [
-        f"torch {walk['torch']} docstrings: statements claimed, left with a reason, unmapped",
-        f"{'object':42} {'statements':>10} {'claimed':>8} {'reason':>7} {'unmapped':>9}",
-    ]
-    total = dict.fromkeys(("statements", "claimed", "unclaimed", "unmapped"), 0)
-    for obj, row in walk["coverage"].items():
-        if not row["present"]:
-            lines.append(f"{obj:42} {'not in this torch':>37}")
-            continue
-        lines.append(f"{obj:42} {row['statements']:>10} {row['claimed']:>8} {row['unclaimed']:>7} {row['unmapped']:>9}")
-        total = {k: total[k] + row[k] for k in total}
-    lines.append(
-        f"{'all':42} {total['statements']:>10} {total['claimed']:>8} {total['unclaimed']:>7} {total['unmapped']:>9}"
-    )
-    lines += [f"unmapped: {u}" for u in walk["unmapped"]]
-    return "\n".join(lines)
-
-
+# --- coverage ----------------------------------------------------------------------------------------------------
 def coverage(args) -> int:
     from spec.tools import coverage as cov
+    from spec.tools.results import write_json
 
-    if args.profile not in profiles.PROFILES:
-        raise UsageError(f"unknown profile {args.profile!r} (choose {', '.join(profiles.PROFILES)})")
     target = (args.claims or SPEC_DIR).resolve()
     if not target.exists() or not (target == SPEC_DIR or SPEC_DIR in target.parents):
         raise UsageError(f"--claims {args.claims} is not a module or folder of {SPEC_DIR}")
-    path = args.out or SPEC_DIR.parent / "reports" / "coverage" / f"{_torch_version()}.json"
+    path = args.out or ROOT / "reports" / "coverage" / f"{installed_torch()}.json"
     _check_writable(path)
     try:
         data = cov.result(args.keyword, args.profile, target)
     except cov.CoverageError as e:
         raise UsageError(str(e)) from None
-    rpt.write_atomic(path, data)
+    write_json(path, data)
     print(cov.format_table(data))
     print(f"claims: {data['pytest']}")
     print(f"coverage: {path}")
     return 0
 
 
+# --- compare and matrix --------------------------------------------------------------------------------------------
 def compare_reports(args) -> int:
     from spec.tools import compare
+    from spec.tools.results import Report
 
-    old, new = _newest(args.old) if args.old.is_dir() else rpt.load(args.old), rpt.load(args.new)
-    diff = compare.compare(old, new)
+    old = _newest(args.old) if args.old.is_dir() else Report.load(args.old)
+    new = Report.load(args.new)
+    try:
+        diff = compare.compare(old, new, across_implementations=args.across_implementations)
+    except compare.NotComparable as e:
+        raise UsageError(str(e)) from None
     if args.json:
         json.dump(diff, sys.stdout, indent=1)
         print()
     else:
         print(compare.format_comparison(old, new, diff))
     code = compare.exit_code(diff, allow_lost=args.allow_lost)
-    if code and not (diff["regressions"] or diff["failing_added"]):
+    if code and not diff["regressions"]:
         print(
             "spec: coverage lost: claims of the old report are missing or no longer pass (--allow-lost accepts that)",
             file=sys.stderr,
@@ -329,167 +352,92 @@ def compare_reports(args) -> int:
     return code
 
 
-def _newest(folder: Path) -> dict:
+def _newest(folder: Path):
     """The report of the newest torch release in ``folder`` (the newest stored report, to compare a new one with)."""
-    from spec.tools import compare
+    from spec.tools.results import load_many
 
     paths = sorted(folder.glob("*.json"))
     if not paths:
         raise UsageError(f"no report in {folder}")
-    path, data = compare.load_many(paths)[-1]
-    print(f"old: {path} (the newest of {len(paths)} in {folder})", file=sys.stderr)
-    return data
+    newest = load_many(paths)[-1]
+    print(f"old: {newest.path} (the newest of {len(paths)} in {folder})", file=sys.stderr)
+    return newest
 
 
 def matrix_table(args) -> int:
-    from spec.tools import compare
+    from spec.tools import render
+    from spec.tools.matrix import Matrix
+    from spec.tools.results import load_many, write_text
 
     if args.out:
         _check_writable(args.out, "the matrix")
-    table = compare.matrix(compare.load_many(args.reports))
-    text = json.dumps(table, indent=1) + "\n" if args.json else compare.format_matrix_markdown(table)
+    fmt = "json" if args.json else args.format
+    reports = load_many(args.reports)
+    table = Matrix.build(reports, targets=None if args.target == "all" else (args.target,))
+    text = render.matrix(table, fmt)
     if args.out:
-        rpt.write_text_atomic(args.out, text)
-        print(f"matrix: {len(table['rows'])} claims x {len(table['columns'])} reports -> {args.out}")
+        write_text(args.out, text)
+        print(f"matrix: {len(table.rows)} claims x {len(table.columns)} columns -> {args.out}")
     else:
         sys.stdout.write(text)
     return 0
 
 
+# --- docs --------------------------------------------------------------------------------------------------------
 def docs(args) -> int:
-    from spec.tools import docs as gen
+    from spec.tools.docs import site
 
     if not args.reports.is_dir():
         raise UsageError(f"no reports folder {args.reports}")
+    if not (args.reports / "matrix").is_dir() or not any((args.reports / "matrix").glob("*.json")):
+        raise UsageError(f"{args.reports} holds no reports/matrix/*.json: --reports names the reports folder")
     if not args.check:
         _check_writable(args.out / "index.md", "docs")
-    pages = gen.build(args.reports)
+    pages = site.build(args.reports, args.out, torch_docs=args.torch_docs)
     if args.check:
-        stale = gen.stale(pages, args.out)
+        from spec.tools.docs.common import claim_set, outdated_figures
+
+        stale = site.stale(pages, args.out)
         for rel in stale:
             print(f"stale: {args.out / rel}", file=sys.stderr)
-        for line in gen.outdated_figures(args.reports.parent, gen.claim_set()):
+        for line in outdated_figures(args.reports, claim_set()):
             print(f"outdated: {line}: re-run the command it names", file=sys.stderr)
         if stale:
             print("spec: docs are not fresh: run python -m spec docs", file=sys.stderr)
         return 1 if stale else 0
-    changed = gen.write(pages, args.out)
+    changed = site.write(pages, args.out)
     print(f"docs: {len(pages)} pages in {args.out}, {len(changed)} changed")
     return 0
 
 
-def _run_spec(profile: str, mutant=None, target: str = "eager") -> tuple:
-    """One pytest run of the spec on cpu through ``target`` (with a mutant applied, if named): its report, and
-    how each failed claim failed ({claim: {"assertion": [nodeid, ...], "crash": ["TypeError: ...", ...]}})."""
-    from spec.tools.mutants import ENV, FAILURES_ENV, read_failures
-
-    with tempfile.TemporaryDirectory(prefix="spec-mutant-") as tmp:
-        report_path, failures_path = Path(tmp) / "r.json", Path(tmp) / "failures.json"
-        cmd = [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(SPEC_DIR),
-            "-q",
-            "--no-header",
-            "-p",
-            "no:cacheprovider",
-            "--spec-device=cpu",
-            f"--spec-target={target}",
-            f"--hypothesis-profile={profile}",
-            f"--spec-report={report_path}",
-            "-p",
-            "spec.tools.mutants",
-            "--tb=no",
-            "-o",
-            "addopts=",
-        ]
-        env = {k: v for k, v in os.environ.items() if k != ENV}
-        env[FAILURES_ENV] = str(failures_path)
-        if mutant:
-            env[ENV] = mutant
-        subprocess.run(cmd, cwd=SPEC_DIR.parent, env=env, capture_output=True, text=True)
-        if not report_path.exists():
-            raise UsageError(f"the spec did not run{' under mutant ' + mutant if mutant else ''}")
-        return rpt.load(report_path), read_failures(failures_path)
-
-
-def kills(report: dict, failures: dict) -> tuple:
-    """(claims failed on an assertion, {claim: first crash} for the claims that failed only by crashing)."""
-    failed = rpt.failed_claims(report)
-    caught = [c for c in failed if failures.get(c, {}).get("assertion")]
-    crashed = {
-        c: (failures.get(c, {}).get("crash") or ["failed outside its check"])[0] for c in failed if c not in caught
-    }
-    return caught, crashed
-
-
-def _result(name: str, killers: list, crashes: dict, eager=None) -> dict:
-    """One mutant's entry in the results, printed as a row as it comes. ``eager``: for a mutant of another
-    target, (claims, crashes) of the eager run with the same mutant, which should catch nothing."""
-    from spec.tools.mutants import CATALOGUE
-
-    mutant = CATALOGUE[name]
-    shown = ", ".join(killers[:3]) + (f" (+{len(killers) - 3})" if len(killers) > 3 else "")
-    shown += f" [{len(crashes)} crashed]" if crashes else ""
-    entry = {"description": mutant.description, "killed": bool(killers), "claims": killers, "crashes": crashes}
-    if mutant.target != "eager":
-        entry["target"] = mutant.target
-        entry["eager_claims"] = eager[0]
-        shown = f"--target {mutant.target}: {shown}; eagerly: {', '.join(eager[0][:3]) or 'survives'}"
-    print(f"{name:32} {'yes' if killers else 'NO':>6}  {shown}", flush=True)
-    return entry
-
-
+# --- mutants -----------------------------------------------------------------------------------------------------
 def mutants(args) -> int:
-    import time
-    from concurrent.futures import ThreadPoolExecutor
-
-    from spec.tools.mutants import CATALOGUE
+    from spec.tools.mutants import campaign
+    from spec.tools.mutants.catalogue import CATALOGUE
+    from spec.tools.results import provenance, write_json
 
     if args.list:
         for m in CATALOGUE.values():
-            target = f" (--target {m.target})" if m.target != "eager" else ""
-            print(f"{m.name:32} {m.description}{target}")
+            via = (
+                f" (--target {m.target})" if m.target != "eager" else f" (--impl {m.impl})" if m.impl != "torch" else ""
+            )
+            print(f"{m.name:32} {m.description}{via}")
         return 0
     names = args.only or list(CATALOGUE)
     unknown = [n for n in names if n not in CATALOGUE]
     if unknown:
         raise UsageError(f"unknown mutant {unknown[0]!r} (python -m spec mutants --list)")
-    if args.profile not in profiles.PROFILES:
-        raise UsageError(f"unknown profile {args.profile!r} (choose {', '.join(profiles.PROFILES)})")
     if args.jobs < 1:
         raise UsageError(f"--jobs must be at least 1, not {args.jobs}")
     if args.out:
         _check_writable(args.out, "the results")
-    from spec.helpers import targets as tg
-    from spec.registry import TARGETS
-
-    needed = sorted({CATALOGUE[n].target for n in names} | {"eager"}, key=TARGETS.index)
-    for target in needed:
-        missing = tg.unavailable(target)
-        if missing:
-            raise UsageError(f"a mutant of the {target} target needs it here: {missing}")
-        baseline = rpt.failed_claims(_run_spec(args.profile, target=target)[0])
-        if baseline:
-            raise UsageError(f"the spec fails without any mutant ({baseline[0]}, --target {target}): fix that first")
-    results, start = {}, time.time()
-    print(f"{'mutant':32} {'killed':>6}  claims failing on an assertion [crashes]")
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:  # each run is its own pytest process
-        runs = {name: pool.submit(_run_spec, args.profile, name, CATALOGUE[name].target) for name in names}
-        eager = {n: pool.submit(_run_spec, args.profile, n) for n in names if CATALOGUE[n].target != "eager"}
-        for name in names:
-            also = kills(*eager[name].result()) if name in eager else None
-            results[name] = _result(name, *kills(*runs[name].result()), eager=also)
-    killed = sum(r["killed"] for r in results.values())
-    crashed = sum(bool(r["crashes"]) for r in results.values())
-    print(
-        f"killed {killed} of {len(results)} mutants by assertion ({crashed} with crashes, listed apart) "
-        f"in {time.time() - start:.0f} s"
-    )
+    try:
+        results = campaign.campaign(names, args.profile, args.jobs)
+    except campaign.CampaignError as e:
+        raise UsageError(str(e)) from None
     if args.out:
-        stored = {"profile": args.profile, "mutants": results, **rpt.provenance(profile=args.profile)}
+        stored = {"profile": args.profile, "mutants": results, **provenance(profile=args.profile)}
         stored["environment"]["devices"] = "cpu"
         stored["command"] = "python -m spec mutants" + (f" --only {' '.join(names)}" if args.only else "")
-        rpt.write_atomic(args.out, stored)
-    return 0 if killed == len(results) else 1
+        write_json(args.out, stored)
+    return 0 if all(r["killed"] for r in results.values()) else 1

@@ -2,7 +2,7 @@
 
 The spec runs under ``coverage run --branch`` in a subprocess, measuring only torch's three files
 (:data:`FILES`); ``pytest --cov=torch.nn.modules.rnn`` is not used because it crashed the interpreter with a
-segmentation fault (issue 17). The result, with its provenance (``spec.tools.report.provenance``), is stored
+segmentation fault (issue 17). The result, with its provenance (``spec.tools.results.provenance``), is stored
 as ``reports/coverage/<torch>.json``; ``python -m spec docs`` turns each stored file into a page that lists
 every line and branch the claims do not reach, each with the reason it is left (:data:`REASONS`) or marked as
 a claim still to write.
@@ -105,11 +105,14 @@ def measure(keyword: Optional[str] = None, profile: str = "ci", target: Path = S
         # our own settings file: the project's [tool.coverage] measures the spec (its `source` would override
         # any --include), here only torch's three files are measured
         rc.write_text("[run]\nbranch = True\ninclude =\n" + "".join(f"    {root / f}\n" for f in FILES))
-        run = [sys.executable, "-m", "coverage", "run", f"--rcfile={rc}", f"--data-file={data_file}"]
-        run += ["-m", "pytest", str(target), "--rootdir", str(SPEC_DIR.parent), "--spec-device=cpu"]
-        run += [f"--hypothesis-profile={profile}", "-q", "-p", "no:randomly", "-p", "no:cacheprovider", "--tb=no"]
-        run += ["-o", "addopts="] + (["-k", keyword] if keyword else [])
-        proc = subprocess.run(run, cwd=SPEC_DIR.parent, capture_output=True, text=True)
+        from spec.tools import runner
+
+        under = ("-m", "coverage", "run", f"--rcfile={rc}", f"--data-file={data_file}")
+        run = runner.pytest_command(
+            device="cpu", profile=profile, keyword=keyword, paths=[target], extra=["-q", "--tb=no"], python=under
+        )
+        returncode, stdout, stderr = runner.run(run)
+        proc = subprocess.CompletedProcess(run, returncode, stdout, stderr)
         if proc.returncode == 5:
             raise CoverageError(f"-k {keyword!r} selects no claim" if keyword else "no claim collected")
         if proc.returncode not in (0, 1) or not data_file.exists():
@@ -129,22 +132,23 @@ def measure(keyword: Optional[str] = None, profile: str = "ci", target: Path = S
 
 def result(keyword: Optional[str] = None, profile: str = "ci", target: Path = SPEC_DIR) -> dict:
     """The stored form: schema, provenance, what ran, and the per-file figures."""
-    from spec.tools import report as rpt
+    from spec.tools import results as rpt
 
     measured = measure(keyword, profile, target)
     return {"schema": 1, **rpt.provenance(profile=profile), **measured}
 
 
 def format_table(data: dict) -> str:
-    rows = [f"{'file':32} {'lines':>11} {'branches':>11} {'percent':>8}"]
+    from spec.tools.render import table
+
+    rows = []
     for rel, f in data["files"].items():
         if not f["measured"]:
-            rows.append(f"{rel:32} {'not measured':>32}")
+            rows.append([rel, "not measured", "", ""])
             continue
         lines = f"{f['covered_lines']}/{f['statements']}"
-        branches = f"{f['covered_branches']}/{f['branches']}"
-        rows.append(f"{rel:32} {lines:>11} {branches:>11} {f['percent']:>7.1f}%")
-    return "\n".join(rows)
+        rows.append([rel, lines, f"{f['covered_branches']}/{f['branches']}", f"{f['percent']:.1f}%"])
+    return table(["file", "lines", "branches", "percent"], rows).rstrip("\n")
 
 
 # --- why a line is not reached --------------------------------------------------------------------------------

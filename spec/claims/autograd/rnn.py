@@ -1,0 +1,344 @@
+"""Autograd of the recurrent layers, nn.RNN, nn.LSTM and nn.GRU."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from torch import nn
+
+from reference.oracle.layers import forward as reference_forward
+from spec.helpers.modules import hidden_of, returned_tensors, weighted_sum
+from spec.helpers.strategies import LAYERS, Config, batched, configs, describe
+from spec.helpers.tolerances import assert_close
+from spec.registry import Seed, TorchDoc, claim, torch_docs
+from spec.sources.seeds import S000, S001, S002, S003, S004
+
+
+def grad_fn_names(mode: str) -> tuple:
+    """(h_n's grad_fn name for the 002 example run on CPU, RNNCell's output grad_fn name)."""
+    _, state = getattr(nn, mode)(1, 5, 2, batch_first=True)(torch.rand(2, 3, 1))
+    h = hidden_of(state)
+    return type(h.grad_fn).__name__, type(nn.RNNCell(4, 2)(torch.randn(1, 4)).grad_fn).__name__
+
+
+def state_tensors(state) -> list:
+    """``h_n`` -> ``[h_n]``; ``(h_n, c_n)`` -> ``[h_n, c_n]``."""
+    return list(state) if isinstance(state, tuple) else [state]
+
+
+def grads(fn, cfg: Config, device):
+    m = cfg.build(device, train=True)
+    x = cfg.input(device).requires_grad_(True)
+    loss = weighted_sum(returned_tensors(fn(m, x)), cfg, device)
+    leaves = [x] + list(m.parameters())
+    return torch.autograd.grad(loss, leaves, allow_unused=True)
+
+
+@claim(
+    id="rnn.autograd.grad-fn-names",
+    statement=(
+        "On CPU, h_n of nn.RNN/LSTM/GRU has grad_fn StackBackward0 and RNNCell's (tanh) output TanhBackward0; "
+        "since torch 1.10 autograd node names carry a numeric suffix."
+    ),
+    modules=("RNN", "LSTM", "GRU", "RNNCell"),
+    sources=(
+        Seed(S001, "the printed RNNCell output (TanhBackward0) and nn.RNN out/hidden (StackBackward0)", line=44),
+        Seed(S002, "the printed h and c of the LSTM example (StackBackward)", line=115),
+    ),
+    torch=">=1.10",
+)
+@pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
+def test_grad_fn_names(mode):
+    assert grad_fn_names(mode) == ("StackBackward0", "TanhBackward0")
+
+
+@claim(
+    id="rnn.autograd.grad-fn-names-before-1-10",
+    statement="Before torch 1.10 the same nodes print without a suffix: StackBackward and TanhBackward.",
+    modules=("RNN", "LSTM", "GRU", "RNNCell"),
+    sources=(Seed(S002, "the printed h and c of the LSTM example (StackBackward)", line=115),),
+    torch="<1.10",
+)
+@pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
+def test_grad_fn_names_before_1_10(mode):
+    assert grad_fn_names(mode) == ("StackBackward", "TanhBackward")
+
+
+@claim(
+    id="rnn.autograd.matches-reference",
+    statement=(
+        "Gradients of output, h_n and c_n with respect to the input and every parameter equal those obtained "
+        "by differentiating the from-scratch equations, and none is missing or zero."
+    ),
+    modules=LAYERS,
+    sources=(
+        TorchDoc("torch.nn.RNN", "Description", "to an input sequence"),
+        Seed(S003, "1.3 back propagation through time", line=47),
+        Seed(S000, "training an RNN: each step's error depends on all earlier hidden states", line=6),
+    ),
+)
+@given(cfg=configs(batch=batched, seq=st.integers(2, 4), modes=st.sampled_from(LAYERS)))
+def test_grads_match_reference(cfg, device):
+    cfg = cfg.with_(nonlinearity="tanh")  # a dead relu unit has a true zero gradient
+    describe(cfg, device)
+    got = grads(lambda m, x: m(x), cfg, device)
+    want = grads(lambda m, x: reference_forward(m, x), cfg, device)
+    assert all(g is not None and g.abs().sum() > 0 for g in got), "a parameter gets no gradient"
+    assert_close(got, want, cfg.repro(device))
+
+
+@claim(
+    id="rnn.autograd.causal",
+    statement=(
+        "A one-directional layer is causal: output at step t depends on inputs 1..t (non-zero gradient) "
+        "and not on later inputs (exactly zero gradient); bidirectional output at every step depends on all steps."
+    ),
+    modules=LAYERS,
+    sources=(
+        TorchDoc("torch.nn.RNN", "Description", "to an input sequence"),
+        Seed(S003, "2.5 bidirectional RNN", line=128),
+        Seed(S000, "the opening notes: the current hidden state holds every earlier word", line=4),
+    ),
+)
+@given(cfg=configs(batch=batched, batch_first=st.just(False), seq=st.integers(2, 5), proj=st.just(False)))
+def test_causal(cfg, device):
+    cfg = cfg.with_(nonlinearity="tanh")
+    describe(cfg, device)
+    m = cfg.build(device, train=True)
+    x = cfg.input(device).requires_grad_(True)
+    out, _ = m(x)
+    for t in range(cfg.seq):
+        (g,) = torch.autograd.grad(out[t].sum(), x, retain_graph=True)
+        per_step = g.abs().flatten(1).sum(1)
+        for k in range(cfg.seq):
+            if k > t and not cfg.bidirectional:
+                assert per_step[k] == 0, f"out[{t}] depends on the later x[{k}]"
+            else:
+                assert per_step[k] > 0, f"out[{t}] does not depend on x[{k}]"
+
+
+@claim(
+    id="rnn.autograd.vanishing-exploding",
+    statement=(
+        "Backpropagation through time multiplies by W_hh at every step: at the zero fixed point of a tanh RNN "
+        "with W_hh = s*Q (Q orthogonal), ||d h_T / d h_0|| = s^T, vanishing for s < 1 and exploding for s > 1."
+    ),
+    modules=("RNN",),
+    sources=(
+        Seed(S000, "training an RNN: the chain rule multiplies W_R repeatedly, so gradients vanish or explode", line=7),
+        Seed(S003, "1.3 back propagation: long-term dependencies and vanishing or exploding gradients", line=53),
+    ),
+)
+@pytest.mark.parametrize("scale", [0.5, 0.9, 1.1, 2.0])
+@pytest.mark.parametrize("steps", [1, 5, 20])
+def test_vanishing_exploding(scale, steps, device):
+    hidden = 6
+    rnn = torch.nn.RNN(3, hidden, bias=False).double().to(device)
+    q, _ = torch.linalg.qr(torch.randn(hidden, hidden, generator=torch.Generator().manual_seed(5), dtype=torch.float64))
+    with torch.no_grad():
+        rnn.weight_hh_l0.copy_(scale * q)
+    h0 = torch.zeros(1, 1, hidden, dtype=torch.float64, device=device, requires_grad=True)
+    x = torch.zeros(steps, 1, 3, dtype=torch.float64, device=device)  # stays at h = 0, where tanh' = 1
+    _, h_n = rnn(x, h0)
+    u = torch.zeros(hidden, dtype=torch.float64, device=device)
+    u[0] = 1.0
+    (g,) = torch.autograd.grad((h_n[0, 0] * u).sum(), h0)  # = u^T (sQ)^T: its norm is s^T
+    assert g.norm().item() == pytest.approx(scale**steps, rel=1e-9)
+
+
+@claim(
+    id="rnn.autograd.detach-cuts-graph",
+    statement=(
+        "Carrying the returned state into the next minibatch links their graphs: without detach, backward "
+        "through the second minibatch after the first was freed raises RuntimeError; with detach it works "
+        "and gives the first minibatch's input no gradient."
+    ),
+    modules=LAYERS,
+    sources=(
+        Seed(S003, "sequential partitioning: the hidden state is detached between minibatches", line=493),
+        Seed(S004, "training loop: detaching the hidden state between consecutive batches", line=110),
+        Seed(S003, "1.3: truncating the time steps at tau, the second of three ways to compute the gradient", line=56),
+        Seed(S004, "the quoted D2L passage: chained minibatches make the gradient depend on all of them", line=50),
+    ),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_detach(mode, device):
+    cfg = Config(mode=mode, dtype="float64")
+    m = cfg.build(device, train=True)
+    x1 = cfg.input(device).requires_grad_(True)
+    x2 = cfg.randn(*cfg.input_shape(), device=device, salt=2)
+
+    def detach(s):
+        return tuple(t.detach() for t in s) if isinstance(s, tuple) else s.detach()
+
+    out1, state = m(x1)
+    out1.sum().backward()  # frees the first minibatch's graph
+    out2, _ = m(x2, state)
+    with pytest.raises(RuntimeError, match="(?i)backward through the graph a second time"):
+        out2.sum().backward()
+    x1.grad = None
+    out1, state = m(x1)
+    out1.sum().backward()
+    x1.grad = None
+    out2, _ = m(x2, detach(state))
+    out2.sum().backward()
+    assert x1.grad is None
+
+
+@claim(
+    id="rnn.autograd.output-grad-fn",
+    statement=(
+        "The output tensor, not only the returned state, has a grad_fn when the parameters require grad, and a "
+        "loss on the output alone reaches every parameter of every layer and the input; under torch.no_grad(), "
+        "or with the parameters frozen and an input that needs no grad, neither output nor state has one."
+    ),
+    modules=LAYERS,
+    sources=(
+        Seed(S001, "2. RNN: the printed out and hidden, both with a grad_fn", line=75),
+        Seed(S002, "the printed out of the LSTM(1, 5, 2) example, with a grad_fn", line=105),
+    ),
+)
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("mode", LAYERS)
+def test_output_grad_fn(mode, batch_first, device):
+    cfg = Config(mode=mode, num_layers=2, batch_first=batch_first, dtype="float64")
+    m = cfg.build(device, train=True)
+    x = cfg.input(device).requires_grad_(True)
+    out, state = m(x)
+    assert out.grad_fn is not None and all(s.grad_fn is not None for s in state_tensors(state)), cfg.repro(device)
+    leaves = [x, *m.parameters()]
+    got = torch.autograd.grad((out * cfg.randn(*out.shape, device=device, salt=3)).sum(), leaves)
+    names = ["input"] + [n for n, _ in m.named_parameters()]
+    assert [n for n, g in zip(names, got) if g.abs().sum() == 0] == [], "the output's graph misses these"
+    with torch.no_grad():
+        out, state = m(x)
+    assert out.grad_fn is None and all(s.grad_fn is None for s in state_tensors(state))
+    m.requires_grad_(False)
+    out, state = m(x.detach())
+    assert not out.requires_grad and all(not s.requires_grad for s in state_tensors(state))
+
+
+@claim(
+    id="rnn.autograd.detach-in-place",
+    statement=(
+        "For a batched input the returned state is no view, so detaching it in place (003's state.detach_(), "
+        "or s.detach_() on LSTM's h and c) works: it loses its grad_fn, and backward through the next "
+        "minibatch then leaves the earlier minibatch's input without gradient, as detach() does."
+    ),
+    modules=LAYERS,
+    sources=(Seed(S003, "4.3, the training loop: state.detach_(), or s.detach_() for each s of a tuple", line=492),),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_detach_in_place(mode, device):
+    cfg = Config(mode=mode, num_layers=2, dtype="float64")
+    m = cfg.build(device, train=True)
+    x1 = cfg.input(device).requires_grad_(True)
+    _, state = m(x1)
+    for s in state_tensors(state):
+        assert not s._is_view(), f"{mode}: the state is a view"
+        s.detach_()
+        assert s.grad_fn is None and not s.requires_grad
+    out2, _ = m(cfg.randn(*cfg.input_shape(), device=device, salt=2), state)
+    out2.sum().backward()
+    assert x1.grad is None and all(p.grad is not None for p in m.parameters())
+
+
+@claim(
+    id="rnn.autograd.detach-in-place-unbatched-view",
+    statement=(
+        "For an unbatched (2-D) input the returned state is a squeezed view, so 003's in-place detach_() raises "
+        "RuntimeError there, while detach() works."
+    ),
+    modules=LAYERS,
+    sources=(Seed(S003, "4.3, the training loop: state.detach_(), or s.detach_() for each s of a tuple", line=492),),
+    torch=">=1.11",
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_detach_in_place_unbatched(mode, device):
+    cfg = Config(mode=mode, batch=None, dtype="float64")
+    _, state = cfg.build(device, train=True)(cfg.input(device))
+    for s in state_tensors(state):
+        assert s.detach().grad_fn is None
+        with pytest.raises(RuntimeError, match="(?i)view"):
+            s.detach_()
+
+
+@claim(
+    id="rnn.autograd.cudnn-backward-needs-train",
+    statement=(
+        "On cuda with cuDNN enabled, backward through RNN, LSTM or GRU in eval() mode raises RuntimeError "
+        "('cudnn RNN backward can only be called in training mode'), also when only the parameters need "
+        "gradients; with cuDNN disabled or in train() mode it works, and on cpu it works in either mode."
+    ),
+    modules=LAYERS,
+    sources=(TorchDoc("torch.backends.cudnn", "enabled"), TorchDoc("torch.nn.Module", "eval")),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_cudnn_backward_needs_train(mode, device):
+    cfg = Config(mode=mode, num_layers=2, seq=4)
+
+    def backward(train: bool, cudnn: bool):
+        m = cfg.build(device, train=train)
+        with torch.backends.cudnn.flags(enabled=cudnn):
+            out, _ = m(cfg.input(device))  # parameters alone need gradients
+            out.sum().backward()
+        return [p.grad for p in m.parameters()]
+
+    with_cudnn_off = backward(train=False, cudnn=False)
+    assert all(g is not None for g in with_cudnn_off)
+    assert_close(backward(train=True, cudnn=True), with_cudnn_off, "train mode against eval without cuDNN")
+    if device == "cuda" and torch.backends.cudnn.is_available():
+        with pytest.raises(RuntimeError, match="cudnn RNN backward can only be called in training mode"):
+            backward(train=False, cudnn=True)
+    else:  # no cuDNN in the way: eval mode is differentiable as well
+        assert_close(backward(train=False, cudnn=True), with_cudnn_off, "eval against train on cpu")
+
+
+# --- issue 17: gradients through packed sequences and to the initial state ---
+
+
+def state_for(cfg: Config, device):
+    """A random initial state that requires grad: h_0, or (h_0, c_0) for LSTM."""
+    h0 = cfg.randn(*cfg.state_shape(), device=device, salt=5).requires_grad_(True)
+    if cfg.mode != "LSTM":
+        return h0
+    return h0, cfg.randn(*cfg.state_shape(cfg.hidden_size), device=device, salt=6).requires_grad_(True)
+
+
+@claim(
+    id="rnn.autograd.packed-and-state-gradients",
+    statement=(
+        "Gradients flow through a PackedSequence input and to h_0 (and c_0) for RNN, LSTM and GRU: the "
+        "gradients of the packed data, the initial state and every parameter equal those of the reference."
+    ),
+    modules=LAYERS + ("PackedSequence",),
+    sources=(
+        TorchDoc("torch.nn.RNN", "Inputs", "hx"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Inputs", "h_0"),
+        TorchDoc("torch.nn.LSTM", "Inputs", "c_0"),
+    ),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+@pytest.mark.parametrize("packed", (False, True), ids=("padded", "packed"))
+def test_packed_and_state_gradients(mode, packed, device):
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    cfg = Config(mode=mode, num_layers=2, bidirectional=True, batch=3, seq=4)
+    m = cfg.build(device, train=True)  # cuDNN's backward needs train mode (rnn.autograd.cudnn-backward-needs-train)
+    leaves = [cfg.input(device).requires_grad_(True)]
+    state = state_for(cfg, device)
+    leaves += list(state) if isinstance(state, tuple) else [state]
+    leaves += list(m.parameters())
+
+    def run(fn):
+        x = pack_padded_sequence(leaves[0], [2, 4, 3], enforce_sorted=False) if packed else leaves[0]
+        out, h = fn(m, x, state)
+        out = out.data if packed else out
+        return torch.autograd.grad(weighted_sum([out] + returned_tensors((out, h))[1:], cfg, device), leaves)
+
+    by_torch = run(lambda m, x, s: m(x, s))
+    by_reference = run(lambda m, x, s: reference_forward(m, x, s))
+    assert all(g.abs().sum() > 0 for g in by_torch[:3]), "input and initial state get a gradient"
+    assert_close(by_torch, by_reference, f"{mode} packed={packed}")

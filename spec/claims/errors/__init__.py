@@ -1,0 +1,1 @@
+"""Errors: what the layers, cells and packing functions reject, and how, release by release."""

@@ -1,0 +1,211 @@
+"""Errors of packed sequences and the packing functions of torch.nn.utils.rnn."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
+
+from spec.helpers.modules import fixed_randn, packed
+from spec.helpers.outcomes import Case, Outcome, check, layer
+from spec.registry import TorchDoc, claim, torch_docs
+
+PACKING = [
+    Case(
+        "lengths-unsorted-with-enforce-sorted",
+        lambda d: pack_padded_sequence(fixed_randn(d, 5, 2, 3), torch.tensor([2, 5])),
+        (Outcome(raises=RuntimeError, match="must be sorted in decreasing order"),),
+    ),
+    Case(
+        "zero-length",
+        lambda d: pack_padded_sequence(fixed_randn(d, 5, 2, 3), torch.tensor([5, 0])),
+        (Outcome(raises=RuntimeError, match="Length of all samples has to be greater than 0"),),
+    ),
+]
+
+
+@claim(
+    id="packed.errors.lengths",
+    statement=(
+        "pack_padded_sequence rejects lengths that are not in decreasing order unless enforce_sorted=False, "
+        "and any length of zero."
+    ),
+    modules=("PackedSequence",),
+    sources=(
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "lengths"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "enforce_sorted"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Description", "For unsorted sequences"),
+    ),
+)
+@pytest.mark.parametrize("case", [c.param() for c in PACKING])
+def test_packing_errors(case, device):
+    check(case, device)
+
+
+@claim(
+    id="packed.errors.length-beyond-padding",
+    statement=(
+        "pack_padded_sequence does not check lengths against the padded length: a length past it gives a "
+        "PackedSequence whose batch_sizes add up to more rows than its data has, which a recurrent module on "
+        "CPU then rejects with a RuntimeError."
+    ),
+    modules=("PackedSequence", "RNN", "LSTM", "GRU"),
+    sources=(TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "lengths"),),
+)
+@pytest.mark.parametrize("mode", ("RNN", "LSTM", "GRU"))
+def test_length_beyond_padding(mode):
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    x = torch.zeros(5, 2, 1)  # 5 padded steps
+    packed = pack_padded_sequence(x, torch.tensor([7, 2]))  # accepted: 7 > 5
+    assert packed.batch_sizes.tolist() == [2, 2, 1, 1, 1, 1, 1]  # what lengths 7 and 2 would give
+    assert int(packed.batch_sizes.sum()) == 9 and packed.data.shape[0] == 5 + 2  # but only 7 rows exist
+    with pytest.raises(RuntimeError):
+        getattr(torch.nn, mode)(1, 2)(packed)
+
+
+@claim(
+    id="packed.errors.cuda-lengths",
+    statement="pack_padded_sequence rejects lengths held on cuda with a RuntimeError asking for a 1D CPU int64 "
+    "tensor, even when the data is on cuda.",
+    modules=("PackedSequence",),
+    sources=(TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "lengths"),),
+    devices=("cuda",),
+)
+def test_cuda_lengths_rejected(device):
+    data = fixed_randn(device, 4, 2, 3)
+    with pytest.raises(RuntimeError, match=r"'lengths' argument should be a 1D CPU int64 tensor"):
+        pack_padded_sequence(data, torch.tensor([4, 2], device=device))
+    assert pack_padded_sequence(data, torch.tensor([4, 2])).data.device == data.device  # cpu lengths: accepted
+
+
+@claim(
+    id="packed.errors.total-length-too-short",
+    statement="pad_packed_sequence raises ValueError when total_length is less than the longest sequence.",
+    modules=("PackedSequence",),
+    sources=(TorchDoc("torch.nn.utils.rnn.pad_packed_sequence", "Args", "total_length"),),
+)
+def test_total_length_too_short(device):
+    from torch.nn.utils.rnn import pack_sequence, pad_packed_sequence
+
+    packed = pack_sequence([fixed_randn(device, 4, 2), fixed_randn(device, 2, 2)])
+    pad_packed_sequence(packed, total_length=4)  # the longest length itself is accepted
+    with pytest.raises(ValueError, match="total_length"):
+        pad_packed_sequence(packed, total_length=3)
+
+
+@claim(
+    id="packed.errors.pack-sequence-unsorted",
+    statement=(
+        "pack_sequence with the default enforce_sorted=True rejects sequences not in decreasing order of length "
+        "with a RuntimeError; enforce_sorted=False accepts them."
+    ),
+    modules=("PackedSequence",),
+    sources=(
+        TorchDoc("torch.nn.utils.rnn.pack_sequence", "Args", "enforce_sorted"),
+        TorchDoc("torch.nn.utils.rnn.pack_sequence", "Description", "For unsorted sequences"),
+    ),
+)
+def test_pack_sequence_unsorted(device):
+    from torch.nn.utils.rnn import pack_sequence
+
+    seqs = [fixed_randn(device, 2, 3), fixed_randn(device, 4, 3)]
+    with pytest.raises(RuntimeError, match="sorted"):
+        pack_sequence(seqs)
+    pack_sequence(seqs, enforce_sorted=False)
+
+
+# the other side of packed.semantics.pad-sequence-left (torch >= 2.5; the boundary is established there)
+@claim(
+    id="packed.errors.padding-side-before-2-5",
+    statement="Before torch 2.5 pad_sequence has no padding_side: passing it is a TypeError.",
+    modules=("PackedSequence",),
+    sources=(TorchDoc("torch.nn.utils.rnn.pad_sequence", "Args", "padding_side"),),
+    torch="<2.5",
+)
+def test_padding_side_before_2_5(device):
+    from torch.nn.utils.rnn import pad_sequence
+
+    with pytest.raises(TypeError, match="padding_side"):
+        pad_sequence([fixed_randn(device, 2, 3)], padding_side="left")
+
+
+# the other side of packed.semantics.unpad-unpack (torch >= 1.11; the boundary is established there)
+@claim(
+    id="packed.errors.unpad-unpack-before-1-11",
+    statement="Before torch 1.11 torch.nn.utils.rnn has neither unpad_sequence nor unpack_sequence.",
+    modules=("PackedSequence",),
+    sources=(
+        TorchDoc("torch.nn.utils.rnn.unpad_sequence", "Description", "Unpad padded Tensor"),
+        TorchDoc("torch.nn.utils.rnn.unpack_sequence", "Description", "Unpack PackedSequence"),
+    ),
+    torch="<1.11",
+)
+def test_unpad_unpack_before_1_11():
+    from torch.nn.utils import rnn
+
+    assert not hasattr(rnn, "unpad_sequence") and not hasattr(rnn, "unpack_sequence")
+
+
+@claim(
+    id="packed.errors.data-rank",
+    statement=(
+        "RNN and GRU given a PackedSequence whose elements are not vectors (data of 3 dimensions) raise a "
+        "RuntimeError: input must have 2 dimensions, got 3."
+    ),
+    modules=("RNN", "GRU", "PackedSequence"),
+    sources=(
+        *torch_docs(("torch.nn.RNN", "torch.nn.GRU"), "Inputs", "input"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "input"),
+    ),
+)
+@pytest.mark.parametrize("mode", ("RNN", "GRU"))
+def test_packed_data_rank(mode, device):
+    # RNNBase.check_input wants 2 dimensions for a packed input (3 for a padded one), on every release 1.8-2.15;
+    # LSTM skips the check from 2.1 (lstm.errors.packed-input-unchecked)
+    with pytest.raises(RuntimeError, match="input must have 2 dimensions, got 3"):
+        layer(mode, device, 3, 4)(packed(device, 2, 3))
+    layer(mode, device, 3, 4)(packed(device, 3))  # vectors: accepted
+
+
+# pad_sequence tests isinstance(sequences, Iterable) from 1.11 (absent from 1.10.2's torch/nn/utils/rnn.py,
+# present in 1.11.0's); before, the argument goes straight to torch._C._nn.pad_sequence (1.9-1.10), or, on 1.8,
+# to a Python loop that indexes sequences[0] (measured on 1.8.1 and 1.10.2).
+PAD_NOT_ITERABLE = Case(
+    "pad-sequence-int",
+    lambda d: pad_sequence(5),
+    (
+        Outcome(">=1.11", RuntimeError, "Expected iterable for input sequences, but got arg of type: <class 'int'>"),
+        Outcome(">=1.9,<1.11", TypeError, r"argument 'sequences' \(position 1\) must be tuple of Tensors, not int"),
+        Outcome("<1.9", TypeError, "'int' object is not subscriptable"),
+    ),
+)
+
+
+@claim(
+    id="packed.errors.pad-sequence-not-iterable",
+    statement=(
+        "pad_sequence given something that is not iterable raises a RuntimeError naming its type: "
+        "Expected iterable for input sequences, but got arg of type: <class 'int'>."
+    ),
+    modules=("PackedSequence",),
+    sources=(TorchDoc("torch.nn.utils.rnn.pad_sequence", "Args", "sequences"),),
+    torch=">=1.11",
+)
+def test_pad_sequence_not_iterable(device):
+    check(PAD_NOT_ITERABLE, device)
+    assert pad_sequence(iter([fixed_randn(device, 2, 3)])).shape == (2, 1, 3)  # any iterable: accepted
+
+
+@claim(
+    id="packed.errors.pad-sequence-not-iterable-before-1-11",
+    statement=(
+        "Before torch 1.11 pad_sequence does not test that its argument is iterable: given an int it raises a "
+        "TypeError from the binding (must be tuple of Tensors) on 1.9-1.10, or from indexing it on 1.8."
+    ),
+    modules=("PackedSequence",),
+    sources=(TorchDoc("torch.nn.utils.rnn.pad_sequence", "Args", "sequences"),),
+    torch="<1.11",
+)
+def test_pad_sequence_not_iterable_before_1_11():
+    check(PAD_NOT_ITERABLE, "cpu")

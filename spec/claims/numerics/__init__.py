@@ -1,0 +1,1 @@
+"""Numerics: agreement between devices and precisions."""

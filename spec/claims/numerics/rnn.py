@@ -1,0 +1,140 @@
+"""Numerics of the recurrent layers, nn.RNN, nn.LSTM and nn.GRU."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given
+
+from spec.helpers.strategies import LAYERS, Config, batched, configs, describe
+from spec.helpers.tolerances import assert_close, flat_tensors, tf32
+from spec.registry import TorchDoc, claim, torch_docs
+
+
+@claim(
+    id="rnn.numerics.cpu-matches-cuda",
+    statement=(
+        "The same module and input give the same output and state on cuda as on cpu: to float64 rounding, "
+        "to float32 rounding with TF32 off, and within TF32's 10-bit mantissa with it on."
+    ),
+    modules=LAYERS,
+    sources=(TorchDoc("torch.backends.cudnn", "allow_tf32"),),
+    devices=("cuda",),
+)
+@pytest.mark.parametrize(("dtype", "enabled"), [("float64", False), ("float32", False), ("float32", True)])
+@given(cfg=configs(batch=batched))
+def test_cpu_matches_cuda(cfg, dtype, enabled, device):
+    cfg = cfg.with_(dtype=dtype)
+    describe(cfg, device)
+    with tf32(enabled), torch.no_grad():
+        on_cpu = cfg.build("cpu")(cfg.input("cpu"))
+        on_cuda = cfg.build(device)(cfg.input(device))
+    on_cuda = [t.cpu() for t in flat_tensors(on_cuda)]
+    steps = cfg.num_layers * cfg.seq  # the recurrence an element of the output depends on
+    msg = f"{cfg.repro(device)} (tf32={enabled})"
+    assert_close(on_cuda, flat_tensors(on_cpu), msg, steps=steps, tf32=enabled, computed_on=device)
+
+
+# matmul.allow_tf32 defaulted to True from 1.7 (when TF32 arrived) to 1.11 and to False from 1.12
+# (pytorch/pytorch#76509, "Default TF32 to off for matmul"); cudnn.allow_tf32 has stayed True. Both flags are
+# process-wide and readable on CPU-only builds; every check of this spec that sets them restores them
+# (spec.helpers.tolerances.tf32), so they read as their defaults here unless the user set them.
+@claim(
+    id="rnn.numerics.tf32-defaults",
+    statement=(
+        "torch.backends.cudnn.allow_tf32 defaults to True and torch.backends.cuda.matmul.allow_tf32 to False, "
+        "so on Ampere and later GPUs the cuDNN recurrent kernels compute float32 in TF32 while a plain "
+        "matmul does not."
+    ),
+    modules=LAYERS,
+    sources=(TorchDoc("torch.backends.cudnn", "allow_tf32"), TorchDoc("torch.backends.cuda.matmul", "allow_tf32")),
+    torch=">=1.12",
+)
+def test_tf32_defaults():
+    assert torch.backends.cudnn.allow_tf32 is True
+    assert torch.backends.cuda.matmul.allow_tf32 is False
+
+
+@claim(
+    id="rnn.numerics.tf32-defaults-before-1-12",
+    statement="Before torch 1.12 both torch.backends.cudnn.allow_tf32 and torch.backends.cuda.matmul.allow_tf32 "
+    "default to True.",
+    modules=LAYERS,
+    sources=(TorchDoc("torch.backends.cudnn", "allow_tf32"), TorchDoc("torch.backends.cuda.matmul", "allow_tf32")),
+    torch="<1.12",
+)
+def test_tf32_defaults_before_1_12():
+    assert torch.backends.cudnn.allow_tf32 is True
+    assert torch.backends.cuda.matmul.allow_tf32 is True
+
+
+# The autocast wrapper of cuDNN's RNN (aten/src/ATen/cudnn/AutocastRNN.cpp, since autocast arrived in 1.6)
+# casts input, state and flattened weights to half whatever dtype autocast was given; torch.autocast took a
+# dtype for cuda from 1.10. Measured on an H100 with torch 2.11 (../shared/gpu/probe-h100-torch2.11.log).
+@claim(
+    id="rnn.numerics.autocast-bfloat16-gives-float16",
+    statement=(
+        "Under torch.autocast('cuda', dtype=torch.bfloat16), RNN, LSTM and GRU on cuda return output and state "
+        "in float16, not bfloat16; a module converted to bfloat16 (outside autocast) returns bfloat16."
+    ),
+    modules=LAYERS,
+    sources=(TorchDoc("torch.autocast", "CUDA ops that can autocast to float16"),),
+    torch=">=1.10",
+    devices=("cuda",),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_autocast_bfloat16_gives_float16(mode, device):
+    cfg = Config(mode=mode, dtype="float32")
+    m, x = cfg.build(device), cfg.input(device)
+    with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16):
+        got = flat_tensors(m(x))
+    assert [t.dtype for t in got] == [torch.float16] * len(got)
+    with torch.no_grad():
+        converted = flat_tensors(m.to(torch.bfloat16)(x.to(torch.bfloat16)))
+    assert [t.dtype for t in converted] == [torch.bfloat16] * len(converted)
+
+
+DETERMINISM = """
+import os, sys, torch
+torch.use_deterministic_algorithms(True)
+runs = []
+for _ in range(2):
+    torch.manual_seed(0)
+    m = getattr(torch.nn, sys.argv[1])(8, 16, num_layers=2, bidirectional=True).cuda()
+    x = torch.randn(12, 5, 8, device="cuda", requires_grad=True)
+    out, _ = m(x)
+    (out * torch.linspace(-1, 1, out.numel(), device="cuda").view_as(out)).sum().backward()
+    runs.append([out.detach()] + [x.grad] + [p.grad for p in m.parameters()])
+same = all(torch.equal(a, b) for a, b in zip(*runs))
+print("bitwise-equal" if same else "differ")
+"""
+
+
+@claim(
+    id="rnn.numerics.deterministic-recipe",
+    statement=(
+        "With torch's reproducibility recipe for cuda (CUBLAS_WORKSPACE_CONFIG=:4096:8 and "
+        "torch.use_deterministic_algorithms(True)), two runs of forward and backward of the same seeded RNN, LSTM "
+        "or GRU on the same input give bitwise-equal outputs and gradients."
+    ),
+    modules=LAYERS,
+    sources=(
+        *torch_docs(
+            ("torch.nn.RNN", "torch.nn.LSTM"), "Include", "cudnn_rnn_determinism.md", "cudnn_rnn_determinism.rst"
+        ),
+        TorchDoc("torch.use_deterministic_algorithms", "CUBLAS_WORKSPACE_CONFIG"),
+    ),
+    torch=">=1.8",
+    devices=("cuda",),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_deterministic_recipe(mode, device):
+    import os
+    import subprocess
+    import sys
+
+    # a fresh process: the cuBLAS workspace setting only takes effect before cuBLAS starts
+    env = {**os.environ, "CUBLAS_WORKSPACE_CONFIG": ":4096:8"}
+    proc = subprocess.run([sys.executable, "-c", DETERMINISM, mode], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr.strip().splitlines()[-1:]
+    assert proc.stdout.strip() == "bitwise-equal"

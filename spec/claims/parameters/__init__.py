@@ -1,0 +1,1 @@
+"""Parameters: names, shapes, initialisation and constructor defaults of the layers and cells."""

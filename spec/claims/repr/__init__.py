@@ -1,0 +1,1 @@
+"""Repr: how the layers print."""

@@ -1,0 +1,480 @@
+"""Semantics of the recurrent layers, nn.RNN, nn.LSTM and nn.GRU."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from torch import nn
+
+from common.states import map_state
+from reference.oracle.layers import forward as reference_forward
+from spec.helpers.modules import both, fixed_randn, hidden_of
+from spec.helpers.onnx_oracle import MISSING, onnx_run
+from spec.helpers.strategies import (
+    LAYERS,
+    Config,
+    batched,
+    configs,
+    describe,
+)
+from spec.helpers.tolerances import assert_close, dropout_precision
+from spec.registry import Erratum, Seed, TorchDoc, claim, torch_docs
+from spec.sources.seeds import LAYER_DOCS, S000, S001, S002, S003
+
+float_dtypes = st.sampled_from(("float64", "float32"))
+
+
+@claim(
+    id="rnn.semantics.matches-reference",
+    statement=(
+        "For every configuration (layers, directions, batch_first, bias, relu, proj_size; float64 and "
+        "float32) output, h_n and c_n equal a from-scratch implementation of the documented equations."
+    ),
+    modules=LAYERS,
+    sources=(
+        *torch_docs(LAYER_DOCS, "Args", "num_layers", "bias", "bidirectional"),
+        *torch_docs(LAYER_DOCS, "Outputs", "output", "h_n"),
+        *torch_docs(LAYER_DOCS, "Description", "to an input sequence", "is the hidden state at time"),
+        TorchDoc("torch.nn.RNN", "Args", "nonlinearity"),
+        TorchDoc("torch.nn.LSTM", "Args", "proj_size"),
+        TorchDoc("torch.nn.LSTM", "Outputs", "c_n"),
+        TorchDoc("torch.nn.LSTM", "Description", "If ``proj_size > 0``"),
+        TorchDoc("torch.nn.GRU", "Note", "subtly differs from the original paper"),
+        Seed(S003, "0x02: GRU and LSTM gate equations; 2.4 deep RNN; 2.5 bidirectional RNN", line=83),
+        Seed(S000, "RNN, LSTM and GRU cell diagrams at the top", line=9),
+    ),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+@given(data=st.data())
+def test_matches_reference(mode, data, device):
+    # one hypothesis run per module kind: the thorough profile compares 250 configurations of each
+    cfg = data.draw(configs(modes=st.just(mode), batch=batched, dtype=float_dtypes), label="cfg")
+    actual, expected = both(cfg, device)
+    assert_close(actual, expected, cfg.repro(device))
+
+
+@claim(
+    id="rnn.semantics.unbatched-matches-reference",
+    statement="An unbatched 2-D input computes exactly what the same sequence computes as a batch of one.",
+    modules=LAYERS,
+    sources=(*torch_docs(LAYER_DOCS, "Inputs", "input"),),
+    torch=">=1.11",
+)
+@given(cfg=configs(batch=st.none()))
+def test_unbatched_matches_reference(cfg, device):
+    actual, expected = both(cfg, device)
+    assert_close(actual, expected, cfg.repro(device))
+
+
+@claim(
+    id="rnn.semantics.output-is-last-layer-states",
+    statement=(
+        "output holds the last layer's hidden state at every step: output[-1] equals h_n[-1] "
+        "one-directional, and bidirectional output[-1, :, :H] equals h_n[-2] while output[0, :, H:] "
+        "equals h_n[-1]."
+    ),
+    modules=LAYERS,
+    sources=(
+        *torch_docs(LAYER_DOCS, "Outputs", "output", "h_n"),
+        *torch_docs(LAYER_DOCS, "Note", "directions 0 and 1"),
+        TorchDoc("torch.nn.LSTM", "Outputs", "c_n"),
+        TorchDoc("torch.nn.LSTM", "Note", "is not equivalent to the last element"),
+        Seed(S000, "IMDB classifier: cat of hidden[-2] and hidden[-1]", line=30),
+        Seed(S002, "printed out[:, -1] rows equal the last layer's h rows", line=110),
+    ),
+)
+@given(cfg=configs(batch=batched, batch_first=st.just(False)))
+def test_output_is_last_layer_states(cfg, device):
+    m = cfg.build(device)
+    with torch.no_grad():
+        out, state = m(cfg.input(device))
+    h_n = state[0] if isinstance(state, tuple) else state
+    H = cfg.out_size
+    if cfg.bidirectional:
+        assert torch.equal(out[-1, :, :H], h_n[-2])
+        assert torch.equal(out[0, :, H:], h_n[-1])
+    else:
+        assert torch.equal(out[-1], h_n[-1])
+
+
+@claim(
+    id="rnn.semantics.output-excludes-initial-state",
+    statement=(
+        "output[t] is the last layer's state after input t: output has one entry per input step, output[t] "
+        "equals h_n[-1] of the run over the first t + 1 inputs, and the initial state h0 is not among them."
+    ),
+    modules=LAYERS,
+    sources=(TorchDoc("torch.nn.RNN", "Outputs", "output"), TorchDoc("torch.nn.RNN", "Outputs", "h_n")),
+    erratum=Erratum(
+        Seed(S000, "the out shape line under nn.RNN", line=19),
+        says=(
+            "lists out as the hidden states h0, h1, ..., h0 being its name one line earlier for the initial state; "
+            "out holds the states after each word, and not the initial one"
+        ),
+    ),
+    targets=("eager",),  # runs over prefixes of the sequence: an exported or ONNX graph has one static length
+)
+@given(cfg=configs(batch=batched, batch_first=st.just(False), bidirectional=st.just(False), seq=st.integers(2, 4)))
+def test_output_excludes_initial_state(cfg, device):
+    describe(cfg, device)
+    m, x = cfg.build(device), cfg.input(device)
+    h0 = cfg.randn(*cfg.state_shape(), device=device, salt=5)
+    state0 = (h0, cfg.randn(*cfg.state_shape(cfg.hidden_size), device=device, salt=6)) if cfg.mode == "LSTM" else h0
+    with torch.no_grad():
+        out, _ = m(x, state0)
+        assert out.shape[0] == cfg.seq
+        for t in range(cfg.seq):
+            _, state = m(x[: t + 1], state0)
+            assert_close(out[t], hidden_of(state)[-1], f"step {t}: {cfg.repro(device)}")
+            assert not torch.allclose(out[t], h0[-1]), f"output[{t}] is the initial state"
+
+
+@claim(
+    id="rnn.semantics.bidirectional-is-two-passes",
+    statement=(
+        "A bidirectional layer equals a forward layer on the sequence concatenated with a second layer "
+        "(the _reverse weights) run over the reversed sequence and flipped back."
+    ),
+    modules=LAYERS,
+    sources=(
+        *torch_docs(LAYER_DOCS, "Args", "bidirectional"),
+        *torch_docs(LAYER_DOCS, "Note", "directions 0 and 1"),
+        Seed(S003, "2.5 bidirectional RNN", line=128),
+    ),
+)
+@given(cfg=configs(batch=batched, batch_first=st.just(False), bidirectional=st.just(True), num_layers=st.just(1)))
+def test_bidirectional_is_two_passes(cfg, device):
+    describe(cfg, device)
+    bi = cfg.build(device)
+    one = cfg.with_(bidirectional=False)
+    fwd, bwd = one.build(device), one.build(device)
+    with torch.no_grad():
+        for name, p in bi.named_parameters():
+            target = bwd if name.endswith("_reverse") else fwd
+            getattr(target, name.replace("_reverse", "")).copy_(p)
+        x = cfg.input(device)
+        out, _ = bi(x)
+        out_f, _ = fwd(x)
+        out_b, _ = bwd(x.flip(0))
+    assert_close(out, torch.cat([out_f, out_b.flip(0)], dim=-1), cfg.repro(device))
+
+
+@claim(
+    id="rnn.semantics.relu-nonnegative-unbounded",
+    statement=(
+        "nonlinearity='relu' makes every output non-negative and unbounded (it grows with the input), "
+        "where tanh keeps every output strictly inside (-1, 1)."
+    ),
+    modules=("RNN",),
+    sources=(TorchDoc("torch.nn.RNN", "Args", "nonlinearity"), Seed(S002, "nonlinearity: tanh or relu", line=18)),
+)
+@given(cfg=configs(modes=st.just("RNN"), batch=batched, bias=st.just(False)))
+def test_relu_unbounded(cfg, device):
+    describe(cfg, device)
+    x = cfg.input(device)
+    with torch.no_grad():
+        relu = cfg.with_(nonlinearity="relu").build(device)
+        tanh = cfg.with_(nonlinearity="tanh").build(device)
+        small, _ = relu(x)
+        big, _ = relu(1000 * x)
+        bounded, _ = tanh(1000 * x)
+    assert small.min() >= 0 and big.min() >= 0
+    assert bounded.abs().max() <= 1  # |tanh| < 1 in exact arithmetic; 1.0 after rounding
+    # without bias relu is positively homogeneous, so scaling the input scales the output
+    assert_close(big, 1000 * small, cfg.repro(device))
+
+
+@claim(
+    id="rnn.semantics.example-rnn-4-2",
+    statement=(
+        "nn.RNN(4, 2) over a [3, 1, 4] sequence with zeros(1, 1, 2) returns out [3, 1, 2] and hidden "
+        "[1, 1, 2], and the last row of out is hidden."
+    ),
+    modules=("RNN",),
+    sources=(
+        Seed(S001, "2. RNN: the RNN(input_size=4, hidden_size=2) example and its printed out and hidden", line=64),
+    ),
+)
+def test_rnn_4_2(device):
+    rnn = nn.RNN(input_size=4, hidden_size=2).to(device)
+    out, hidden = rnn(fixed_randn(device, 3, 1, 4, seed=7), torch.zeros(1, 1, 2, device=device))
+    assert (tuple(out.shape), tuple(hidden.shape)) == ((3, 1, 2), (1, 1, 2))
+    assert torch.equal(out[-1], hidden[0])
+
+
+@claim(
+    id="rnn.semantics.dropout-eval-off",
+    statement="In eval mode dropout does nothing: the module equals the reference without dropout, call after call.",
+    modules=LAYERS,
+    sources=(
+        *torch_docs(LAYER_DOCS, "Args", "dropout"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Description", "In a multilayer"),
+        Seed(S000, "IMDB model: LSTM(..., dropout=0.5) evaluated with rnn.eval()", line=30),
+    ),
+)
+@given(cfg=configs(batch=batched, num_layers=st.integers(2, 3)), p=st.sampled_from((0.3, 0.5, 1.0)))
+def test_eval_off(cfg, p, device):
+    cfg = cfg.with_(dropout=p)
+    describe(cfg, device)
+    m, x = cfg.build(device).eval(), cfg.input(device)
+    with torch.no_grad():
+        first, second, ref = m(x), m(x), reference_forward(m, x)
+    assert_close(first, ref, cfg.repro(device))
+    assert_close(second, first, "a second eval call")
+
+
+@claim(
+    id="rnn.semantics.dropout-one-layer-inert",
+    statement="With one layer there is nowhere to drop: train mode with dropout gives exactly the eval result.",
+    modules=LAYERS,
+    sources=(
+        *torch_docs(LAYER_DOCS, "Args", "dropout"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Description", "In a multilayer"),
+    ),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_one_layer_inert(mode, device):
+    cfg = Config(mode=mode, num_layers=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the one-layer warning, claimed in errors.py
+        m = cfg.with_(dropout=0.9).build(device)
+    x = cfg.input(device)
+    with torch.no_grad():
+        train = m.train()(x)
+        evaluated = m.eval()(x)
+    assert_close(train, evaluated, mode)
+
+
+@claim(
+    id="rnn.semantics.dropout-between-layers",
+    statement=(
+        "In train mode dropout acts on what each layer passes to the next: with p=1 the second layer sees "
+        "zeros, while the first layer's outputs and final state are untouched."
+    ),
+    modules=LAYERS,
+    sources=(
+        *torch_docs(LAYER_DOCS, "Args", "dropout"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Description", "In a multilayer"),
+        Seed(S002, "the dropout argument of the three constructors", line=14),
+    ),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_between_layers(mode, device):
+    cfg = Config(mode=mode, num_layers=2, dropout=1.0, seq=4)
+    m, x = cfg.build(device).train(), cfg.input(device)
+    first = cfg.with_(num_layers=1, dropout=0.0).build(device)
+    second = cfg.with_(num_layers=1, dropout=0.0, input_size=cfg.hidden_size).build(device)
+    with torch.no_grad():
+        for k, single in enumerate((first, second)):
+            for name, p in single.named_parameters():
+                p.copy_(getattr(m, name.replace("_l0", f"_l{k}")))
+        out, state = m(x)
+        _, state1 = first(x)
+        out2, state2 = second(torch.zeros(cfg.seq, cfg.batch, cfg.hidden_size, dtype=x.dtype, device=device))
+    h = state if mode != "LSTM" else state[0]
+    h1 = state1 if mode != "LSTM" else state1[0]
+    h2 = state2 if mode != "LSTM" else state2[0]
+    assert_close(out, out2, "the top layer ran on zeros")
+    assert_close(h[1:], h2, "the top layer's final state")
+    assert_close(h[:1], h1, "the first layer is untouched")
+
+
+@claim(
+    id="rnn.semantics.onnx-oracle",
+    statement=(
+        "An ONNX LSTM or GRU node built from a one-layer module's weights (gates reordered to ONNX's i, o, f, c "
+        "and z, r, h; linear_before_reset=1 for the GRU) computes the module's output and state, and so does "
+        "the from-scratch reference."
+    ),
+    modules=("LSTM", "GRU"),
+    sources=(
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Description", "to an input sequence"),
+        TorchDoc("torch.nn.GRU", "Note", "subtly differs from the original paper"),
+        Seed(S003, "2.2 GRU and 2.3 LSTM", line=110),
+    ),
+)
+@pytest.mark.skipif(MISSING is not None, reason=str(MISSING))
+@given(
+    cfg=configs(
+        modes=st.sampled_from(("LSTM", "GRU")),
+        num_layers=st.just(1),
+        batch_first=st.just(False),
+        batch=batched,
+        bias=st.just(True),
+        proj=st.just(False),
+        dtype=st.just("float32"),
+    )
+)
+def test_onnx_oracle(cfg):
+    describe(cfg)
+    m, x = cfg.build("cpu"), cfg.input("cpu")
+    with torch.no_grad():
+        by_torch, by_reference = m(x), reference_forward(m, x)
+    by_onnx = onnx_run(m, x)
+    assert_close(by_onnx, by_torch, f"onnxruntime against torch: {cfg.repro()}")
+    assert_close(by_onnx, by_reference, f"onnxruntime against the reference: {cfg.repro()}")
+
+
+@claim(
+    id="rnn.semantics.initial-state-matches-reference",
+    statement=(
+        "A non-zero h_0 (and c_0) on multi-layer bidirectional modules, with and without projections, is read "
+        "row k*D + d for layer k and direction d, the order of h_n: output and state equal the reference's."
+    ),
+    modules=LAYERS,
+    sources=(
+        TorchDoc("torch.nn.RNN", "Inputs", "hx"),
+        *torch_docs(LAYER_DOCS, "Description", "is the hidden state at time"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Inputs", "h_0"),
+        TorchDoc("torch.nn.LSTM", "Inputs", "c_0"),
+    ),
+)
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        Config(mode="RNN", num_layers=3, bidirectional=True, nonlinearity="relu"),
+        Config(mode="GRU", num_layers=2, bidirectional=True, batch_first=True),
+        Config(mode="LSTM", num_layers=2, bidirectional=True),
+        Config(mode="LSTM", num_layers=3, bidirectional=True, proj_size=2, hidden_size=5),
+    ],
+    ids=repr,
+)
+def test_initial_state_matches_reference(cfg, device):
+    h0 = cfg.randn(*cfg.state_shape(), device=device, salt=5)
+    hx = (h0, cfg.randn(*cfg.state_shape(cfg.hidden_size), device=device, salt=6)) if cfg.mode == "LSTM" else h0
+    actual, expected = both(cfg, device, hx=hx)
+    assert_close(actual, expected, cfg.repro())
+    # row 1 is layer 0's backward direction: changing it leaves layer 0's forward half of a 1-layer output alone
+    one = cfg.with_(num_layers=1)
+    m, x = one.build(device), one.input(device)
+    h = map_state(lambda s: s[:2].clone(), hx)
+    bumped = map_state(lambda s: torch.cat([s[:1], s[1:] + 1]), h)
+    with torch.no_grad():
+        out, out_bumped = m(x, h)[0], m(x, bumped)[0]
+    first_step = (slice(None), 0) if one.batch_first else (0,)
+    assert torch.equal(out[..., : one.out_size], out_bumped[..., : one.out_size])
+    assert not torch.equal(out[first_step][..., one.out_size :], out_bumped[first_step][..., one.out_size :])
+
+
+#: For the dropout probe: the gate blocks (LSTM i, f, g, o; GRU r, z, n) whose bias saturates them, and the block
+#: that carries the signal. i = o = 1 and f = 0 make an LSTM step h = tanh(tanh(a)); z = 0 makes a GRU step
+#: h = tanh(a); a relu RNN step is h = relu(a) = a for a >= 0 (a: the signal block's pre-activation).
+PROBE = {
+    "RNN": ({}, 0, lambda v: v),
+    "GRU": ({1: -1e4}, 2, torch.tanh),
+    "LSTM": ({0: 1e4, 1: -1e4, 3: 1e4}, 2, lambda v: torch.tanh(torch.tanh(v))),
+}
+
+
+def dropout_probe(mode: str, p: float, hidden: int, device: str):
+    """A 2-layer module whose outputs are phi(dropout(c)) elementwise, for a known map phi with phi(0) = 0.
+
+    Every weight is zero but layer 1's signal block of weight_ih, the identity; layer 0's signal bias is 0.5, so
+    layer 0 emits the constant c = phi(0.5) at every step and layer 1 emits phi of what dropout let through.
+    """
+    saturated, signal, phi = PROBE[mode]
+    kw = {"nonlinearity": "relu"} if mode == "RNN" else {}
+    m = getattr(nn, mode)(hidden, hidden, num_layers=2, dropout=p, **kw).to(device=device, dtype=torch.float64)
+    with torch.no_grad():
+        for w in m.parameters():
+            w.zero_()
+        for k in (0, 1):
+            for gate, value in saturated.items():
+                getattr(m, f"bias_ih_l{k}")[gate * hidden : (gate + 1) * hidden] = value
+        m.bias_ih_l0[signal * hidden : (signal + 1) * hidden] = 0.5
+        m.weight_ih_l1[signal * hidden : (signal + 1) * hidden] = torch.eye(hidden)
+    return m.train(), phi
+
+
+@claim(
+    id="rnn.semantics.dropout-rate",
+    statement=(
+        "In train mode with 0 < p < 1 each element a layer passes to the next is zeroed with probability p and "
+        "the others are scaled by 1/(1 - p), so the expectation is unchanged."
+    ),
+    modules=LAYERS,
+    sources=(
+        *torch_docs(LAYER_DOCS, "Args", "dropout"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Description", "In a multilayer"),
+    ),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+@pytest.mark.parametrize("p", (0.2, 0.5, 0.8))
+def test_dropout_rate(mode, p, device):
+    hidden, seq, batch = 40, 10, 20
+    m, phi = dropout_probe(mode, p, hidden, device)
+    x = torch.zeros(seq, batch, hidden, dtype=torch.float64, device=device)
+    with torch.random.fork_rng(devices=[] if device == "cpu" else [torch.device(device)]):
+        torch.manual_seed(17)
+        with torch.no_grad():
+            out, _ = m(x)
+    kept = out != 0
+    # the survivors carry phi(c / (1 - p)), c = phi(0.5) the constant layer 0 emits
+    c = phi(torch.tensor(0.5, dtype=torch.float64))
+    precision = dropout_precision(device, out.dtype)  # cuDNN scales in float32
+    expected = torch.full_like(out[kept], phi(c / (1 - p)).item())
+    assert_close(out[kept].to(precision), expected.to(precision), f"{mode} p={p}", tf32=False)
+    # n = 8,000 independent Bernoulli(p) drops: the zero fraction lies within 6 standard deviations of p
+    # (sd = sqrt(p(1-p)/n) <= 0.0056) except with probability < 2e-9; the seed makes the run repeatable
+    n = out.numel()
+    frac = 1 - kept.double().mean().item()
+    assert abs(frac - p) <= 6 * math.sqrt(p * (1 - p) / n), f"p={p}: dropped {frac:.4f}"
+
+
+@claim(
+    id="rnn.semantics.dropout-seeded",
+    statement=(
+        "Dropout in train mode draws from torch's global generator: the same torch.manual_seed before the call "
+        "gives the same output, another seed a different one."
+    ),
+    modules=LAYERS,
+    sources=(
+        *torch_docs(LAYER_DOCS, "Args", "dropout"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Description", "In a multilayer"),
+    ),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_dropout_seeded(mode, device):
+    cfg = Config(mode=mode, num_layers=2, dropout=0.5, hidden_size=6, seq=4)
+    m, x = cfg.build(device).train(), cfg.input(device)
+
+    def call(seed):
+        with torch.random.fork_rng(devices=[] if device == "cpu" else [torch.device(device)]):
+            torch.manual_seed(seed)
+            with torch.no_grad():
+                return m(x)
+
+    first, again, other = call(5), call(5), call(6)
+    assert_close(again, first, "the same seed")
+    assert not torch.equal(other[0], first[0])
+
+
+@claim(
+    id="rnn.semantics.unbatched-state",
+    statement=(
+        "An unbatched 2-D input takes a 2-D initial state [num_layers*D, H_out] (for LSTM a pair with c_0 "
+        "[num_layers*D, hidden_size]) and computes what the batch of one computes from it; a 3-D state with "
+        "unbatched input is a RuntimeError."
+    ),
+    modules=LAYERS,
+    sources=(
+        TorchDoc("torch.nn.RNN", "Inputs", "hx"),
+        *torch_docs(("torch.nn.LSTM", "torch.nn.GRU"), "Inputs", "h_0"),
+        TorchDoc("torch.nn.LSTM", "Inputs", "c_0"),
+    ),
+    torch=">=1.11",
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_unbatched_state(mode, device):
+    cfg = Config(mode=mode, num_layers=2, bidirectional=True, batch=None, proj_size=2 if mode == "LSTM" else 0)
+    h0 = cfg.randn(*cfg.state_shape(), device=device, salt=5)
+    hx = (h0, cfg.randn(*cfg.state_shape(cfg.hidden_size), device=device, salt=6)) if mode == "LSTM" else h0
+    actual, expected = both(cfg, device, hx=hx)
+    assert_close(actual, expected, cfg.repro())
+    with pytest.raises(RuntimeError, match="2-D"):
+        cfg.build(device)(cfg.input(device), map_state(lambda s: s.unsqueeze(1), hx))

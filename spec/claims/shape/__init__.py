@@ -1,0 +1,1 @@
+"""Shapes: what nn.RNN / nn.LSTM / nn.GRU, their cells and packed sequences return, for every layout."""

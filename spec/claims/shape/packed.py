@@ -1,0 +1,96 @@
+"""Shape of packed sequences and the packing functions of torch.nn.utils.rnn."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
+
+from spec.helpers.modules import expected_states, fixed_randn
+from spec.helpers.strategies import (
+    LAYERS,
+    batched,
+    configs,
+    describe,
+    lengths_lists,
+    state_shapes,
+)
+from spec.registry import TorchDoc, claim, torch_docs
+from spec.sources.seeds import LAYER_DOCS
+
+
+@claim(
+    id="packed.shape.output",
+    statement=(
+        "Given a PackedSequence, a module returns a PackedSequence with the same batch_sizes and data "
+        "[sum(lengths), D*H_out]; h_n and c_n keep their batched shapes."
+    ),
+    modules=LAYERS + ("PackedSequence",),
+    sources=(
+        *torch_docs(LAYER_DOCS, "Outputs", "output"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Description", "All RNN modules accept packed sequences"),
+    ),
+)
+@given(cfg=configs(batch=batched, batch_first=st.just(False)), lengths=lengths_lists)
+def test_packed_shapes(cfg, lengths, device):
+    cfg = cfg.with_(batch=len(lengths), seq=max(lengths))
+    describe(cfg, device)
+    packed = pack_padded_sequence(cfg.input(device), torch.tensor(lengths), enforce_sorted=False)
+    with torch.no_grad():
+        out, h = cfg.build(device)(packed)
+    assert isinstance(out, PackedSequence)
+    assert torch.equal(out.batch_sizes, packed.batch_sizes)
+    assert tuple(out.data.shape) == (sum(lengths), cfg.dirs * cfg.out_size)
+    assert state_shapes(h) == expected_states(cfg)
+
+
+@claim(
+    id="packed.shape.cuda-batch-sizes-on-cpu",
+    statement=(
+        "A PackedSequence of cuda data keeps batch_sizes on the cpu as int64, while sorted_indices and "
+        "unsorted_indices follow the data onto cuda."
+    ),
+    modules=("PackedSequence",),
+    sources=(TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "batch_sizes"),),
+    devices=("cuda",),
+)
+def test_cuda_batch_sizes_on_cpu(device):
+    packed = pack_padded_sequence(fixed_randn(device, 4, 3, 2), torch.tensor([2, 4, 1]), enforce_sorted=False)
+    assert packed.data.device.type == "cuda"
+    assert (packed.batch_sizes.device.type, packed.batch_sizes.dtype) == ("cpu", torch.int64)
+    assert packed.batch_sizes.tolist() == [3, 2, 1, 1]  # lengths 4, 2, 1 by hand
+    for indices in (packed.sorted_indices, packed.unsorted_indices):
+        assert (indices.device.type, indices.dtype) == ("cuda", torch.int64)
+    assert packed.sorted_indices.tolist() == [1, 0, 2]
+
+
+# --- issue 17: what a PackedSequence's tensors are ---
+
+
+@claim(
+    id="packed.shape.index-tensors",
+    statement=(
+        "A PackedSequence's data keeps the input's device and dtype (integers included), its sorted_indices and "
+        "unsorted_indices are int64 on data's device, and batch_sizes is an int64 tensor on the CPU."
+    ),
+    modules=("PackedSequence",),
+    sources=(
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "data"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "batch_sizes"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "sorted_indices"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "unsorted_indices"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Note", "can be on arbitrary device"),
+    ),
+)
+@pytest.mark.parametrize("dtype", (torch.float32, torch.float64, torch.int64), ids=str)
+def test_packed_index_tensors(dtype, device):
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    x = torch.arange(12, device=device).reshape(4, 3).to(dtype)
+    packed = pack_padded_sequence(x, torch.tensor([2, 4, 3]), enforce_sorted=False)
+    assert (packed.data.device.type, packed.data.dtype) == (device, dtype)
+    for idx in (packed.sorted_indices, packed.unsorted_indices):
+        assert (idx.device.type, idx.dtype) == (device, torch.int64)
+    assert (packed.batch_sizes.device.type, packed.batch_sizes.dtype) == ("cpu", torch.int64)

@@ -1,0 +1,1 @@
+"""Training utilities torch provides for recurrent models: gradient clipping."""

@@ -1,0 +1,1 @@
+"""Warnings: what the layers warn about, release by release."""

@@ -1,0 +1,1 @@
+"""The sources' data pipeline: corpora, tokenizing, vocabularies, samplers and the verified cache."""

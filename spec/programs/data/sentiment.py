@@ -1,0 +1,51 @@
+"""Data of the IMDB sentiment program (S000)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from spec.registry import Seed, claim
+from spec.sources.seeds import S000
+
+
+@claim(
+    id="sentiment.data.embedding-rows",
+    statement=(
+        "000's embedding has a row for every vocabulary entry: the max_size most frequent words plus <unk> "
+        "(row 0) and <pad> (row 1), so max_size 10,000 makes 10,002 rows, indices 0-10001; the <pad> row is "
+        "no padding_idx, so a padded batch trains it while a packed batch gives it no gradient."
+    ),
+    modules=("data", "LSTM", "PackedSequence"),
+    sources=(
+        Seed(S000, "IMDB example: build_vocab(max_size=10000), then nn.Embedding(len(TEXT.vocab), 100)", line=30),
+        Seed(S000, "IMDB model: the comment that indices [0-10001] map to 100-d vectors", line=30),
+    ),
+)
+def test_embedding_rows(device):
+    from reference.programs import sentiment
+    from reference.programs.models import SentimentClassifier
+
+    many = [[f"w{i}" for i in range(10050)]]  # made up: 10,050 distinct words
+    assert len(sentiment.vocabulary(many, 10000)) == 10002
+    assert SentimentClassifier(10002, 2, 2).embedding.num_embeddings == 10002
+    reviews = [["a"] * 5 + ["b"] * 4 + ["c"] * 3 + ["d"] * 2 + ["e"]]  # frequencies 5, 4, 3, 2, 1
+    vocab = sentiment.vocabulary(reviews, 3)
+    assert vocab.idx_to_token == ["<unk>", "<pad>", "a", "b", "c"]  # by hand: 3 words and the 2 specials
+    assert vocab.encode(["c", "d", "e", "a"]) == [4, 0, 0, 2]
+    torch.manual_seed(0)
+    model = SentimentClassifier(len(vocab), embedding_dim=4, hidden=3).to(device).eval()  # eval: no dropout
+    assert model.embedding.weight.shape == (5, 4) and model.embedding.padding_idx is None
+    with pytest.raises(IndexError):
+        model.embedding(torch.tensor([len(vocab)]))  # one row per entry, no more
+    encoded = [vocab.encode(["a", "b", "c", "a"]), vocab.encode(["b"])]
+    x, lengths, _ = next(sentiment.batches(encoded, [1, 0], [[0, 1]], vocab["<pad>"]))
+    assert x.tolist() == [[2, 3], [3, 1], [4, 1], [2, 1]]  # [seq, batch], the short review padded with 1
+    grads = {}
+    for name, lens in (("padded", None), ("packed", lengths)):
+        model.zero_grad()
+        model(x.to(device), lens).sum().backward()
+        grads[name] = model.embedding.weight.grad.abs().sum(dim=1)
+    assert grads["padded"][1] > 0, "padding should train the <pad> row"
+    assert grads["packed"][1] == 0, "a packed batch should leave the <pad> row alone"
+    assert grads["padded"][0] == grads["packed"][0] == 0  # <unk> was not fed

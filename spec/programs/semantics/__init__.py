@@ -1,0 +1,1 @@
+"""What the sources' programs compute: greedy prediction, packed versus padded batches."""

@@ -1,0 +1,1 @@
+"""State in the sources' programs: when the recurrent state is reset."""

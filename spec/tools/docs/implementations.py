@@ -1,0 +1,138 @@
+"""The conformance pages: the claims run against each implementation of the recurrent API.
+
+A summary on one screen (implementations x kinds), then a page per implementation: every claim as held, known
+divergence (with the reason, the upstream link or repro, and a write-up ready to file where it looks like a bug
+of that library) or not applicable (with the reason). Read from the stored reports
+(``reports/implementations/``, ``python -m spec verify --impl NAME``) alone.
+"""
+
+from __future__ import annotations
+
+from spec.tools.docs.common import GENERATED, KIND_TITLES, anchor, md
+from spec.tools.render import table
+from spec.tools.results import MARKS, WORDS
+
+PAGE = "implementations/{}.md"
+
+
+def _counts(report) -> dict:
+    """kind -> {status: count}."""
+    out: dict = {}
+    for r in report.claims.values():
+        if r.subject != "torch":
+            continue
+        out.setdefault(r.kind, {}).setdefault(r.status, 0)
+        out[r.kind][r.status] += 1
+    return out
+
+
+def _cell(counts: dict) -> str:
+    order = ("passed", "xfailed", "failed", "not-applicable", "skipped")
+    parts = [f"{counts[s]} {MARKS[s]}" for s in order if counts.get(s)]
+    return " · ".join(parts) or ""
+
+
+def _slug(name: str) -> str:
+    return name.replace(":", "-").replace(".", "-")
+
+
+def summary_page(reports: list) -> str:
+    kinds = sorted(
+        {r.kind for rep in reports for r in rep.claims.values() if r.subject == "torch"},
+        key=lambda k: list(KIND_TITLES).index(k) if k in KIND_TITLES else 99,
+    )
+    rows = []
+    for rep in reports:
+        counts = _counts(rep)
+        versions = ", ".join(f"{k} {v}" for k, v in sorted(rep.implementation_versions.items()))
+        name = f"[{rep.implementation}]({_slug(rep.implementation)}.md)"
+        totals: dict = {}
+        for per in counts.values():
+            for s, n in per.items():
+                totals[s] = totals.get(s, 0) + n
+        rows.append([name, versions or md(rep.torch), _cell(totals)] + [_cell(counts.get(k, {})) for k in kinds])
+    legend = ", ".join(f"{MARKS[s]} {WORDS[s]}" for s in ("passed", "xfailed", "failed", "not-applicable", "skipped"))
+    body = (
+        table(["implementation", "versions", "all claims about torch's API"] + kinds, rows, "markdown")
+        if rows
+        else "No stored run yet: `python -m spec verify --impl NAME`.\n"
+    )
+    return (
+        f"# Implementations\n\n{GENERATED}\nThe spec's claims about torch's API run against other implementations "
+        "of it, chosen with `python -m spec verify --impl NAME` (or `RNN_SPEC_IMPL=NAME pytest`; `MODULE:ATTR` names "
+        'an adapter of your own: README, "Implementations"). A claim about the contract runs against every '
+        "implementation that provides its objects; a claim about torch's own implementation (grad_fn names, error "
+        "wording, kernels, the exporters) is not applicable there, with the reason. A known divergence is listed in "
+        "the implementation's file of expected failures (`spec/implementations/known/`), with its reason; a run "
+        "fails on any other, and flags an entry that now holds.\n\n"
+        f"Per kind: {legend}.\n\n{body}"
+    )
+
+
+def implementation_page(rep) -> str:
+    versions = ", ".join(f"`{k}` {v}" for k, v in sorted(rep.implementation_versions.items()))
+    title = rep.environment["implementation"].get("title") or rep.implementation
+    claims = {cid: r for cid, r in rep.claims.items() if r.subject == "torch"}
+    by_status: dict = {}
+    for cid, r in claims.items():
+        by_status.setdefault(r.status, []).append(cid)
+    counts = ", ".join(
+        f"{len(by_status[s])} {WORDS[s]}"
+        for s in ("passed", "xfailed", "failed", "not-applicable", "skipped")
+        if s in by_status
+    )
+    parts = [
+        f"# {md(rep.implementation)}\n\n{GENERATED}\n{md(title)}: {versions} (torch {rep.torch}, "
+        f"devices {rep.devices}, profile `{rep.environment.get('hypothesis_profile')}`, suite "
+        f"`{(rep.suite.get('git') or '?')[:12]}`).\n\n{len(claims)} claims about torch's API: {counts}.\n"
+    ]
+    known = [cid for cid in by_status.get("xfailed", []) + by_status.get("passed", []) if claims[cid].known]
+    if known:
+        parts.append("## Known divergences\n")
+        for cid in sorted(known):
+            k = claims[cid].known
+            stale = " — **stale: it now holds; remove the entry**" if k.get("stale") else ""
+            lines = [f"### {cid} {{#{anchor(cid)}}}\n", f"- reason: {md(k.get('reason', ''))}{stale}"]
+            if k.get("link"):
+                lines.append(f"- upstream: <{k['link']}>")
+            if k.get("repro"):
+                lines += [
+                    "- repro (fails on this implementation, passes on torch):",
+                    "",
+                    "```python",
+                    k["repro"].rstrip(),
+                    "```",
+                ]
+            up = k.get("upstream")
+            if isinstance(up, dict):
+                lines += ["", '??? note "Ready to file upstream"', ""]
+                for key in ("title", "versions", "expected", "actual"):
+                    if up.get(key):
+                        lines.append(f"    **{key}**: {md(str(up[key]))}\n")
+                if up.get("repro"):
+                    lines += ["    ```python"] + [f"    {ln}" for ln in up["repro"].rstrip().splitlines()] + ["    ```"]
+            parts.append("\n".join(lines) + "\n")
+    failing = by_status.get("failed", [])
+    if failing:
+        parts.append("## Failing (not a known divergence)\n")
+        parts.append(
+            table(
+                ["claim", "first failure"], [[f"`{c}`", md(claims[c].first_failure or "")] for c in failing], "markdown"
+            )
+        )
+    rows = []
+    for cid in sorted(claims):
+        r = claims[cid]
+        why = r.reason or (r.known or {}).get("reason") or r.first_failure or ""
+        rows.append([f"`{cid}`", f'<span class="st-{r.status}">{MARKS[r.status]}</span> {WORDS[r.status]}', md(why)])
+    parts.append("## Every claim\n")
+    parts.append(table(["claim", "status", "reason"], rows, "markdown"))
+    return "\n".join(parts)
+
+
+def implementation_pages(reports: list) -> dict:
+    pages = {"implementations/index.md": summary_page(reports)}
+    for rep in reports:
+        pages[PAGE.format(_slug(rep.implementation))] = implementation_page(rep)
+    return pages
+

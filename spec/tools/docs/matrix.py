@@ -1,0 +1,71 @@
+"""The compatibility matrix page: the matrix model (``spec.tools.matrix``) in HTML, failures first.
+
+Sections, per subject: the claims that fail somewhere (the bands a reader must see); the claims whose status
+changes for another reason (a claim that began to skip); the claims that change only at range edges (a range
+starting or ending, sibling claims ``X`` / ``X-before-N`` shown as one row); the claims with one status wherever
+reported, grouped. Every cell is the status the CLI's ``python -m spec matrix`` prints for that claim and column.
+"""
+
+from __future__ import annotations
+
+import html
+
+from spec.tools.docs.common import GENERATED, SUBJECT_PAGES, WIDE_PAGE, link
+from spec.tools.matrix import Matrix
+from spec.tools.render import legend, matrix_html
+from spec.tools.results import MARKS, WORDS
+
+
+def uniform_grid(m: Matrix, ids: list, linker) -> str:
+    parts = []
+    for (status, first, last, n), members in m.uniform_groups(ids):
+        a, b = m.columns[first], m.columns[last]
+        where = a.group_label if a.group == b.group else f"{a.group_label} to {b.group_label}"
+        span = (
+            f"{n} column{'s' * (n != 1)}, {a.release} to {b.release} ({where})" if n > 1 else f"{a.release} ({where})"
+        )
+        title = f"{MARKS[status]} {WORDS[status]} on {span}: {len(members)} claims"
+        items = "\n".join(
+            f'<li markdown="span" data-claim="{cid}" data-status="{status}">{linker(cid)}</li>' for cid in members
+        )
+        parts.append(
+            f'<p class="grid-title">{html.escape(title)}</p>\n<ul class="spec-grid" markdown="1">\n{items}\n</ul>'
+        )
+    return "\n".join(parts) + "\n"
+
+
+def matrix_page(registry, m: Matrix) -> str:
+    by_id = {c.id: c for c in registry}
+
+    def linker(cid):
+        return link(by_id[cid])
+
+    groups = m.groups()
+    shape = "; ".join(f"{label}: {len(idx)} report{'s' * (len(idx) != 1)}" for label, idx in groups)
+    parts = [
+        f"{WIDE_PAGE}# Compatibility matrix\n\n{GENERATED}\n"
+        "Every stored report's claims, run eagerly (the [targets page](targets.md) has the other ways of running "
+        f"the layers, the [implementations](implementations/index.md) other libraries). Column groups — {shape}.\n\n"
+        "First the claims that fail somewhere, then those whose status changes for another reason, then those that "
+        "change only where a claim's declared torch range starts or ends (a claim and its `-before-` sibling on one "
+        "row), then the claims that read the same wherever reported. A framed cell changed from the release before "
+        f"in its group.\n\n{legend()}.\n"
+    ]
+    for subject, (_, heading) in SUBJECT_PAGES.items():
+        ids = [cid for cid in m.rows if by_id[cid].subject == subject]
+        sections = m.sections(ids)
+        unreported = [link(c) for c in registry if c.subject == subject and c.id not in m.rows]
+        parts.append(f"## {heading}\n")
+        for key, title, merge in (
+            ("failing", "Failing somewhere", False),
+            ("changing", "Changing status", False),
+            ("edges", "Changing only at a range edge", True),
+        ):
+            rows = sections[key]
+            parts.append(f"### {title} ({len(rows)})\n")
+            parts.append(matrix_html(m, rows, linker, merge_siblings=merge) if rows else "None.\n")
+        parts.append(f"### The same wherever reported ({len(sections['uniform'])})\n")
+        parts.append(uniform_grid(m, sections["uniform"], linker) if sections["uniform"] else "None.\n")
+        if unreported:
+            parts.append("### In no stored report yet\n\n" + "\n".join(f"- {u}" for u in sorted(unreported)) + "\n")
+    return "\n".join(parts)

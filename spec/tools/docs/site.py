@@ -1,0 +1,119 @@
+"""The site: every page generated in memory, then written (atomically, orphans removed) or checked for freshness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from spec.tools import results as res
+from spec.tools.docs.common import GENERATED
+
+
+def build(reports_dir: Path, out: Path, torch_docs: bool = False) -> dict:
+    """{relative path: content (str, or bytes for copied images)} for every generated file.
+
+    ``reports_dir`` is the reports root: ``matrix/`` (one report per release), ``cuda/`` (runs that included a
+    GPU), ``implementations/`` (other implementations), ``mutants.json``, ``coverage/``, ``programs/``, ... The
+    pages under ``torch-docs/`` walk one torch's docstrings: they are made again only under the torch they were
+    made with (or with ``torch_docs``); under another torch the stored pages in ``out`` are kept as they are.
+    """
+    import spec
+    from spec.tools.docs import benchmarks, claims, errata, implementations, index, matrix, mutants, programs, sources
+    from spec.tools.docs import coverage as cov
+    from spec.tools.docs import targets as tgt
+    from spec.tools.docs import torch_docs as td
+    from spec.tools.docs.common import claim_set, load_reports, ordered, page_of
+    from spec.tools.matrix import Matrix
+
+    registry = spec.load_all()
+    problems = registry.problems()
+    if problems:
+        raise res.ReportError(f"the registry is invalid: {problems[0]}")
+    releases = load_reports(reports_dir / "matrix", registry)
+    if not releases:
+        raise res.ReportError(f"{reports_dir / 'matrix'}: no stored report (the docs are made from them)")
+    reports = releases + load_reports(reports_dir / "cuda", registry)
+    impls = load_reports(reports_dir / "implementations", registry)
+    ordered_claims = ordered(registry)
+    current = claim_set()
+    eager = Matrix.build(reports + impls, targets=("eager",))
+    pages = {
+        "index.md": index.index_page(ordered_claims, reports + impls),
+        "matrix.md": matrix.matrix_page(ordered_claims, Matrix.build(reports, targets=("eager",))),
+        "errata.md": errata.errata_page(ordered_claims),
+        "sources.md": sources.sources_page(ordered_claims),
+        "mutants.md": mutants.mutants_page(ordered_claims, reports_dir / "mutants.json", current),
+        "targets.md": tgt.targets_page(ordered_claims, releases),
+        "benchmarks.md": benchmarks.benchmarks_page(reports_dir, current),
+    }
+    pages.update(implementations.implementation_pages(impls))
+    by_page: dict = {}
+    for c in ordered_claims:
+        by_page.setdefault(page_of(c), []).append(c)
+    for page, members in by_page.items():
+        pages[page] = claims.kind_page(members, eager)
+    pages.update(torch_doc_pages(td, ordered_claims, out, torch_docs))
+    pages.update(cov.coverage_pages(reports_dir / "coverage"))
+    results = reports_dir / "programs"
+    for name in programs.PROGRAMS:
+        pages[f"programs/{name}.md"] = programs.program_page(name, ordered_claims, results)
+    if results.is_dir():
+        for png in sorted(results.glob("*.png")):
+            pages[f"programs/img/{png.name}"] = png.read_bytes()
+    on_cuda = reports_dir / "programs-cuda"
+    if on_cuda.is_dir():
+        for png in sorted(on_cuda.glob("*.png")):
+            pages[f"programs/img/cuda-{png.name}"] = png.read_bytes()
+    return pages
+
+
+def torch_doc_pages(td, registry, docs: Path, force: bool) -> dict:
+    """The docstring pages, made under the torch the stored ones were made with (``td.made_with``); under another
+    torch, the stored pages as they are (named by ``td.kept``), unless ``force``."""
+    import torch
+
+    stored = td.made_with(docs)
+    if force or stored is None or stored == torch.__version__:
+        return td.torch_doc_pages(registry)
+    return td.kept(docs)
+
+
+def write(pages: dict, out: Path) -> list:
+    """Write pages atomically; remove generated pages that are no longer produced. Returns changed paths."""
+    changed = []
+    for rel, content in pages.items():
+        if not fresh(out / rel, content):
+            if isinstance(content, bytes):
+                res.write_bytes(out / rel, content)
+            else:
+                res.write_text(out / rel, content)
+            changed.append(rel)
+    for rel in orphans(pages, out):
+        (out / rel).unlink()
+        changed.append(rel)
+    return changed
+
+
+def orphans(pages: dict, out: Path) -> list:
+    """Generated files in ``out`` that are no longer generated (a claim module renamed, a run removed)."""
+    found = []
+    for path in sorted(out.rglob("*")) if out.is_dir() else []:
+        rel = path.relative_to(out).as_posix()
+        if not path.is_file() or rel in pages:
+            continue
+        if rel.startswith("programs/img/") or (
+            path.suffix == ".md" and GENERATED.strip() in path.read_text(encoding="utf-8", errors="replace")
+        ):
+            found.append(rel)
+    return found
+
+
+def fresh(path: Path, content) -> bool:
+    if not path.exists():
+        return False
+    return path.read_bytes() == content if isinstance(content, bytes) else path.read_text(encoding="utf-8") == content
+
+
+def stale(pages: dict, out: Path) -> list:
+    """Pages whose file differs from what would be generated, and generated pages that would be removed
+    (for the freshness check)."""
+    return [rel for rel, content in pages.items() if not fresh(out / rel, content)] + orphans(pages, out)
