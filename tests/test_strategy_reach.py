@@ -15,8 +15,8 @@ from hypothesis.internal.compat import int_from_bytes
 from hypothesis.internal.reflection import function_digest
 
 import spec
+from spec import profiles
 from spec.registry import REGISTRY
-from spec.tools import profiles
 
 
 def check_of(claim_id: str):
