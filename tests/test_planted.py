@@ -55,6 +55,10 @@ def patch_kernels(monkeypatch, wrap) -> None:
     """Replace each layer kernel k by ``wrap(k, name)`` for the test."""
     real = rnn_module._VF
     monkeypatch.setattr(rnn_module, "_VF", Kernels(real, **{k: wrap(getattr(real, k), k) for k in LAYER_KERNELS}))
+    impls = getattr(rnn_module, "_rnn_impls", None)  # nn.RNN's kernels, looked up by mode (torch < 1.10)
+    for mode, name in (("RNN_TANH", "rnn_tanh"), ("RNN_RELU", "rnn_relu")):
+        if impls is not None and mode in impls:
+            monkeypatch.setitem(impls, mode, wrap(impls[mode], name))
 
 
 # --- dropout ----------------------------------------------------------------------------------------------------
@@ -279,7 +283,7 @@ def test_a_silent_script_fails_where_the_notice_is_due(monkeypatch):
 
     spec.load_all()
     if not REGISTRY.get("rnn.warnings.jit-script-deprecated").applies_to(torch.__version__):
-        pytest.skip("the DeprecationWarning is 2.10-2.14's")
+        pytest.skip("the DeprecationWarning is 2.10-2.13's")
     real = torch.jit.script
 
     def silent(obj, *args, **kwargs):
@@ -295,3 +299,24 @@ def test_statistical_bounds_are_what_the_comments_say():
     """The dropout checks' 6-standard-deviation bound: a Bernoulli fraction leaves it with probability < 2e-9."""
     tail = math.erfc(6 / math.sqrt(2))  # two-sided normal tail at 6 sd
     assert tail < 2e-9
+
+
+def test_clip_warnings_that_go_missing_fail(monkeypatch):
+    import warnings
+
+    real_norm, real_alias = torch.nn.utils.clip_grad_norm_, torch.nn.utils.clip_grad_norm
+
+    def quietly(fn):
+        def call(*args, **kwargs):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return fn(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm", quietly(real_alias))
+    fails("clip.warnings.clip-grad-norm-deprecated", device="cpu")
+    spec.load_all()
+    if REGISTRY.get("clip.warnings.empty-generator").applies_to(torch.__version__):
+        monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", quietly(real_norm))
+        fails("clip.warnings.empty-generator", device="cpu")

@@ -52,8 +52,8 @@ def deprecation_notices(found: list) -> list:
 SCRIPT_DOC = (TorchDoc("torch.jit.script", "scripting an nn.Module"),)
 
 
-# Measured: no such warning on 2.1.2 and 2.9.1; a DeprecationWarning on 2.10.0 and 2.13.0 (added by
-# pytorch/pytorch#173015); a FutureWarning on 2.15.0. A DeprecationWarning is shown by default only when raised
+# Measured: no such warning on 1.9.1, 1.11.0, 2.1.2 and 2.9.1; a DeprecationWarning on 2.10.0 and 2.13.0 (added by
+# pytorch/pytorch#173015); a FutureWarning on 2.14.1 and 2.15.0. A DeprecationWarning is shown by default only when raised
 # from __main__, so scripts miss it while test suites that turn warnings into errors (pytest -W error) fail on it.
 @claim(
     id="rnn.warnings.jit-script-deprecated",
@@ -63,7 +63,7 @@ SCRIPT_DOC = (TorchDoc("torch.jit.script", "scripting an nn.Module"),)
     ),
     modules=("LSTM",),
     sources=SCRIPT_DOC,
-    torch=">=2.10,<2.15",
+    torch=">=2.10,<2.14",
 )
 def test_jit_script_deprecated():
     notices = deprecation_notices(script_warnings())
@@ -74,12 +74,12 @@ def test_jit_script_deprecated():
 @claim(
     id="rnn.warnings.jit-script-future-warning",
     statement=(
-        "From torch 2.15 the notice that torch.jit.script is deprecated (naming torch.compile and torch.export) is "
+        "From torch 2.14 the notice that torch.jit.script is deprecated (naming torch.compile and torch.export) is "
         "a FutureWarning, shown to every user by default, no longer a DeprecationWarning."
     ),
     modules=("LSTM",),
     sources=SCRIPT_DOC,
-    torch=">=2.15",
+    torch=">=2.14",
 )
 def test_jit_script_future_warning():
     notices = deprecation_notices(script_warnings())
