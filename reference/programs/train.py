@@ -49,6 +49,12 @@ def detach(state):
     return map_state(torch.Tensor.detach, state)
 
 
+def targets(y: torch.Tensor) -> torch.Tensor:
+    """The targets of a [batch, steps] minibatch in the order of the model's output rows, step-major:
+    row t * batch + b is step t of sequence b (Y.T.reshape(-1), as 003 and 004 write it)."""
+    return y.T.reshape(-1)
+
+
 def train_epoch(model, batches, optimizer, theta: float, device, random_sampling: bool, progress=None):
     """One epoch of the character language model. Returns (perplexity, tokens per second).
 
@@ -65,7 +71,7 @@ def train_epoch(model, batches, optimizer, theta: float, device, random_sampling
         else:
             state = detach(state)
         logits, state = model(x, state)
-        target = y.T.reshape(-1)  # rows of the output are (step, batch) pairs, step-major
+        target = targets(y)
         loss = loss_fn(logits, target.long())
         optimizer.zero_grad()
         loss.backward()

@@ -414,3 +414,96 @@ def test_cudnn_double_backward_refused(mode, device):
             second_order(lambda m, x: m(x), cfg, device)
     with torch.backends.cudnn.flags(enabled=False):
         assert all(g is not None for g in second_order(lambda m, x: m(x), cfg, device))
+
+
+def output_grad_fn_names() -> tuple:
+    """The output's grad_fn name on CPU for 001's nn.RNN(4, 2) (seq-first) and 002's LSTM(1, 5, 2,
+    batch_first=True)."""
+    torch.manual_seed(0)
+    out, _ = nn.RNN(4, 2)(torch.randn(3, 1, 4), torch.zeros(1, 1, 2))
+    out_bf, _ = nn.LSTM(1, 5, 2, batch_first=True)(torch.rand(2, 3, 1))
+    return type(out.grad_fn).__name__, type(out_bf.grad_fn).__name__
+
+
+OUTPUT_NAMES = (
+    Seed(S001, "2. RNN: out printed with grad_fn=<StackBackward0>", line=75),
+    Seed(S002, "the LSTM(1, 5, 2, batch_first=True) example: out printed with grad_fn=<TransposeBackward0>", line=105),
+)
+
+
+@claim(
+    id="rnn.autograd.output-grad-fn-names",
+    statement=(
+        "On CPU the output of nn.RNN, LSTM and GRU has grad_fn StackBackward0 (the steps stacked) and, with "
+        "batch_first=True, TransposeBackward0 (the stacked steps transposed to batch-first), as 001 and 002 print."
+    ),
+    modules=("RNN", "LSTM"),
+    sources=OUTPUT_NAMES,
+    torch=">=1.10",
+    devices=("cpu",),
+)
+def test_output_grad_fn_names():
+    assert output_grad_fn_names() == ("StackBackward0", "TransposeBackward0")
+
+
+@claim(
+    id="rnn.autograd.output-grad-fn-names-before-1-10",
+    statement=(
+        "Before torch 1.10 the output's grad_fn prints as StackBackward, and with batch_first=True as "
+        "TransposeBackward0 (only nodes of overloaded functions carried a number then), the mix 002 prints."
+    ),
+    modules=("RNN", "LSTM"),
+    sources=OUTPUT_NAMES,
+    torch="<1.10",
+    devices=("cpu",),
+)
+def test_output_grad_fn_names_before_1_10():
+    assert output_grad_fn_names() == ("StackBackward", "TransposeBackward0")
+
+
+def jacobian_norm(layer: nn.Module, steps: int) -> float:
+    """The spectral norm of d h_T / d h_0 (an LSTM's d c_T / d c_0) for a zero input over ``steps`` steps."""
+    h0 = torch.zeros(1, 1, layer.hidden_size, dtype=torch.float64)
+    x = torch.zeros(steps, 1, layer.input_size, dtype=torch.float64)
+
+    def last(s):
+        if isinstance(layer, nn.LSTM):  # the memory is the cell state: d c_T / d c_0
+            return layer(x, (torch.zeros_like(s), s))[1][1].reshape(-1)
+        return layer(x, s)[1].reshape(-1)
+
+    j = torch.autograd.functional.jacobian(last, h0).reshape(layer.hidden_size, layer.hidden_size)
+    return torch.linalg.matrix_norm(j, ord=2).item()
+
+
+@claim(
+    id="rnn.autograd.gating-keeps-gradient",
+    statement=(
+        "Over 60 steps the gradient of a tanh RNN's state with respect to its initial state is at most "
+        "||W_hh||^60 (tanh' <= 1; 1.5e-6 for a norm of 0.8), while a GRU whose update gate is open to the past "
+        "(z near 1) or an LSTM whose forget gate is (f near 1) passes it on almost whole: gating keeps what a "
+        "plain RNN loses."
+    ),
+    modules=("RNN", "GRU", "LSTM"),
+    sources=(
+        Seed(S003, "1.3: long-term dependencies make the gradient vanish or explode", line=53),
+        Seed(S003, "1.3: gated units such as LSTM and GRU against vanishing gradients", line=62),
+    ),
+)
+def test_gating_keeps_gradient():
+    torch.manual_seed(0)
+    hidden, steps = 8, 60
+    rnn = nn.RNN(3, hidden).double()
+    with torch.no_grad():  # a contracting recurrence: spectral norm 0.8
+        rnn.weight_hh_l0.mul_(0.8 / torch.linalg.matrix_norm(rnn.weight_hh_l0, ord=2))
+    bound = 0.8**steps  # 1.5e-6
+    kept = {}
+    for mode, gate in (("GRU", slice(hidden, 2 * hidden)), ("LSTM", slice(hidden, 2 * hidden))):
+        layer = getattr(nn, mode)(3, hidden).double()
+        with torch.no_grad():  # GRU gates r, z, n: z is the second block; LSTM gates i, f, g, o: f is the second
+            layer.bias_ih_l0[gate] = 10.0  # sigmoid(10) = 1 - 4.5e-5 per step: 0.997 after 60 steps
+            if mode == "LSTM":
+                layer.bias_ih_l0[:hidden] = -10.0  # the input gate shut: nothing new written over the memory
+        kept[mode] = jacobian_norm(layer, steps)
+    lost = jacobian_norm(rnn, steps)
+    assert lost <= bound * (1 + 1e-9), (lost, bound)
+    assert kept["GRU"] > 0.99 and kept["LSTM"] > 0.99, kept

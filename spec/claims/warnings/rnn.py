@@ -52,9 +52,10 @@ def deprecation_notices(found: list) -> list:
 SCRIPT_DOC = (TorchDoc("torch.jit.script", "scripting an nn.Module"),)
 
 
-# Measured: no such warning on 1.9.1, 1.11.0, 2.1.2 and 2.9.1; a DeprecationWarning on 2.10.0 and 2.13.0 (added by
-# pytorch/pytorch#173015); a FutureWarning on 2.14.1 and 2.15.0. A DeprecationWarning is shown by default only when raised
-# from __main__, so scripts miss it while test suites that turn warnings into errors (pytest -W error) fail on it.
+# Measured: no such warning on 1.9.1, 1.11.0, 2.1.2 and 2.9.1; a DeprecationWarning on 2.10.0 and 2.13.0
+# (pytorch/pytorch#173015); a FutureWarning on 2.14.1 and 2.15.0. A DeprecationWarning is shown by default only
+# when raised from __main__, so scripts miss it while test suites that turn warnings into errors (pytest -W error)
+# fail on it.
 @claim(
     id="rnn.warnings.jit-script-deprecated",
     statement=(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 import torch
 
@@ -13,8 +15,10 @@ from spec.sources.seeds import S000
     id="sentiment.data.embedding-rows",
     statement=(
         "000's embedding has a row for every vocabulary entry: the max_size most frequent words plus <unk> "
-        "(row 0) and <pad> (row 1), so max_size 10,000 makes 10,002 rows, indices 0-10001; the <pad> row is "
-        "no padding_idx, so a padded batch trains it while a packed batch gives it no gradient."
+        "(row 0) and <pad> (row 1), so max_size 10,000 makes 10,002 rows, indices 0-10001, in torchtext's legacy "
+        "rule and in ours (which keeps the same words but at a tie at the cut: torchtext breaks it "
+        "alphabetically, ours by first appearance); the <pad> row is no padding_idx, so a padded batch trains it "
+        "while a packed batch gives it no gradient."
     ),
     modules=("data", "LSTM", "PackedSequence"),
     sources=(
@@ -24,10 +28,19 @@ from spec.sources.seeds import S000
 )
 def test_embedding_rows(device):
     from reference.programs import sentiment
+    from reference.programs.listings import s000
     from reference.programs.models import SentimentClassifier
 
-    many = [[f"w{i}" for i in range(10050)]]  # made up: 10,050 distinct words
-    assert len(sentiment.vocabulary(many, 10000)) == 10002
+    # made up: 10,050 distinct words, word i seen 1 + i % 7 times; the cut at 10,000 falls inside a tie
+    many = [[f"w{i}" for i in range(10050) for _ in range(1 + i % 7)]]
+    legacy = s000.legacy_vocab(many, 10000)  # torchtext's legacy rule, restated independently of ours
+    ours = sentiment.vocabulary(many, 10000)
+    assert len(ours) == len(legacy) == 10002 and ours.idx_to_token[:2] == legacy[:2] == ["<unk>", "<pad>"]
+    counts = Counter(many[0])
+    tied = counts[legacy[-1]]  # the count at the cut: every word seen more often is kept by both rules
+    assert {t for t in ours.idx_to_token[2:] if counts[t] > tied} == {t for t in legacy[2:] if counts[t] > tied}
+    assert set(ours.idx_to_token) != set(legacy), "ties at the cut: first seen (ours) against alphabetical"
+    assert len(sentiment.vocabulary(many, 20000)) == len(s000.legacy_vocab(many, 20000)) == 10052  # all, + 2
     assert SentimentClassifier(10002, 2, 2).embedding.num_embeddings == 10002
     reviews = [["a"] * 5 + ["b"] * 4 + ["c"] * 3 + ["d"] * 2 + ["e"]]  # frequencies 5, 4, 3, 2, 1
     vocab = sentiment.vocabulary(reviews, 3)

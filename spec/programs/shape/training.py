@@ -7,6 +7,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from reference.programs import train
 from reference.programs.models import LanguageModel, make_layer
 from spec.helpers.tolerances import assert_close
 from spec.registry import Erratum, Seed, claim
@@ -74,8 +75,15 @@ def test_lm_output_rows(kind, device):
         for b in range(3):  # each sequence alone gives its own rows
             alone, _ = model(x[b : b + 1])
             assert_close(logits.view(5, 3, 11)[:, b], alone, f"sequence {b}")
-    y = x + 1
-    assert torch.equal(y.T.reshape(-1).view(5, 3)[:, 1], y[1])  # targets of sequence 1, step by step
+    y = (x * 7 + 3) % 11  # made-up targets, one per step
+    ce = torch.nn.functional.cross_entropy
+    with torch.no_grad():  # each sequence scored alone against its own targets: the pairing, computed apart
+        alone = sum(ce(model(x[b : b + 1])[0], y[b]).item() for b in range(3)) / 3
+        paired = ce(logits, train.targets(y).to(device)).item()
+        crossed = ce(logits, y.reshape(-1)).item()
+    # float32 cross-entropies of 15 rows: one step's float32 tolerance on the mean
+    assert paired == pytest.approx(alone, rel=1e-5), "the program's targets do not pair with the output rows"
+    assert abs(crossed - alone) > 1e-3, "Y.reshape(-1) should pair rows with other sequences' targets"
 
 
 @claim(

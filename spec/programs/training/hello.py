@@ -90,3 +90,62 @@ def test_hidden_reset_each_epoch():
     run_epoch(hidden.detach())
     for _ in range(2):  # the reference's epoch() starts from init_hidden() each time: no error
         hello.epoch("cell", model, optimizer, inputs, labels)
+
+
+@claim(
+    id="hello.training.listings-replayed",
+    statement=(
+        "Our hello program reproduces 001's two listings run as written, epoch by epoch (the same predictions "
+        "and losses for the same seed), and the two listings are one run: the same seed gives RNNCell(4, 4) and "
+        "nn.RNN(4, 4) the same weights, the cell's summed loss is 5 times the mean, and Adam's steps do not "
+        "depend on the loss's scale, so they print the same words with losses in the ratio 5."
+    ),
+    modules=("RNNCell", "RNN", "training"),
+    sources=(
+        Seed(S001, "3. the RNNCell model: the loss summed over the steps, Adam lr 0.1", line=116),
+        Seed(S001, "4. the nn.RNN model: CrossEntropyLoss over all five steps at once", line=193),
+    ),
+)
+def test_hello_listings_replayed():
+    from reference.programs.listings import s001
+
+    for seed in range(2):
+        cell, rnn = s001.train_cell(seed), s001.train_rnn(seed)
+        assert cell == hello.train("cell", 20, 0.1, seed)[1], f"seed {seed}: the RNNCell listing"
+        assert rnn == hello.train("rnn", 20, 0.1, seed)[1], f"seed {seed}: the nn.RNN listing"
+        assert [w for w, _ in cell] == [w for w, _ in rnn], f"seed {seed}"
+        # Adam divides by sqrt(v) + 1e-8: the scale cancels but for that eps, ~1e-7 of gradients of ~1e-1
+        assert [c / 5 for _, c in cell] == pytest.approx([r for _, r in rnn], rel=1e-4), f"seed {seed}"
+
+
+#: 001's printed logs (lines 139-158 and 210-229): the first and last losses, the first epoch showing 'ohlol'.
+PRINTED = {"cell": (7.421962261199951, 1.9463403224945068, 9), "rnn": (1.4251950979232788, 0.39772507548332214, 4)}
+
+
+@claim(
+    id="hello.training.printed-logs",
+    statement=(
+        "001's printed logs are what its listings give for some seed: each first loss lies among the untrained "
+        "losses of seeds 0-99, each last loss above the floor of 5 (summed) or 1 (mean) times ln(1 + 3e^-2), "
+        "and 'ohlol' first at epoch 9 and 4 within the epochs at which seeds 0-14 first print it; the two logs "
+        "come from different initial weights (7.42 is not 5 times 1.43)."
+    ),
+    modules=("RNNCell", "RNN", "training"),
+    sources=(
+        Seed(S001, "3. the RNNCell log: lhehl at epoch 1 (7.42), ohlol from epoch 9, 1.95 at epoch 20", line=139),
+        Seed(S001, "4. the nn.RNN log: lllll at epoch 1 (1.43), ohlol from epoch 4, 0.40 at epoch 20", line=210),
+    ),
+)
+def test_hello_printed_logs():
+    from reference.programs.listings import s001
+
+    for version, steps in (("cell", 5), ("rnn", 1)):
+        first, last, ohlol = PRINTED[version]
+        untrained = s001.untrained_losses(version, range(100))
+        assert untrained.min() < first < untrained.max(), f"{version}: {first} outside {untrained.aminmax()}"
+        assert last > steps * BOUND, f"{version}: {last} below the tanh floor"
+    train = s001.train_cell  # the two listings print the same epochs (hello.training.listings-replayed)
+    firsts = [s001.first_ohlol(train(seed)) for seed in range(15)]
+    reached = [f for f in firsts if f]
+    assert min(reached) <= PRINTED["rnn"][2] and PRINTED["cell"][2] <= max(reached), firsts
+    assert abs(PRINTED["cell"][0] / PRINTED["rnn"][0] - 5) > 0.1, "the printed first losses are one run's"

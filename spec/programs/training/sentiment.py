@@ -17,9 +17,9 @@ from spec.sources.seeds import S000
 @claim(
     id="sentiment.training.bce-with-logits",
     statement=(
-        "BCEWithLogitsLoss(z, y) is the mean of max(z, 0) - z*y + ln(1 + e^-|z|), which is "
-        "-[y ln sigmoid(z) + (1-y) ln(1 - sigmoid(z))], and stays exact for large |z|, where BCELoss on "
-        "sigmoid(z) stops at its clamp of 100."
+        "000's loss, BCEWithLogitsLoss on one logit per review, is the mean of -[y ln sigmoid(z) + (1-y) "
+        "ln(1 - sigmoid(z))] to float64's precision (against 50-digit arithmetic) and stays exact for large |z| "
+        "(z = 200 against a label 0 costs 200), where BCELoss on sigmoid(z) stops at its clamp of 100."
     ),
     modules=("training",),
     sources=(
@@ -30,17 +30,28 @@ from spec.sources.seeds import S000
 )
 @given(z=st.floats(-40, 40), y=st.sampled_from([0.0, 1.0]))
 def test_bce_with_logits(z, y):
-    hand = max(z, 0.0) - z * y + math.log1p(math.exp(-abs(z)))
-    f, f64 = torch.nn.functional, torch.float64
-    got = f.binary_cross_entropy_with_logits(torch.tensor([z], dtype=f64), torch.tensor([y], dtype=f64))
-    # abs: where the loss is small, torch (and the textbook form below) take ln of a number near 1, whose
-    # rounding costs a few ulp of 1 absolutely; 2e-15 is 9 ulp
-    assert got.item() == pytest.approx(hand, rel=1e-12, abs=2e-15)
-    s, one_minus_s = 1 / (1 + math.exp(-z)), 1 / (1 + math.exp(z))  # each without cancellation
-    assert hand == pytest.approx(-(y * math.log(s) + (1 - y) * math.log(one_minus_s)), rel=1e-12, abs=2e-15)
+    f64 = torch.float64
+    loss = torch.nn.BCEWithLogitsLoss()  # as 000 and reference.programs.sentiment build it
+    zs, ys = [z, 200.0, -200.0, 3.0], [y, 0.0, 1.0, 1.0]  # the drawn logit beside three fixed ones
+    got = loss(torch.tensor(zs, dtype=f64), torch.tensor(ys, dtype=f64)).item()
+    # abs: where the loss is small, torch takes ln of a number near 1, whose rounding costs a few ulp of 1
+    # absolutely; 2e-15 is 9 ulp (relative to the mean, which the two 200s keep near 100)
+    assert got == pytest.approx(exact_bce(zs, ys), rel=1e-12, abs=2e-15), f"z={z!r}, y={y}"
     big, zero = torch.tensor([200.0], dtype=f64), torch.zeros(1, dtype=f64)
-    assert f.binary_cross_entropy_with_logits(big, zero).item() == pytest.approx(200.0, rel=1e-12)
-    assert f.binary_cross_entropy(torch.sigmoid(big), zero).item() == 100.0
+    assert loss(big, zero).item() == pytest.approx(200.0, rel=1e-12)
+    assert torch.nn.BCELoss()(torch.sigmoid(big), zero).item() == 100.0
+
+
+def exact_bce(zs, ys) -> float:
+    """The mean binary cross-entropy of logits ``zs`` against labels ``ys`` in 50-digit arithmetic (mpmath)."""
+    import mpmath
+
+    with mpmath.workdps(50):
+        total = mpmath.mpf(0)
+        for z, y in zip(zs, ys):
+            z = mpmath.mpf(z)  # ln sigmoid(z) = -ln(1 + e^-z) and ln(1 - sigmoid(z)) = -ln(1 + e^z): no 1 - s
+            total += y * mpmath.log(1 + mpmath.exp(-z)) + (1 - y) * mpmath.log(1 + mpmath.exp(z))
+        return float(total / len(zs))
 
 
 @claim(
