@@ -8,6 +8,16 @@ _shared = Path(__file__).resolve().parent.parent / "shared" / "data"
 if "RNN_SPEC_DATA" not in os.environ and _shared.is_dir():
     os.environ["RNN_SPEC_DATA"] = str(_shared)
 
+
+def pytest_configure(config):
+    """A REFERENCE_SHAPE_CHECKS that is none of the documented values stops the session at its start, in one
+    line (common/shapecheck.py), rather than failing every case that calls the reference."""
+    from common.shapecheck import MODE_PROBLEM
+
+    if MODE_PROBLEM:
+        raise pytest.UsageError(MODE_PROBLEM)
+
+
 # Claims live in spec/claims/ and spec/programs/, which pytest would not rewrite by default: rewrite them
 # so a failed assert shows its operands.
 pytest.register_assert_rewrite("spec", "reference")

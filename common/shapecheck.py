@@ -16,6 +16,10 @@ not installable; there the annotations are kept as documentation and
   generator, a packed sequence) is checked every time.
 - ``all``: on every call (what ``jaxtyped(typechecker=beartype)`` does alone).
 - ``0``: never (to time the checks).
+
+Unset or empty is ``1``. Any other value is refused, never read as one of these: :data:`MODE_PROBLEM` says
+why in one line (the programs exit 2 with it before any work, the test session stops with it), and a
+checked function called anyway raises :class:`ShapeCheckSetting`.
 """
 
 import functools
@@ -25,7 +29,16 @@ from collections.abc import Mapping
 
 import torch
 
-MODE = os.environ.get("REFERENCE_SHAPE_CHECKS", "1")
+ENV = "REFERENCE_SHAPE_CHECKS"
+MODES = ("1", "all", "0")
+MODE = os.environ.get(ENV) or "1"
+#: why the setting cannot be used, in one line, or None
+MODE_PROBLEM = None if MODE in MODES else f"{ENV}={MODE!r} is not one of 1 (the default), all or 0"
+
+
+class ShapeCheckSetting(ValueError):
+    """A function was called under a ``REFERENCE_SHAPE_CHECKS`` that is none of the accepted values."""
+
 
 try:
     from beartype import beartype
@@ -69,6 +82,13 @@ def signature(value):
 
 def checked(fn):
     """Check a whole-sequence function's shapes at call time (not per-step helpers); see the module."""
+    if MODE_PROBLEM:
+
+        @functools.wraps(fn)
+        def refused(*args, **kwargs):
+            raise ShapeCheckSetting(MODE_PROBLEM)
+
+        return refused
     if not SHAPE_CHECKS:
         return fn
     strict = jaxtyped(typechecker=beartype)(fn)
@@ -98,4 +118,14 @@ def checked(fn):
 
 Tensor = torch.Tensor
 
-__all__ = ["Float", "Int", "SHAPE_CHECKS", "Tensor", "Unkeyable", "checked", "signature"]
+__all__ = [
+    "MODE_PROBLEM",
+    "SHAPE_CHECKS",
+    "Float",
+    "Int",
+    "ShapeCheckSetting",
+    "Tensor",
+    "Unkeyable",
+    "checked",
+    "signature",
+]

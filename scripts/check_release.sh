@@ -4,7 +4,8 @@
 # and compare it with the newest stored report.
 #   scripts/check_release.sh 2.15.0            a release from the package index (CUDA build, several GB)
 #   scripts/check_release.sh 2.16.0 3.12       ... with a given Python instead of the matrix's
-# Writes reports/torch-<version>.json. Needs tox and tox-uv (pip install -e '.[dev]').
+# Writes reports/torch-<version>.json. Needs tox and its plugin tox-uv (which brings uv): the dev extra,
+# pip install -e '.[dev]'; says so, exit 2, when either is missing.
 # Data: $RNN_SPEC_DATA if set; else the cache, fetched (and verified) now if missing; without it the data
 # claims skip, and the comparison says so.
 # Exit codes: 0 no claim regressed; 1 a claim that held on the newest stored release fails;
@@ -18,7 +19,9 @@ version=$1
 python=${2:-}
 [[ $version =~ ^[0-9]+\.[0-9]+(\.[0-9]+)?([a-z0-9.+-]*)$ ]] || fail "'$version' is not a torch version ($usage)"
 [ -z "$python" ] || [[ $python =~ ^3\.[0-9]+$ ]] || fail "'$python' is not a Python version such as 3.11 ($usage)"
-command -v tox >/dev/null || fail "needs tox and tox-uv (pip install -e '.[dev]')"
+command -v tox >/dev/null || fail "needs tox and tox-uv, the dev extra (pip install -e '.[dev]'): no tox on PATH"
+tox --version 2>/dev/null | grep -q 'tox-uv' \
+  || fail "needs tox and tox-uv, the dev extra (pip install -e '.[dev]'): tox $(tox --version 2>/dev/null | head -n 1 | cut -d' ' -f1) has no tox-uv plugin"
 
 # the matrix environment of this minor release (torch22 for 2.2.x), else the newest one (a newer release)
 minor=$(echo "$version" | cut -d. -f1,2)

@@ -138,6 +138,49 @@ class Erratum:
         return f"{self.seed.cite()}: {self.says}"
 
 
+# --- contract or torch's own fact ------------------------------------------------------------------------------
+# Every claim about torch says which it is (``scope=``), so that the spec can run against other implementations of
+# the recurrent API (spec/implementations: opacus, torchrl, torch.ao's, a user's own) claim by claim:
+#
+# - CONTRACT: what any drop-in implementation promises, and what the claim checks on each one that provides its
+#   objects: shapes; the state's layout; parameter names, shapes, initialisation and defaults; semantics against
+#   the oracle; argument checking as a refusal (the input is refused with an exception of the documented kind;
+#   the wording is torch's); autograd reaching what it should; packed-sequence semantics; dropout rules.
+# - TorchOwn(reason): a fact about torch's own implementation, not applicable to another one, with the reason:
+#   autograd node (grad_fn) names, the wording of errors and warnings, kernels and backends (cuDNN, TF32, oneDNN,
+#   autocast, determinism, foreach), the printed repr, TorchScript, torch.compile, torch.export and the ONNX
+#   exporters (the targets), and what past releases did (the version-bound siblings about older torch).
+# - The claims about the sources' programs (spec.programs) are torch's own by rule: they reproduce the programs on
+#   torch, so they declare nothing and get PROGRAMS_SCOPE.
+@dataclass(frozen=True)
+class Contract:
+    """The claim states the contract every implementation of the recurrent API keeps."""
+
+    def __repr__(self) -> str:
+        return "CONTRACT"
+
+
+CONTRACT = Contract()
+
+
+@dataclass(frozen=True)
+class TorchOwn:
+    """The claim states a fact about torch's own implementation; ``reason`` says why it is not the contract."""
+
+    reason: str
+
+
+Scope = Union[Contract, TorchOwn]
+
+#: The reasons most torch-own claims share.
+PAST_RELEASE = TorchOwn("what an older torch release did: a fact of torch's history, not of the contract")
+TOOLCHAIN = TorchOwn("torch's own toolchain (TorchScript, torch.compile, torch.export, the ONNX exporters)")
+BACKENDS = TorchOwn("torch's kernels and backend switches (cuDNN, TF32, oneDNN, autocast, determinism)")
+
+#: The scope of every claim about the sources' programs (spec.programs), by rule.
+PROGRAMS_SCOPE = TorchOwn("a claim about the sources' programs as reproduced on torch")
+
+
 @dataclass(frozen=True)
 class Claim:
     id: str
@@ -155,6 +198,7 @@ class Claim:
     requires: Tuple[Tuple[str, str], ...] = ()
     where: str = field(default="", compare=False)
     kind_given: bool = field(default=False, compare=False)  # ``kind=`` passed rather than taken from the module
+    scope: Optional[Scope] = None  # CONTRACT or TorchOwn(reason): see above
 
     @property
     def module(self) -> str:
@@ -194,8 +238,15 @@ class Claim:
             "targets": list(self.targets),
             "requires": dict(self.requires),
             "errata": [{"file": e.file, "locator": e.locator, "says": e.says} for e in self.errata],
+            "scope": "contract" if isinstance(self.scope, Contract) else "torch-own" if self.scope else None,
+            "scope_reason": self.scope.reason if isinstance(self.scope, TorchOwn) else None,
             "where": self.where,
         }
+
+    @property
+    def contract(self) -> bool:
+        """Whether the claim states the contract (runs against every implementation that provides its objects)."""
+        return isinstance(self.scope, Contract)
 
 
 def _subject_of(module: str) -> str:
@@ -328,6 +379,12 @@ def _claim_problems(c: Claim) -> Iterable[str]:
             yield f"{name}: erratum {e!r} must hold a Seed of a source document and say what it says"
         elif not e.locator:
             yield f"{name}: erratum {e!r} has no locator"
+    if c.subject == "torch" and not isinstance(c.scope, (Contract, TorchOwn)):
+        yield f"{name}: says neither scope=CONTRACT nor scope=TorchOwn(reason): is it the contract or torch's own?"
+    elif isinstance(c.scope, TorchOwn) and not (isinstance(c.scope.reason, str) and c.scope.reason.strip()):
+        yield f"{name}: TorchOwn needs its reason"
+    if c.subject == "programs" and c.scope != PROGRAMS_SCOPE:
+        yield f"{name}: a claim about the sources' programs is torch's own by rule; do not pass scope="
     if not c.devices or any(d not in DEVICE_TYPES for d in c.devices):
         yield f"{name}: devices must be a non-empty subset of {DEVICE_TYPES}, not {c.devices!r}"
     if not c.targets or c.targets[0] != "eager" or any(t not in TARGETS for t in c.targets):
@@ -354,18 +411,22 @@ REGISTRY = Registry()
 class NotApplicable(pytest.skip.Exception):
     """Raised by :func:`not_applicable`; the recorder reads :attr:`reason` and reports the case not-applicable."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, implementation: bool = False) -> None:
         super().__init__(f"not applicable: {reason}")
         self.reason = reason
+        self.implementation = implementation
 
 
-def not_applicable(reason: str):
-    """Stop a case that has nothing to check on this torch (no outcome recorded for the release).
+def not_applicable(reason: str, implementation: bool = False):
+    """Stop a case that has nothing to check here: no outcome recorded for this release, or (``implementation``)
+    a configuration the implementation under test does not take (a documented limit: an object, dtype, device or
+    argument value it does not provide).
 
-    The case is reported ``not-applicable``, never ``passed``; a skip under the hood, so plain pytest
-    shows it as skipped with the reason.
+    The case is reported ``not-applicable``, never ``passed``; a skip under the hood, so plain pytest shows it as
+    skipped with the reason. A claim whose other cases passed held only in part on this release (it is reported
+    skipped), but holds for what an implementation provides when its limits made the others not applicable.
     """
-    raise NotApplicable(reason)
+    raise NotApplicable(reason, implementation)
 
 
 #: The attribute under which a test function carries its claim.
@@ -384,6 +445,7 @@ def claim(
     targets: Optional[Iterable[str]] = None,
     requires: Optional[dict] = None,
     erratum: Union[Erratum, Iterable[Erratum], None] = None,
+    scope: Optional[Scope] = None,
     registry: Optional[Registry] = None,
 ) -> Callable[[Callable], Callable]:
     """Declare that the decorated test checks one claim.
@@ -399,6 +461,9 @@ def claim(
     torch of a kind in :data:`TARGET_KINDS`, else eager only. ``requires`` maps another package the claim's
     truth depends on to its range, as ``torch`` does for torch (``{"onnxscript": ">=0.7.1"}``): outside it, or
     without the package, the claim is not applicable (:meth:`Claim.unmet_requirements`).
+
+    ``scope`` is required of a claim about torch: :data:`CONTRACT` or ``TorchOwn("reason")`` (the rule is
+    beside :class:`Contract`); a claim about the sources' programs is torch's own by rule and passes none.
     """
     if erratum is None:
         errata: Tuple[Erratum, ...] = ()
@@ -431,6 +496,7 @@ def claim(
             requires=tuple(sorted((requires or {}).items())),
             errata=errata,
             where=f"{module}:{check.__qualname__}",
+            scope=PROGRAMS_SCOPE if scope is None and _subject_of(module) == "programs" else scope,
         )
         (registry if registry is not None else REGISTRY).add(c)
         setattr(fn, ATTR, c)
@@ -445,6 +511,13 @@ def claim_of(fn) -> Optional[Claim]:
 
 __all__ = [
     "ATTR",
+    "CONTRACT",
+    "Contract",
+    "BACKENDS",
+    "PAST_RELEASE",
+    "PROGRAMS_SCOPE",
+    "TOOLCHAIN",
+    "TorchOwn",
     "DEVICES",
     "Claim",
     "Erratum",

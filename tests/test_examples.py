@@ -54,11 +54,15 @@ def test_hello_runs_as_a_module(launch):
 def tiny_corpora(tmp_path, monkeypatch):
     """Made-up Time Machine and lyrics files, registered with their own hashes: the programs run on a fresh
     clone, which has no copy of the sources' data (the data claims check the real files where present)."""
+    return make_tiny_corpora(tmp_path / "data", monkeypatch)
+
+
+def make_tiny_corpora(folder, monkeypatch):
+    """:func:`tiny_corpora` in ``folder`` (the same bytes every time, so the same hashes), for any scope."""
     import zipfile
 
     from reference.programs import datasets
 
-    folder = tmp_path / "data"
     folder.mkdir()
     (folder / "timemachine.txt").write_text("The Time Traveller, for so it will be convenient to speak of him.\n" * 12)
     with zipfile.ZipFile(folder / "jaychou_lyrics.txt.zip", "w") as z:

@@ -15,7 +15,7 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 #: and the tooling that reads them.
 LAYOUT = {
     "modules": {"__init__", "__main__", "registry", "profiles"},
-    "packages": {"claims", "programs", "helpers", "sources", "tools"},
+    "packages": {"claims", "programs", "helpers", "implementations", "sources", "tools"},
 }
 
 
@@ -109,19 +109,61 @@ def test_every_claim_lives_in_the_file_its_id_names():
     assert wrong == []
 
 
-def claim_in(module: str, claim_id: str, modules=("RNN",)):
-    """A registry holding one claim whose check is defined, as far as the registry can tell, in ``module``."""
-    from spec.registry import claim
+_DEFAULT_SCOPE = object()
+
+
+def claim_in(module: str, claim_id: str, modules=("RNN",), scope=_DEFAULT_SCOPE):
+    """A registry holding one claim whose check is defined, as far as the registry can tell, in ``module``
+    (a claim about torch says it states the contract unless ``scope`` is given; None: it says nothing)."""
+    from spec.registry import CONTRACT, claim
 
     def test_example():
         pass
 
+    if scope is _DEFAULT_SCOPE:
+        scope = CONTRACT if module.startswith("spec.claims") else None
     test_example.__module__ = module
     r = Registry()
-    claim(id=claim_id, statement="An example claim.", modules=modules, sources=(TorchDoc("x", "y"),), registry=r)(
-        test_example
-    )
+    claim(
+        id=claim_id,
+        statement="An example claim.",
+        modules=modules,
+        sources=(TorchDoc("x", "y"),),
+        scope=scope,
+        registry=r,
+    )(test_example)
     return r
+
+
+def test_a_claim_about_torch_must_say_contract_or_torch_own():
+    """The rule beside the registry: every claim about torch answers it, and a torch-own one gives its reason."""
+    from spec.registry import CONTRACT, PROGRAMS_SCOPE, TorchOwn
+
+    assert claim_in("spec.claims.errors.rnn", "rnn.errors.example", scope=None).problems() == [
+        "'rnn.errors.example': says neither scope=CONTRACT nor scope=TorchOwn(reason): is it the contract or "
+        "torch's own?"
+    ]
+    assert claim_in("spec.claims.errors.rnn", "rnn.errors.example", scope=TorchOwn(" ")).problems() == [
+        "'rnn.errors.example': TorchOwn needs its reason"
+    ]
+    own = claim_in("spec.claims.errors.rnn", "rnn.errors.example", scope=TorchOwn("the wording is torch's"))
+    assert own.problems() == [] and not own.get("rnn.errors.example").contract
+    assert claim_in("spec.claims.errors.rnn", "rnn.errors.example", scope=CONTRACT).get("rnn.errors.example").contract
+    # the sources' programs are torch's own by rule: they declare nothing
+    programs = claim_in("spec.programs.training.clip", "clip.training.example", ("training",))
+    assert programs.problems() == [] and programs.get("clip.training.example").scope == PROGRAMS_SCOPE
+    declared = claim_in("spec.programs.training.clip", "clip.training.example", ("training",), scope=CONTRACT)
+    assert declared.problems() == [
+        "'clip.training.example': a claim about the sources' programs is torch's own by rule; do not pass scope="
+    ]
+
+
+def test_every_real_claim_has_its_scope():
+    from spec.registry import Contract, TorchOwn
+
+    for c in spec.load_all():
+        assert isinstance(c.scope, (Contract, TorchOwn)), c.id
+        assert c.as_dict()["scope"] in ("contract", "torch-own"), c.id
 
 
 def test_a_claim_in_its_ids_file_breaks_no_rule():
@@ -145,7 +187,7 @@ def test_a_claim_outside_the_file_its_id_names_is_a_problem_naming_that_file(mod
     ], problems
 
 
-@pytest.mark.parametrize("package", ["helpers", "sources", "tools"])
+@pytest.mark.parametrize("package", ["helpers", "implementations", "sources", "tools"])
 def test_support_packages_hold_no_claims(package):
     for path in (SPEC_DIR / package).glob("*.py"):
         tree = ast.parse(path.read_text())

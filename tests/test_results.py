@@ -195,3 +195,19 @@ def test_summary_counts_claims_per_kind():
     assert lines[-1].split() == ["total", "1", "1", "0", "1", "0"]
     assert report.failed() == ["b"]
     assert summary.flags(report) == ["FAILED b: boom"]
+
+
+def test_a_known_divergence_still_present_in_one_case_is_not_stale():
+    cases = [case("t::a[1]", "a.b.c", "cpu", "passed"), case("t::a[2]", "a.b.c", "cpu", "xfailed", "known")]
+    report = res.Report.build(cases, claims("a.b.c"), {"torch": "x"}, {"a.b.c": {"reason": "r", "link": "l"}})
+    assert report.claims["a.b.c"].status == "xfailed" and report.claims["a.b.c"].known["stale"] is False
+
+
+def test_an_implementations_limit_is_no_gap_in_what_held():
+    limited = case("t::a[2]", "a.b.c", "cpu", "not-applicable", "opacus refuses proj_size>=1")
+    limited.limit = True
+    gap = case("t::b[2]", "a.b.d", "cpu", "not-applicable", "no outcome recorded for this release")
+    cases = [case("t::a[1]", "a.b.c", "cpu", "passed"), limited, case("t::b[1]", "a.b.d", "cpu", "passed"), gap]
+    report = res.Report.build(cases, claims("a.b.c", "a.b.d"), {"torch": "x"})
+    assert report.claims["a.b.c"].status == "passed"
+    assert report.claims["a.b.d"].status == "skipped"  # a release's gap still makes it held only in part

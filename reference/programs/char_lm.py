@@ -37,11 +37,11 @@ def parser(name: str, doc: str, smoke: dict, **defaults) -> runs.Parser:
     clip = f"global gradient-norm bound theta (default {defaults['clip']})"
     p.add_argument("--clip", type=runs.positive_float, help=clip)
     p.add_argument("--optimizer", choices=("sgd", "adam"), default=optimizer)
-    p.add_argument("--prefix", action="append", help="text to continue (repeatable)")
+    p.add_argument("--prefix", action="append", type=runs.text, help="text to continue (repeatable)")
     p.add_argument("--data", type=Path, help="the data file or its folder")
     p.add_argument("--download", action="store_true", help="download (and verify) the data if not found")
     p.add_argument("--device", default="cpu")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=runs.seed, default=0)
     p.add_output_options(f"{name}-MODELLAYERS, e.g. {name}-{model}1")
     return p
 
@@ -51,19 +51,24 @@ def fail(prog: str, message: str) -> int:
     return 2
 
 
-def prepare(args, name: str, signals: runs.Signals) -> runs.Run:
-    """Checks that need no data, before any is read: the device and what --out will receive."""
+def named(args, name: str):
+    """``args`` with the run's name filled in (``--name``, else ``NAME-MODELLAYERS``)."""
     args.name = f"{name}-{args.model}{args.layers}" if args.name is None else args.name
+    return args
+
+
+def prepare(args, out: runs.Run) -> None:
+    """Checks that need no data, before any is read: the device and what --out will receive."""
     problem = runs.device_problem(args.device)
     if problem:
         raise runs.UsageError(problem)
-    run = runs.Run(args, signals)
-    run.check()
-    return run
+    out.check()
 
 
-def run(args, name: str, out: runs.Run, corpus, vocab_size: int, to_index, to_token, batches_of) -> int:
-    """Train, report each epoch, generate, save after each epoch. ``batches_of(rng)`` gives one epoch's minibatches."""
+def run(args, name: str, out: runs.Run, corpus, tokens, to_index, to_token, batches_of) -> int:
+    """Train, report each epoch, generate, save after each epoch. ``tokens`` is the vocabulary (index ->
+    token), ``batches_of(rng)`` gives one epoch's minibatches."""
+    vocab_size = len(tokens)
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     model = LanguageModel(make_layer(args.model, vocab_size, args.hidden, args.layers), vocab_size).to(args.device)
@@ -71,14 +76,19 @@ def run(args, name: str, out: runs.Run, corpus, vocab_size: int, to_index, to_to
     optimizer = make(model.parameters(), lr=args.lr)
     prefixes = args.prefix or [to_token(corpus[0])]
     curve, speeds, start = [], [], 0
+    settings = runs.settings_of(args, runs.vocabulary_setting(tokens))
     if args.resume:
+
+        def restore(state):
+            curve[:] = [float(v) for v in state["curve"]]
+            speeds[:] = [float(v) for v in state["speeds"]]
+            runs.set_python_rng_state(rng, state["python_rng"])
+            torch.set_rng_state(state["torch_rng"])
+
         try:
-            state = out.load(model, optimizer, runs.settings_of(args))
+            start = out.load(model, optimizer, settings, restore)["epoch"]
         except runs.UsageError as e:
             return fail(name, str(e))
-        curve, speeds, start = state["curve"], state["speeds"], state["epoch"]
-        runs.set_python_rng_state(rng, state["python_rng"])
-        torch.set_rng_state(state["torch_rng"])
     print(f"{name}: {args.model} x{args.layers}, hidden {args.hidden}, vocab {vocab_size}, {len(corpus)} tokens")
 
     def step(epoch):
@@ -108,7 +118,7 @@ def run(args, name: str, out: runs.Run, corpus, vocab_size: int, to_index, to_to
             "speeds": speeds,
             "python_rng": runs.python_rng_state(rng),
             "torch_rng": torch.get_rng_state(),
-            "settings": runs.settings_of(args),
+            "settings": settings,
         }
         out.save(model, optimizer, epoch, state, summary, curve, "perplexity")
 
@@ -119,11 +129,11 @@ def main(argv=None) -> int:
     smoke = {"epochs": 2, "hidden": 32, "max_tokens": 2000, "batch": 8, "steps": 20}
     p = parser("char_lm", __doc__, smoke, epochs=500, lr=1.0, clip=1.0, optimizer="sgd", max_tokens=10000)
     p.add_argument("--sampling", choices=("random", "sequential"), default="sequential")
-    p.add_argument("--max-tokens", type=int, help="the first N characters (default 10000; 0: all)")
-    args = p.parse(argv)
-    with runs.Signals() as signals:
+    p.add_argument("--max-tokens", type=runs.count, help="the first N characters (default 10000; 0: all)")
+    args = named(p.parse(argv), "char_lm")
+    with runs.Signals() as signals, runs.Run(args, signals) as out:
         try:
-            out = prepare(args, "char_lm", signals)
+            prepare(args, out)
             path = datasets.locate("timemachine", args.data, download=args.download)
             corpus, vocab = datasets.load_corpus_time_machine(path, max_tokens=args.max_tokens)
         except (runs.UsageError, datasets.DataError) as e:
@@ -139,7 +149,7 @@ def main(argv=None) -> int:
             "char_lm",
             out,
             corpus,
-            len(vocab),
+            vocab.idx_to_token,
             vocab.__getitem__,
             vocab.to_tokens,
             lambda rng: iterate(corpus, args.batch, args.steps, rng),

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import torch
 
-from common.files import replacing
+from common.files import replacing_file
 
 
 def save(model: torch.nn.Module, path: Path) -> Path:
-    with replacing(path) as tmp:
-        torch.save(model.state_dict(), tmp)
+    with replacing_file(path) as f:  # a full disk: a WriteError naming the path, not torch's RuntimeError
+        torch.save(model.state_dict(), f)
     return Path(path)
 
 

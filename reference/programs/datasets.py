@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from common.files import replacing
+from common.files import WriteError, replacing
 
 try:
     import fcntl
@@ -47,6 +47,11 @@ ENV_CACHE = "RNN_SPEC_CACHE"
 
 class DataError(Exception):
     """A data file that is missing, corrupted or unsafe; the message is one line."""
+
+
+class DataMissing(DataError):
+    """A data file that is nowhere it is looked for (and no download was allowed): not configured, as opposed
+    to configured wrongly (``$RNN_SPEC_DATA`` naming a file) or damaged (a hash that does not match)."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +171,8 @@ def _fetch(spec: DataFile, target: Path) -> Path:
                 shutil.copyfileobj(response, out)
             verify(tmp, spec)
         return target
+    except WriteError as e:  # the cache's disk, not the download, failed
+        raise DataError(f"{spec.filename}: {e}") from None
     except OSError as e:
         raise DataError(f"{spec.filename}: download from {spec.url} failed ({e})") from None
 
@@ -194,7 +201,7 @@ def locate(name: str, path: Optional[Path] = None, download: bool = False) -> Pa
             return verify(candidate, spec)  # raises, naming the file and the expected hash
     if download:
         return _download(spec, cached)
-    raise DataError(
+    raise DataMissing(
         f"{spec.filename} not found: pass its path, set ${ENV_DATA} to its folder, "
         f"or allow a download into {cache_dir()}"
     )
@@ -301,5 +308,7 @@ def read_imdb(folder: Path, split: str, limit: Optional[int] = None):
                 texts.append(f.read_text(encoding="utf-8").replace("\n", " "))
             except UnicodeDecodeError as e:
                 raise DataError(f"{f}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+            except OSError as e:  # a folder named like a review (IsADirectoryError), an unreadable file
+                raise DataError(f"{f}: cannot be read as a review ({e.strerror or e})") from None
             labels.append(label)
     return texts, labels

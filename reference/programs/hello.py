@@ -71,13 +71,12 @@ def main(argv=None) -> int:
     p.add_argument("--version", choices=("cell", "rnn"), default="cell")
     p.add_argument("--epochs", type=runs.positive_int, help="default 20")
     p.add_argument("--lr", type=runs.positive_float, help="default 0.1")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=runs.seed, default=0)
     p.add_argument("--device", default="cpu")
     p.add_output_options("hello-VERSION")
     args = p.parse(argv)
     args.name = f"hello-{args.version}" if args.name is None else args.name
-    with runs.Signals() as signals:
-        run = runs.Run(args, signals)
+    with runs.Signals() as signals, runs.Run(args, signals) as run:
         try:
             problem = runs.device_problem(args.device)
             if problem:
@@ -86,8 +85,11 @@ def main(argv=None) -> int:
             model, optimizer, inputs, labels = setup(args.version, args.lr, args.seed, args.device)
             history, start = [], 0
             if args.resume:
-                state = run.load(model, optimizer, runs.settings_of(args))
-                history, start = [tuple(h) for h in state["history"]], state["epoch"]
+
+                def restore(state):
+                    history[:] = [(str(w), float(v)) for w, v in state["history"]]
+
+                start = run.load(model, optimizer, runs.settings_of(args), restore)["epoch"]
         except runs.UsageError as e:
             return fail("hello", str(e))
 

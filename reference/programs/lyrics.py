@@ -15,17 +15,17 @@ from __future__ import annotations
 import sys
 
 from reference.programs import datasets, runs, sampling
-from reference.programs.char_lm import fail, parser, prepare, run
+from reference.programs.char_lm import fail, named, parser, prepare, run
 
 
 def main(argv=None) -> int:
     smoke = {"epochs": 2, "hidden": 32, "batch": 8, "steps": 20}
     p = parser("lyrics", __doc__, smoke, model="lstm", epochs=160, lr=1e-2, clip=1e-2, optimizer="adam")
-    args = p.parse(argv)
+    args = named(p.parse(argv), "lyrics")
     args.sampling = "consecutive"
-    with runs.Signals() as signals:
+    with runs.Signals() as signals, runs.Run(args, signals) as out:
         try:
-            out = prepare(args, "lyrics", signals)
+            prepare(args, out)
             text = datasets.read_lyrics(datasets.locate("lyrics", args.data, download=args.download))
         except (runs.UsageError, datasets.DataError) as e:
             return fail("lyrics", str(e))
@@ -42,7 +42,7 @@ def main(argv=None) -> int:
             "lyrics",
             out,
             corpus,
-            len(idx_to_char),
+            idx_to_char,
             lambda c: char_to_idx.get(c, 0),
             lambda i: idx_to_char[i],
             lambda rng: sampling.consecutive_iter(corpus, args.batch, args.steps),

@@ -3,6 +3,7 @@ and the IMDB bidirectional-LSTM classifier (000)."""
 
 from __future__ import annotations
 
+import collections
 from typing import Any, Optional
 
 import torch
@@ -121,18 +122,38 @@ class SentimentClassifier(nn.Module):
         """000's pretrained embedding: the row of each vocabulary word found in a GloVe-format text file (token
         v1 v2 ...) becomes its vector and every other row, <unk> and <pad> included, zero (torchtext gives a
         word the file lacks its default unk_init, zeros); returns how many words were found. A line of another
-        width is skipped; one that is not a token and numbers (or not UTF-8) raises ValueError, naming the line,
-        and leaves the embedding as it was."""
-        rows = {}
+        width is skipped. A line of the embedding's width that is not a token and numbers (every vocabulary
+        word's line and the first of that width are read), a file that is not UTF-8, and a file that gives no
+        vocabulary word a vector (empty, of another width, or of other words) raise ValueError saying which,
+        and leave the embedding as it was."""
+        dim, rows, widths, checked_one = self.embedding.embedding_dim, {}, collections.Counter(), False
         with open(path, encoding="utf-8") as f:
             for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
                 token, *values = line.rstrip().split(" ")
+                widths[len(values)] += 1
+                if len(values) != dim:
+                    continue
                 idx = vocab.token_to_idx.get(token)
-                if idx is not None and len(values) == self.embedding.embedding_dim:
+                if idx is not None or not checked_one:
                     try:
-                        rows[idx] = torch.tensor([float(v) for v in values])
+                        vector = torch.tensor([float(v) for v in values])
                     except ValueError as e:
-                        raise ValueError(f"line {number}: {e}") from None
+                        raise ValueError(f"line {number}: not a token and numbers ({e})") from None
+                    checked_one = True
+                    if idx is not None:
+                        rows[idx] = vector
+        if not rows:
+            if not widths:
+                raise ValueError("no vectors in the file (it is empty)")
+            if not widths[dim]:
+                common = widths.most_common(1)[0][0]
+                raise ValueError(
+                    f"no line has {dim} numbers, the embedding's width: its vectors have {common} "
+                    f"(--embedding {common} to use them)"
+                )
+            raise ValueError(f"none of the {len(vocab)} vocabulary words has a vector in the file")
         with torch.no_grad():
             self.embedding.weight.zero_()
             for idx, vector in rows.items():

@@ -95,16 +95,15 @@ def main(argv=None) -> int:
     p.add_argument("--data", type=Path)
     p.add_argument("--download", action="store_true")
     p.add_argument("--device", default="cpu")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=runs.seed, default=0)
     p.add_output_options("sentiment")
     args = p.parse(argv)
     args.name = "sentiment" if args.name is None else args.name
-    with runs.Signals() as signals:
+    with runs.Signals() as signals, runs.Run(args, signals) as out:
         try:
             problem = runs.device_problem(args.device)
             if problem:
                 raise runs.UsageError(problem)
-            out = runs.Run(args, signals)
             out.check()
             if args.vectors is not None and not args.vectors.is_file():
                 raise runs.UsageError(f"{args.vectors}: no such vectors file")
@@ -130,26 +129,30 @@ def train(args, out: runs.Run, train_texts, train_labels, test_texts, test_label
     if args.vectors:
         try:
             found = model.load_vectors(args.vectors, vocab)
-        except ValueError as e:
-            return fail("sentiment", f"{args.vectors}: not a GloVe-format vectors file ({e})")
+        except (OSError, ValueError) as e:  # ValueError: not GloVe-format, another width, not UTF-8
+            return fail("sentiment", f"{args.vectors}: {getattr(e, 'strerror', None) or e}")
         print(f"vectors: {found} of {len(vocab)} words found in {args.vectors}")
     optimizer = torch.optim.Adam(model.parameters(), lr=args.lr)
-    history, seconds, tokens, start = [], 0.0, 0, 0
+    history, start = [], 0
+    counters = {"seconds": 0.0, "tokens": 0}
+    settings = runs.settings_of(args, runs.vocabulary_setting(vocab.idx_to_token))
     if args.resume:
+
+        def restore(state):
+            history[:] = [tuple(float(v) for v in r) for r in state["history"]]
+            counters.update(seconds=float(state["seconds"]), tokens=int(state["tokens"]))
+            runs.set_python_rng_state(rng, state["python_rng"])
+            torch.set_rng_state(state["torch_rng"])
+
         try:
-            state = out.load(model, optimizer, runs.settings_of(args))
+            start = out.load(model, optimizer, settings, restore)["epoch"]
         except runs.UsageError as e:
             return fail("sentiment", str(e))
-        history, start = [tuple(r) for r in state["history"]], state["epoch"]
-        seconds, tokens = state["seconds"], state["tokens"]
-        runs.set_python_rng_state(rng, state["python_rng"])
-        torch.set_rng_state(state["torch_rng"])
     loss_fn = nn.BCEWithLogitsLoss()
     print(f"sentiment: {len(train_texts)} train / {len(test_texts)} test reviews, vocabulary {len(vocab)}")
     train_lengths = [len(e) for e in encode]
     by_length = sorted(range(len(encode_test)), key=lambda i: len(encode_test[i]))
     test_groups = [by_length[i : i + 250] for i in range(0, len(by_length), 250)]  # eval: batch size is moot
-    counters = {"seconds": seconds, "tokens": tokens}
 
     def step(epoch):
         model.train()
@@ -197,7 +200,7 @@ def train(args, out: runs.Run, train_texts, train_labels, test_texts, test_label
             **counters,
             "python_rng": runs.python_rng_state(rng),
             "torch_rng": torch.get_rng_state(),
-            "settings": runs.settings_of(args),
+            "settings": settings,
         }
         out.save(model, optimizer, epoch, state, summary, [r[2] for r in history], "test accuracy")
 

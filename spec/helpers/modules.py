@@ -8,6 +8,7 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from reference.oracle.layers import forward as reference_forward
+from spec import implementations
 from spec.helpers.strategies import CELLS, describe
 
 if TYPE_CHECKING:
@@ -15,15 +16,20 @@ if TYPE_CHECKING:
 
 
 def data_file(name: str):
-    """The path of one of the sources' data files, verified; the case skips, saying why, when it is not here."""
+    """The path of one of the sources' data files, verified. The case skips, saying why, when the file is
+    nowhere it is looked for (no data is needed to pass); it fails, saying why, when the data is configured
+    wrongly or damaged (``$RNN_SPEC_DATA`` naming a file, a file whose hash does not match): a user who named
+    their data expects it checked, as the programs do (exit 2), not a run that passes as if none were given."""
     import pytest
 
     from reference.programs import datasets
 
     try:
         return datasets.locate(name)
-    except datasets.DataError as e:
+    except datasets.DataMissing as e:
         pytest.skip(f"data: {e}")
+    except datasets.DataError as e:
+        pytest.fail(f"data: {e}", pytrace=False)
 
 
 def fixed_randn(device, *shape, dtype=torch.float32, seed=0) -> torch.Tensor:
@@ -55,15 +61,26 @@ def weighted_sum(tensors, cfg: Config, device):
 
 
 # --- cells ----------------------------------------------------------------------------------------------
-def build_cell(cfg: Config, device: str, input_size=None, hidden_size=None) -> torch.nn.Module:
-    """``cfg``'s cell (RNNCell, LSTMCell or GRUCell), seeded apart from its layer (seed + 1)."""
+def build_cell(cfg: Config, device: str, input_size=None, hidden_size=None, train: bool = False) -> torch.nn.Module:
+    """``cfg``'s cell (RNNCell, LSTMCell or GRUCell), seeded apart from its layer (seed + 1), as the implementation
+    under test provides it (with torch's cell's weights: :meth:`Config.build`); not applicable where it cannot.
+    ``train=True`` for checks that run backward."""
+    impl = cfg.refuse(CELLS[cfg.mode], device, backward=train)
     kw = {"bias": cfg.bias}
     if cfg.mode == "RNN":
         kw["nonlinearity"] = cfg.nonlinearity
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed + 1)
         cell = getattr(torch.nn, CELLS[cfg.mode])(input_size or cfg.input_size, hidden_size or cfg.hidden_size, **kw)
-    return cell.to(device=device, dtype=cfg.torch_dtype)
+    cell = cell.to(device=device, dtype=cfg.torch_dtype).train(train)
+    return implementations.link(impl.from_torch(cell), cell, impl)
+
+
+def torch_view(module):
+    """The torch module behind a module built by :meth:`Config.build` / :func:`build_cell` for the
+    implementation under test, sharing its weights: what the oracle reads (``reference`` knows torch's modules
+    only). Under torch, the module itself."""
+    return implementations.twin_of(module)
 
 
 def cell_state(cfg: Config, device: str, zero=False):
@@ -88,20 +105,24 @@ def packed(device, *shape):
 
 
 def both(cfg: Config, device: str, x=None, hx=None):
-    """(torch's result, the reference's result) for one configuration."""
+    """(the implementation's result, the reference's result) for one configuration (the reference reads the
+    torch module that shares the implementation's weights: :func:`torch_view`)."""
     describe(cfg, device)
     m = cfg.build(device)
     x = cfg.input(device) if x is None else x
     with torch.no_grad():
-        return m(x, hx), reference_forward(m, x, hx)
+        return m(x, hx), reference_forward(torch_view(m), x, hx)
 
 
 def gate_bias(module, gate: int, value: float) -> None:
-    """Set one gate's block of bias_hh_l0 (torch stacks gate blocks along dim 0)."""
-    h = module.hidden_size
+    """Set one gate's block of bias_hh_l0 (torch stacks gate blocks along dim 0), in the weights the implementation
+    under test computes with (written through its torch twin, by torch's names)."""
+    twin = torch_view(module)
+    h = twin.hidden_size
     with torch.no_grad():
-        module.bias_hh_l0[gate * h : (gate + 1) * h] = value
-        module.bias_ih_l0[gate * h : (gate + 1) * h] = 0.0
+        twin.bias_hh_l0[gate * h : (gate + 1) * h] = value
+        twin.bias_ih_l0[gate * h : (gate + 1) * h] = 0.0
+    implementations.refresh(module)
 
 
 def expected_states(cfg: Config) -> tuple:

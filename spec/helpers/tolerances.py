@@ -19,6 +19,11 @@ cuda float32 with TF32: cuDNN computes the recurrent matmuls in TF32 (10-bit man
 spec's configurations (width <= 6, <= 3 layers x 5 steps); 5e-3 (times sqrt(steps)) keeps a margin of
 at least 7 there, while a wrong gate order or bias placement still differs by ~1e-1. With TF32 off,
 cuda float32 uses the float32 tolerance.
+
+Another implementation (``$RNN_SPEC_IMPL``, :mod:`spec.implementations`) adds the absolute error its own
+numerics bring, derived in its adapter (``Implementation.tolerance``: none for the float ones, which compute
+torch's arithmetic in another order; the activations' quantization step for dynamic qint8), scaled by
+sqrt(steps) as float32's own. Under torch it adds nothing, so torch's run keeps its tolerances exactly.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ import math
 
 import torch
 from torch.nn.utils.rnn import PackedSequence
+
+from spec import implementations
 
 TOLERANCES = {
     ("cpu", torch.float64): dict(rtol=1e-10, atol=1e-12),
@@ -48,8 +55,11 @@ def tolerance(device: str, dtype: torch.dtype, tf32=None, steps: int = 1) -> dic
         tf32 = torch.backends.cudnn.allow_tf32
     if kind == "cuda" and dtype == torch.float32 and not tf32:
         kind = "cpu"
-    tol = TOLERANCES[(kind, dtype)]
-    if dtype == torch.float32 and steps > 1:
+    tol = dict(TOLERANCES[(kind, dtype)])
+    extra = implementations.current().tolerance(dtype).get("atol", 0.0)
+    if extra:
+        tol["atol"] += extra
+    if (dtype == torch.float32 or extra) and steps > 1:
         tol = {k: v * math.sqrt(steps) for k, v in tol.items()}
     return tol
 

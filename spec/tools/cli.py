@@ -222,6 +222,9 @@ def verify(args) -> int:
     profile = profiles.chosen(args.profile)
     if profile not in profiles.PROFILES:  # $SPEC_PROFILE
         raise UsageError(f"unknown profile {profile!r} (choose {', '.join(profiles.PROFILES)})")
+    checks = os.environ.get("REFERENCE_SHAPE_CHECKS") or "1"
+    if checks not in ("1", "all", "0"):  # common.shapecheck.MODES, read without importing torch here
+        raise UsageError(f"REFERENCE_SHAPE_CHECKS={checks!r} is not one of 1 (the default), all or 0")
     impl = resolve_impl(args.impl)
     path = args.report or default_report(args.device, args.target, impl)
     _check_writable(path)

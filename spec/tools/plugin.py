@@ -71,6 +71,7 @@ class Recorder:
             return
         if call.excinfo.errisinstance(NotApplicable):
             case.not_applicable = call.excinfo.value.reason
+            case.limit = call.excinfo.value.implementation
         elif call.excinfo.errisinstance(pytest.skip.Exception):
             outcome.get_result().spec_reason = call.excinfo.value.msg
 

@@ -9,10 +9,11 @@ from hypothesis import strategies as st
 from torch import nn
 
 from reference.oracle.layers import forward as reference_forward
-from spec.helpers.modules import hidden_of, returned_tensors, weighted_sum
+from spec.helpers.api import api
+from spec.helpers.modules import hidden_of, returned_tensors, torch_view, weighted_sum
 from spec.helpers.strategies import LAYERS, Config, batched, configs, describe
 from spec.helpers.tolerances import assert_close
-from spec.registry import Seed, TorchDoc, claim, torch_docs
+from spec.registry import BACKENDS, CONTRACT, PAST_RELEASE, Seed, TorchDoc, TorchOwn, claim, torch_docs
 from spec.sources.seeds import S000, S001, S002, S003, S004
 
 
@@ -38,6 +39,7 @@ def grads(fn, cfg: Config, device):
 
 @claim(
     id="rnn.autograd.grad-fn-names",
+    scope=TorchOwn("autograd node names are those of torch's kernels"),
     statement=(
         "On CPU, h_n of nn.RNN/LSTM/GRU has grad_fn StackBackward0 and RNNCell's (tanh) output TanhBackward0; "
         "since torch 1.10 autograd node names carry a numeric suffix."
@@ -56,6 +58,7 @@ def test_grad_fn_names(mode):
 
 @claim(
     id="rnn.autograd.grad-fn-names-before-1-10",
+    scope=PAST_RELEASE,
     statement="Before torch 1.10 the same nodes print without a suffix: StackBackward and TanhBackward.",
     modules=("RNN", "LSTM", "GRU", "RNNCell"),
     sources=(Seed(S002, "the printed h and c of the LSTM example (StackBackward)", line=115),),
@@ -68,6 +71,7 @@ def test_grad_fn_names_before_1_10(mode):
 
 @claim(
     id="rnn.autograd.matches-reference",
+    scope=CONTRACT,
     statement=(
         "Gradients of output, h_n and c_n with respect to the input and every parameter equal those obtained "
         "by differentiating the from-scratch equations, and none is missing or zero."
@@ -84,13 +88,14 @@ def test_grads_match_reference(cfg, device):
     cfg = cfg.with_(nonlinearity="tanh")  # a dead relu unit has a true zero gradient
     describe(cfg, device)
     got = grads(lambda m, x: m(x), cfg, device)
-    want = grads(lambda m, x: reference_forward(m, x), cfg, device)
+    want = grads(lambda m, x: reference_forward(torch_view(m), x), cfg, device)
     assert all(g is not None and g.abs().sum() > 0 for g in got), "a parameter gets no gradient"
     assert_close(got, want, cfg.repro(device))
 
 
 @claim(
     id="rnn.autograd.causal",
+    scope=CONTRACT,
     statement=(
         "A one-directional layer is causal: output at step t depends on inputs 1..t (non-zero gradient) "
         "and not on later inputs (exactly zero gradient); bidirectional output at every step depends on all steps."
@@ -121,6 +126,7 @@ def test_causal(cfg, device):
 
 @claim(
     id="rnn.autograd.vanishing-exploding",
+    scope=CONTRACT,
     statement=(
         "Backpropagation through time multiplies by W_hh at every step: at the zero fixed point of a tanh RNN "
         "with W_hh = s*Q (Q orthogonal), ||d h_T / d h_0|| = s^T, vanishing for s < 1 and exploding for s > 1."
@@ -135,7 +141,7 @@ def test_causal(cfg, device):
 @pytest.mark.parametrize("steps", [1, 5, 20])
 def test_vanishing_exploding(scale, steps, device):
     hidden = 6
-    rnn = torch.nn.RNN(3, hidden, bias=False).double().to(device)
+    rnn = api.RNN(3, hidden, bias=False).double().to(device)
     q, _ = torch.linalg.qr(torch.randn(hidden, hidden, generator=torch.Generator().manual_seed(5), dtype=torch.float64))
     with torch.no_grad():
         rnn.weight_hh_l0.copy_(scale * q)
@@ -150,6 +156,7 @@ def test_vanishing_exploding(scale, steps, device):
 
 @claim(
     id="rnn.autograd.detach-cuts-graph",
+    scope=CONTRACT,
     statement=(
         "Carrying the returned state into the next minibatch links their graphs: without detach, backward "
         "through the second minibatch after the first was freed raises RuntimeError; with detach it works "
@@ -189,6 +196,7 @@ def test_detach(mode, device):
 
 @claim(
     id="rnn.autograd.output-grad-fn",
+    scope=CONTRACT,
     statement=(
         "The output tensor, not only the returned state, has a grad_fn when the parameters require grad, and a "
         "loss on the output alone reaches every parameter of every layer and the input; under torch.no_grad(), "
@@ -222,6 +230,7 @@ def test_output_grad_fn(mode, batch_first, device):
 
 @claim(
     id="rnn.autograd.detach-in-place",
+    scope=CONTRACT,
     statement=(
         "For a batched input the returned state is no view, so detaching it in place (003's state.detach_(), "
         "or s.detach_() on LSTM's h and c) works: it loses its grad_fn, and backward through the next "
@@ -247,6 +256,7 @@ def test_detach_in_place(mode, device):
 
 @claim(
     id="rnn.autograd.detach-in-place-unbatched-view",
+    scope=TorchOwn("that the unbatched state is a squeezed view is how torch returns it"),
     statement=(
         "For an unbatched (2-D) input the returned state is a squeezed view, so 003's in-place detach_() raises "
         "RuntimeError there, while detach() works."
@@ -267,6 +277,7 @@ def test_detach_in_place_unbatched(mode, device):
 
 @claim(
     id="rnn.autograd.cudnn-backward-needs-train",
+    scope=BACKENDS,
     statement=(
         "On cuda with cuDNN enabled, backward through RNN, LSTM or GRU in eval() mode raises RuntimeError "
         "('cudnn RNN backward can only be called in training mode'), also when only the parameters need "
@@ -309,6 +320,7 @@ def state_for(cfg: Config, device):
 
 @claim(
     id="rnn.autograd.packed-and-state-gradients",
+    scope=CONTRACT,
     statement=(
         "Gradients flow through a PackedSequence input and to h_0 (and c_0) for RNN, LSTM and GRU: the "
         "gradients of the packed data, the initial state and every parameter equal those of the reference."
@@ -323,7 +335,6 @@ def state_for(cfg: Config, device):
 @pytest.mark.parametrize("mode", LAYERS)
 @pytest.mark.parametrize("packed", (False, True), ids=("padded", "packed"))
 def test_packed_and_state_gradients(mode, packed, device):
-    from torch.nn.utils.rnn import pack_padded_sequence
 
     cfg = Config(mode=mode, num_layers=2, bidirectional=True, batch=3, seq=4)
     m = cfg.build(device, train=True)  # cuDNN's backward needs train mode (rnn.autograd.cudnn-backward-needs-train)
@@ -333,13 +344,13 @@ def test_packed_and_state_gradients(mode, packed, device):
     leaves += list(m.parameters())
 
     def run(fn):
-        x = pack_padded_sequence(leaves[0], [2, 4, 3], enforce_sorted=False) if packed else leaves[0]
+        x = api.utils.pack_padded_sequence(leaves[0], [2, 4, 3], enforce_sorted=False) if packed else leaves[0]
         out, h = fn(m, x, state)
         out = out.data if packed else out
         return torch.autograd.grad(weighted_sum([out] + returned_tensors((out, h))[1:], cfg, device), leaves)
 
     by_torch = run(lambda m, x, s: m(x, s))
-    by_reference = run(lambda m, x, s: reference_forward(m, x, s))
+    by_reference = run(lambda m, x, s: reference_forward(torch_view(m), x, s))
     assert all(g.abs().sum() > 0 for g in by_torch[:3]), "input and initial state get a gradient"
     assert_close(by_torch, by_reference, f"{mode} packed={packed}")
 
@@ -360,6 +371,7 @@ def second_order(forward, cfg: Config, device) -> list:
 
 @claim(
     id="rnn.autograd.double-backward",
+    scope=CONTRACT,
     statement=(
         "Gradients through RNN, LSTM and GRU are themselves differentiable (create_graph=True): second-order "
         "gradients with respect to the input and every parameter equal those of the from-scratch equations, and "
@@ -391,6 +403,7 @@ def test_double_backward(mode, device):
 
 @claim(
     id="rnn.autograd.cudnn-double-backward-refused",
+    scope=BACKENDS,
     statement=(
         "On cuda with cuDNN enabled a second backward through RNN, LSTM or GRU is refused: differentiating a "
         "gradient taken with create_graph=True raises an error saying double backwards is not supported for "
@@ -433,6 +446,7 @@ OUTPUT_NAMES = (
 
 @claim(
     id="rnn.autograd.output-grad-fn-names",
+    scope=TorchOwn("autograd node names are those of torch's kernels"),
     statement=(
         "On CPU the output of nn.RNN, LSTM and GRU has grad_fn StackBackward0 (the steps stacked) and, with "
         "batch_first=True, TransposeBackward0 (the stacked steps transposed to batch-first), as 001 and 002 print."
@@ -448,6 +462,7 @@ def test_output_grad_fn_names():
 
 @claim(
     id="rnn.autograd.output-grad-fn-names-before-1-10",
+    scope=PAST_RELEASE,
     statement=(
         "Before torch 1.10 the output's grad_fn prints as StackBackward, and with batch_first=True as "
         "TransposeBackward0 (only nodes of overloaded functions carried a number then), the mix 002 prints."
@@ -461,13 +476,14 @@ def test_output_grad_fn_names_before_1_10():
     assert output_grad_fn_names() == ("StackBackward", "TransposeBackward0")
 
 
-def jacobian_norm(layer: nn.Module, steps: int) -> float:
-    """The spectral norm of d h_T / d h_0 (an LSTM's d c_T / d c_0) for a zero input over ``steps`` steps."""
+def jacobian_norm(layer: nn.Module, steps: int, lstm: bool = False) -> float:
+    """The spectral norm of d h_T / d h_0 (an LSTM's d c_T / d c_0) for a zero input over ``steps`` steps
+    (``lstm``: the layer is an LSTM, whatever its class: another implementation's need not subclass nn.LSTM)."""
     h0 = torch.zeros(1, 1, layer.hidden_size, dtype=torch.float64)
     x = torch.zeros(steps, 1, layer.input_size, dtype=torch.float64)
 
     def last(s):
-        if isinstance(layer, nn.LSTM):  # the memory is the cell state: d c_T / d c_0
+        if lstm:  # the memory is the cell state: d c_T / d c_0
             return layer(x, (torch.zeros_like(s), s))[1][1].reshape(-1)
         return layer(x, s)[1].reshape(-1)
 
@@ -477,6 +493,7 @@ def jacobian_norm(layer: nn.Module, steps: int) -> float:
 
 @claim(
     id="rnn.autograd.gating-keeps-gradient",
+    scope=CONTRACT,
     statement=(
         "Over 60 steps the gradient of a tanh RNN's state with respect to its initial state is at most "
         "||W_hh||^60 (tanh' <= 1; 1.5e-6 for a norm of 0.8), while a GRU whose update gate is open to the past "
@@ -492,18 +509,50 @@ def jacobian_norm(layer: nn.Module, steps: int) -> float:
 def test_gating_keeps_gradient():
     torch.manual_seed(0)
     hidden, steps = 8, 60
-    rnn = nn.RNN(3, hidden).double()
+    rnn = api.RNN(3, hidden).double()
     with torch.no_grad():  # a contracting recurrence: spectral norm 0.8
         rnn.weight_hh_l0.mul_(0.8 / torch.linalg.matrix_norm(rnn.weight_hh_l0, ord=2))
     bound = 0.8**steps  # 1.5e-6
     kept = {}
     for mode, gate in (("GRU", slice(hidden, 2 * hidden)), ("LSTM", slice(hidden, 2 * hidden))):
-        layer = getattr(nn, mode)(3, hidden).double()
+        layer = getattr(api, mode)(3, hidden).double()
         with torch.no_grad():  # GRU gates r, z, n: z is the second block; LSTM gates i, f, g, o: f is the second
             layer.bias_ih_l0[gate] = 10.0  # sigmoid(10) = 1 - 4.5e-5 per step: 0.997 after 60 steps
             if mode == "LSTM":
                 layer.bias_ih_l0[:hidden] = -10.0  # the input gate shut: nothing new written over the memory
-        kept[mode] = jacobian_norm(layer, steps)
+        kept[mode] = jacobian_norm(layer, steps, lstm=mode == "LSTM")
     lost = jacobian_norm(rnn, steps)
     assert lost <= bound * (1 + 1e-9), (lost, bound)
     assert kept["GRU"] > 0.99 and kept["LSTM"] > 0.99, kept
+
+
+# --- issue 22: a forward-only implementation, called backward anyway ---
+@claim(
+    id="rnn.autograd.backward-reaches-input-or-raises",
+    scope=CONTRACT,
+    statement=(
+        "Backward through a layer's output either gives an input that requires grad its gradient or raises; "
+        "it never completes leaving that input without one (a forward-only implementation must refuse)."
+    ),
+    modules=LAYERS,
+    sources=(
+        TorchDoc("torch.nn.RNN", "Description", "to an input sequence"),
+        Seed(S003, "1.3 back propagation through time", line=47),
+    ),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_backward_reaches_input_or_raises(mode, device):
+    # A silent no-gradient backward is the one outcome a user cannot see: training would go on with the layers
+    # before it frozen. Forward-only implementations build in eval mode (Config.build refuses train=True there);
+    # torch's, in train mode (cuDNN's backward needs it: rnn.autograd.cudnn-backward-needs-train).
+    cfg = Config(mode=mode, dtype="float32")
+    describe(cfg, device)
+    m = cfg.build(device, train=api.impl.backward)
+    x = cfg.input(device).requires_grad_(True)
+    out, _ = m(x)
+    try:
+        out.sum().backward()
+    except RuntimeError:
+        assert not api.impl.backward, f"{api.impl.name} declares backward, yet backward raised"
+        return
+    assert x.grad is not None and x.grad.abs().sum() > 0, "backward completed without a gradient for the input"

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from torch import nn
 
+from spec.helpers.api import api
 from spec.helpers.modules import fixed_randn
-from spec.helpers.outcomes import Case, Outcome, check, layer
+from spec.helpers.outcomes import Case, Outcome, check, layer, refused
 from spec.helpers.strategies import (
     CELLS,
 )
-from spec.registry import TorchDoc, claim, torch_docs
+from spec.registry import CONTRACT, TorchDoc, claim, torch_docs
 from spec.sources.seeds import CELL_DOCS
 
 CELL = [
@@ -43,6 +43,7 @@ CELL = [
 
 @claim(
     id="cells.errors.inconsistent-sizes",
+    scope=CONTRACT,
     statement=(
         "A cell rejects input of the wrong width, a state of the wrong width, a batch size that differs "
         "between input and state, and 3-D input."
@@ -66,6 +67,7 @@ def test_cell_errors(case, device):
 
 @claim(
     id="cells.errors.unknown-nonlinearity",
+    scope=CONTRACT,
     statement=(
         "RNNCell takes nonlinearity 'tanh' (the default) or 'relu': another name is rejected, at construction "
         "or at the latest on the first call, with an error that names the nonlinearity."
@@ -74,6 +76,6 @@ def test_cell_errors(case, device):
     sources=(TorchDoc("torch.nn.RNNCell", "Args", "nonlinearity"),),
 )
 def test_cell_unknown_nonlinearity(device):
-    assert nn.RNNCell(3, 4).nonlinearity == "tanh"
-    with pytest.raises((ValueError, RuntimeError), match="nonlinearity.*sigmoid|sigmoid.*nonlinearity"):
-        nn.RNNCell(3, 4, nonlinearity="sigmoid").to(device)(fixed_randn(device, 2, 3))
+    assert api.RNNCell(3, 4).nonlinearity == "tanh"
+    with refused((ValueError, RuntimeError), match="nonlinearity.*sigmoid|sigmoid.*nonlinearity"):
+        api.RNNCell(3, 4, nonlinearity="sigmoid").to(device)(fixed_randn(device, 2, 3))

@@ -8,7 +8,7 @@ import pytest
 
 from spec.helpers.modules import fixed_randn, packed
 from spec.helpers.outcomes import Case, Outcome, check, layer
-from spec.registry import TorchDoc, claim
+from spec.registry import PAST_RELEASE, TorchDoc, TorchOwn, claim
 
 # LSTM.forward checks a packed input's data and state (check_forward_args, hence get_expected_cell_size with
 # batch_sizes) up to 2.0 and no more from 2.1 (from torch's sources: 2.0.1 calls check_forward_args after the
@@ -64,6 +64,7 @@ RNN_PY = "torch/nn/modules/rnn.py"
 
 @claim(
     id="lstm.errors.packed-input-unchecked",
+    scope=TorchOwn("which checks run in Python before torch's kernel is torch's own"),
     statement=(
         "From torch 2.1 LSTM does not check a PackedSequence input in Python: an h_0 or c_0 whose batch is not "
         "batch_sizes[0], or data of 3 dimensions, reaches the kernel, which raises a RuntimeError of its own, "
@@ -99,6 +100,7 @@ def test_packed_lstm_unchecked(case, device):
 
 @claim(
     id="lstm.errors.packed-input-checked-before-2-1",
+    scope=PAST_RELEASE,
     statement=(
         "Before torch 2.1 LSTM checks a PackedSequence input as RNN and GRU do: h_0 and c_0 must have batch "
         "batch_sizes[0] ('Expected hidden[1] size (1, 2, 4), got [1, 3, 4]') and the data 2 dimensions."

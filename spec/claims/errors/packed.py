@@ -6,9 +6,10 @@ import pytest
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
 
+from spec.helpers.api import api
 from spec.helpers.modules import fixed_randn, packed
-from spec.helpers.outcomes import Case, Outcome, check, layer
-from spec.registry import TorchDoc, claim, torch_docs
+from spec.helpers.outcomes import Case, Outcome, check, layer, refused
+from spec.registry import CONTRACT, PAST_RELEASE, TorchDoc, TorchOwn, claim, torch_docs
 
 PACKING = [
     Case(
@@ -26,6 +27,7 @@ PACKING = [
 
 @claim(
     id="packed.errors.lengths",
+    scope=CONTRACT,
     statement=(
         "pack_padded_sequence rejects lengths that are not in decreasing order unless enforce_sorted=False, "
         "and any length of zero."
@@ -44,6 +46,7 @@ def test_packing_errors(case, device):
 
 @claim(
     id="packed.errors.length-beyond-padding",
+    scope=TorchOwn("a check torch's pack_padded_sequence leaves out, not a promise"),
     statement=(
         "pack_padded_sequence does not check lengths against the padded length: a length past it gives a "
         "PackedSequence whose batch_sizes add up to more rows than its data has, which a recurrent module on "
@@ -60,12 +63,13 @@ def test_length_beyond_padding(mode):
     packed = pack_padded_sequence(x, torch.tensor([7, 2]))  # accepted: 7 > 5
     assert packed.batch_sizes.tolist() == [2, 2, 1, 1, 1, 1, 1]  # what lengths 7 and 2 would give
     assert int(packed.batch_sizes.sum()) == 9 and packed.data.shape[0] == 5 + 2  # but only 7 rows exist
-    with pytest.raises(RuntimeError):
+    with refused(RuntimeError):
         getattr(torch.nn, mode)(1, 2)(packed)
 
 
 @claim(
     id="packed.errors.cuda-lengths",
+    scope=TorchOwn("where torch's packing kernel wants its lengths (on the cpu)"),
     statement="pack_padded_sequence rejects lengths held on cuda with a RuntimeError asking for a 1D CPU int64 "
     "tensor, even when the data is on cuda.",
     modules=("PackedSequence",),
@@ -81,21 +85,22 @@ def test_cuda_lengths_rejected(device):
 
 @claim(
     id="packed.errors.total-length-too-short",
+    scope=CONTRACT,
     statement="pad_packed_sequence raises ValueError when total_length is less than the longest sequence.",
     modules=("PackedSequence",),
     sources=(TorchDoc("torch.nn.utils.rnn.pad_packed_sequence", "Args", "total_length"),),
 )
 def test_total_length_too_short(device):
-    from torch.nn.utils.rnn import pack_sequence, pad_packed_sequence
 
-    packed = pack_sequence([fixed_randn(device, 4, 2), fixed_randn(device, 2, 2)])
-    pad_packed_sequence(packed, total_length=4)  # the longest length itself is accepted
-    with pytest.raises(ValueError, match="total_length"):
-        pad_packed_sequence(packed, total_length=3)
+    packed = api.utils.pack_sequence([fixed_randn(device, 4, 2), fixed_randn(device, 2, 2)])
+    api.utils.pad_packed_sequence(packed, total_length=4)  # the longest length itself is accepted
+    with refused(ValueError, match="total_length"):
+        api.utils.pad_packed_sequence(packed, total_length=3)
 
 
 @claim(
     id="packed.errors.pack-sequence-unsorted",
+    scope=CONTRACT,
     statement=(
         "pack_sequence with the default enforce_sorted=True rejects sequences not in decreasing order of length "
         "with a RuntimeError; enforce_sorted=False accepts them."
@@ -107,17 +112,17 @@ def test_total_length_too_short(device):
     ),
 )
 def test_pack_sequence_unsorted(device):
-    from torch.nn.utils.rnn import pack_sequence
 
     seqs = [fixed_randn(device, 2, 3), fixed_randn(device, 4, 3)]
-    with pytest.raises(RuntimeError, match="sorted"):
-        pack_sequence(seqs)
-    pack_sequence(seqs, enforce_sorted=False)
+    with refused(RuntimeError, match="sorted"):
+        api.utils.pack_sequence(seqs)
+    api.utils.pack_sequence(seqs, enforce_sorted=False)
 
 
 # the other side of packed.semantics.pad-sequence-left (torch >= 2.5; the boundary is established there)
 @claim(
     id="packed.errors.padding-side-before-2-5",
+    scope=PAST_RELEASE,
     statement="Before torch 2.5 pad_sequence has no padding_side: passing it is a TypeError.",
     modules=("PackedSequence",),
     sources=(TorchDoc("torch.nn.utils.rnn.pad_sequence", "Args", "padding_side"),),
@@ -133,6 +138,7 @@ def test_padding_side_before_2_5(device):
 # the other side of packed.semantics.unpad-unpack (torch >= 1.11; the boundary is established there)
 @claim(
     id="packed.errors.unpad-unpack-before-1-11",
+    scope=PAST_RELEASE,
     statement="Before torch 1.11 torch.nn.utils.rnn has neither unpad_sequence nor unpack_sequence.",
     modules=("PackedSequence",),
     sources=(
@@ -149,6 +155,7 @@ def test_unpad_unpack_before_1_11():
 
 @claim(
     id="packed.errors.data-rank",
+    scope=CONTRACT,
     statement=(
         "RNN and GRU given a PackedSequence whose elements are not vectors (data of 3 dimensions) raise a "
         "RuntimeError: input must have 2 dimensions, got 3."
@@ -163,7 +170,7 @@ def test_unpad_unpack_before_1_11():
 def test_packed_data_rank(mode, device):
     # RNNBase.check_input wants 2 dimensions for a packed input (3 for a padded one), on every release 1.8-2.15;
     # LSTM skips the check from 2.1 (lstm.errors.packed-input-unchecked)
-    with pytest.raises(RuntimeError, match="input must have 2 dimensions, got 3"):
+    with refused(RuntimeError, match="input must have 2 dimensions, got 3"):
         layer(mode, device, 3, 4)(packed(device, 2, 3))
     layer(mode, device, 3, 4)(packed(device, 3))  # vectors: accepted
 
@@ -184,6 +191,7 @@ PAD_NOT_ITERABLE = Case(
 
 @claim(
     id="packed.errors.pad-sequence-not-iterable",
+    scope=CONTRACT,
     statement=(
         "pad_sequence given something that is not iterable raises a RuntimeError naming its type: "
         "Expected iterable for input sequences, but got arg of type: <class 'int'>."
@@ -194,11 +202,12 @@ PAD_NOT_ITERABLE = Case(
 )
 def test_pad_sequence_not_iterable(device):
     check(PAD_NOT_ITERABLE, device)
-    assert pad_sequence(iter([fixed_randn(device, 2, 3)])).shape == (2, 1, 3)  # any iterable: accepted
+    assert api.utils.pad_sequence(iter([fixed_randn(device, 2, 3)])).shape == (2, 1, 3)  # any iterable: accepted
 
 
 @claim(
     id="packed.errors.pad-sequence-not-iterable-before-1-11",
+    scope=PAST_RELEASE,
     statement=(
         "Before torch 1.11 pad_sequence does not test that its argument is iterable: given an int it raises a "
         "TypeError from the binding (must be tuple of Tensors) on 1.9-1.10, or from indexing it on 1.8."

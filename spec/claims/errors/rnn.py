@@ -7,13 +7,13 @@ import torch
 from torch import nn
 
 from spec.helpers.modules import fixed_randn, run
-from spec.helpers.outcomes import Case, Outcome, check, layer
+from spec.helpers.outcomes import Case, Outcome, check, layer, refused
 from spec.helpers.strategies import (
     CELLS,
     LAYERS,
     Config,
 )
-from spec.registry import Erratum, Seed, TorchDoc, claim, torch_docs
+from spec.registry import CONTRACT, PAST_RELEASE, Erratum, Seed, TorchDoc, claim, torch_docs
 from spec.sources.seeds import LAYER_DOCS, S000
 
 DROPOUT = Outcome(raises=ValueError, match=r"dropout should be a number in range \[0, 1\]")
@@ -214,6 +214,7 @@ STATE = [
 
 @claim(
     id="rnn.errors.unbatched-rejected",
+    scope=PAST_RELEASE,
     statement="Before torch 1.11 a 2-D input is rejected with a RuntimeError asking for 3 dimensions.",
     modules=LAYERS,
     sources=(*torch_docs(LAYER_DOCS, "Inputs", "input"),),
@@ -228,6 +229,7 @@ def test_unbatched_rejected(mode, device):
 
 @claim(
     id="rnn.errors.factory-kwargs-rejected",
+    scope=PAST_RELEASE,
     statement="Before torch 1.9 the constructors take no device= or dtype= and raise TypeError.",
     modules=LAYERS,
     sources=(*torch_docs(LAYER_DOCS, "signature", "device", "dtype"),),
@@ -241,6 +243,7 @@ def test_factory_kwargs_rejected(module):
 
 @claim(
     id="rnn.errors.constructor-arguments",
+    scope=CONTRACT,
     statement=(
         "The constructors reject dropout outside [0, 1] or given as a bool, proj_size < 0, >= hidden_size "
         "or on RNN/GRU, an unknown nonlinearity, a non-int or non-positive hidden_size and num_layers < 1, "
@@ -263,6 +266,7 @@ def test_constructor_arguments(case):
 
 @claim(
     id="rnn.errors.constructor-arguments-before-2-2",
+    scope=PAST_RELEASE,
     statement=(
         "Before torch 2.2 the constructors reject dropout outside [0, 1] or given as a bool, proj_size < 0, "
         ">= hidden_size or on RNN/GRU and an unknown nonlinearity, each naming the argument, and a non-int or "
@@ -285,6 +289,7 @@ def test_constructor_arguments_before_2_2(case):
 
 @claim(
     id="rnn.errors.input",
+    scope=CONTRACT,
     statement=(
         "Forward rejects an input whose last dimension is not input_size, an empty sequence, 1-D or 4-D input, "
         "and input of another dtype than the weights, with the exception type and wording of each release."
@@ -299,6 +304,7 @@ def test_input_errors(case, device):
 
 @claim(
     id="rnn.errors.state",
+    scope=CONTRACT,
     statement=(
         "Forward rejects a state of the wrong shape — wrong batch, num_layers or direction factor, h_0 not "
         "proj_size wide, c_0 of the wrong shape, a rank that does not match the input's — and an LSTM state "
@@ -323,6 +329,7 @@ def test_state_errors(case, device):
 
 @claim(
     id="rnn.errors.mixed-devices",
+    scope=CONTRACT,
     statement="A module on cuda given an input on cpu, or a cuda input with an h_0 on cpu, raises a RuntimeError "
     "that names both devices.",
     modules=LAYERS,
@@ -336,7 +343,7 @@ def test_mixed_devices(mode, misplaced, device):
     x = fixed_randn("cpu" if misplaced == "input" else device, 5, 2, 3)
     h = fixed_randn("cpu", 1, 2, 4)
     state = (h, h) if mode == "LSTM" else h
-    with pytest.raises(RuntimeError, match=r"(?s)(?=.*\bcpu\b)(?=.*\bcuda)"):
+    with refused(RuntimeError, match=r"(?s)(?=.*\bcpu\b)(?=.*\bcuda)"):
         m(x) if misplaced == "input" else m(x, state)
 
 
@@ -393,6 +400,7 @@ RANK = [
 
 @claim(
     id="rnn.errors.ranks-every-module",
+    scope=CONTRACT,
     statement=(
         "Every layer rejects input that is neither 2-D nor 3-D and a state whose rank does not match the input's, "
         "and every cell rejects input or state that is neither 1-D nor 2-D."
@@ -493,6 +501,7 @@ ARGUMENT_TYPES = [
 
 @claim(
     id="rnn.errors.argument-types",
+    scope=CONTRACT,
     statement=(
         "The constructors reject a bias or batch_first that is not a bool and an input_size that is not an int "
         "with a TypeError naming the argument and the type given, and an input_size below 1 with a ValueError."
@@ -508,6 +517,7 @@ def test_argument_types(case, device):
 
 @claim(
     id="rnn.errors.argument-types-before-2-11",
+    scope=PAST_RELEASE,
     statement=(
         "Before torch 2.11 the constructors check neither bias, batch_first nor input_size: a non-bool bias or "
         "batch_first is kept and the first call raises the kernel's TypeError about its arguments, a float "

@@ -8,11 +8,12 @@ from hypothesis import given
 
 from spec.helpers.strategies import LAYERS, Config, batched, configs, describe
 from spec.helpers.tolerances import assert_close, flat_tensors, tf32
-from spec.registry import TorchDoc, claim, torch_docs
+from spec.registry import BACKENDS, CONTRACT, PAST_RELEASE, TorchDoc, claim, torch_docs
 
 
 @claim(
     id="rnn.numerics.cpu-matches-cuda",
+    scope=CONTRACT,
     statement=(
         "The same module and input give the same output and state on cuda as on cpu: to float64 rounding, "
         "to float32 rounding with TF32 off, and within TF32's 10-bit mantissa with it on."
@@ -41,6 +42,7 @@ def test_cpu_matches_cuda(cfg, dtype, enabled, device):
 # (spec.helpers.tolerances.tf32), so they read as their defaults here unless the user set them.
 @claim(
     id="rnn.numerics.tf32-defaults",
+    scope=BACKENDS,
     statement=(
         "torch.backends.cudnn.allow_tf32 defaults to True and torch.backends.cuda.matmul.allow_tf32 to False, "
         "so on Ampere and later GPUs the cuDNN recurrent kernels compute float32 in TF32 while a plain "
@@ -57,6 +59,7 @@ def test_tf32_defaults():
 
 @claim(
     id="rnn.numerics.tf32-defaults-before-1-12",
+    scope=PAST_RELEASE,
     statement="Before torch 1.12 both torch.backends.cudnn.allow_tf32 and torch.backends.cuda.matmul.allow_tf32 "
     "default to True.",
     modules=LAYERS,
@@ -73,6 +76,7 @@ def test_tf32_defaults_before_1_12():
 # dtype for cuda from 1.10. Measured on an H100 with torch 2.11 (../shared/gpu/probe-h100-torch2.11.log).
 @claim(
     id="rnn.numerics.autocast-bfloat16-gives-float16",
+    scope=BACKENDS,
     statement=(
         "Under torch.autocast('cuda', dtype=torch.bfloat16), RNN, LSTM and GRU on cuda return output and state "
         "in float16, not bfloat16; a module converted to bfloat16 (outside autocast) returns bfloat16."
@@ -112,6 +116,7 @@ print("bitwise-equal" if same else "differ")
 
 @claim(
     id="rnn.numerics.deterministic-recipe",
+    scope=BACKENDS,
     statement=(
         "With torch's reproducibility recipe for cuda (CUBLAS_WORKSPACE_CONFIG=:4096:8 and "
         "torch.use_deterministic_algorithms(True)), two runs of forward and backward of the same seeded RNN, LSTM "
@@ -161,6 +166,7 @@ print(os.environ["CUBLAS_WORKSPACE_CONFIG"], torch.backends.cudnn.is_available()
 
 @claim(
     id="rnn.numerics.determinism-note",
+    scope=BACKENDS,
     statement=(
         "As the layers' determinism note says, with CUBLAS_WORKSPACE_CONFIG set to :16:8 or :4096:2 (CUDA 10.2 or "
         "later) and nothing else, two fresh processes running the same seeded forward and backward of RNN, LSTM "

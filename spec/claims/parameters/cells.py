@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import pytest
-import torch
 from hypothesis import given
 
+from spec.helpers.api import api
 from spec.helpers.modules import build_cell
 from spec.helpers.strategies import (
     CELL_NAMES,
     GATES,
     cell_configs,
 )
-from spec.registry import Seed, TorchDoc, claim, torch_docs
+from spec.registry import CONTRACT, Seed, TorchDoc, claim, torch_docs
 from spec.sources.seeds import CELL_DOCS, S001
 
 
 @claim(
     id="cells.parameters.names-shapes",
+    scope=CONTRACT,
     statement=(
         "A cell has weight_ih [G*hidden, input], weight_hh [G*hidden, hidden], bias_ih and bias_hh "
         "[G*hidden] (none with bias=False), with G = 1, 4, 3 for RNNCell, LSTMCell, GRUCell."
@@ -41,6 +42,7 @@ def test_cell_parameters(cfg, device):
 
 @claim(
     id="cells.parameters.defaults",
+    scope=CONTRACT,
     statement=(
         "The cells default to bias=True (bias_ih and bias_hh present), and RNNCell to nonlinearity='tanh'; "
         "bias=False leaves only the two weights."
@@ -50,9 +52,9 @@ def test_cell_parameters(cfg, device):
 )
 @pytest.mark.parametrize("cell", CELL_NAMES)
 def test_cell_defaults(cell):
-    default = getattr(torch.nn, cell)(3, 4)
+    default = getattr(api, cell)(3, 4)
     assert default.bias is True
     assert [n for n, _ in default.named_parameters()] == ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
-    assert [n for n, _ in getattr(torch.nn, cell)(3, 4, bias=False).named_parameters()] == ["weight_ih", "weight_hh"]
+    assert [n for n, _ in getattr(api, cell)(3, 4, bias=False).named_parameters()] == ["weight_ih", "weight_hh"]
     if cell == "RNNCell":
         assert default.nonlinearity == "tanh"

@@ -11,10 +11,10 @@ import pytest
 import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
-from torch import nn
 
 from reference.oracle.layers import forward as reference_forward
-from spec.helpers.modules import fixed_randn
+from spec.helpers.api import api
+from spec.helpers.modules import fixed_randn, torch_view
 from spec.helpers.probes import dropout_probe
 from spec.helpers.strategies import (
     CELLS,
@@ -24,12 +24,13 @@ from spec.helpers.strategies import (
     param_layout,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import Erratum, Seed, TorchDoc, claim, torch_docs
+from spec.registry import CONTRACT, PAST_RELEASE, Erratum, Seed, TorchDoc, TorchOwn, claim, torch_docs
 from spec.sources.seeds import CELL_DOCS, LAYER_DOCS, S000, S002, S003
 
 
 @claim(
     id="rnn.parameters.names-shapes",
+    scope=CONTRACT,
     statement=(
         "Per layer k and direction (suffix '' then '_reverse') the parameters are, in order, "
         "weight_ih_l{k} [G*H, in_k], weight_hh_l{k} [G*H, H_out], bias_ih_l{k} and bias_hh_l{k} [G*H], "
@@ -62,6 +63,7 @@ def test_names_and_shapes(cfg, device):
 
 @claim(
     id="rnn.parameters.init-uniform",
+    scope=CONTRACT,
     statement=(
         "Every weight and bias of the layers and cells starts drawn from U(-k, k) with k = 1/sqrt(hidden_size): "
         "never outside the bound, spread out to it, with the uniform's variance k^2/3."
@@ -94,7 +96,7 @@ def test_names_and_shapes(cfg, device):
 def test_init_uniform(module, device):
     hidden = 64  # 64*64*G entries per weight: enough for the moments to be tight
     torch.manual_seed(1234)
-    m = getattr(torch.nn, module)(32, hidden).to(device)
+    m = getattr(api, module)(32, hidden).to(device)
     k = 1 / math.sqrt(hidden)
     for name, p in m.named_parameters():
         p = p.detach().double().cpu()
@@ -109,6 +111,7 @@ def test_init_uniform(module, device):
 
 @claim(
     id="rnn.parameters.seeded-init",
+    scope=CONTRACT,
     statement=(
         "The initial parameters are drawn from torch's global generator: the same torch.manual_seed before "
         "construction gives identical tensors, another seed gives different ones."
@@ -125,7 +128,7 @@ def test_seeded_init(module, device):
 
     def build(seed):
         torch.manual_seed(seed)
-        return [p.detach().cpu() for p in getattr(torch.nn, module)(3, 4, **kw).to(device).parameters()]
+        return [p.detach().cpu() for p in getattr(api, module)(3, 4, **kw).to(device).parameters()]
 
     first, again, other = build(123), build(123), build(124)
     assert all(torch.equal(a, b) for a, b in zip(first, again))
@@ -134,6 +137,7 @@ def test_seeded_init(module, device):
 
 @claim(
     id="rnn.parameters.factory-kwargs",
+    scope=CONTRACT,
     statement="device= and dtype= given to the constructor reach every parameter of layers and cells.",
     modules=LAYERS + tuple(CELLS.values()),
     sources=(
@@ -160,12 +164,13 @@ def test_factory_kwargs(module, device):
     # a shape and no memory), not the default cpu, so a device= or dtype= that were ignored would show; measured on
     # 1.9, 1.11, 2.1, 2.3, 2.9, 2.10, 2.13 and 2.15
     for where in (device, "meta") if device == "cpu" else (device,):
-        m = getattr(torch.nn, module)(3, 4, device=where, dtype=torch.float64, **kw)
+        m = getattr(api, module)(3, 4, device=where, dtype=torch.float64, **kw)
         assert {(p.device.type, p.dtype) for p in m.parameters()} == {(where, torch.float64)}
 
 
 @claim(
     id="rnn.parameters.signature-defaults",
+    scope=CONTRACT,
     statement=(
         "The constructors default to num_layers=1, bias=True, batch_first=False, dropout=0, "
         "bidirectional=False (proj_size=0 for LSTM, nonlinearity='tanh' for RNN)."
@@ -180,7 +185,7 @@ def test_factory_kwargs(module, device):
 )
 @pytest.mark.parametrize("module", LAYERS)
 def test_signature_defaults(module):
-    m = getattr(torch.nn, module)(3, 4)
+    m = getattr(api, module)(3, 4)
     got = {k: getattr(m, k) for k in ("num_layers", "bias", "batch_first", "dropout", "bidirectional")}
     assert got == dict(num_layers=1, bias=True, batch_first=False, dropout=0.0, bidirectional=False)
     if module == "LSTM":
@@ -191,19 +196,21 @@ def test_signature_defaults(module):
 
 @claim(
     id="rnn.parameters.nonlinearity-only-rnn",
+    scope=CONTRACT,
     statement="Only nn.RNN takes nonlinearity ('tanh' or 'relu'); nn.LSTM and nn.GRU raise TypeError for it.",
     modules=LAYERS,
     sources=(Seed(S002, "the remark that RNN alone has the nonlinearity argument", line=18),),
 )
 @pytest.mark.parametrize("module", ("LSTM", "GRU"))
 def test_nonlinearity_only_rnn(module):
-    assert torch.nn.RNN(3, 4, nonlinearity="relu").nonlinearity == "relu"
+    assert api.RNN(3, 4, nonlinearity="relu").nonlinearity == "relu"
     with pytest.raises(TypeError):
-        getattr(torch.nn, module)(3, 4, nonlinearity="relu")
+        getattr(api, module)(3, 4, nonlinearity="relu")
 
 
 @claim(
     id="rnn.parameters.dropout-probability",
+    scope=CONTRACT,
     statement="dropout is a probability in [0, 1] stored as given, not an on/off switch.",
     modules=LAYERS,
     sources=(*torch_docs(LAYER_DOCS, "Args", "dropout"),),
@@ -215,7 +222,7 @@ def test_nonlinearity_only_rnn(module):
 @pytest.mark.parametrize("module", LAYERS)
 @pytest.mark.parametrize("p", (0.0, 0.3, 1.0))
 def test_dropout_probability(module, p, device):
-    assert getattr(torch.nn, module)(3, 4, num_layers=2, dropout=p).dropout == p
+    assert getattr(api, module)(3, 4, num_layers=2, dropout=p).dropout == p
     # and it acts as a rate: the probe (spec/helpers/probes.py) built with dropout=p drops a fraction p of what its
     # first layer passes to the second (a switch would drop all or a fixed share, whatever p is)
     hidden, seq, batch = 40, 10, 20
@@ -236,6 +243,7 @@ def test_dropout_probability(module, p, device):
 
 @claim(
     id="rnn.parameters.init-bounds-every-parameter",
+    scope=CONTRACT,
     statement=(
         "On multi-layer bidirectional modules every parameter, of every layer and direction and the projections "
         "weight_hr_l{k} included, starts inside [-k, k] with k = 1/sqrt(hidden_size) and reaches out to it."
@@ -256,7 +264,7 @@ def test_dropout_probability(module, p, device):
 def test_init_bounds_every_parameter(module, kw, device):
     hidden = 16
     torch.manual_seed(4321)
-    m = getattr(torch.nn, module)(5, hidden, num_layers=3, bidirectional=True, **kw).to(device)
+    m = getattr(api, module)(5, hidden, num_layers=3, bidirectional=True, **kw).to(device)
     k = 1 / math.sqrt(hidden)
     names = [n for n, _ in m.named_parameters()]
     assert len(names) == 3 * 2 * (5 if kw else 4)  # every layer and direction is looked at
@@ -270,6 +278,7 @@ def test_init_bounds_every_parameter(module, kw, device):
 
 @claim(
     id="rnn.parameters.replaced-and-copied",
+    scope=CONTRACT,
     statement=(
         "A parameter replaced by assignment (m.weight_hh_l0 = nn.Parameter(...)) is the one the next forward uses, "
         "and a deep copy or a pickle round trip computes what the original does with parameters of its own."
@@ -294,7 +303,7 @@ def test_replaced_and_copied(mode, device):
         m.weight_hh_l1_reverse = torch.nn.Parameter(torch.zeros_like(m.weight_hh_l1_reverse))
         m.bias_ih_l0 = torch.nn.Parameter(m.bias_ih_l0 + 1)
         after = m(x)
-        assert_close(after, reference_forward(m, x), f"{mode}: the replaced parameters are used")
+        assert_close(after, reference_forward(torch_view(m), x), f"{mode}: the replaced parameters are used")
         assert not torch.equal(after[0], before[0])
         for twin in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
             assert_close(twin(x), after, f"{mode}: a copy computes the same")
@@ -309,6 +318,7 @@ def test_replaced_and_copied(mode, device):
 # same code from 1.8 to 2.15); it is what code written against torch's own tests and older tutorials reads.
 @claim(
     id="rnn.parameters.all-weights",
+    scope=CONTRACT,
     statement=(
         "all_weights lists the parameters grouped by layer and direction (l0, l0_reverse, l1, ...), each group "
         "in named_parameters order, as the module's own Parameter objects read at the time of access."
@@ -344,6 +354,7 @@ def test_all_weights(cfg, device):
 # hidden_size, num_layers, bias, ...), so the 4th lands in bias (measured on 1.10.2, 1.11.0, 2.0.1, 2.2.2).
 @claim(
     id="rnn.parameters.positional-nonlinearity",
+    scope=CONTRACT,
     statement=(
         "nn.RNN takes nonlinearity as its 4th positional argument, as its signature lists it: RNN(3, 4, 2, 'relu', "
         "False) is RNN(3, 4, num_layers=2, nonlinearity='relu', bias=False)."
@@ -353,8 +364,8 @@ def test_all_weights(cfg, device):
     torch=">=2.3",
 )
 def test_positional_nonlinearity(device):
-    by_position = torch.nn.RNN(3, 4, 2, "relu", False).to(device)
-    by_keyword = torch.nn.RNN(3, 4, num_layers=2, nonlinearity="relu", bias=False).to(device)
+    by_position = api.RNN(3, 4, 2, "relu", False).to(device)
+    by_keyword = api.RNN(3, 4, num_layers=2, nonlinearity="relu", bias=False).to(device)
     assert (by_position.nonlinearity, by_position.mode, by_position.bias) == ("relu", "RNN_RELU", False)
     by_keyword.load_state_dict(by_position.state_dict())
     x = fixed_randn(device, 5, 2, 3)
@@ -366,6 +377,7 @@ def test_positional_nonlinearity(device):
 
 @claim(
     id="rnn.parameters.positional-nonlinearity-before-2-3",
+    scope=PAST_RELEASE,
     statement=(
         "Before torch 2.3 nn.RNN's 4th positional argument is taken as bias: RNN(3, 4, 2, 'relu', False) keeps "
         "nonlinearity 'tanh', stores bias='relu' and batch_first=False, and prints as RNN(3, 4, num_layers=2, "
@@ -408,6 +420,7 @@ def twins(m, cfg: Config, device: str) -> dict:
 
 @claim(
     id="rnn.parameters.copies-independent",
+    scope=TorchOwn("torch.nn.Module's copy, pickle and state_dict machinery"),
     statement=(
         "A deep copy of a layer, a pickle round trip, and a layer given its state_dict (directly or through "
         "torch.save and torch.load) compute what the original computes, with parameters of their own: none shares "
@@ -440,6 +453,7 @@ def test_copies_independent(mode, device):
 
 @claim(
     id="rnn.parameters.state-dict-references",
+    scope=TorchOwn("torch.nn.Module's copy, pickle and state_dict machinery"),
     statement=(
         "A layer's state_dict() holds references, not copies: each entry is its parameter's data (the same memory, "
         "under the parameter's name, in named_parameters order); load_state_dict copies values into the receiving "
@@ -481,6 +495,7 @@ def source_step(x, h, w_xh, w_hh, b_h):
 
 @claim(
     id="rnn.parameters.source-weight-layout",
+    scope=CONTRACT,
     statement=(
         "003 writes H_t = tanh(X_t W_xh + H_{t-1} W_hh + b_h) with W_xh of shape [inputs, hiddens], rows of X the "
         "examples; torch stores weight_ih_l0 as [hiddens, inputs] and computes x W^T, so 003's W_xh is "
@@ -495,7 +510,7 @@ def source_step(x, h, w_xh, w_hh, b_h):
 def test_source_weight_layout(device):
     torch.manual_seed(0)
     d, h, batch, steps = 5, 3, 4, 6
-    layer = nn.RNN(d, h).double().to(device)
+    layer = api.RNN(d, h).double().to(device)
     assert layer.weight_ih_l0.shape == (h, d) and layer.weight_hh_l0.shape == (h, h)
     x = torch.randn(steps, batch, d, dtype=torch.float64, device=device)
     with torch.no_grad():
@@ -507,7 +522,7 @@ def test_source_weight_layout(device):
             state = source_step(x[t], state, w_xh, w_hh, b_h)
             by_source.append(state)
         assert_close(out, torch.stack(by_source), "003's X @ W_xh with W_xh = weight_ih_l0.T")
-    square = nn.RNN(h, h).double().to(device)  # square weights: the untransposed layout also runs, wrongly
+    square = api.RNN(h, h).double().to(device)  # square weights: the untransposed layout also runs, wrongly
     y = torch.randn(1, batch, h, dtype=torch.float64, device=device)
     with torch.no_grad():
         b = (square.bias_ih_l0 + square.bias_hh_l0).view(1, h)

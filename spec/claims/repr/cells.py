@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from spec.registry import TorchDoc, claim
+from spec.registry import TorchDoc, TorchOwn, claim
 
 
 # RNNCellBase.extra_repr (torch/nn/modules/rnn.py, undocumented; the same code from 1.8 to 2.15 but for quotes)
 @claim(
     id="cells.repr.non-default-args",
+    scope=TorchOwn("the printed form is torch's classes' own"),
     statement=(
         "A cell's repr shows input and hidden size, then bias=False when the cell has no bias and, for RNNCell, "
         "nonlinearity unquoted when it is not tanh: RNNCell(3, 4, bias=False, nonlinearity=relu)."

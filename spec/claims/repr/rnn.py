@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from spec.helpers.strategies import LAYERS, Config, configs
-from spec.registry import Seed, TorchDoc, claim
+from spec.registry import Seed, TorchDoc, TorchOwn, claim
 from spec.sources.seeds import S000
 
 
@@ -29,6 +29,7 @@ def expected_repr(cfg: Config) -> str:
 
 @claim(
     id="rnn.repr.non-default-args",
+    scope=TorchOwn("the printed form is torch's classes' own"),
     statement=(
         "repr shows input and hidden size, then only the non-default proj_size, num_layers, bias, "
         "batch_first, dropout and bidirectional, in that order (e.g. RNN(100, 20, num_layers=4))."
@@ -47,6 +48,7 @@ def test_repr(cfg, dropout):
 
 @claim(
     id="rnn.repr.hides-nonlinearity",
+    scope=TorchOwn("the printed form is torch's classes' own"),
     statement="nn.RNN's repr does not show nonlinearity: RNN(3, 4, nonlinearity='relu') prints as RNN(3, 4).",
     modules=("RNN",),
     sources=(TorchDoc("torch.nn.RNN", "Args", "nonlinearity"),),

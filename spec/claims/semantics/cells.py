@@ -7,25 +7,31 @@ from hypothesis import given
 
 from common.states import map_state
 from reference.oracle import cells as ref
-from spec.helpers.modules import build_cell, cell_state, hidden_of, step
+from spec import implementations
+from spec.helpers.modules import build_cell, cell_state, hidden_of, step, torch_view
 from spec.helpers.strategies import (
     CELL_NAMES,
     cell_configs,
     describe,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import Seed, TorchDoc, claim, torch_docs
+from spec.registry import CONTRACT, Seed, TorchDoc, claim, torch_docs
 from spec.sources.seeds import CELL_DOCS, LAYER_DOCS, S000, S001, S003, S004
 
 
 def copy_layer_weights(cell, module, layer=0):
+    """Layer ``layer``'s weights into the cell, by torch's names (through both torch twins: the implementation
+    under test may name them otherwise)."""
+    layer_weights = torch_view(module)
     with torch.no_grad():
-        for name, p in cell.named_parameters():
-            p.copy_(getattr(module, f"{name}_l{layer}"))
+        for name, p in torch_view(cell).named_parameters():
+            p.copy_(getattr(layer_weights, f"{name}_l{layer}"))
+    implementations.refresh(cell)
 
 
 @claim(
     id="cells.semantics.equations",
+    scope=CONTRACT,
     statement=(
         "RNNCell computes h' = act(W_ih x + b_ih + W_hh h + b_hh); LSTMCell stacks gates i, f, g, o "
         "with c' = f*c + i*g and h' = o*tanh(c'); GRUCell stacks r, z, n with b_hn inside r*(W_hn h + b_hn) "
@@ -54,7 +60,7 @@ def test_cell_equations(cfg, device):
     describe(cfg, device)
     cell = build_cell(cfg, device)
     x, state = cfg.input(device)[0], cell_state(cfg, device)
-    params = dict(cell.named_parameters())
+    params = dict(torch_view(cell).named_parameters())
     with torch.no_grad():
         got = step(cell, x, state)
         if cfg.mode == "LSTM":
@@ -68,6 +74,7 @@ def test_cell_equations(cfg, device):
 
 @claim(
     id="cells.semantics.loop-equals-layer",
+    scope=CONTRACT,
     statement=(
         "Looping a cell over time with the weights of a one-layer module reproduces that module's "
         "output at every step and its final state."
@@ -101,6 +108,7 @@ def test_loop_equals_layer(cfg, device):
 
 @claim(
     id="cells.semantics.stacked-equal-multilayer",
+    scope=CONTRACT,
     statement=(
         "Two cells stepped in lockstep, the second reading the first's new hidden state, equal a "
         "two-layer module whose layer-k weights are cell k's."
@@ -137,6 +145,7 @@ def test_stacked_cells(cfg, device):
 
 @claim(
     id="cells.semantics.default-state-zeros",
+    scope=CONTRACT,
     statement="A cell called without a state starts from zeros: cell(x) is cell(x, zeros), h and c for LSTMCell.",
     modules=CELL_NAMES,
     sources=(
@@ -150,7 +159,7 @@ def test_cell_default_state(cfg, device):
     describe(cfg)
     cell = build_cell(cfg, device)
     x = cfg.input(device)[0]
-    params = dict(cell.named_parameters())
+    params = dict(torch_view(cell).named_parameters())
     zeros = cell_state(cfg, device, zero=True)
     with torch.no_grad():
         got = cell(x)

@@ -6,14 +6,14 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from spec.helpers.modules import gate_bias
+from spec.helpers.modules import gate_bias, torch_view
 from spec.helpers.strategies import (
     batched,
     configs,
     describe,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import Seed, TorchDoc, claim
+from spec.registry import CONTRACT, Seed, TorchDoc, claim
 from spec.sources.seeds import S003
 
 one_layer_gru = configs(
@@ -28,6 +28,7 @@ one_layer_gru = configs(
 
 @claim(
     id="gru.semantics.update-gate-copies-state",
+    scope=CONTRACT,
     statement="When the update gate z saturates at 1 a GRU copies its state: h_t = h_(t-1) at every step.",
     modules=("GRU",),
     sources=(
@@ -50,6 +51,7 @@ def test_gru_update_gate_copies_state(cfg, device):
 
 @claim(
     id="gru.semantics.reset-gate-drops-history",
+    scope=CONTRACT,
     statement=(
         "When the reset gate r is 0 and the update gate z is 0 a GRU forgets its past: "
         "h_t = tanh(W_in x_t + b_in) whatever h_(t-1) was."
@@ -71,14 +73,15 @@ def test_gru_reset_gate_drops_history(cfg, device):
     with torch.no_grad():
         out, _ = m(x, h0)
         out_other, _ = m(x, -h0)
-        w_in = m.weight_ih_l0[2 * cfg.hidden_size :]
-        b_in = m.bias_ih_l0[2 * cfg.hidden_size :]
+        w_in = torch_view(m).weight_ih_l0[2 * cfg.hidden_size :]
+        b_in = torch_view(m).bias_ih_l0[2 * cfg.hidden_size :]
     assert_close(out, out_other, "h_0 no longer matters")
     assert_close(out, torch.tanh(x @ w_in.T + b_in), cfg.repro(device))
 
 
 @claim(
     id="gru.semantics.state-bounded",
+    scope=CONTRACT,
     statement=(
         "A GRU started from a state in [-1, 1] never leaves it, whatever its weights and the scale of its input "
         "(up to rounding): each step mixes the old state with a tanh candidate through a gate in (0, 1); "

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from torch import nn
 
+from spec.helpers.api import api
 from spec.helpers.modules import fixed_randn, gate_bias
 from spec.helpers.strategies import (
     batched,
@@ -14,12 +14,13 @@ from spec.helpers.strategies import (
     describe,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import Erratum, Seed, TorchDoc, claim
+from spec.registry import CONTRACT, Erratum, Seed, TorchDoc, claim
 from spec.sources.seeds import S000, S002, S003, S004
 
 
 @claim(
     id="lstm.semantics.h-bounded-c-unbounded",
+    scope=CONTRACT,
     statement=(
         "Without projection an LSTM's |h| <= |tanh(c)| < 1 elementwise, while the cell state c is unbounded: "
         "with the forget and input gates open it accumulates past 1."
@@ -57,6 +58,7 @@ def test_lstm_h_bounded(cfg, device):
 
 @claim(
     id="lstm.semantics.example-imdb-bilstm-head",
+    scope=CONTRACT,
     statement=(
         "In the IMDB classifier's LSTM(100, 256, num_layers=2, bidirectional=True, dropout=0.5), output is "
         "[seq, b, 512], h and c are [4, b, 256], and cat(h[-2], h[-1]) is [b, 512]: the last layer's forward "
@@ -69,7 +71,7 @@ def test_lstm_h_bounded(cfg, device):
     ),
 )
 def test_imdb_bilstm_head(device):
-    lstm = nn.LSTM(100, 256, num_layers=2, bidirectional=True, dropout=0.5).to(device).eval()
+    lstm = api.LSTM(100, 256, num_layers=2, bidirectional=True, dropout=0.5).to(device).eval()
     with torch.no_grad():
         output, (h, c) = lstm(fixed_randn(device, 7, 5, 100, seed=7))
     assert [tuple(t.shape) for t in (output, h, c)] == [(7, 5, 512), (4, 5, 256), (4, 5, 256)]
@@ -80,6 +82,7 @@ def test_imdb_bilstm_head(device):
 
 @claim(
     id="lstm.semantics.example-lstm-1-5-2",
+    scope=CONTRACT,
     statement=(
         "nn.LSTM(1, 5, 2, batch_first=True) takes input_size 1, hidden_size 5 and 2 layers: over rand(2, 3, 1) "
         "it returns out [2, 3, 5] and h, c [2, 2, 5], and out[:, -1] equals the last layer's h, h[0][-1]."
@@ -95,7 +98,7 @@ def test_imdb_bilstm_head(device):
     ),
 )
 def test_lstm_1_5_2(device):
-    lstm = nn.LSTM(1, 5, 2, batch_first=True).to(device)
+    lstm = api.LSTM(1, 5, 2, batch_first=True).to(device)
     assert (lstm.input_size, lstm.hidden_size, lstm.num_layers) == (1, 5, 2)
     out, (h, c) = lstm(torch.rand(2, 3, 1, generator=torch.Generator().manual_seed(3)).to(device))
     assert [tuple(t.shape) for t in (out, h, c)] == [(2, 3, 5), (2, 2, 5), (2, 2, 5)]

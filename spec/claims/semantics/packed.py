@@ -6,10 +6,10 @@ import pytest
 import torch
 from hypothesis import given, note
 from hypothesis import strategies as st
-from torch.nn.utils.rnn import pack_padded_sequence, pack_sequence, pad_packed_sequence, pad_sequence
 
 from common.states import map_state
 from spec.helpers import packing
+from spec.helpers.api import api
 from spec.helpers.modules import both, fixed_randn
 from spec.helpers.strategies import (
     LAYERS,
@@ -19,12 +19,13 @@ from spec.helpers.strategies import (
     lengths_lists,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import TorchDoc, claim, torch_docs
+from spec.registry import CONTRACT, TorchDoc, claim, torch_docs
 from spec.sources.seeds import LAYER_DOCS
 
 
 @claim(
     id="packed.semantics.matches-reference",
+    scope=CONTRACT,
     statement=(
         "On a PackedSequence with unsorted lengths each sequence is processed only up to its own "
         "length, and h_n holds each sequence's last valid step in the original batch order."
@@ -43,11 +44,11 @@ from spec.sources.seeds import LAYER_DOCS
 def test_packed_matches_reference(cfg, lengths, device):
     cfg = cfg.with_(batch=len(lengths), seq=max(lengths))
     note(f"lengths={lengths}")
-    packed = pack_padded_sequence(cfg.input(device), torch.tensor(lengths), enforce_sorted=False)
+    packed = api.utils.pack_padded_sequence(cfg.input(device), torch.tensor(lengths), enforce_sorted=False)
     actual, expected = both(cfg, device, x=packed)
     assert_close(actual, expected, f"{cfg.repro(device)} lengths={lengths}")
     # and h_n of the last layer's forward direction is the output at each sequence's last step
-    padded, got_lengths = pad_packed_sequence(actual[0])
+    padded, got_lengths = api.utils.pad_packed_sequence(actual[0])
     assert got_lengths.tolist() == lengths
     h_n = actual[1][0] if isinstance(actual[1], tuple) else actual[1]
     last = torch.stack([padded[n - 1, b, : cfg.out_size] for b, n in enumerate(lengths)])
@@ -66,6 +67,7 @@ def on(device, tensors):
 
 @claim(
     id="packed.semantics.pad-sequence",
+    scope=CONTRACT,
     statement=(
         "pad_sequence stacks sequences [L_b, *] into [T, B, *] (or [B, T, *] with batch_first=True), T the "
         "longest length, each sequence at the start of its column and padding_value (default 0) after it."
@@ -86,17 +88,18 @@ def on(device, tensors):
 def test_pad_sequence(trailing, batch_first, device):
     seqs = on(device, packing.sequences([2, 4, 1], *trailing))
     want = packing.padded([s.cpu() for s in seqs], batch_first, value=-1.5).to(device)
-    assert torch.equal(pad_sequence(seqs, batch_first=batch_first, padding_value=-1.5), want)
+    assert torch.equal(api.utils.pad_sequence(seqs, batch_first=batch_first, padding_value=-1.5), want)
     default = packing.padded([s.cpu() for s in seqs], batch_first).to(device)
-    assert torch.equal(pad_sequence(seqs, batch_first=batch_first), default)
+    assert torch.equal(api.utils.pad_sequence(seqs, batch_first=batch_first), default)
     if not batch_first:
-        assert torch.equal(pad_sequence(seqs), default)  # batch_first defaults to False
+        assert torch.equal(api.utils.pad_sequence(seqs), default)  # batch_first defaults to False
 
 
 # pad_sequence's padding_side: pytorch/pytorch#131884 merged on 2024-08-07, after the 2.4 release (2024-07-24)
 # and before the 2.5 branch cut (pytorch/pytorch#135506, 2024-09-09): first released in 2.5.
 @claim(
     id="packed.semantics.pad-sequence-left",
+    scope=CONTRACT,
     statement=(
         "pad_sequence(padding_side='left') puts each sequence at the end of its column and the padding "
         "before it; the default is 'right', and another side is a RuntimeError."
@@ -110,15 +113,18 @@ def test_pad_sequence_left(batch_first, device):
     seqs = on(device, packing.sequences([2, 4, 1], 3))
     for side in ("left", "right"):
         want = packing.padded([s.cpu() for s in seqs], batch_first, value=7.0, side=side).to(device)
-        got = pad_sequence(seqs, batch_first=batch_first, padding_value=7.0, padding_side=side)
+        got = api.utils.pad_sequence(seqs, batch_first=batch_first, padding_value=7.0, padding_side=side)
         assert torch.equal(got, want), side
-    assert torch.equal(pad_sequence(seqs, batch_first), pad_sequence(seqs, batch_first, padding_side="right"))
+    assert torch.equal(
+        api.utils.pad_sequence(seqs, batch_first), api.utils.pad_sequence(seqs, batch_first, padding_side="right")
+    )
     with pytest.raises(RuntimeError, match="padding_side"):
-        pad_sequence(seqs, batch_first, padding_side="middle")
+        api.utils.pad_sequence(seqs, batch_first, padding_side="middle")
 
 
 @claim(
     id="packed.semantics.pack-sequence",
+    scope=CONTRACT,
     statement=(
         "pack_sequence packs a list of sequences [L_b, *] step by step, longest first: sorted input keeps its "
         "order (no indices), enforce_sorted=False sorts by decreasing length and records the permutation, and "
@@ -148,19 +154,22 @@ def test_pack_sequence(trailing, lengths, device):
     is_sorted = lengths == sorted(lengths, reverse=True)
     order = packing.decreasing_order(lengths)
     data, sizes = packing.packed_data([s.cpu() for s in seqs], order)
-    packed = pack_sequence(seqs, enforce_sorted=is_sorted)
+    packed = api.utils.pack_sequence(seqs, enforce_sorted=is_sorted)
     assert torch.equal(packed.data, data.to(device)) and torch.equal(packed.batch_sizes, sizes)
     if is_sorted:
         assert packed.sorted_indices is None and packed.unsorted_indices is None
     else:
         assert packed.sorted_indices.tolist() == order
         assert packed.unsorted_indices.tolist() == sorted(range(len(order)), key=order.__getitem__)
-    via_padding = pack_padded_sequence(pad_sequence(seqs), torch.tensor(lengths), enforce_sorted=is_sorted)
+    via_padding = api.utils.pack_padded_sequence(
+        api.utils.pad_sequence(seqs), torch.tensor(lengths), enforce_sorted=is_sorted
+    )
     assert torch.equal(via_padding.data, packed.data) and torch.equal(via_padding.batch_sizes, packed.batch_sizes)
 
 
 @claim(
     id="packed.semantics.pack-padded-options",
+    scope=CONTRACT,
     statement=(
         "pack_padded_sequence takes input of any rank >= 2 as [T, B, *] (or [B, T, *] with batch_first=True) and "
         "lengths as a list or a CPU tensor alike; on lengths already sorted, enforce_sorted=True and False give "
@@ -189,7 +198,7 @@ def test_pack_padded_options(trailing, batch_first, device):
     data, sizes = packing.packed_data(seqs)
     for as_given in (lengths, torch.tensor(lengths)):
         for enforce in (True, False):
-            packed = pack_padded_sequence(x, as_given, batch_first=batch_first, enforce_sorted=enforce)
+            packed = api.utils.pack_padded_sequence(x, as_given, batch_first=batch_first, enforce_sorted=enforce)
             assert torch.equal(packed.data, data.to(device)) and torch.equal(packed.batch_sizes, sizes)
             if enforce:
                 assert packed.sorted_indices is None
@@ -199,6 +208,7 @@ def test_pack_padded_options(trailing, batch_first, device):
 
 @claim(
     id="packed.semantics.pad-packed-options",
+    scope=CONTRACT,
     statement=(
         "pad_packed_sequence returns (padded, lengths) in the original batch order, [T, B, *] or [B, T, *] with "
         "batch_first=True, padding_value in the padding, and T the longest length unless total_length is given: "
@@ -221,23 +231,24 @@ def test_pack_padded_options(trailing, batch_first, device):
 def test_pad_packed_options(trailing, batch_first, device):
     lengths = [2, 4, 1]  # unsorted: the result comes back in this order
     seqs = on(device, packing.sequences(lengths, *trailing))
-    packed = pack_sequence(seqs, enforce_sorted=False)
+    packed = api.utils.pack_sequence(seqs, enforce_sorted=False)
     cpu = [s.cpu() for s in seqs]
     for total in (None, 6):
         kw = {} if total is None else {"total_length": total}
-        out, got_lengths = pad_packed_sequence(packed, batch_first=batch_first, padding_value=-3.0, **kw)
+        out, got_lengths = api.utils.pad_packed_sequence(packed, batch_first=batch_first, padding_value=-3.0, **kw)
         assert torch.equal(out, packing.padded(cpu, batch_first, value=-3.0, total=total).to(device)), total
         assert got_lengths.tolist() == lengths
-    out, _ = pad_packed_sequence(packed)  # defaults: seq-first, zeros
+    out, _ = api.utils.pad_packed_sequence(packed)  # defaults: seq-first, zeros
     assert torch.equal(out, packing.padded(cpu).to(device))
     # padded to 6 steps, packed and unpacked without total_length: 4 steps come back
     x = packing.padded(cpu, total=6).to(device)
-    back, _ = pad_packed_sequence(pack_padded_sequence(x, lengths, enforce_sorted=False))
+    back, _ = api.utils.pad_packed_sequence(api.utils.pack_padded_sequence(x, lengths, enforce_sorted=False))
     assert back.shape[0] == max(lengths) < x.shape[0]
 
 
 @claim(
     id="packed.semantics.pad-inverts-pack",
+    scope=CONTRACT,
     statement=(
         "pad_packed_sequence(pack_padded_sequence(x, lengths), total_length=T) gives x back with zeros past "
         "each sequence's length, in the original batch order."
@@ -263,8 +274,8 @@ def test_pad_inverts_pack(lengths, batch_first, device):
     mask = (torch.arange(t).unsqueeze(0) < torch.tensor(lengths).unsqueeze(1)).to(device).unsqueeze(-1)
     x = x if batch_first else x.transpose(0, 1)
     mask = mask if batch_first else mask.transpose(0, 1)
-    packed = pack_padded_sequence(x, lengths, batch_first=batch_first, enforce_sorted=False)
-    back, got = pad_packed_sequence(packed, batch_first=batch_first, total_length=t)
+    packed = api.utils.pack_padded_sequence(x, lengths, batch_first=batch_first, enforce_sorted=False)
+    back, got = api.utils.pad_packed_sequence(packed, batch_first=batch_first, total_length=t)
     assert torch.equal(back, x * mask) and got.tolist() == lengths
 
 
@@ -272,6 +283,7 @@ def test_pad_inverts_pack(lengths, batch_first, device):
 # cut (1.10.0 released 2021-10-21), and present in torch/nn/utils/rnn.py's __all__ from 1.11 on.
 @claim(
     id="packed.semantics.unpad-unpack",
+    scope=CONTRACT,
     statement=(
         "unpad_sequence(padded, lengths, batch_first) and unpack_sequence(packed) return the list of "
         "variable-length sequences in the original order: they invert pad_sequence and pack_sequence."
@@ -293,20 +305,20 @@ def test_pad_inverts_pack(lengths, batch_first, device):
 @pytest.mark.parametrize("trailing", TRAILING, ids=str)
 @pytest.mark.parametrize("batch_first", (False, True))
 def test_unpad_unpack(trailing, batch_first, device):
-    from torch.nn.utils.rnn import unpack_sequence, unpad_sequence
 
     lengths = [2, 4, 1]
     seqs = on(device, packing.sequences(lengths, *trailing))
     padded = packing.padded([s.cpu() for s in seqs], batch_first).to(device)
     for got in (
-        unpad_sequence(padded, torch.tensor(lengths), batch_first=batch_first),
-        unpack_sequence(pack_sequence(seqs, enforce_sorted=False)),
+        api.utils.unpad_sequence(padded, torch.tensor(lengths), batch_first=batch_first),
+        api.utils.unpack_sequence(api.utils.pack_sequence(seqs, enforce_sorted=False)),
     ):
         assert len(got) == len(seqs) and all(torch.equal(g, s) for g, s in zip(got, seqs))
 
 
 @claim(
     id="packed.semantics.state-in-original-order",
+    scope=CONTRACT,
     statement=(
         "With an unsorted PackedSequence a user-given h_0 (and c_0) is read in the original batch order: "
         "column b is sequence b's initial state, as h_n's column b is its final state."
@@ -325,7 +337,7 @@ def test_unpad_unpack(trailing, batch_first, device):
 def test_state_in_original_order(mode, device):
     cfg = Config(mode=mode, num_layers=2, bidirectional=True, batch=3, seq=4)
     lengths = [2, 4, 3]  # sorting permutes the batch: a state read in sorted order lands on another sequence
-    packed = pack_padded_sequence(cfg.input(device), lengths, enforce_sorted=False)
+    packed = api.utils.pack_padded_sequence(cfg.input(device), lengths, enforce_sorted=False)
     h0 = cfg.randn(*cfg.state_shape(), device=device, salt=5)
     hx = (h0, cfg.randn(*cfg.state_shape(cfg.hidden_size), device=device, salt=6)) if mode == "LSTM" else h0
     actual, expected = both(cfg, device, x=packed, hx=hx)
@@ -334,13 +346,14 @@ def test_state_in_original_order(mode, device):
     with torch.no_grad():  # and sequence b alone, from column b of the state, ends where column b of h_n says
         for b, n in enumerate(lengths):
             column = slice(b, b + 1)
-            alone = pack_padded_sequence(cfg.input(device)[:n, column], [n])
+            alone = api.utils.pack_padded_sequence(cfg.input(device)[:n, column], [n])
             _, state = m(alone, map_state(lambda s, c=column: s[:, c].contiguous(), hx))
             assert_close(state, map_state(lambda s, c=column: s[:, c], actual[1]), f"sequence {b}")
 
 
 @claim(
     id="packed.semantics.ignores-batch-first",
+    scope=CONTRACT,
     statement=(
         "A module built with batch_first=True treats a PackedSequence like one built with batch_first=False: "
         "a packed input has no batch dimension to put first, and the output is packed the same way."
@@ -351,7 +364,7 @@ def test_state_in_original_order(mode, device):
 @pytest.mark.parametrize("mode", LAYERS)
 def test_packed_ignores_batch_first(mode, device):
     cfg = Config(mode=mode, num_layers=2, batch=3, seq=4)
-    packed = pack_padded_sequence(cfg.input(device), [2, 4, 3], enforce_sorted=False)
+    packed = api.utils.pack_padded_sequence(cfg.input(device), [2, 4, 3], enforce_sorted=False)
     with torch.no_grad():
         seq_first = cfg.build(device)(packed)
         batch_first = cfg.with_(batch_first=True).build(device)(packed)  # same seed: same weights
@@ -361,6 +374,7 @@ def test_packed_ignores_batch_first(mode, device):
 
 @claim(
     id="packed.semantics.docstring-examples",
+    scope=CONTRACT,
     statement=(
         "The packing functions' docstring examples hold as printed: [1, 2, 3], [4, 5], [6] pack to data "
         "[1, 4, 6, 2, 5, 3] with batch_sizes [3, 2, 1]; the unsorted [[1, 2, 0], [3, 0, 0], [4, 5, 6]] with "
@@ -386,28 +400,29 @@ def test_packed_ignores_batch_first(mode, device):
 )
 def test_docstring_examples(device):
     a, b, c = (torch.tensor(v, device=device) for v in ([1, 2, 3], [4, 5], [6]))
-    packed = pack_sequence([a, b, c])
+    packed = api.utils.pack_sequence([a, b, c])
     assert packed.data.tolist() == [1, 4, 6, 2, 5, 3] and packed.batch_sizes.tolist() == [3, 2, 1]
     assert packed.sorted_indices is None and packed.unsorted_indices is None
     seq = torch.tensor([[1, 2, 0], [3, 0, 0], [4, 5, 6]], device=device)
-    packed = pack_padded_sequence(seq, [2, 1, 3], batch_first=True, enforce_sorted=False)
+    packed = api.utils.pack_padded_sequence(seq, [2, 1, 3], batch_first=True, enforce_sorted=False)
     assert packed.data.tolist() == [4, 1, 3, 5, 2, 6] and packed.batch_sizes.tolist() == [3, 2, 1]
     assert packed.sorted_indices.tolist() == [2, 0, 1] and packed.unsorted_indices.tolist() == [1, 2, 0]
-    back, lengths = pad_packed_sequence(packed, batch_first=True)
+    back, lengths = api.utils.pad_packed_sequence(packed, batch_first=True)
     assert torch.equal(back, seq) and lengths.tolist() == [2, 1, 3]
-    abc_x = pack_sequence([torch.tensor([ord(ch) for ch in s], device=device) for s in ("abc", "x")])
+    abc_x = api.utils.pack_sequence([torch.tensor([ord(ch) for ch in s], device=device) for s in ("abc", "x")])
     assert "".join(map(chr, abc_x.data.tolist())) == "axbc" and abc_x.batch_sizes.tolist() == [2, 1, 1]
     ones = [torch.ones(n, 300, device=device) for n in (25, 22, 15)]
-    assert tuple(pad_sequence(ones).shape) == (25, 3, 300)
+    assert tuple(api.utils.pad_sequence(ones).shape) == (25, 3, 300)
     if hasattr(torch.nn.utils.rnn, "unpad_sequence"):  # torch >= 1.11: packed.semantics.unpad-unpack
-        unpadded = torch.nn.utils.rnn.unpad_sequence(pad_sequence(ones), torch.tensor([25, 22, 15]))
+        unpadded = api.utils.unpad_sequence(api.utils.pad_sequence(ones), torch.tensor([25, 22, 15]))
         assert all(torch.equal(u, o) for u, o in zip(unpadded, ones))
-        unpacked = torch.nn.utils.rnn.unpack_sequence(pack_sequence([a, b, c]))
+        unpacked = api.utils.unpack_sequence(api.utils.pack_sequence([a, b, c]))
         assert [u.tolist() for u in unpacked] == [[1, 2, 3], [4, 5], [6]]
 
 
 @claim(
     id="packed.semantics.conversions",
+    scope=CONTRACT,
     statement=(
         "PackedSequence's double(), float(), half(), long(), int(), short(), char(), byte() and to(dtype) convert "
         "data only, keeping batch_sizes and both index tensors; to() the dtype and device it already has returns "
@@ -421,7 +436,7 @@ def test_docstring_examples(device):
     devices=("cpu",),
 )
 def test_packed_conversions():
-    packed = pack_sequence(packing.sequences([2, 3, 1], 2), enforce_sorted=False)
+    packed = api.utils.pack_sequence(packing.sequences([2, 3, 1], 2), enforce_sorted=False)
     conversions = {
         "double": torch.float64,
         "float": torch.float32,

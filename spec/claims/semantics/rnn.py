@@ -9,11 +9,12 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from torch import nn
 
 from common.states import map_state
 from reference.oracle.layers import forward as reference_forward
-from spec.helpers.modules import both, fixed_randn, hidden_of
+from spec import implementations
+from spec.helpers.api import api
+from spec.helpers.modules import both, fixed_randn, hidden_of, torch_view
 from spec.helpers.onnx_oracle import MISSING, onnx_run
 from spec.helpers.probes import BIAS, deep_dropout_probe
 from spec.helpers.strategies import (
@@ -24,7 +25,7 @@ from spec.helpers.strategies import (
     describe,
 )
 from spec.helpers.tolerances import assert_close, dropout_precision
-from spec.registry import Erratum, Seed, TorchDoc, claim, torch_docs
+from spec.registry import CONTRACT, Erratum, Seed, TorchDoc, claim, torch_docs
 from spec.sources.seeds import LAYER_DOCS, S000, S001, S002, S003
 
 float_dtypes = st.sampled_from(("float64", "float32"))
@@ -32,6 +33,7 @@ float_dtypes = st.sampled_from(("float64", "float32"))
 
 @claim(
     id="rnn.semantics.matches-reference",
+    scope=CONTRACT,
     statement=(
         "For every configuration (layers, directions, batch_first, bias, relu, proj_size; float64 and "
         "float32) output, h_n and c_n equal a from-scratch implementation of the documented equations."
@@ -61,6 +63,7 @@ def test_matches_reference(mode, data, device):
 
 @claim(
     id="rnn.semantics.unbatched-matches-reference",
+    scope=CONTRACT,
     statement="An unbatched 2-D input computes exactly what the same sequence computes as a batch of one.",
     modules=LAYERS,
     sources=(*torch_docs(LAYER_DOCS, "Inputs", "input"),),
@@ -74,6 +77,7 @@ def test_unbatched_matches_reference(cfg, device):
 
 @claim(
     id="rnn.semantics.output-is-last-layer-states",
+    scope=CONTRACT,
     statement=(
         "output holds the last layer's hidden state at every step: output[-1] equals h_n[-1] "
         "one-directional, and bidirectional output[-1, :, :H] equals h_n[-2] while output[0, :, H:] "
@@ -105,6 +109,7 @@ def test_output_is_last_layer_states(cfg, device):
 
 @claim(
     id="rnn.semantics.output-excludes-initial-state",
+    scope=CONTRACT,
     statement=(
         "output[t] is the last layer's state after input t: output has one entry per input step, output[t] "
         "equals h_n[-1] of the run over the first t + 1 inputs, and the initial state h0 is not among them."
@@ -137,6 +142,7 @@ def test_output_excludes_initial_state(cfg, device):
 
 @claim(
     id="rnn.semantics.bidirectional-is-two-passes",
+    scope=CONTRACT,
     statement=(
         "A bidirectional layer equals a forward layer on the sequence concatenated with a second layer "
         "(the _reverse weights) run over the reversed sequence and flipped back."
@@ -154,10 +160,12 @@ def test_bidirectional_is_two_passes(cfg, device):
     bi = cfg.build(device)
     one = cfg.with_(bidirectional=False)
     fwd, bwd = one.build(device), one.build(device)
-    with torch.no_grad():
-        for name, p in bi.named_parameters():
-            target = bwd if name.endswith("_reverse") else fwd
+    with torch.no_grad():  # by torch's names, through the torch twins (the implementation may name them otherwise)
+        for name, p in torch_view(bi).named_parameters():
+            target = torch_view(bwd if name.endswith("_reverse") else fwd)
             getattr(target, name.replace("_reverse", "")).copy_(p)
+        implementations.refresh(fwd)
+        implementations.refresh(bwd)
         x = cfg.input(device)
         out, _ = bi(x)
         out_f, _ = fwd(x)
@@ -167,6 +175,7 @@ def test_bidirectional_is_two_passes(cfg, device):
 
 @claim(
     id="rnn.semantics.relu-nonnegative-unbounded",
+    scope=CONTRACT,
     statement=(
         "nonlinearity='relu' makes every output non-negative and unbounded (it grows with the input), "
         "where tanh keeps every output strictly inside (-1, 1)."
@@ -192,6 +201,7 @@ def test_relu_unbounded(cfg, device):
 
 @claim(
     id="rnn.semantics.example-rnn-4-2",
+    scope=CONTRACT,
     statement=(
         "nn.RNN(4, 2) over a [3, 1, 4] sequence with zeros(1, 1, 2) returns out [3, 1, 2] and hidden "
         "[1, 1, 2], and the last row of out is hidden."
@@ -202,7 +212,7 @@ def test_relu_unbounded(cfg, device):
     ),
 )
 def test_rnn_4_2(device):
-    rnn = nn.RNN(input_size=4, hidden_size=2).to(device)
+    rnn = api.RNN(input_size=4, hidden_size=2).to(device)
     out, hidden = rnn(fixed_randn(device, 3, 1, 4, seed=7), torch.zeros(1, 1, 2, device=device))
     assert (tuple(out.shape), tuple(hidden.shape)) == ((3, 1, 2), (1, 1, 2))
     assert torch.equal(out[-1], hidden[0])
@@ -210,6 +220,7 @@ def test_rnn_4_2(device):
 
 @claim(
     id="rnn.semantics.dropout-eval-off",
+    scope=CONTRACT,
     statement="In eval mode dropout does nothing: the module equals the reference without dropout, call after call.",
     modules=LAYERS,
     sources=(
@@ -224,13 +235,14 @@ def test_eval_off(cfg, p, device):
     describe(cfg, device)
     m, x = cfg.build(device).eval(), cfg.input(device)
     with torch.no_grad():
-        first, second, ref = m(x), m(x), reference_forward(m, x)
+        first, second, ref = m(x), m(x), reference_forward(torch_view(m), x)
     assert_close(first, ref, cfg.repro(device))
     assert_close(second, first, "a second eval call")
 
 
 @claim(
     id="rnn.semantics.dropout-one-layer-inert",
+    scope=CONTRACT,
     statement="With one layer there is nowhere to drop: train mode with dropout gives exactly the eval result.",
     modules=LAYERS,
     sources=(
@@ -253,6 +265,7 @@ def test_one_layer_inert(mode, device):
 
 @claim(
     id="rnn.semantics.dropout-between-layers",
+    scope=CONTRACT,
     statement=(
         "In train mode dropout acts on what each layer passes to the next: with p=1 every layer above the first "
         "(the second and the third of three) sees zeros, while the first layer's outputs and final state are "
@@ -289,6 +302,7 @@ def test_between_layers(mode, device):
 
 @claim(
     id="rnn.semantics.onnx-oracle",
+    scope=CONTRACT,
     statement=(
         "An ONNX LSTM or GRU node built from a one-layer module's weights (gates reordered to ONNX's i, o, f, c "
         "and z, r, h; linear_before_reset=1 for the GRU) computes the module's output and state, and so does "
@@ -317,14 +331,15 @@ def test_onnx_oracle(cfg):
     describe(cfg)
     m, x = cfg.build("cpu"), cfg.input("cpu")
     with torch.no_grad():
-        by_torch, by_reference = m(x), reference_forward(m, x)
-    by_onnx = onnx_run(m, x)
+        by_torch, by_reference = m(x), reference_forward(torch_view(m), x)
+    by_onnx = onnx_run(torch_view(m), x)  # the ONNX node is built from the weights, read by torch's names
     assert_close(by_onnx, by_torch, f"onnxruntime against torch: {cfg.repro()}")
     assert_close(by_onnx, by_reference, f"onnxruntime against the reference: {cfg.repro()}")
 
 
 @claim(
     id="rnn.semantics.initial-state-matches-reference",
+    scope=CONTRACT,
     statement=(
         "A non-zero h_0 (and c_0) on multi-layer bidirectional modules, with and without projections, is read "
         "row k*D + d for layer k and direction d, the order of h_n: output and state equal the reference's."
@@ -366,6 +381,7 @@ def test_initial_state_matches_reference(cfg, device):
 
 @claim(
     id="rnn.semantics.dropout-rate",
+    scope=CONTRACT,
     statement=(
         "In train mode with 0 < p < 1 each element a layer passes to the next (from the first to the second, and "
         "from the second to the third) is zeroed with probability p and the others are scaled by 1/(1 - p), so "
@@ -411,6 +427,7 @@ def test_dropout_rate(mode, p, device):
 
 @claim(
     id="rnn.semantics.dropout-seeded",
+    scope=CONTRACT,
     statement=(
         "Dropout in train mode draws from torch's global generator: the same torch.manual_seed before the call "
         "gives the same output, another seed a different one."
@@ -439,6 +456,7 @@ def test_dropout_seeded(mode, device):
 
 @claim(
     id="rnn.semantics.unbatched-state",
+    scope=CONTRACT,
     statement=(
         "An unbatched 2-D input takes a 2-D initial state [num_layers*D, H_out] (for LSTM a pair with c_0 "
         "[num_layers*D, hidden_size]) and computes what the batch of one computes from it; a 3-D state with "

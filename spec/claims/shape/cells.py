@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 from hypothesis import given
-from torch import nn
 
 from common.states import map_state
+from spec.helpers.api import api
 from spec.helpers.modules import build_cell, cell_state, fixed_randn, step
 from spec.helpers.strategies import (
     CELL_NAMES,
@@ -16,12 +16,13 @@ from spec.helpers.strategies import (
     cell_configs,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import Seed, TorchDoc, claim, torch_docs
+from spec.registry import CONTRACT, Seed, TorchDoc, claim, torch_docs
 from spec.sources.seeds import CELL_DOCS, S000, S001
 
 
 @claim(
     id="cells.shape.batched",
+    scope=CONTRACT,
     statement=(
         "A cell maps input [batch, input_size] and state [batch, hidden_size] to [batch, hidden_size] "
         "(LSTMCell: a pair (h', c'), both [batch, hidden_size])."
@@ -48,6 +49,7 @@ def test_cell_shapes(cfg, device):
 
 @claim(
     id="cells.shape.unbatched",
+    scope=CONTRACT,
     statement="A cell also takes one unbatched example: input [input_size] and state [hidden_size] give [hidden_size].",
     modules=CELL_NAMES,
     sources=(
@@ -73,6 +75,7 @@ def test_cell_unbatched(mode, device):
 
 @claim(
     id="cells.shape.example-cell-loops",
+    scope=CONTRACT,
     statement=(
         "Stepping RNNCell(100, 20) over the 10 steps of x [10, 3, 100] leaves h [3, 20], and so does "
         "RNNCell(100, 30) feeding RNNCell(30, 20); likewise LSTMCell(100, 20), given its state as a list "
@@ -89,7 +92,7 @@ def test_cell_unbatched(mode, device):
 @pytest.mark.parametrize("widths", [(20,), (30, 20)], ids=["one-cell", "two-cells"])
 def test_cell_loops(kind, widths, device):
     sizes = (100,) + widths
-    cells = [getattr(nn, kind)(i, o).to(device) for i, o in zip(sizes, sizes[1:])]
+    cells = [getattr(api, kind)(i, o).to(device) for i, o in zip(sizes, sizes[1:])]
     states = [
         [torch.zeros(3, w, device=device), torch.zeros(3, w, device=device)]
         if kind == "LSTMCell"

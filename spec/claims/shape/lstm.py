@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
-from torch import nn
 
+from spec.helpers.api import api
 from spec.helpers.modules import expected_states, fixed_randn, run
 from spec.helpers.strategies import (
     batched,
     configs,
     state_shapes,
 )
-from spec.registry import Erratum, Seed, TorchDoc, claim
+from spec.registry import CONTRACT, Erratum, Seed, TorchDoc, claim
 from spec.sources.seeds import S000, S003, S004
 
 
 @claim(
     id="lstm.shape.state-pair",
+    scope=CONTRACT,
     statement=(
         "LSTM returns its state as a pair (h_n, c_n): h_n is [num_layers*D, batch, H_out] and c_n is "
         "[num_layers*D, batch, hidden_size], also when proj_size narrows h."
@@ -45,6 +46,7 @@ def test_lstm_state_pair(cfg, device):
 
 @claim(
     id="lstm.shape.example-lstm-100-20-4",
+    scope=CONTRACT,
     statement="nn.LSTM(100, 20, num_layers=4) over x [10, 3, 100] returns out [10, 3, 20] and h, c both [4, 3, 20].",
     modules=("LSTM",),
     sources=(
@@ -53,7 +55,7 @@ def test_lstm_state_pair(cfg, device):
     ),
 )
 def test_lstm_100_20_4(device):
-    out, (h, c) = nn.LSTM(input_size=100, hidden_size=20, num_layers=4).to(device)(
+    out, (h, c) = api.LSTM(input_size=100, hidden_size=20, num_layers=4).to(device)(
         fixed_randn(device, 10, 3, 100, seed=7)
     )
     assert [tuple(t.shape) for t in (out, h, c)] == [(10, 3, 20), (4, 3, 20), (4, 3, 20)]

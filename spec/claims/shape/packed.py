@@ -6,8 +6,9 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
+from torch.nn.utils.rnn import PackedSequence
 
+from spec.helpers.api import api
 from spec.helpers.modules import expected_states, fixed_randn
 from spec.helpers.strategies import (
     LAYERS,
@@ -17,12 +18,13 @@ from spec.helpers.strategies import (
     lengths_lists,
     state_shapes,
 )
-from spec.registry import TorchDoc, claim, release_of, torch_docs
+from spec.registry import CONTRACT, TorchDoc, claim, release_of, torch_docs
 from spec.sources.seeds import LAYER_DOCS
 
 
 @claim(
     id="packed.shape.output",
+    scope=CONTRACT,
     statement=(
         "Given a PackedSequence, a module returns a PackedSequence with the same batch_sizes and data "
         "[sum(lengths), D*H_out]; h_n and c_n keep their batched shapes."
@@ -37,7 +39,7 @@ from spec.sources.seeds import LAYER_DOCS
 def test_packed_shapes(cfg, lengths, device):
     cfg = cfg.with_(batch=len(lengths), seq=max(lengths))
     describe(cfg, device)
-    packed = pack_padded_sequence(cfg.input(device), torch.tensor(lengths), enforce_sorted=False)
+    packed = api.utils.pack_padded_sequence(cfg.input(device), torch.tensor(lengths), enforce_sorted=False)
     with torch.no_grad():
         out, h = cfg.build(device)(packed)
     assert isinstance(out, PackedSequence)
@@ -48,6 +50,7 @@ def test_packed_shapes(cfg, lengths, device):
 
 @claim(
     id="packed.shape.cuda-batch-sizes-on-cpu",
+    scope=CONTRACT,
     statement=(
         "A PackedSequence of cuda data keeps batch_sizes on the cpu as int64, while sorted_indices and "
         "unsorted_indices follow the data onto cuda."
@@ -57,7 +60,7 @@ def test_packed_shapes(cfg, lengths, device):
     devices=("cuda",),
 )
 def test_cuda_batch_sizes_on_cpu(device):
-    packed = pack_padded_sequence(fixed_randn(device, 4, 3, 2), torch.tensor([2, 4, 1]), enforce_sorted=False)
+    packed = api.utils.pack_padded_sequence(fixed_randn(device, 4, 3, 2), torch.tensor([2, 4, 1]), enforce_sorted=False)
     assert packed.data.device.type == "cuda"
     assert (packed.batch_sizes.device.type, packed.batch_sizes.dtype) == ("cpu", torch.int64)
     assert packed.batch_sizes.tolist() == [3, 2, 1, 1]  # lengths 4, 2, 1 by hand
@@ -71,6 +74,7 @@ def test_cuda_batch_sizes_on_cpu(device):
 
 @claim(
     id="packed.shape.index-tensors",
+    scope=CONTRACT,
     statement=(
         "A PackedSequence's data keeps the input's device and dtype (integers included), its sorted_indices and "
         "unsorted_indices are int64 on data's device, and batch_sizes is an int64 tensor on the CPU."
@@ -93,7 +97,7 @@ def test_packed_index_tensors(dtype, device):
     places = [device] + (["meta"] if device == "cpu" and not release_of(torch.__version__) < release_of("2.1") else [])
     for where in places:
         x = torch.arange(12).reshape(4, 3).to(dtype=dtype, device=where)
-        packed = pack_padded_sequence(x, torch.tensor([2, 4, 3]), enforce_sorted=False)
+        packed = api.utils.pack_padded_sequence(x, torch.tensor([2, 4, 3]), enforce_sorted=False)
         assert (packed.data.device.type, packed.data.dtype) == (where, dtype)
         for idx in (packed.sorted_indices, packed.unsorted_indices):
             assert (idx.device.type, idx.dtype) == (where, torch.int64)

@@ -6,8 +6,8 @@ import pytest
 import torch
 from hypothesis import example, given
 from hypothesis import strategies as st
-from torch import nn
 
+from spec.helpers.api import api
 from spec.helpers.modules import expected_states, fixed_randn, run
 from spec.helpers.strategies import (
     LAYERS,
@@ -17,12 +17,13 @@ from spec.helpers.strategies import (
     state_shapes,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import Erratum, Seed, TorchDoc, claim, torch_docs
+from spec.registry import CONTRACT, Erratum, Seed, TorchDoc, claim, torch_docs
 from spec.sources.seeds import LAYER_DOCS, S000, S002
 
 
 @claim(
     id="rnn.shape.output-seq-first",
+    scope=CONTRACT,
     statement=(
         "By default the output is [seq, batch, D*H_out] and h_n is [num_layers*D, batch, H_out], "
         "where D is 2 when bidirectional and H_out is proj_size when set, else hidden_size."
@@ -53,6 +54,7 @@ def test_output_seq_first(cfg, device):
 
 @claim(
     id="rnn.shape.hn-batch-second",
+    scope=CONTRACT,
     statement=(
         "batch_first=True makes input and output [batch, seq, ...] but leaves h_n (and c_n) "
         "as [num_layers*D, batch, H]."
@@ -82,6 +84,7 @@ def test_hn_batch_second(cfg, device):
 
 @claim(
     id="rnn.shape.unbatched",
+    scope=CONTRACT,
     statement=(
         "A 2-D input [seq, input_size] is one unbatched sequence: output is [seq, D*H_out], "
         "h_n is [num_layers*D, H_out], and batch_first is ignored: the shapes the same sequence gets as a "
@@ -109,6 +112,7 @@ def test_unbatched(cfg, device):
 
 @claim(
     id="rnn.shape.empty-batch",
+    scope=CONTRACT,
     statement="A batch of zero sequences is accepted: output is [seq, 0, D*H_out] and h_n [num_layers*D, 0, H_out].",
     modules=LAYERS,
     sources=(*torch_docs(LAYER_DOCS, "Inputs", "input"),),
@@ -122,6 +126,7 @@ def test_empty_batch(cfg, device):
 
 @claim(
     id="rnn.shape.example-rnn-100-20",
+    scope=CONTRACT,
     statement=(
         "nn.RNN(100, 20) over x [10, 3, 100] with h0 = zeros(1, 3, 20) returns out [10, 3, 20] and h [1, 3, 20]; "
         "with num_layers=4 and h0 = zeros(4, 3, 20) out is still [10, 3, 20] and h is [4, 3, 20]."
@@ -134,13 +139,14 @@ def test_empty_batch(cfg, device):
 )
 @pytest.mark.parametrize("layers", [1, 4])
 def test_rnn_100_20(layers, device):
-    rnn = nn.RNN(input_size=100, hidden_size=20, num_layers=layers).to(device)
+    rnn = api.RNN(input_size=100, hidden_size=20, num_layers=layers).to(device)
     out, h = rnn(fixed_randn(device, 10, 3, 100, seed=7), torch.zeros(layers, 3, 20, device=device))
     assert (tuple(out.shape), tuple(h.shape)) == ((10, 3, 20), (layers, 3, 20))
 
 
 @claim(
     id="rnn.shape.example-batch-first-layout",
+    scope=CONTRACT,
     statement=(
         "Under batch_first=True the LSTM(1, 5, 2) example's out is (batch, seq_len, num_directions*hidden_size) "
         "while h is (num_layers*num_directions, batch, hidden_size)."
@@ -156,8 +162,8 @@ def test_rnn_100_20(layers, device):
     ),
 )
 def test_batch_first_layout(device):
-    lstm = nn.LSTM(1, 5, 2, batch_first=True).to(device)
-    seq_first = nn.LSTM(1, 5, 2).to(device)
+    lstm = api.LSTM(1, 5, 2, batch_first=True).to(device)
+    seq_first = api.LSTM(1, 5, 2).to(device)
     seq_first.load_state_dict(lstm.state_dict())
     xb = torch.rand(2, 3, 1, generator=torch.Generator().manual_seed(3)).to(device)
     with torch.no_grad():

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from spec.helpers.strategies import LAYERS, Config, batched, configs, describe
 from spec.helpers.tolerances import assert_close
-from spec.registry import Seed, TorchDoc, claim, torch_docs
+from spec.registry import CONTRACT, Seed, TorchDoc, claim, torch_docs
 from spec.sources.seeds import LAYER_DOCS, S002, S003, S004
 
 
@@ -21,6 +21,7 @@ def zeros_state(cfg: Config, device: str):
 
 @claim(
     id="rnn.state.default-zeros",
+    scope=CONTRACT,
     statement="Leaving out h_0 (and c_0) is the same as passing zeros of the documented shape.",
     modules=LAYERS,
     sources=(
@@ -41,6 +42,7 @@ def test_default_zeros(cfg, device):
 
 @claim(
     id="rnn.state.chunks-continue",
+    scope=CONTRACT,
     statement=(
         "For a one-directional module, running a sequence in two chunks and feeding the first chunk's "
         "returned state into the second gives the same outputs and final state as one run."

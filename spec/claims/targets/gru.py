@@ -7,7 +7,7 @@ import torch
 from spec.helpers import targets
 from spec.helpers.target_probe import built, onnx_ready, probe
 from spec.helpers.tolerances import assert_close
-from spec.registry import TorchDoc, claim, require
+from spec.registry import TOOLCHAIN, TorchDoc, claim, require
 
 GRU_DOCS = (
     TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),
@@ -57,6 +57,7 @@ def gru_reset_before_linear(m, x) -> torch.Tensor:
 # export with 2.15; before 0.5.7 the export fails on 2.10.
 @claim(
     id="gru.targets.onnx-dynamo-linear-before-reset",
+    scope=TOOLCHAIN,
     statement=(
         "With onnxscript 0.7.1 or later the dynamo ONNX exporter writes nn.GRU as an ONNX GRU node with "
         "linear_before_reset=1, torch's equation (the reset gate applied to W_hn h + b_hn), and onnxruntime returns "
@@ -76,6 +77,7 @@ def test_onnx_dynamo_linear_before_reset():
 
 @claim(
     id="gru.targets.onnx-dynamo-reset-before-linear",
+    scope=TOOLCHAIN,
     statement=(
         "With onnxscript 0.6 to 0.7.0 the dynamo ONNX exporter writes nn.GRU as an ONNX GRU node with "
         "linear_before_reset=0, another equation (the reset gate applied to h before W_hn), so onnxruntime's "

@@ -13,13 +13,14 @@ from spec.helpers.target_probe import (
     quiet,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import TorchDoc, claim
+from spec.registry import TOOLCHAIN, TorchDoc, claim
 
 
 # Measured on the matrix (2.1.2, 2.2.2, 2.3.1 wrong; 2.4.1, 2.5.1, 2.6.0 and later right), for a 2-layer
 # bidirectional batch_first LSTM and a 1-layer seq-first one; RNN and GRU export right on every release.
 @claim(
     id="lstm.targets.export-state-extra-dim",
+    scope=TOOLCHAIN,
     statement=(
         "From torch 2.1 to 2.3 the module of an exported LSTM returns h_n and c_n with an extra dimension, "
         "[num_layers*D, 1, batch, H] instead of [num_layers*D, batch, H] (the values, squeezed, are right), while "

@@ -23,7 +23,7 @@ from spec.helpers.target_probe import (
     rnn_scriptable,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import TorchDoc, claim, in_range, not_applicable, require, torch_docs
+from spec.registry import TOOLCHAIN, TorchDoc, claim, in_range, not_applicable, require, torch_docs
 
 
 # --- torch.compile ------------------------------------------------------------------------------------------
@@ -33,6 +33,7 @@ from spec.registry import TorchDoc, claim, in_range, not_applicable, require, to
 # #167275, #149909); torch.compile arrived in 2.0 (on Python 3.11 from 2.1: the target says so).
 @claim(
     id="rnn.targets.compile-fullgraph-unsupported",
+    scope=TOOLCHAIN,
     statement=(
         "torch.compile(m, fullgraph=True) cannot compile nn.RNN, nn.LSTM or nn.GRU: Dynamo graph-breaks on them "
         "on purpose, and the first call raises torch._dynamo.exc.Unsupported."
@@ -56,6 +57,7 @@ def test_compile_fullgraph(mode, device):
 
 @claim(
     id="rnn.targets.compile-absent",
+    scope=TOOLCHAIN,
     statement="Before torch 2.0 there is no torch.compile to run the layers through.",
     modules=LAYERS,
     sources=(TorchDoc("torch.compile", "fullgraph and backend"),),
@@ -67,6 +69,7 @@ def test_compile_absent():
 
 @claim(
     id="rnn.targets.compile-matches-eager",
+    scope=TOOLCHAIN,
     statement=(
         "torch.compile(m) (the eager backend, and Inductor) returns what the module returns, and the "
         "gradients it gives the input and every parameter equal eager's."
@@ -102,6 +105,7 @@ def test_compile_matches(mode, backend, device):
 # work for 2.1 since torch.export.Dim is not in 2.1", pytorch/tutorials#2592).
 @claim(
     id="rnn.targets.export-absent",
+    scope=TOOLCHAIN,
     statement="Before torch 2.1 there is no torch.export.export to export the layers with.",
     modules=LAYERS,
     sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
@@ -113,6 +117,7 @@ def test_export_absent():
 
 @claim(
     id="rnn.targets.export-matches-eager",
+    scope=TOOLCHAIN,
     statement=(
         "torch.export.export(m, args).module() returns what the module returns on the example arguments, with "
         "or without a given initial state, and gives its parameters eager's gradients."
@@ -143,6 +148,7 @@ def test_export_matches(mode, given_state, device):
 
 @claim(
     id="rnn.targets.export-static-batch",
+    scope=TOOLCHAIN,
     statement=(
         "Without dynamic_shapes an export is specialised to the example's batch size: its .module() refuses "
         "a batch of another size instead of computing it."
@@ -167,6 +173,7 @@ def test_export_static(mode, device):
 # Measured on 2.8.0 and 2.9.1 (all three modules, float32 and float64); 2.7.1 and 2.10.0 export them.
 @claim(
     id="rnn.targets.export-refused-2-8-2-9",
+    scope=TOOLCHAIN,
     statement=(
         "On torch 2.8 and 2.9, torch.export.export refuses RNN, LSTM and GRU with a ValueError: the module's "
         "_flat_weights, reassigned during its forward, count as tensor attributes assigned during export."
@@ -185,6 +192,7 @@ def test_export_refused_2_8_2_9(mode, device):
 
 @claim(
     id="rnn.targets.export-dynamic-batch",
+    scope=TOOLCHAIN,
     statement=(
         "With a torch.export.Dim for the batch dimension the exported module runs any other batch size and "
         "returns what the module returns."
@@ -209,6 +217,7 @@ def test_export_dynamic_batch(mode, device):
 # Measured on 2.13 (dynamic batch and sequence: "Constraints violated (seq)"): the export unrolls the time loop.
 @claim(
     id="rnn.targets.export-seq-specialised",
+    scope=TOOLCHAIN,
     statement=(
         "The sequence length cannot be made dynamic: a torch.export.Dim for it makes the export fail, because "
         "the exported graph unrolls the time steps of the example."
@@ -229,6 +238,7 @@ def test_export_seq(mode, device):
 
 @claim(
     id="rnn.targets.export-packed-refused",
+    scope=TOOLCHAIN,
     statement="torch.export.export does not take a PackedSequence argument: exporting a layer on one fails.",
     modules=LAYERS + ("PackedSequence",),
     sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
@@ -251,6 +261,7 @@ def test_export_packed(mode, device):
 # moved its forward out of RNNBase with overloads); before, scripting it fails.
 @claim(
     id="rnn.targets.script-bare-no-forward",
+    scope=TOOLCHAIN,
     statement=(
         "torch.jit.script(layer) succeeds but gives a module with no forward: calling it raises AttributeError "
         "(nn.RNN from 1.11, when it became scriptable)."
@@ -272,6 +283,7 @@ def test_script_bare(mode, device):
 
 @claim(
     id="rnn.targets.script-hosted-matches",
+    scope=TOOLCHAIN,
     statement=(
         "A scripted module that holds the layer and calls it (on a tensor, with an initial state, or on a "
         "PackedSequence) returns what the layer returns eagerly."
@@ -300,6 +312,7 @@ def test_script_hosted(mode, call, device):
 
 @claim(
     id="rnn.targets.script-rnn-refused",
+    scope=TOOLCHAIN,
     statement="Before torch 1.11 nn.RNN cannot be scripted at all: torch.jit.script of a module holding one fails.",
     modules=("RNN",),
     sources=(TorchDoc("torch.jit.script", "scripting an nn.Module and its submodules"),),
@@ -318,6 +331,7 @@ def test_script_rnn_refused(device):
 # the flag arrived; no longer the default from 2.9). onnxruntime has no float64 RNN kernels: float32 here.
 @claim(
     id="rnn.targets.onnx-matches",
+    scope=TOOLCHAIN,
     statement=(
         "The TorchScript ONNX exporter accepts batch_first, bidirectional and stacked layers, with or without a "
         "given initial state, and onnxruntime then returns what torch returns (float32)."
@@ -341,6 +355,7 @@ def test_onnx_matches(mode, layout, given_state):
 # onnxscript before 0.7.1 writes the GRU with the other reset equation (gru.targets.onnx-dynamo-reset-before-linear).
 @claim(
     id="rnn.targets.onnx-dynamo-matches",
+    scope=TOOLCHAIN,
     statement=(
         "The dynamo ONNX exporter exports a stacked bidirectional batch_first layer, with or without a given "
         "initial state, and onnxruntime then returns what torch returns (float32)."
@@ -362,6 +377,7 @@ def test_onnx_dynamo_matches(mode, given_state):
 
 @claim(
     id="rnn.targets.onnx-dynamo-refused-2-9",
+    scope=TOOLCHAIN,
     statement=(
         "On torch 2.9 the dynamo ONNX exporter fails for all three layers in its first step, torch.export "
         "(TorchExportError), as torch.export itself refuses them there."
@@ -382,6 +398,7 @@ def test_onnx_dynamo_refused_2_9(mode):
 
 @claim(
     id="rnn.targets.onnx-batch-baked-in",
+    scope=TOOLCHAIN,
     statement=(
         "An ONNX export fixes the example's batch size unless told otherwise: onnxruntime refuses another batch, "
         "while with dynamic_axes for batch and sequence it runs other sizes and matches torch."
@@ -410,6 +427,7 @@ def test_onnx_batch(mode):
 # exports them, but onnxruntime then fails on initial_c's shape (measured on 2.13).
 @claim(
     id="rnn.targets.onnx-proj-size-refused",
+    scope=TOOLCHAIN,
     statement="The TorchScript ONNX exporter refuses an LSTM with proj_size (ONNX's LSTM has no projection).",
     modules=("LSTM",),
     sources=(
@@ -429,6 +447,7 @@ def test_onnx_proj_size():
 
 @claim(
     id="rnn.targets.onnx-packed-refused",
+    scope=TOOLCHAIN,
     statement="The TorchScript ONNX exporter takes no PackedSequence argument: exporting a layer on one fails.",
     modules=LAYERS + ("PackedSequence",),
     sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
@@ -451,6 +470,7 @@ def test_onnx_packed(mode):
 # model onnxruntime cannot load), then by the matrix.
 @claim(
     id="rnn.targets.onnx-dynamo-declared-shapes",
+    scope=TOOLCHAIN,
     statement=(
         "The dynamo ONNX exporter declares each output (output, h_n, c_n) with the shape onnxruntime computes for it."
     ),
@@ -467,6 +487,7 @@ def test_onnx_dynamo_shapes(mode):
 
 @claim(
     id="rnn.targets.onnx-dynamo-state-extra-dim",
+    scope=TOOLCHAIN,
     statement=(
         "From torch 2.6 to 2.12 (but 2.9, where it exports nothing) the dynamo ONNX exporter declares the LSTM's "
         "h_n and c_n with an extra dimension of size 1 that onnxruntime does not compute."
@@ -483,6 +504,7 @@ def test_onnx_dynamo_extra_dim():
 
 @claim(
     id="rnn.targets.onnx-dynamo-lstm-unloadable-2-5",
+    scope=TOOLCHAIN,
     statement=(
         "On torch 2.5 the dynamo ONNX exporter's model of a stacked bidirectional LSTM fails onnxruntime's shape "
         "inference when loaded (a Squeeze of a dimension that is not 1), while RNN and GRU load and match torch."
@@ -527,6 +549,7 @@ def exported_train_and_eval(mode: str, device: str):
 # holds on 2.4-2.7 and 2.10-2.15 (2.8-2.9 export nothing: export-refused-2-8-2-9).
 @claim(
     id="rnn.targets.export-train-dropout-dropped",
+    scope=TOOLCHAIN,
     statement=(
         "Before torch 2.4 torch.export of a layer in train mode leaves out the dropout between its layers: the "
         "exported module computes what the layer computes in eval mode, even with dropout=1."
@@ -545,6 +568,7 @@ def test_export_train_dropout_dropped(mode, device):
 
 @claim(
     id="rnn.targets.export-train-dropout-kept",
+    scope=TOOLCHAIN,
     statement=(
         "From torch 2.4 an exported layer in train mode drops out between its layers as the layer does: with "
         "dropout=1 the layers above the first run on zeros, so the output is not eval mode's."
@@ -576,6 +600,7 @@ def exported_parameter_names(mode: str, device: str) -> tuple:
 # export on 2.1 (a module of the same configuration, exported before its gate biases were set).
 @claim(
     id="rnn.targets.export-parameter-names",
+    scope=TOOLCHAIN,
     statement=(
         "An exported layer's module (ExportedProgram.module()) names its parameters as the layer does "
         "(weight_ih_l0, ...), so torch.func.functional_call can swap the layer's current weights in by name."
@@ -603,6 +628,7 @@ def test_export_parameter_names(mode, device):
 
 @claim(
     id="rnn.targets.export-parameter-names-2-1",
+    scope=TOOLCHAIN,
     statement=(
         "On torch 2.1 an exported layer's module prefixes its parameters' names with fn_ (fn_weight_ih_l0, ...), "
         "so weights given by the layer's names reach none of them."
@@ -623,6 +649,7 @@ def test_export_parameter_names_2_1(mode, device):
 # permute_hidden(hx, sorted_indices) as an index_select with no test for None, which eager skips.
 @claim(
     id="rnn.targets.script-packed-unsorted-refused",
+    scope=TOOLCHAIN,
     statement=(
         "On torch 1.11 and 1.12 a scripted module holding the layer fails in the TorchScript interpreter on a "
         "PackedSequence that has no index tensors (pack_padded_sequence with enforce_sorted=True): "

@@ -7,15 +7,17 @@ import math
 import pytest
 import torch
 
+from spec.helpers.api import api
 from spec.helpers.modules import returned_tensors, weighted_sum
 from spec.helpers.strategies import Config
 from spec.helpers.tolerances import assert_close
-from spec.registry import Seed, TorchDoc, claim, release_of
+from spec.registry import CONTRACT, PAST_RELEASE, Seed, TorchDoc, TorchOwn, claim, release_of
 from spec.sources.seeds import S003, S004
 
 
 @claim(
     id="clip.training.global-norm",
+    scope=CONTRACT,
     statement=(
         "clip_grad_norm_(parameters, theta) computes the norm g of all gradients taken together and, when g > theta, "
         "scales every gradient in place by theta/(g + 1e-6): the sources' rule min(1, theta/g) with a guard "
@@ -83,6 +85,7 @@ def norm_by_hand(grads, p: float) -> float:
 
 @claim(
     id="clip.training.norm-types",
+    scope=CONTRACT,
     statement=(
         "clip_grad_norm_'s norm_type picks the p-norm of all gradients as one vector: inf (also given as the "
         "string 'inf') is the largest |g|, another p is (sum |g|^p)^(1/p); the gradients are scaled by "
@@ -112,7 +115,7 @@ def test_clip_norm_types(norm_type, device):
             assert_close(q.grad, b * scale, f"norm_type={norm_type!r} max_norm={max_norm}")
     single = grads_of(device)[0]
     before = single.grad.clone()
-    returned = torch.nn.utils.clip_grad_norm_(single, 0.5, norm_type=norm_type)
+    returned = api.clip_grad_norm_(single, 0.5, norm_type=norm_type)
     assert returned.item() == pytest.approx(norm_by_hand([before], p), rel=1e-12)
     assert_close(single.grad, before * min(1.0, 0.5 / (returned.item() + 1e-6)), "a single tensor")
 
@@ -121,6 +124,7 @@ def test_clip_norm_types(norm_type, device):
 # the 2.0 branch cut of February 2023): first released in 2.0.
 @claim(
     id="clip.training.foreach",
+    scope=TorchOwn("whether a device has torch's foreach kernels"),
     statement=(
         "clip_grad_norm_(..., foreach=False) and the default foreach=None clip alike; foreach=True clips alike "
         "too where the tensors' device has foreach kernels, and elsewhere refuses with a RuntimeError instead of "
@@ -149,6 +153,7 @@ def test_clip_foreach(foreach, device):
 
 @claim(
     id="clip.training.no-gradients",
+    scope=CONTRACT,
     statement=(
         "clip_grad_norm_ over parameters that have no gradient (or over none at all) returns a total norm of 0 "
         "and changes nothing."
@@ -159,7 +164,7 @@ def test_clip_foreach(foreach, device):
 def test_clip_no_gradients(device):
     params = [torch.ones(3, device=device, requires_grad=True), torch.ones(2, device=device, requires_grad=True)]
     for given in (params, []):
-        total = torch.nn.utils.clip_grad_norm_(given, 1.0)
+        total = api.clip_grad_norm_(given, 1.0)
         assert total.item() == 0.0
     assert all(p.grad is None for p in params)
 
@@ -181,6 +186,7 @@ def after_2_1() -> bool:
 
 @claim(
     id="clip.training.value",
+    scope=CONTRACT,
     statement=(
         "clip_grad_value_(parameters, v) clamps every element of every gradient into [-v, v] in place (the same "
         "tensors), leaves parameters without a gradient alone, takes a single tensor for an iterable, and "
@@ -212,6 +218,7 @@ def test_clip_value(v, device):
 # measured present on 2.1, 2.3, 2.9, 2.10, 2.13 and 2.15, absent on 1.9 and 1.11.
 @claim(
     id="clip.training.value-foreach",
+    scope=TorchOwn("whether a device has torch's foreach kernels"),
     statement=(
         "clip_grad_value_(..., foreach=None, True or False) clamps alike; on a device with no foreach kernels "
         "foreach=True refuses with a RuntimeError and changes nothing, where None falls back."
@@ -248,6 +255,7 @@ SPLIT = ">=2.6"
 
 @claim(
     id="clip.training.get-total-norm",
+    scope=CONTRACT,
     statement=(
         "torch.nn.utils.get_total_norm(tensors, norm_type) returns the p-norm of the given tensors taken as one "
         "vector (inf: the largest |x|) without changing them, takes a single tensor, gives 0 for none, and with "
@@ -281,6 +289,7 @@ def test_get_total_norm(norm_type, device):
 
 @claim(
     id="clip.training.clip-grads-with-norm",
+    scope=CONTRACT,
     statement=(
         "torch.nn.utils.clip_grads_with_norm_(parameters, max_norm, total_norm) scales every gradient in place by "
         "min(1, max_norm/(total_norm + 1e-6)) for the total norm it is given, whatever the gradients' own norm; "
@@ -322,6 +331,7 @@ def test_clip_grads_with_norm(foreach, device):
 
 @claim(
     id="clip.training.split-helpers-absent",
+    scope=PAST_RELEASE,
     statement="Before torch 2.6 torch.nn.utils has neither get_total_norm nor clip_grads_with_norm_.",
     modules=("get_total_norm", "clip_grads_with_norm_"),
     sources=(

@@ -7,7 +7,7 @@ import warnings
 import pytest
 import torch
 
-from spec.registry import TorchDoc, claim
+from spec.registry import PAST_RELEASE, TorchDoc, TorchOwn, claim
 
 
 def warned(call) -> list:
@@ -29,6 +29,7 @@ def grads(device) -> list:
 # between 2.3 and 2.9 it changed is not measured: the claim states what every release does).
 @claim(
     id="clip.warnings.clip-grad-norm-deprecated",
+    scope=TorchOwn("a warning's wording and when torch chooses to warn"),
     statement=(
         "torch.nn.utils.clip_grad_norm (no trailing underscore) warns that it is deprecated in favour of "
         "clip_grad_norm_, and then clips in place and returns the total norm as clip_grad_norm_ does."
@@ -51,6 +52,7 @@ def test_clip_grad_norm_deprecated(device):
 # present on 2.9.1, 2.10.0, 2.13.0 and 2.15.0; absent on 1.9.1, 1.11.0, 2.1.2 and 2.3.1.
 @claim(
     id="clip.warnings.empty-generator",
+    scope=TorchOwn("a warning's wording and when torch chooses to warn"),
     statement=(
         "clip_grad_norm_ given a generator that yields nothing (model.parameters() already consumed) warns with a "
         "UserWarning that no gradient clipping will occur, and returns a total norm of 0."
@@ -72,6 +74,7 @@ def test_empty_generator_warns(device):
 
 @claim(
     id="clip.warnings.empty-generator-silent",
+    scope=PAST_RELEASE,
     statement="Before torch 2.8 clip_grad_norm_ given an exhausted generator clips nothing and says nothing.",
     modules=("clip_grad_norm_",),
     sources=(TorchDoc("torch.nn.utils.clip_grad_norm_", "Args", "parameters"),),

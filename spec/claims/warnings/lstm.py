@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from spec.helpers.modules import fixed_randn
-from spec.registry import TorchDoc, claim
+from spec.registry import BACKENDS, PAST_RELEASE, TorchDoc, claim
 
 
 def lstm_with_projection_warnings():
@@ -35,6 +35,7 @@ ONEDNN = "LSTM with projections is not supported with oneDNN"
 
 @claim(
     id="lstm.warnings.proj-onednn-fallback",
+    scope=BACKENDS,
     statement=(
         "On a CPU build with oneDNN, the forward of an LSTM with proj_size warns (once per process) that oneDNN "
         "lacks projections and falls back to the default implementation, whose result matches-reference checks."
@@ -49,6 +50,7 @@ def test_proj_onednn_warning():
 
 @claim(
     id="lstm.warnings.proj-silent-before-2-0",
+    scope=PAST_RELEASE,
     statement="Before torch 2.0 an LSTM with proj_size runs on CPU without that warning.",
     modules=("LSTM",),
     sources=(TorchDoc("torch.nn.LSTM", "Args", "proj_size"),),

@@ -8,12 +8,13 @@ import pytest
 from torch import nn
 
 from spec.helpers.strategies import LAYERS
-from spec.registry import TorchDoc, claim, torch_docs
+from spec.registry import PAST_RELEASE, TorchDoc, TorchOwn, claim, torch_docs
 from spec.sources.seeds import LAYER_DOCS
 
 
 @claim(
     id="rnn.warnings.dropout-one-layer",
+    scope=TorchOwn("a warning's wording and when torch chooses to warn"),
     statement="A non-zero dropout with num_layers=1 is accepted with a UserWarning, since dropout acts between layers.",
     modules=LAYERS,
     sources=(*torch_docs(LAYER_DOCS, "Args", "dropout"),),
@@ -58,6 +59,7 @@ SCRIPT_DOC = (TorchDoc("torch.jit.script", "scripting an nn.Module"),)
 # fail on it.
 @claim(
     id="rnn.warnings.jit-script-deprecated",
+    scope=TorchOwn("a warning's wording and when torch chooses to warn"),
     statement=(
         "From torch 2.10 torch.jit.script of a module holding a recurrent layer raises a DeprecationWarning that "
         "torch.jit.script is deprecated and names torch.compile and torch.export instead."
@@ -74,6 +76,7 @@ def test_jit_script_deprecated():
 
 @claim(
     id="rnn.warnings.jit-script-future-warning",
+    scope=TorchOwn("a warning's wording and when torch chooses to warn"),
     statement=(
         "From torch 2.14 the notice that torch.jit.script is deprecated (naming torch.compile and torch.export) is "
         "a FutureWarning, shown to every user by default, no longer a DeprecationWarning."
@@ -90,6 +93,7 @@ def test_jit_script_future_warning():
 
 @claim(
     id="rnn.warnings.jit-script-not-deprecated",
+    scope=PAST_RELEASE,
     statement="Before torch 2.10 torch.jit.script of a module holding a recurrent layer warns of no deprecation.",
     modules=("LSTM",),
     sources=SCRIPT_DOC,

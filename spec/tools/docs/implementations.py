@@ -8,7 +8,7 @@ of that library) or not applicable (with the reason). Read from the stored repor
 
 from __future__ import annotations
 
-from spec.tools.docs.common import GENERATED, KIND_TITLES, anchor, md
+from spec.tools.docs.common import GENERATED, KIND_TITLES, WIDE_PAGE, anchor, md
 from spec.tools.render import table
 from spec.tools.results import MARKS, WORDS
 
@@ -36,6 +36,16 @@ def _slug(name: str) -> str:
     return name.replace(":", "-").replace(".", "-")
 
 
+def own_version(rep) -> str:
+    """The implementation's own library and version (torch's for the layers torch ships); the page of each lists
+    every dependency's."""
+    versions = rep.implementation_versions
+    library = rep.implementation.split("-")[0].split(":")[0]
+    if library in versions:
+        return f"{library} {versions[library]}"
+    return f"torch {versions.get('torch', rep.torch)}"
+
+
 def summary_page(reports: list) -> str:
     kinds = sorted(
         {r.kind for rep in reports for r in rep.claims.values() if r.subject == "torch"},
@@ -44,7 +54,7 @@ def summary_page(reports: list) -> str:
     rows = []
     for rep in reports:
         counts = _counts(rep)
-        versions = ", ".join(f"{k} {v}" for k, v in sorted(rep.implementation_versions.items()))
+        versions = own_version(rep)
         name = f"[{rep.implementation}]({_slug(rep.implementation)}.md)"
         totals: dict = {}
         for per in counts.values():
@@ -53,12 +63,13 @@ def summary_page(reports: list) -> str:
         rows.append([name, versions or md(rep.torch), _cell(totals)] + [_cell(counts.get(k, {})) for k in kinds])
     legend = ", ".join(f"{MARKS[s]} {WORDS[s]}" for s in ("passed", "xfailed", "failed", "not-applicable", "skipped"))
     body = (
-        table(["implementation", "versions", "all claims about torch's API"] + kinds, rows, "markdown")
+        table(["implementation", "version", "all claims about torch's API"] + kinds, rows, "markdown")
         if rows
         else "No stored run yet: `python -m spec verify --impl NAME`.\n"
     )
     return (
-        f"# Implementations\n\n{GENERATED}\nThe spec's claims about torch's API run against other implementations "
+        f"{WIDE_PAGE}# Implementations\n\n{GENERATED}\n"
+        "The spec's claims about torch's API run against other implementations "
         "of it, chosen with `python -m spec verify --impl NAME` (or `RNN_SPEC_IMPL=NAME pytest`; `MODULE:ATTR` names "
         'an adapter of your own: README, "Implementations"). A claim about the contract runs against every '
         "implementation that provides its objects; a claim about torch's own implementation (grad_fn names, error "
@@ -86,6 +97,15 @@ def implementation_page(rep) -> str:
         f"devices {rep.devices}, profile `{rep.environment.get('hypothesis_profile')}`, suite "
         f"`{(rep.suite.get('git') or '?')[:12]}`).\n\n{len(claims)} claims about torch's API: {counts}.\n"
     ]
+    limits = rep.environment["implementation"].get("limits") or []
+    if limits:
+        parts.append("## Limits\n\nArgument values it refuses (configurations drawn for a claim leave them out):\n")
+        for limit in limits:
+            where = f" ({', '.join(limit['modules'])})" if limit.get("modules") else ""
+            how = f" Repro: `{limit['repro']}`." if limit.get("repro") else ""
+            link = f" <{limit['link']}>" if limit.get("link") else ""
+            parts.append(f"- {md(limit['what'])}{where}.{how}{link}")
+        parts.append("")
     known = [cid for cid in by_status.get("xfailed", []) + by_status.get("passed", []) if claims[cid].known]
     if known:
         parts.append("## Known divergences\n")
@@ -97,7 +117,8 @@ def implementation_page(rep) -> str:
                 lines.append(f"- upstream: <{k['link']}>")
             if k.get("repro"):
                 lines += [
-                    "- repro (fails on this implementation, passes on torch):",
+                    f"- repro (`api` bound to {rep.implementation}, `torch` in scope: it fails there and passes on "
+                    "torch, as `tests/test_implementations.py` checks):",
                     "",
                     "```python",
                     k["repro"].rstrip(),

@@ -573,3 +573,19 @@ def _export_gru_time_major():
         return program
 
     torch.export.export = export
+
+
+@mutant(
+    "opacus-lstm-drops-initial-state",
+    "opacus's DPLSTM ignores the initial state it is given and starts from zeros (torch's own layers untouched)",
+    impl="opacus",
+)
+def _opacus_drops_initial_state():
+    from opacus.layers import dp_rnn
+
+    real = dp_rnn.DPRNNBase.forward
+
+    def forward(self, input, state_init=None):
+        return real(self, input, None if self.has_cell_state else state_init)
+
+    dp_rnn.DPRNNBase.forward = forward

@@ -1,0 +1,380 @@
+"""Implementations of torch's recurrent API that the spec can run against: the implementation axis.
+
+The claims were written against ``torch.nn``; an *implementation* is anything that promises the same contract
+(a drop-in replacement: opacus's DP layers, torchrl's LSTM/GRU, torch.ao's quantizable and dynamically
+quantized LSTM/GRU, a user's own subclass). An :class:`Implementation` is the small adapter that tells the spec
+how to get at it: which objects it provides, how to build each from torch's arguments, how to give it the
+weights of a torch module built the same way (so torch, the oracle and the implementation compute with the
+same numbers), which dtypes, devices and modes it supports, the extra error its numerics add, its versions,
+and the file of its known divergences (``known/<name>.json``: :mod:`spec.implementations.divergences`).
+
+Choose one with ``RNN_SPEC_IMPL`` (a name of :data:`NAMES` or ``MODULE:ATTR`` naming an adapter object or
+class; default ``torch``), read once per process by :func:`current`.
+
+A third party writes an adapter and points the suite at it, with no change to the suite::
+
+    # mylib_adapter.py
+    from spec.implementations import Implementation
+
+    class MyLib(Implementation):
+        name, title = "mylib", "mylib.FastLSTM"
+        provides = frozenset({"LSTM"})
+        dtypes = ("float32",)
+
+        def constructor(self, name):
+            import mylib
+            return mylib.FastLSTM
+
+    # RNN_SPEC_IMPL=mylib_adapter:MyLib pytest spec -p no:randomly -q
+
+``build`` passes the constructor arguments through as given, so a different default is visible;
+``from_torch`` builds the equivalent of a torch module (every argument explicit) and loads its
+``state_dict``: an implementation whose parameters are named as torch's needs nothing more.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+from pathlib import Path
+from typing import Dict, FrozenSet, Optional, Tuple
+
+#: The environment variable that chooses the implementation (like array-api-tests' ARRAY_API_TESTS_MODULE).
+ENV = "RNN_SPEC_IMPL"
+
+#: The implementations this suite ships an adapter for, in the order the docs list them.
+NAMES = ("torch", "opacus", "torchrl", "ao-quantizable", "ao-dynamic-qint8", "ao-dynamic-float16")
+
+#: name -> ``MODULE:ATTR`` of its adapter class.
+ADAPTERS = {
+    "torch": "spec.implementations.stock:Torch",
+    "opacus": "spec.implementations.opacus_dp:Opacus",
+    "torchrl": "spec.implementations.torchrl_modules:TorchRL",
+    "ao-quantizable": "spec.implementations.ao:Quantizable",
+    "ao-dynamic-qint8": "spec.implementations.ao:DynamicQInt8",
+    "ao-dynamic-float16": "spec.implementations.ao:DynamicFloat16",
+}
+
+#: The objects an implementation can provide (a subset of :data:`spec.registry.MODULES`).
+LAYERS = ("RNN", "LSTM", "GRU")
+CELLS = ("RNNCell", "LSTMCell", "GRUCell")
+OBJECTS = LAYERS + CELLS + ("PackedSequence", "clip_grad_norm_")
+
+KNOWN_DIR = Path(__file__).resolve().parent / "known"
+
+
+class Implementation:
+    """The adapter a third party implements (class attributes for what is fixed, methods for the rest).
+
+    - ``name``, ``title``: a short name (the reports' key) and what it is, in words.
+    - ``provides``: the objects it implements, names of :data:`OBJECTS` (``"PackedSequence"`` stands for the
+      ``torch.nn.utils.rnn`` functions and class, given by :attr:`utils`).
+    - ``dtypes`` (names, ``"float32"``/``"float64"``), ``devices`` (device types; None: any), ``backward``
+      (whether gradients flow: False for a forward-only implementation).
+    - :meth:`constructor` or :meth:`build`: make an object exactly as a user would call torch's constructor.
+    - :meth:`from_torch`: the equivalent of a built torch module, holding its weights.
+    - :meth:`tolerance`: the extra absolute error its numerics add beyond torch's own, derived.
+    - :meth:`unavailable`, :meth:`versions`: whether it can run here, and what is installed.
+    """
+
+    name: str = ""
+    title: str = ""
+    provides: FrozenSet[str] = frozenset()
+    dtypes: Tuple[str, ...] = ("float32", "float64")
+    devices: Optional[Tuple[str, ...]] = None
+    backward: bool = True
+    #: the distributions whose versions :meth:`versions` reports (torch always)
+    packages: Tuple[str, ...] = ()
+
+    # --- what it is and whether it is here ---------------------------------------------------------------
+    def unavailable(self) -> Optional[str]:
+        """Why it cannot run here, in one line (a library not installed, torch too old); None when it can."""
+        for package in self.packages:
+            try:
+                importlib.import_module(package)
+            except Exception as e:  # an import that fails for any reason means it cannot run here
+                return f"{self.name}: cannot import {package} ({_one_line(e)})"
+        return None
+
+    def versions(self) -> Dict[str, str]:
+        """The installed versions of its packages and their dependencies, torch included."""
+        from importlib import metadata
+
+        import torch
+
+        out = {"torch": torch.__version__}
+        for package in self.packages:
+            try:
+                dist = metadata.distribution(package)
+            except metadata.PackageNotFoundError:
+                out[package] = "not installed"
+                continue
+            out[package] = dist.version
+            for req in dist.requires or ():
+                dep = req.split(";")[0].split("[")[0]
+                for sep in "<>=!~ (":
+                    dep = dep.split(sep)[0]
+                dep = dep.strip()
+                if dep and dep not in out and ";" not in req:  # the hard dependencies, not the extras
+                    try:
+                        out[dep] = metadata.version(dep)
+                    except metadata.PackageNotFoundError:
+                        pass
+        return out
+
+    @property
+    def known(self) -> Path:
+        """The file of its known divergences (it need not exist: then there are none)."""
+        return KNOWN_DIR / f"{self.name}.json"
+
+    # --- building --------------------------------------------------------------------------------------------
+    def constructor(self, name: str):
+        """The class (or factory) for one of :attr:`provides` other than PackedSequence / clip_grad_norm_."""
+        raise NotImplementedError(f"{type(self).__name__} gives no constructor for {name}")
+
+    def build(self, name: str, *args, **kwargs):
+        """``name`` built as a user calls torch's constructor: only the arguments given are passed."""
+        return self.constructor(name)(*args, **kwargs)
+
+    def from_torch(self, module):
+        """An equivalent module holding ``module``'s weights, on its device and dtype, in its train/eval mode.
+
+        The default builds with every constructor argument explicit (so defaults do not matter here) and loads
+        the state_dict strictly. An implementation that computes with other values than it is given (a
+        quantized one) writes the values it computes with back into ``module``, so that the torch twin and the
+        oracle see the same weights."""
+        args, kwargs = constructor_call(module)
+        ours = self.build(type_name(module), *args, **kwargs)
+        ours.load_state_dict(module.state_dict())
+        p = next(module.parameters(), None)
+        if p is not None:
+            ours = ours.to(device=p.device, dtype=p.dtype)
+        return ours.train(module.training)
+
+    def torch_parameters(self, ours) -> Dict[str, object]:
+        """torch's parameter names -> the Parameters ``ours`` computes with (those it has under torch's names).
+
+        The spec points the torch twin of a module at these very tensors (:func:`link`), so the oracle, which
+        reads a torch module's parameters, computes with the implementation's own weights: its gradients reach
+        them and a weight changed in place is seen by both. The default: ``ours``'s own names."""
+        return dict(ours.named_parameters())
+
+    def refresh(self, ours, module) -> None:
+        """Make ``ours`` compute with ``module``'s weights again after they were changed in place. The default
+        does nothing: ``ours`` shares its parameters with ``module`` (:meth:`torch_parameters`)."""
+
+    #: an object with pack_padded_sequence, pad_packed_sequence, pack_sequence, pad_sequence, PackedSequence
+    @property
+    def utils(self):
+        return None
+
+    @property
+    def clip_grad_norm_(self):
+        return None
+
+    # --- numerics --------------------------------------------------------------------------------------------
+    def tolerance(self, dtype) -> Dict[str, float]:
+        """The absolute error its numerics add to torch's for results in ``dtype`` (``{"atol": 0.0}``: none
+        beyond the rounding torch's own tolerance already allows), per step of the recurrence."""
+        return {"atol": 0.0}
+
+    # --- conveniences ----------------------------------------------------------------------------------------
+    def supports(self, obj: str) -> bool:
+        return obj in self.provides
+
+    def __repr__(self) -> str:
+        return f"<implementation {self.name}: {self.title}>"
+
+
+def type_name(module) -> str:
+    """Which of torch's layer or cell classes ``module`` is an instance of (its torch class name)."""
+    import torch
+
+    for name in CELLS + LAYERS:  # cells first: no cell subclasses a layer, and vice versa
+        if isinstance(module, getattr(torch.nn, name)):
+            return name
+    raise TypeError(f"{type(module).__name__} is not a torch recurrent layer or cell")
+
+
+def constructor_call(module):
+    """``(args, kwargs)`` that rebuild ``module``'s configuration with torch's constructor."""
+    name = type_name(module)
+    args = (module.input_size, module.hidden_size)
+    if name in CELLS:
+        kw = {"bias": module.bias}
+        if name == "RNNCell":
+            kw["nonlinearity"] = module.nonlinearity
+        return args, kw
+    kw = dict(
+        num_layers=module.num_layers,
+        bias=module.bias,
+        batch_first=module.batch_first,
+        dropout=float(module.dropout),
+        bidirectional=module.bidirectional,
+    )
+    if name == "RNN":
+        kw["nonlinearity"] = module.nonlinearity
+    if getattr(module, "proj_size", 0):
+        kw["proj_size"] = module.proj_size
+    return args, kw
+
+
+def _one_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return f"{type(e).__name__}: {text.splitlines()[0]}" if text else type(e).__name__
+
+
+def link(ours, module, impl: Implementation):
+    """Make torch's ``module`` share ``ours``'s parameters (by torch's names) and hang it on ``ours`` as its
+    torch twin (:func:`twin_of`); returns ``ours``. Set through ``__dict__``: not a submodule, so ``ours``'s
+    parameters, state_dict and repr stay its own."""
+    if ours is module:
+        return ours
+    _share(ours, module, impl)
+    ours.__dict__["_spec_torch_twin"] = (module, impl)
+    return ours
+
+
+def _share(ours, module, impl: Implementation) -> None:
+    shared = impl.torch_parameters(ours)
+    for name, p in list(module.named_parameters()):
+        mine = shared.get(name)
+        if mine is not None and mine is not p and tuple(mine.shape) == tuple(p.shape) and "." not in name:
+            setattr(module, name, mine)
+
+
+def twin_of(module):
+    """The torch module a built implementation module was made from, sharing the weights it has now (a parameter
+    replaced since is shared again) and in its train/eval mode; the module itself under torch."""
+    linked = module.__dict__.get("_spec_torch_twin")
+    if linked is None:
+        return module
+    twin, impl = linked
+    _share(module, twin, impl)
+    return twin.train(module.training)
+
+
+def refresh(module) -> None:
+    """After the torch twin's weights were changed in place (:func:`twin_of`), make ``module`` compute with them
+    (a no-op where the two share their parameters; an implementation that copied them rebuilds its own)."""
+    linked = module.__dict__.get("_spec_torch_twin")
+    if linked is not None:
+        twin, impl = linked
+        impl.refresh(module, twin)
+
+
+# --- choosing one ------------------------------------------------------------------------------------------------
+def resolve(text: str) -> Implementation:
+    """The adapter named by ``text``: one of :data:`NAMES`, or ``MODULE:ATTR`` (an adapter object or class).
+
+    Raises ValueError, with one line, for an unknown name, a module that cannot be imported, a missing
+    attribute or an object that is not an :class:`Implementation`."""
+    text = (text or "").strip()
+    if text in ADAPTERS:
+        where = ADAPTERS[text]
+    elif ":" in text:
+        where = text
+    else:
+        raise ValueError(
+            f"unknown implementation {text!r}: one of {', '.join(NAMES)}, or MODULE:ATTR naming an adapter"
+        )
+    module_name, _, attr = where.partition(":")
+    if not module_name or not attr:
+        raise ValueError(f"implementation {text!r}: MODULE:ATTR needs both a module and an attribute")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as e:  # any failure to import is the user's one-line error
+        raise ValueError(f"implementation {text!r}: cannot import {module_name} ({_one_line(e)})") from None
+    obj = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise ValueError(f"implementation {text!r}: {module_name} has no attribute {attr!r}")
+        obj = getattr(obj, part)
+    if isinstance(obj, type) and issubclass(obj, Implementation):
+        obj = obj()
+    if not isinstance(obj, Implementation):
+        raise ValueError(
+            f"implementation {text!r}: {type(obj).__name__} is not an adapter (an instance or subclass of "
+            "spec.implementations.Implementation)"
+        )
+    bad = sorted(set(obj.provides) - set(OBJECTS))
+    if not obj.name or bad:
+        what = f"provides unknown objects {bad}" if bad else "has no name"
+        raise ValueError(f"implementation {text!r}: the adapter {what}")
+    return obj
+
+
+@functools.cache
+def _resolve_env(text: str) -> Implementation:
+    return resolve(text)
+
+
+def chosen() -> str:
+    """What ``$RNN_SPEC_IMPL`` says (``"torch"`` when unset): a name or ``MODULE:ATTR``."""
+    return (os.environ.get(ENV, "") or "torch").strip()
+
+
+def current() -> Implementation:
+    """The implementation chosen by ``$RNN_SPEC_IMPL`` (default torch), resolved once per value."""
+    return _resolve_env(chosen())
+
+
+# --- what the plugin needs ---------------------------------------------------------------------------------------
+def applicability(claim, impl: Implementation) -> Optional[str]:
+    """None when ``claim`` runs against ``impl``; else the reason it is not applicable there.
+
+    A claim about torch's own implementation (its scope is :class:`spec.registry.TorchOwn`) runs on torch
+    only; a contract claim runs on every implementation that provides one of its objects, and is not
+    applicable where it provides none of them."""
+    if impl.name == "torch":
+        return None
+    scope = getattr(claim, "scope", None)
+    own = getattr(scope, "reason", None)
+    if own is not None:
+        return f"a fact about torch's own implementation, not the contract ({own})"
+    missing = [m for m in claim.modules if m not in impl.provides]
+    if missing and len(missing) == len(claim.modules):
+        return f"{impl.name} provides no {' / '.join(missing)}"
+    why = impl.unavailable()
+    if why:
+        return why
+    return None
+
+
+def known_divergences(impl: Implementation) -> dict:
+    """claim ID -> entry (a dict: ``reason``, and ``link`` and/or ``repro``, maybe ``upstream``: a write-up ready
+    to file) from the implementation's known file; :class:`spec.implementations.divergences.KnownFileError`
+    (a ValueError, one line) when the file breaks its rules."""
+    from spec.implementations import divergences
+
+    return {cid: d.as_dict() for cid, d in divergences.load(impl.known).divergences.items()}
+
+
+def limits(impl: Implementation) -> list:
+    """The argument values ``impl`` refuses, as :class:`spec.implementations.divergences.Limit` (reason, link)."""
+    from spec.implementations import divergences
+
+    return divergences.load(impl.known).limits
+
+
+__all__ = [
+    "ADAPTERS",
+    "CELLS",
+    "ENV",
+    "Implementation",
+    "LAYERS",
+    "NAMES",
+    "OBJECTS",
+    "applicability",
+    "chosen",
+    "constructor_call",
+    "current",
+    "known_divergences",
+    "link",
+    "refresh",
+    "twin_of",
+    "limits",
+    "resolve",
+    "type_name",
+]

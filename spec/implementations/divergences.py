@@ -1,0 +1,195 @@
+"""Known divergences of an implementation, as data: ``spec/implementations/known/<name>.json``.
+
+JSON (the standard library reads it on every Python the suite runs on, 3.9 included)::
+
+    {
+      "implementation": "opacus",
+      "measured_with": {"torch": "2.13.0", "opacus": "1.6.0"},
+      "limits": [
+        {"when": {"proj_size": 1}, "modules": ["LSTM"], "reason": "...", "link": "https://..."}
+      ],
+      "divergences": {
+        "<claim id>": {"reason": "...", "link": "https://...", "repro": "<lines run with `api` bound>",
+                       "upstream": {"title": "...", "versions": "...", "repro": "...",
+                                    "expected": "...", "actual": "..."}}
+      }
+    }
+
+- ``divergences``: the claims expected to fail on this implementation. Each needs a ``reason`` and a ``link``
+  (an upstream issue or the library's documentation) or a ``repro``: at most five lines of Python run with
+  ``api`` (:mod:`spec.helpers.api`, bound to the implementation) and ``torch`` in scope, that raise on this
+  implementation and pass on torch (``tests/test_implementations.py`` runs each on torch). Where the divergence
+  looks like a bug of the library, ``upstream`` is a write-up ready to file there.
+- ``limits``: argument values the implementation refuses (a documented restriction or a known bug), each with
+  a reason and a link or repro. ``when`` names constructor arguments or ``dtype``: a bool or a string must be
+  equal, a number is a lower bound (``{"num_layers": 2, "bidirectional": true}``: two layers or more and
+  bidirectional); ``modules`` restricts it to some objects (default: all). The configurations drawn for a
+  claim leave these out where the claim lets them vary, and a claim that asks for one is not applicable
+  there, with the reason: so one limit does not hide every other divergence of the claims that draw it.
+
+Nothing goes in without its reason: the loader refuses such an entry, in one line.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Tuple
+
+#: Constructor arguments (and ``dtype``) that a limit may name.
+FIELDS = ("num_layers", "bias", "batch_first", "dropout", "bidirectional", "proj_size", "nonlinearity", "dtype")
+UPSTREAM = ("title", "versions", "repro", "expected", "actual")
+REPRO_LINES = 5
+
+
+class KnownFileError(ValueError):
+    """A known-divergence file that breaks the rules above (one line: the file, the entry, what is wrong)."""
+
+
+@dataclass(frozen=True)
+class Divergence:
+    claim: str
+    reason: str
+    link: str = ""
+    repro: str = ""
+    upstream: Optional[dict] = None
+
+    def as_dict(self) -> dict:
+        out = {"reason": self.reason}
+        for key in ("link", "repro", "upstream"):
+            if getattr(self, key):
+                out[key] = getattr(self, key)
+        return out
+
+
+@dataclass(frozen=True)
+class Limit:
+    when: Tuple[Tuple[str, object], ...]
+    reason: str
+    modules: Tuple[str, ...] = ()
+    link: str = ""
+    repro: str = ""
+
+    def matches(self, module: str, values: dict) -> bool:
+        """Whether building ``module`` with ``values`` (argument -> value) hits this limit."""
+        if self.modules and module not in self.modules:
+            return False
+        return all(_holds(values.get(k), want) for k, want in self.when)
+
+    def describe(self) -> str:
+        what = " and ".join(f"{k}={v!r}" if not _is_number(v) else f"{k}>={v}" for k, v in self.when)
+        return f"{what}: {self.reason}" + (f" ({self.link})" if self.link else "")
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _holds(value, want) -> bool:
+    if value is None:
+        return False
+    if _is_number(want):
+        return not isinstance(value, bool) and _is_number(value) and value >= want
+    return value == want
+
+
+@dataclass(frozen=True)
+class Known:
+    path: Path
+    divergences: Dict[str, Divergence] = field(default_factory=dict)
+    limits: List[Limit] = field(default_factory=list)
+    measured_with: Dict[str, str] = field(default_factory=dict)
+
+
+def _evidence(where: str, entry: dict) -> Tuple[str, str]:
+    reason = entry.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise KnownFileError(f"{where}: no reason (every entry says why)")
+    link, repro = entry.get("link", ""), entry.get("repro", "")
+    if not (isinstance(link, str) and link.startswith(("https://", "http://"))) and not (
+        isinstance(repro, str) and repro.strip()
+    ):
+        raise KnownFileError(f"{where}: needs an upstream link (https://...) or a repro")
+    if repro and len(repro.strip().splitlines()) > REPRO_LINES:
+        raise KnownFileError(f"{where}: repro has more than {REPRO_LINES} lines")
+    if repro:
+        try:
+            compile(repro, where, "exec")
+        except SyntaxError as e:
+            raise KnownFileError(f"{where}: repro is not Python ({e.msg}, line {e.lineno})") from None
+    return link, repro
+
+
+def parse(data, path: Path) -> Known:
+    """A parsed known file, or KnownFileError naming the first broken entry."""
+    from spec.implementations import OBJECTS
+
+    if not isinstance(data, dict):
+        raise KnownFileError(f"{path}: not a JSON object")
+    unknown = sorted(set(data) - {"implementation", "measured_with", "limits", "divergences", "note"})
+    if unknown:
+        raise KnownFileError(f"{path}: unknown keys {unknown}")
+    divergences = {}
+    for cid, entry in (data.get("divergences") or {}).items():
+        where = f"{path.name}: {cid}"
+        if not isinstance(entry, dict):
+            raise KnownFileError(f"{where}: entry must be an object with a reason")
+        link, repro = _evidence(where, entry)
+        upstream = entry.get("upstream")
+        if upstream is not None:
+            missing = [k for k in UPSTREAM if not isinstance(upstream, dict) or not str(upstream.get(k, "")).strip()]
+            if missing:
+                raise KnownFileError(f"{where}: upstream write-up lacks {', '.join(missing)}")
+        extra = sorted(set(entry) - {"reason", "link", "repro", "upstream"})
+        if extra:
+            raise KnownFileError(f"{where}: unknown keys {extra}")
+        divergences[cid] = Divergence(cid, entry["reason"].strip(), link, repro, upstream)
+    limits = []
+    for i, entry in enumerate(data.get("limits") or ()):
+        where = f"{path.name}: limits[{i}]"
+        if not isinstance(entry, dict) or not isinstance(entry.get("when"), dict) or not entry["when"]:
+            raise KnownFileError(f"{where}: needs 'when' (argument -> value) and a reason")
+        bad = sorted(set(entry["when"]) - set(FIELDS))
+        if bad:
+            raise KnownFileError(f"{where}: 'when' names {bad}, not among {', '.join(FIELDS)}")
+        modules = tuple(entry.get("modules") or ())
+        if any(m not in OBJECTS for m in modules):
+            raise KnownFileError(f"{where}: modules {list(modules)} not among {', '.join(OBJECTS)}")
+        link, repro = _evidence(where, entry)
+        limits.append(Limit(tuple(sorted(entry["when"].items())), entry["reason"].strip(), modules, link, repro))
+    return Known(path, divergences, limits, dict(data.get("measured_with") or {}))
+
+
+@functools.cache
+def load(path) -> Known:
+    """The known file at ``path`` (none there: no divergences, no limits); KnownFileError when it is broken."""
+    path = Path(path)
+    if not path.exists():
+        return Known(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise KnownFileError(f"{path}: unreadable ({str(e).splitlines()[0]})") from None
+    return parse(data, path)
+
+
+def run_repro(code: str, impl) -> None:
+    """Run a stored repro with ``api`` bound to ``impl`` (building as asked, limits not consulted) and ``torch``
+    in scope; it raises where the divergence is."""
+    import torch
+
+    from spec.helpers.api import Api
+
+    exec(compile(code, "<repro>", "exec"), {"api": Api(impl, raw=True), "torch": torch})
+
+
+def repros(known: Known):
+    """``(where, code)`` for every repro in the file: the limits' and the divergences'."""
+    for i, limit in enumerate(known.limits):
+        if limit.repro:
+            yield f"{known.path.name}: limits[{i}]", limit.repro
+    for cid, d in known.divergences.items():
+        if d.repro:
+            yield f"{known.path.name}: {cid}", d.repro

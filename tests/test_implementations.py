@@ -1,0 +1,321 @@
+"""The implementation axis (spec/implementations): choosing an adapter, the known-divergence files, the api
+object, and a made-up adapter running claims."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from spec import implementations as impls
+from spec.helpers.api import Api
+from spec.helpers.strategies import Config
+from spec.implementations import divergences
+from spec.implementations.example import Example, LoggedLSTM
+from spec.registry import NotApplicable
+
+EXAMPLE = "spec.implementations.example:Example"
+
+
+@pytest.fixture
+def chosen(monkeypatch):
+    """Point $RNN_SPEC_IMPL at an implementation for one test (and back after)."""
+
+    def choose(text):
+        monkeypatch.setenv(impls.ENV, text)
+        impls._resolve_env.cache_clear()
+        return impls.current()
+
+    yield choose
+    impls._resolve_env.cache_clear()
+
+
+# --- resolve -----------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", impls.NAMES)
+def test_every_name_resolves_to_its_adapter(name):
+    impl = impls.resolve(name)
+    assert isinstance(impl, impls.Implementation) and impl.name == name
+    assert impl.provides and impl.provides <= set(impls.OBJECTS)
+    assert impl.title and set(impl.dtypes) <= {"float32", "float64"}
+
+
+@pytest.mark.parametrize("text", [EXAMPLE, "spec.implementations.example:ADAPTER"])
+def test_module_attr_names_an_adapter_class_or_object(text):
+    impl = impls.resolve(text)
+    assert isinstance(impl, Example) and impl.provides == {"LSTM"}
+
+
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ("nope", "unknown implementation 'nope'"),
+        ("", "unknown implementation ''"),
+        ("no_such_module_xyz:Adapter", "cannot import no_such_module_xyz (ModuleNotFoundError"),
+        ("spec.implementations.example:Nope", "has no attribute 'Nope'"),
+        ("spec.implementations.example:LoggedLSTM", "type is not an adapter"),
+        ("spec.implementations.example:torch", "module is not an adapter"),
+        ("spec.implementations.example:", "needs both a module and an attribute"),
+    ],
+)
+def test_bad_implementations_are_one_line_value_errors(text, says):
+    with pytest.raises(ValueError) as e:
+        impls.resolve(text)
+    assert says in str(e.value) and "\n" not in str(e.value)
+
+
+def test_an_adapter_providing_an_unknown_object_is_refused():
+    class Odd(impls.Implementation):
+        name, provides = "odd", frozenset({"LSTM", "Transformer"})
+
+    import sys
+    import types
+
+    sys.modules["odd_adapter_for_test"] = types.SimpleNamespace(Odd=Odd)
+    try:
+        with pytest.raises(ValueError, match="provides unknown objects \\['Transformer'\\]"):
+            impls.resolve("odd_adapter_for_test:Odd")
+    finally:
+        del sys.modules["odd_adapter_for_test"]
+
+
+def test_current_reads_the_environment(chosen, monkeypatch):
+    monkeypatch.delenv(impls.ENV, raising=False)
+    impls._resolve_env.cache_clear()
+    assert impls.current().name == "torch"
+    assert chosen(EXAMPLE).name == "example"
+
+
+# --- the known files ---------------------------------------------------------------------------------------------
+KNOWN_FILES = sorted(impls.KNOWN_DIR.glob("*.json"))
+
+
+def test_every_known_file_belongs_to_an_implementation():
+    assert {p.stem for p in KNOWN_FILES} <= set(impls.NAMES)
+    for path in KNOWN_FILES:
+        assert json.loads(path.read_text())["implementation"] == path.stem
+
+
+@pytest.mark.parametrize("path", KNOWN_FILES, ids=lambda p: p.stem)
+def test_known_files_keep_their_rules(path):
+    known = divergences.parse(json.loads(path.read_text()), path)  # raises on a broken entry
+    assert all(d.reason and (d.link or d.repro) for d in known.divergences.values())
+    assert all(limit.reason and (limit.link or limit.repro) for limit in known.limits)
+
+
+def test_known_divergences_name_registered_claims():
+    import spec
+
+    ids = {c.id for c in spec.load_all()}
+    for name in impls.NAMES:
+        stray = set(impls.known_divergences(impls.resolve(name))) - ids
+        assert not stray, f"{name}: {sorted(stray)} are not claims"
+
+
+@pytest.mark.parametrize(
+    "entry, says",
+    [
+        ({"link": "https://github.com/x/y/issues/1"}, "no reason"),
+        ({"reason": "  ", "repro": "api.LSTM(1, 1)"}, "no reason"),
+        ({"reason": "why"}, "needs an upstream link (https://...) or a repro"),
+        ({"reason": "why", "link": "github.com/x"}, "needs an upstream link"),
+        ({"reason": "why", "repro": "a = (\n"}, "repro is not Python"),
+        ({"reason": "why", "repro": "\n".join(["x = 1"] * 6)}, "more than 5 lines"),
+        ({"reason": "why", "repro": "x = 1", "upstream": {"title": "t"}}, "upstream write-up lacks versions"),
+        ({"reason": "why", "repro": "x = 1", "fix": "later"}, "unknown keys ['fix']"),
+    ],
+)
+def test_the_loader_refuses_an_entry_without_its_reason_and_evidence(tmp_path, entry, says):
+    path = tmp_path / "lib.json"
+    with pytest.raises(divergences.KnownFileError) as e:
+        divergences.parse({"divergences": {"rnn.shape.x": entry}}, path)
+    assert says in str(e.value) and "rnn.shape.x" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_the_loader_refuses_a_limit_on_an_unknown_argument(tmp_path):
+    bad = {"limits": [{"when": {"hidden": 2}, "reason": "why", "repro": "x = 1"}]}
+    with pytest.raises(divergences.KnownFileError, match=r"limits\[0\]: 'when' names \['hidden'\]"):
+        divergences.parse(bad, tmp_path / "lib.json")
+
+
+def test_a_missing_known_file_means_nothing_known(tmp_path):
+    known = divergences.load(tmp_path / "none.json")
+    assert known.divergences == {} and known.limits == []
+
+
+REPROS = [(where, code) for path in KNOWN_FILES for where, code in divergences.repros(divergences.load(path))]
+
+
+@pytest.mark.parametrize("where, code", REPROS, ids=[w for w, _ in REPROS])
+def test_every_stored_repro_passes_on_torch(where, code):
+    """A repro shows a divergence: it raises on its library (checked where the library is installed, in the
+    conformance run) and must pass on torch, or it shows nothing about the contract."""
+    divergences.run_repro(code, impls.resolve("torch"))
+
+
+REPROS_BY_IMPL = [
+    (path.stem, where, code) for path in KNOWN_FILES for where, code in divergences.repros(divergences.load(path))
+]
+
+
+@pytest.mark.e2e  # imports opacus and torchrl (seconds each)
+@pytest.mark.parametrize("name, where, code", REPROS_BY_IMPL, ids=[w for _, w, _ in REPROS_BY_IMPL])
+def test_every_stored_repro_fails_on_its_library(name, where, code):
+    impl = impls.resolve(name)
+    if impl.unavailable():
+        pytest.skip(impl.unavailable())
+    with pytest.raises(Exception):  # noqa: B017 - any exception: the divergence shows
+        divergences.run_repro(code, impl)
+
+
+# --- the api object and the wiring ---------------------------------------------------------------------------------
+def test_api_builds_through_the_implementation_and_passes_arguments_as_given():
+    lstm = Api(impls.resolve(EXAMPLE)).LSTM(3, 4, batch_first=True)
+    assert type(lstm) is LoggedLSTM and lstm.batch_first is True and lstm.num_layers == 1
+    assert type(Api(impls.resolve("torch")).GRU(3, 4)) is torch.nn.GRU
+
+
+class _FloatOnly(Example):
+    name, dtypes, devices, backward = "float-only", ("float32",), ("cpu",), False
+
+
+@pytest.mark.parametrize(
+    "call, says",
+    [
+        (lambda api: api.GRU(3, 4), "example provides no GRU"),
+        (lambda api: api.LSTM(3, 4, dtype=torch.float64), "computes in float32 only, not float64"),
+        (lambda api: api.LSTM(3, 4, device="cuda"), "runs on cpu only, not cuda"),
+        (lambda api: api.require(backward=True), "is forward only"),
+    ],
+)
+def test_api_makes_what_the_implementation_lacks_not_applicable(call, says):
+    impl = _FloatOnly()
+    impl.name = "example"  # the reason names the implementation
+    with pytest.raises(NotApplicable, match=says):
+        call(Api(impl))
+
+
+def test_a_limit_makes_a_call_that_asks_for_it_not_applicable(tmp_path):
+    """A known file's limit (an argument value the library refuses) makes a call that asks for it not applicable,
+    naming the reason; the same call without it builds."""
+    path = tmp_path / "limited.json"
+    limit = {"when": {"proj_size": 1}, "modules": ["LSTM"], "reason": "no projections here", "repro": "x = 1"}
+    path.write_text(json.dumps({"implementation": "limited", "limits": [limit]}))
+
+    class Limited(Example):
+        name = "limited"
+        known = path
+
+    with pytest.raises(NotApplicable, match="limited refuses proj_size>=1: no projections here"):
+        Api(Limited()).LSTM(3, 4, proj_size=2)
+    assert Api(Limited()).LSTM(3, 4).proj_size == 0
+
+
+def test_config_build_gives_the_implementations_module_with_torchs_weights(chosen):
+    cfg = Config(mode="LSTM", num_layers=2, bidirectional=True)
+    reference = cfg.build()  # torch
+    chosen(EXAMPLE)
+    m = cfg.build()
+    assert type(m) is LoggedLSTM
+    assert all(torch.equal(a, b) for a, b in zip(m.parameters(), reference.parameters()))
+    assert impls.twin_of(m) is not m and type(impls.twin_of(m)) is torch.nn.LSTM
+    assert all(a is b for a, b in zip(impls.twin_of(m).parameters(), m.parameters()))  # one set of weights
+    with pytest.raises(NotApplicable, match="example provides no GRU"):
+        cfg.with_(mode="GRU").build()
+
+
+def test_config_repro_names_the_implementation(chosen):
+    cfg = Config(mode="LSTM")
+    assert cfg.repro().startswith("from spec.helpers.strategies import Config")
+    chosen(EXAMPLE)
+    line = cfg.repro()
+    assert line.startswith(f"RNN_SPEC_IMPL={EXAMPLE} python -c 'from spec.helpers.strategies import Config")
+
+
+def test_strategies_draw_what_the_implementation_runs(chosen):
+    """Under an implementation that provides only the LSTM, in float32, every drawn configuration is one."""
+    from hypothesis import given, settings
+
+    from spec.helpers.strategies import configs
+
+    class LstmFloat32(Example):
+        dtypes = ("float32",)
+
+    import sys
+    import types
+
+    sys.modules["lstm_float32_for_test"] = types.SimpleNamespace(A=LstmFloat32)
+    seen = []
+    try:
+        chosen("lstm_float32_for_test:A")
+
+        @settings(max_examples=15, derandomize=True, database=None)
+        @given(cfg=configs())
+        def draw(cfg):
+            seen.append(cfg)
+
+        draw()
+    finally:
+        del sys.modules["lstm_float32_for_test"]
+    assert seen and {c.mode for c in seen} == {"LSTM"} and {c.dtype for c in seen} == {"float32"}
+
+
+def test_the_quantized_tolerance_is_the_derived_one(chosen):
+    """Four standard deviations of the activations' rounding over the spec's sizes (ao.DynamicQInt8.tolerance)."""
+    import math
+
+    from spec.helpers.tolerances import tolerance
+
+    assert tolerance("cpu", torch.float32)["atol"] == 1e-5  # torch: nothing added
+    chosen("ao-dynamic-qint8")
+    extra = 4 * (9 / 127) / math.sqrt(12) * math.sqrt((6 + 1) / 3)
+    assert tolerance("cpu", torch.float32)["atol"] == pytest.approx(1e-5 + extra)
+    assert tolerance("cpu", torch.float32, steps=4)["atol"] == pytest.approx(2 * (1e-5 + extra))
+
+
+# --- a made-up adapter runs claims ------------------------------------------------------------------------------------
+MADE_UP_CLAIMS = ("rnn.shape.hn-batch-second", "rnn.semantics.initial-state-matches-reference")
+
+
+def _claim_function(claim_id):
+    import importlib
+
+    import spec
+
+    c = next(c for c in spec.load_all() if c.id == claim_id)
+    module, _, name = c.where.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def test_the_made_up_adapter_runs_claims(chosen):
+    """MODULE:ATTR points the claims at a user's own LSTM, with no change to the suite: they build it and hold."""
+    chosen(EXAMPLE)
+    before = LoggedLSTM.calls
+    _claim_function("rnn.shape.hn-batch-second")(device="cpu")
+    check = _claim_function("rnn.semantics.initial-state-matches-reference")
+    check(Config(mode="LSTM", num_layers=2, bidirectional=True), device="cpu")
+    with pytest.raises(NotApplicable, match="example provides no GRU"):
+        check(Config(mode="GRU", num_layers=2, bidirectional=True, batch_first=True), device="cpu")
+    assert LoggedLSTM.calls > before + 3
+
+
+# --- a mutant of one implementation's path ------------------------------------------------------------------------
+@pytest.mark.e2e  # imports opacus (seconds): a conformance check, not the fast tier's
+def test_a_mutant_of_opacus_is_caught_through_the_implementation_and_survives_torch(chosen, monkeypatch):
+    """The shape of a mutant for `python -m spec mutants`: DPLSTM/DPGRU/DPRNN drop the initial state they are
+    given. Through RNN_SPEC_IMPL=opacus a contract claim fails on an assertion; on torch the same claim holds."""
+    dp_rnn = pytest.importorskip("opacus.layers.dp_rnn")
+    original = dp_rnn.DPRNNBase.forward
+
+    def drops_state(self, x, state_init=None):
+        return original(self, x, None)
+
+    monkeypatch.setattr(dp_rnn.DPRNNBase, "forward", drops_state)
+    check = _claim_function("rnn.semantics.initial-state-matches-reference")
+    cfg = Config(mode="LSTM", num_layers=2, bidirectional=True)
+    check(cfg, device="cpu")  # torch: the mutant is not on its path
+    chosen("opacus")
+    with pytest.raises(AssertionError):
+        check(cfg, device="cpu")
+    monkeypatch.setattr(dp_rnn.DPRNNBase, "forward", original)
+    check(cfg, device="cpu")  # and without the mutant, opacus keeps this claim
