@@ -68,6 +68,9 @@ MODULES = (
     "GRUCell",
     "PackedSequence",
     "clip_grad_norm_",
+    "clip_grad_value_",
+    "get_total_norm",  # torch >= 2.6
+    "clip_grads_with_norm_",  # torch >= 2.6
     "data",  # the sources' data pipeline (reference/programs/datasets.py, text.py, sampling.py)
     "training",  # the sources' training practice (reference/programs/train.py, models.py)
 )
@@ -189,6 +192,10 @@ class Claim:
     errata: Tuple[Erratum, ...] = ()
     devices: Tuple[str, ...] = DEVICES
     targets: Tuple[str, ...] = ("eager",)
+    #: Other packages the claim's truth depends on, as (distribution, PEP 440 range): the exporter libraries
+    #: (``requires={"onnxscript": ">=0.7.1"}``). Outside a range, or with the package missing, the claim is
+    #: not applicable, as outside its torch range.
+    requires: Tuple[Tuple[str, str], ...] = ()
     where: str = field(default="", compare=False)
     kind_given: bool = field(default=False, compare=False)  # ``kind=`` passed rather than taken from the module
     scope: Optional[Scope] = None  # CONTRACT or TorchOwn(reason): see above
@@ -207,6 +214,17 @@ class Claim:
         """Whether the claim's torch range holds ``torch_version`` (local part ignored)."""
         return in_range(self.torch, torch_version)
 
+    def unmet_requirements(self, versions: Optional[dict] = None) -> Optional[str]:
+        """Why the installed packages (or ``versions``: distribution -> version or None) fall outside the claim's
+        ``requires``; None when every range holds."""
+        for dist, wanted in self.requires:
+            have = installed_version(dist) if versions is None else versions.get(dist)
+            if have is None:
+                return f"holds for {dist}{wanted}; {dist} is not installed"
+            if not SpecifierSet(wanted).contains(Version(have), prereleases=True):
+                return f"holds for {dist}{wanted}; installed {dist} {have}"
+        return None
+
     def as_dict(self) -> dict:
         return {
             "id": self.id,
@@ -218,6 +236,7 @@ class Claim:
             "torch": self.torch or "all",
             "devices": list(self.devices),
             "targets": list(self.targets),
+            "requires": dict(self.requires),
             "errata": [{"file": e.file, "locator": e.locator, "says": e.says} for e in self.errata],
             "scope": "contract" if isinstance(self.scope, Contract) else "torch-own" if self.scope else None,
             "scope_reason": self.scope.reason if isinstance(self.scope, TorchOwn) else None,
@@ -248,6 +267,25 @@ def _source_dict(source: Source) -> dict:
     if isinstance(source, TorchDoc):
         return {"type": "torch-doc", "object": source.obj, "section": source.section, "name": source.name}
     return {"type": "unknown", "repr": repr(source)}
+
+
+def installed_version(dist: str) -> Optional[str]:
+    """The installed version of distribution ``dist`` (``"onnxscript"``), or None when it is not installed."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def require(claim_id: str) -> None:
+    """Make the running case not applicable when the installed packages fall outside the claim's ``requires``
+    (for a runner that does not read ``requires`` itself)."""
+    c = REGISTRY.get(claim_id)
+    reason = c.unmet_requirements() if c is not None else None
+    if reason:
+        not_applicable(reason)
 
 
 def in_range(torch_range: str, torch_version: str) -> bool:
@@ -353,6 +391,13 @@ def _claim_problems(c: Claim) -> Iterable[str]:
         yield f"{name}: targets must start with 'eager' and name only {TARGETS}, not {c.targets!r}"
     elif len(set(c.targets)) != len(c.targets):
         yield f"{name}: targets {c.targets!r} name one twice"
+    for dist, wanted in c.requires:
+        if not isinstance(dist, str) or not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", dist) or dist == "torch":
+            yield f"{name}: requires names {dist!r}: a distribution other than torch (torch= holds torch's range)"
+        try:
+            SpecifierSet(wanted)
+        except (InvalidSpecifier, TypeError):
+            yield f"{name}: requires {dist}{wanted!r}: not a version specifier"
     if c.torch:
         try:
             SpecifierSet(c.torch)
@@ -398,6 +443,7 @@ def claim(
     torch: str = "",
     devices: Iterable[str] = DEVICES,
     targets: Optional[Iterable[str]] = None,
+    requires: Optional[dict] = None,
     erratum: Union[Erratum, Iterable[Erratum], None] = None,
     scope: Optional[Scope] = None,
     registry: Optional[Registry] = None,
@@ -412,7 +458,9 @@ def claim(
     releases do instead. ``devices`` binds a claim to fewer devices than
     cpu and cuda (a fact about cuDNN is bound to cuda). ``targets`` are the ways of running the layer the
     claim is checked through (:data:`TARGETS`, eager first); by default every target for a claim about
-    torch of a kind in :data:`TARGET_KINDS`, else eager only.
+    torch of a kind in :data:`TARGET_KINDS`, else eager only. ``requires`` maps another package the claim's
+    truth depends on to its range, as ``torch`` does for torch (``{"onnxscript": ">=0.7.1"}``): outside it, or
+    without the package, the claim is not applicable (:meth:`Claim.unmet_requirements`).
 
     ``scope`` is required of a claim about torch: :data:`CONTRACT` or ``TorchOwn("reason")`` (the rule is
     beside :class:`Contract`); a claim about the sources' programs is torch's own by rule and passes none.
@@ -445,6 +493,7 @@ def claim(
             torch=torch,
             devices=tuple(devices),
             targets=chosen,
+            requires=tuple(sorted((requires or {}).items())),
             errata=errata,
             where=f"{module}:{check.__qualname__}",
             scope=PROGRAMS_SCOPE if scope is None and _subject_of(module) == "programs" else scope,
@@ -481,6 +530,8 @@ __all__ = [
     "TARGETS",
     "TARGET_KINDS",
     "in_range",
+    "installed_version",
+    "require",
     "not_applicable",
     "Seed",
     "TorchDoc",

@@ -312,14 +312,6 @@ UNCLAIMED = {
     "torch.nn.GRU": (u("Include", "cudnn_persistent_rnn.rst", CUDNN_INCLUDE),),
     "torch.nn.LSTMCell": (u("Description", "ROCm", ROCM),),
     "torch.nn.GRUCell": (u("Description", "ROCm", ROCM),),
-    "torch.nn.utils.clip_grad_norm_": (
-        u(
-            "Description",
-            "get_total_norm",
-            "names two helpers outside the 14 objects (torch.nn.utils.get_total_norm and clip_grads_with_norm_); "
-            "the result they compose is checked as clip_grad_norm_'s own (clip.training.norm-types)",
-        ),
-    ),
 }
 
 

@@ -355,6 +355,80 @@ def test_packed_and_state_gradients(mode, packed, device):
     assert_close(by_torch, by_reference, f"{mode} packed={packed}")
 
 
+# --- issue 24: higher-order gradients through the layers ---
+def second_order(forward, cfg: Config, device) -> list:
+    """The gradient, with respect to the input and every parameter, of a random linear functional of the first
+    gradients (themselves taken with create_graph=True) of a random quadratic functional of everything ``forward``
+    returns: what a gradient penalty or a Hessian-vector product differentiates."""
+    m = cfg.build(device, train=True)  # train mode: cuDNN refuses backward in eval (cudnn-backward-needs-train)
+    x = cfg.input(device).requires_grad_(True)
+    leaves = [x] + list(m.parameters())
+    loss = weighted_sum([t * t for t in returned_tensors(forward(m, x))], cfg, device)  # not linear in the outputs
+    first = torch.autograd.grad(loss, leaves, create_graph=True)
+    penalty = sum((g * cfg.randn(*g.shape, device=device, salt=300 + i)).sum() for i, g in enumerate(first))
+    return list(torch.autograd.grad(penalty, leaves))
+
+
+@claim(
+    id="rnn.autograd.double-backward",
+    scope=CONTRACT,
+    statement=(
+        "Gradients through RNN, LSTM and GRU are themselves differentiable (create_graph=True): second-order "
+        "gradients with respect to the input and every parameter equal those of the from-scratch equations, and "
+        "torch.autograd.gradgradcheck passes in float64 (on cuda with cuDNN off: cudnn-double-backward-refused)."
+    ),
+    modules=LAYERS,
+    sources=(
+        TorchDoc("torch.autograd.grad", "create_graph: the graph of the derivative is built for higher orders"),
+        TorchDoc("torch.autograd.gradgradcheck", "second order gradients against finite differences"),
+    ),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_double_backward(mode, device):
+    cfg = Config(mode=mode, num_layers=2, bidirectional=True, seq=3, proj_size=2 if mode == "LSTM" else 0)
+    with torch.backends.cudnn.flags(enabled=False):
+        got = second_order(lambda m, x: m(x), cfg, device)
+        want = second_order(reference_forward, cfg, device)
+        assert_close(got, want, f"{mode}: second-order gradients against the reference's")
+        # and against finite differences of the first gradients (with respect to the input; the parameters' are
+        # compared with the reference's above), on a layer small enough for it to be quick
+        tiny = Config(mode=mode, input_size=2, hidden_size=2, seq=2, batch=1)
+        m = tiny.build(device, train=True)
+        x = tiny.input(device).requires_grad_(True)
+        # float64 central differences with eps 1e-6: truncation ~eps^2 and rounding ~1e-16/eps = 1e-10, far inside
+        # atol 1e-5 (rtol 1e-3, gradgradcheck's default); a wrong second derivative differs by ~1e-1
+        outputs = lambda x: tuple(returned_tensors(m(x)))  # noqa: E731
+        assert torch.autograd.gradgradcheck(outputs, (x,), eps=1e-6, atol=1e-5, raise_exception=False)
+
+
+@claim(
+    id="rnn.autograd.cudnn-double-backward-refused",
+    scope=BACKENDS,
+    statement=(
+        "On cuda with cuDNN enabled a second backward through RNN, LSTM or GRU is refused: differentiating a "
+        "gradient taken with create_graph=True raises an error saying double backwards is not supported for "
+        "CuDNN RNNs, while with cuDNN disabled for the forward pass it works."
+    ),
+    modules=LAYERS,
+    sources=(
+        TorchDoc("torch.backends.cudnn", "enabled"),
+        TorchDoc("torch.autograd.grad", "create_graph: the graph of the derivative is built for higher orders"),
+    ),
+    devices=("cuda",),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_cudnn_double_backward_refused(mode, device):
+    if not torch.backends.cudnn.is_available():
+        pytest.skip("cuDNN is not available on this cuda build")
+    cfg = Config(mode=mode, num_layers=2, seq=3, dtype="float32")
+    with torch.backends.cudnn.flags(enabled=True):
+        # NotImplementedError ("the derivative for '_cudnn_rnn_backward' is not implemented"), a RuntimeError
+        with pytest.raises(RuntimeError, match="(?i)double backwards is not supported for cudnn rnns"):
+            second_order(lambda m, x: m(x), cfg, device)
+    with torch.backends.cudnn.flags(enabled=False):
+        assert all(g is not None for g in second_order(lambda m, x: m(x), cfg, device))
+
+
 def output_grad_fn_names() -> tuple:
     """The output's grad_fn name on CPU for 001's nn.RNN(4, 2) (seq-first) and 002's LSTM(1, 5, 2,
     batch_first=True)."""

@@ -64,3 +64,17 @@ def test_error_if_nonfinite_before_1_9(device):
 def test_foreach_before_2_0(device):
     with pytest.raises(TypeError, match="foreach"):
         torch.nn.utils.clip_grad_norm_(nonfinite_grads(device, 1.0), 1.0, foreach=False)
+
+
+# the other side of clip.training.value-foreach (torch >= 2.0)
+@claim(
+    id="clip.errors.value-foreach-before-2-0",
+    scope=PAST_RELEASE,
+    statement="Before torch 2.0 clip_grad_value_ has no foreach: passing it is a TypeError.",
+    modules=("clip_grad_value_",),
+    sources=(TorchDoc("torch.nn.utils.clip_grad_value_", "foreach"),),
+    torch="<2.0",
+)
+def test_value_foreach_before_2_0(device):
+    with pytest.raises(TypeError, match="foreach"):
+        torch.nn.utils.clip_grad_value_(nonfinite_grads(device, 1.0), 1.0, foreach=False)

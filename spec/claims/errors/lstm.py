@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import traceback
+
 import pytest
 
 from spec.helpers.modules import fixed_randn, packed
@@ -45,22 +47,55 @@ PACKED_LSTM = [
 ]
 
 
+def raised_where(call) -> tuple:
+    """(the function of torch/nn/modules/rnn.py the RuntimeError of ``call()`` left last, that line of code, the
+    message): a check method (check_hidden_size, check_input) raised it in Python, ``forward`` got it from the
+    kernel it called."""
+    with pytest.raises(RuntimeError) as caught:
+        call()
+    frames = traceback.extract_tb(caught.value.__traceback__)
+    frames = [f for f in frames if f.filename.replace("\\", "/").endswith(RNN_PY)]
+    assert frames, f"the RuntimeError did not pass through {RNN_PY}: {caught.value}"
+    return frames[-1].name, frames[-1].line or "", str(caught.value)
+
+
+RNN_PY = "torch/nn/modules/rnn.py"
+
+
 @claim(
     id="lstm.errors.packed-input-unchecked",
     scope=TorchOwn("which checks run in Python before torch's kernel is torch's own"),
     statement=(
         "From torch 2.1 LSTM does not check a PackedSequence input in Python: an h_0 or c_0 whose batch is not "
-        "batch_sizes[0], or data of 3 dimensions, reaches the CPU kernel, which raises a RuntimeError about "
-        "mismatched tensor sizes instead of the 'Expected hidden[1] size' that RNN and GRU give."
+        "batch_sizes[0], or data of 3 dimensions, reaches the kernel, which raises a RuntimeError of its own, "
+        "where RNN and GRU stop the same input in their Python checks ('Expected hidden size ...')."
     ),
     modules=("LSTM", "PackedSequence"),
     sources=(TorchDoc("torch.nn.LSTM", "Inputs", "c_0"),),
     torch=">=2.1",
-    devices=("cpu",),  # the messages are the CPU kernel's
 )
 @pytest.mark.parametrize("case", [c.param() for c in PACKED_LSTM])
 def test_packed_lstm_unchecked(case, device):
-    check(case, device)
+    if case.name == "state-of-the-packed-batch":  # the state the packed batch needs: accepted
+        out, (h, c) = case.call(device)
+        assert tuple(h.shape) == tuple(c.shape) == (1, 2, 4)
+        return
+    # where the error comes from, not its wording (the kernel's differs between CPU and cuDNN and releases)
+    function, line, message = raised_where(lambda: case.call(device))
+    assert function == "forward" and "_VF.lstm(" in line, f"{case.name}: raised by {function} ({line}): {message}"
+    assert "Expected hidden" not in message
+    if case.name == "c0-batch":
+        return  # RNN and GRU have no c_0
+    # RNN and GRU, given the same packed input and a state of the same wrong batch (or the same 3-D data)
+    for mode in ("RNN", "GRU"):
+        m = layer(mode, device, 3, 4)
+        if case.name == "h0-batch":
+            function, _, message = raised_where(lambda m=m: m(packed(device, 3), fixed_randn(device, 1, 3, 4)))
+            # the expected size by hand: (layers x directions, batch_sizes[0] = 2 sequences, hidden 4)
+            assert function == "check_hidden_size" and "Expected hidden size (1, 2, 4)" in message, (mode, message)
+        else:
+            function, _, message = raised_where(lambda m=m: m(packed(device, 2, 3)))
+            assert function == "check_input", (mode, function, message)
 
 
 @claim(

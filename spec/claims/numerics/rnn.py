@@ -143,3 +143,58 @@ def test_deterministic_recipe(mode, device):
     proc = subprocess.run([sys.executable, "-c", DETERMINISM, mode], env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr.strip().splitlines()[-1:]
     assert proc.stdout.strip() == "bitwise-equal"
+
+
+# --- issue 24: the determinism note as the layers' docstring states it ---
+#: One run of the docstring's recipe, in a process of its own: seeded forward and backward of each layer on cuda,
+#: and a digest of every output and gradient's bytes (nothing else is set: no use_deterministic_algorithms).
+NOTE_RUN = """
+import hashlib, os, sys, torch
+digest = hashlib.sha256()
+for mode in ("RNN", "LSTM", "GRU"):
+    torch.manual_seed(0)
+    m = getattr(torch.nn, mode)(8, 16, num_layers=2, bidirectional=True).cuda()
+    x = torch.randn(12, 5, 8, device="cuda", requires_grad=True)
+    out, _ = m(x)
+    (out * torch.linspace(-1, 1, out.numel(), device="cuda").view_as(out)).sum().backward()
+    for t in [out.detach(), x.grad] + [p.grad for p in m.parameters()]:
+        assert t is not None and bool(t.abs().sum() > 0), mode
+        digest.update(t.detach().cpu().numpy().tobytes())
+print(os.environ["CUBLAS_WORKSPACE_CONFIG"], torch.backends.cudnn.is_available(), digest.hexdigest())
+"""
+
+
+@claim(
+    id="rnn.numerics.determinism-note",
+    scope=BACKENDS,
+    statement=(
+        "As the layers' determinism note says, with CUBLAS_WORKSPACE_CONFIG set to :16:8 or :4096:2 (CUDA 10.2 or "
+        "later) and nothing else, two fresh processes running the same seeded forward and backward of RNN, LSTM "
+        "and GRU on cuda get bitwise-equal outputs and gradients."
+    ),
+    modules=LAYERS,
+    sources=(
+        *torch_docs(
+            ("torch.nn.RNN", "torch.nn.LSTM"), "Include", "cudnn_rnn_determinism.md", "cudnn_rnn_determinism.rst"
+        ),
+    ),
+    devices=("cuda",),
+)
+@pytest.mark.parametrize("workspace", (":16:8", ":4096:2"))
+def test_determinism_note(workspace, device):
+    import os
+    import subprocess
+    import sys
+
+    cuda = torch.version.cuda
+    if cuda is None or tuple(int(p) for p in cuda.split(".")[:2]) < (10, 2):
+        pytest.skip(f"the note's recipe is for CUDA 10.2 or later; this build has CUDA {cuda}")
+    env = {**os.environ, "CUBLAS_WORKSPACE_CONFIG": workspace}
+    env.pop("CUDA_LAUNCH_BLOCKING", None)  # the note's other recipe (CUDA 10.1): not this one
+    lines = []
+    for _ in range(2):  # each run a fresh process: the workspace setting is read when cuBLAS starts
+        proc = subprocess.run([sys.executable, "-c", NOTE_RUN], env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr.strip().splitlines()[-1:]
+        lines.append(proc.stdout.strip().splitlines()[-1])
+    assert lines[0].split()[0] == workspace, lines[0]
+    assert lines[0] == lines[1], f"two processes with CUBLAS_WORKSPACE_CONFIG={workspace} differ: {lines}"

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import copy
+import io
 import math
 import pickle
 
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from reference.oracle.layers import forward as reference_forward
 from spec.helpers.api import api
 from spec.helpers.modules import fixed_randn, torch_view
+from spec.helpers.probes import dropout_probe
 from spec.helpers.strategies import (
     CELLS,
     LAYERS,
@@ -22,7 +24,7 @@ from spec.helpers.strategies import (
     param_layout,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import CONTRACT, PAST_RELEASE, Erratum, Seed, TorchDoc, claim, torch_docs
+from spec.registry import CONTRACT, PAST_RELEASE, Erratum, Seed, TorchDoc, TorchOwn, claim, torch_docs
 from spec.sources.seeds import CELL_DOCS, LAYER_DOCS, S000, S002, S003
 
 
@@ -48,6 +50,11 @@ from spec.sources.seeds import CELL_DOCS, LAYER_DOCS, S000, S002, S003
         Seed(S003, "1.2 forward propagation: W_xh, W_hh and b_h shapes", line=33),
     ),
 )
+# the ci profile's random draws miss some classes the statement names (tests/test_strategy_reach.py): given here
+@example(cfg=Config(mode="RNN", num_layers=2, bidirectional=True, nonlinearity="relu", batch=1))
+@example(cfg=Config(mode="LSTM", hidden_size=4, num_layers=2, bidirectional=True, proj_size=2, batch=1))
+@example(cfg=Config(mode="GRU", num_layers=2, bidirectional=True, batch=1))
+@example(cfg=Config(mode="GRU", bias=False, batch=1))
 @given(cfg=configs(batch=st.just(1)))
 def test_names_and_shapes(cfg, device):
     m = cfg.build(device)
@@ -153,8 +160,12 @@ def test_seeded_init(module, device):
 @pytest.mark.parametrize("module", LAYERS + tuple(CELLS.values()))
 def test_factory_kwargs(module, device):
     kw = dict(num_layers=2, bidirectional=True) if module in LAYERS else {}
-    m = getattr(api, module)(3, 4, device=device, dtype=torch.float64, **kw)
-    assert {(p.device.type, p.dtype) for p in m.parameters()} == {(device, torch.float64)}
+    # float64 is not the default dtype, and on a cpu run the device asked for is the meta device (parameters with
+    # a shape and no memory), not the default cpu, so a device= or dtype= that were ignored would show; measured on
+    # 1.9, 1.11, 2.1, 2.3, 2.9, 2.10, 2.13 and 2.15
+    for where in (device, "meta") if device == "cpu" else (device,):
+        m = getattr(api, module)(3, 4, device=where, dtype=torch.float64, **kw)
+        assert {(p.device.type, p.dtype) for p in m.parameters()} == {(where, torch.float64)}
 
 
 @claim(
@@ -210,8 +221,21 @@ def test_nonlinearity_only_rnn(module):
 )
 @pytest.mark.parametrize("module", LAYERS)
 @pytest.mark.parametrize("p", (0.0, 0.3, 1.0))
-def test_dropout_probability(module, p):
+def test_dropout_probability(module, p, device):
     assert getattr(api, module)(3, 4, num_layers=2, dropout=p).dropout == p
+    # and it acts as a rate: the probe (spec/helpers/probes.py) built with dropout=p drops a fraction p of what its
+    # first layer passes to the second (a switch would drop all or a fixed share, whatever p is)
+    hidden, seq, batch = 40, 10, 20
+    m, _ = dropout_probe(module, p, hidden, device)
+    x = torch.zeros(seq, batch, hidden, dtype=torch.float64, device=device)
+    with torch.random.fork_rng(devices=[] if device == "cpu" else [torch.device(device)]):
+        torch.manual_seed(23)
+        with torch.no_grad():
+            out, _ = m(x)
+    n, dropped = out.numel(), (out == 0).double().mean().item()
+    # n = 8,000 Bernoulli(p) drops: within 6 standard deviations of p except with probability < 2e-9 (exact for
+    # p = 0 and p = 1, where the standard deviation is 0)
+    assert abs(dropped - p) <= 6 * math.sqrt(p * (1 - p) / n), f"{module} dropout={p}: dropped {dropped:.4f}"
 
 
 # --- issue 17: initial bounds on every parameter; the cells' defaults ---
@@ -306,6 +330,11 @@ def test_replaced_and_copied(mode, device):
         TorchDoc("torch.nn.GRU.all_weights", "the property"),
     ),
 )
+# the ci profile's random draws miss some classes the statement names (tests/test_strategy_reach.py): given here
+@example(cfg=Config(mode="RNN", num_layers=2, bidirectional=True, nonlinearity="relu", batch=1))
+@example(cfg=Config(mode="LSTM", hidden_size=4, num_layers=2, bidirectional=True, proj_size=2, batch=1))
+@example(cfg=Config(mode="GRU", num_layers=2, bidirectional=True, batch=1))
+@example(cfg=Config(mode="GRU", bias=False, batch=1))
 @given(cfg=configs(batch=st.just(1)))
 def test_all_weights(cfg, device):
     m = cfg.build(device)
@@ -362,6 +391,100 @@ def test_positional_nonlinearity_before_2_3():
     m = torch.nn.RNN(3, 4, 2, "relu", False)
     assert (m.nonlinearity, m.mode, m.bias, m.batch_first) == ("tanh", "RNN_TANH", "relu", False)
     assert repr(m) == "RNN(3, 4, num_layers=2, bias=relu)"
+
+
+# --- issue 24: copies of a layer, and what they share with the original ---
+def memory_of(module) -> set:
+    """Where each parameter's data lives (the start of its storage): what two modules sharing memory have in common."""
+    storage = (lambda p: p.untyped_storage()) if hasattr(torch.Tensor, "untyped_storage") else (lambda p: p.storage())
+    return {storage(p).data_ptr() for p in module.parameters()}
+
+
+def twins(m, cfg: Config, device: str) -> dict:
+    """The copies users make of a layer: a deep copy, a pickle round trip, and a layer of the same configuration
+    (other weights: another seed) given the original's state_dict, directly and through torch.save/torch.load."""
+    loaded = cfg.with_(seed=cfg.seed + 1).build(device)
+    loaded.load_state_dict(m.state_dict())
+    saved = io.BytesIO()
+    torch.save(m.state_dict(), saved)
+    saved.seek(0)
+    reloaded = cfg.with_(seed=cfg.seed + 2).build(device)
+    reloaded.load_state_dict(torch.load(saved))
+    return {
+        "deepcopy": copy.deepcopy(m),
+        "pickle": pickle.loads(pickle.dumps(m)),
+        "load_state_dict": loaded,
+        "torch.save/torch.load": reloaded,
+    }
+
+
+@claim(
+    id="rnn.parameters.copies-independent",
+    scope=TorchOwn("torch.nn.Module's copy, pickle and state_dict machinery"),
+    statement=(
+        "A deep copy of a layer, a pickle round trip, and a layer given its state_dict (directly or through "
+        "torch.save and torch.load) compute what the original computes, with parameters of their own: none shares "
+        "memory with the original, and changing the original's weights in place changes no copy."
+    ),
+    modules=LAYERS,
+    sources=(
+        TorchDoc("torch.nn.Module.state_dict", "references to the whole state of the module"),
+        TorchDoc("torch.nn.Module.load_state_dict", "copy parameters and buffers from state_dict"),
+        TorchDoc("torch.save", "saving a module's state_dict"),
+    ),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_copies_independent(mode, device):
+    cfg = Config(mode=mode, num_layers=2, bidirectional=True, proj_size=2 if mode == "LSTM" else 0)
+    m, x = cfg.build(device), cfg.input(device)
+    with torch.no_grad():
+        before = m(x)
+        for how, twin in twins(m, cfg, device).items():
+            assert_close(twin(x), before, f"{mode} {how}: the copy computes what the original does")
+            assert not memory_of(twin) & memory_of(m), f"{mode} {how}: shares parameter memory with the original"
+            assert not {id(p) for p in twin.parameters()} & {id(p) for p in m.parameters()}, f"{mode} {how}"
+            for p in m.parameters():
+                p.mul_(-1)  # the original's weights changed in place ...
+            assert_close(twin(x), before, f"{mode} {how}: changing the original in place changed the copy")
+            assert_close(m(x), reference_forward(m, x), f"{mode} {how}: the original runs on its new weights")
+            for p in m.parameters():
+                p.mul_(-1)
+
+
+@claim(
+    id="rnn.parameters.state-dict-references",
+    scope=TorchOwn("torch.nn.Module's copy, pickle and state_dict machinery"),
+    statement=(
+        "A layer's state_dict() holds references, not copies: each entry is its parameter's data (the same memory, "
+        "under the parameter's name, in named_parameters order); load_state_dict copies values into the receiving "
+        "layer's own parameters in place, keeping the Parameter objects its optimizer holds, and its next forward "
+        "uses them."
+    ),
+    modules=LAYERS,
+    sources=(
+        TorchDoc("torch.nn.Module.state_dict", "references to the whole state of the module"),
+        TorchDoc("torch.nn.Module.load_state_dict", "copy parameters and buffers from state_dict"),
+    ),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_state_dict_references(mode, device):
+    cfg = Config(mode=mode, num_layers=2, bidirectional=True)
+    m, x = cfg.build(device), cfg.input(device)
+    state = m.state_dict()
+    assert list(state) == [name for name, _ in param_layout(cfg)]  # hand-derived names and order
+    for name, p in m.named_parameters():
+        assert state[name].data_ptr() == p.data_ptr() and state[name].shape == p.shape, name
+    other = cfg.with_(seed=cfg.seed + 1).build(device)
+    held = [(p, p.data_ptr()) for p in other.parameters()]  # what an optimizer of `other` holds
+    other.load_state_dict(state)
+    for (p, ptr), q in zip(held, other.parameters()):
+        assert q is p and q.data_ptr() == ptr, "load_state_dict replaced a parameter instead of copying into it"
+    with torch.no_grad():
+        assert_close(other(x), reference_forward(m, x), f"{mode}: the next forward uses the loaded values")
+        for p in other.parameters():
+            p.add_(1)  # and the copy is a copy: the original is untouched
+        assert_close(m(x), reference_forward(m, x), mode)
+        assert all(torch.equal(state[n], p) for n, p in m.named_parameters())
 
 
 def source_step(x, h, w_xh, w_hh, b_h):

@@ -9,7 +9,6 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from torch import nn
 
 from common.states import map_state
 from reference.oracle.layers import forward as reference_forward
@@ -17,6 +16,7 @@ from spec import implementations
 from spec.helpers.api import api
 from spec.helpers.modules import both, fixed_randn, hidden_of, torch_view
 from spec.helpers.onnx_oracle import MISSING, onnx_run
+from spec.helpers.probes import BIAS, deep_dropout_probe
 from spec.helpers.strategies import (
     LAYERS,
     Config,
@@ -267,8 +267,9 @@ def test_one_layer_inert(mode, device):
     id="rnn.semantics.dropout-between-layers",
     scope=CONTRACT,
     statement=(
-        "In train mode dropout acts on what each layer passes to the next: with p=1 the second layer sees "
-        "zeros, while the first layer's outputs and final state are untouched."
+        "In train mode dropout acts on what each layer passes to the next: with p=1 every layer above the first "
+        "(the second and the third of three) sees zeros, while the first layer's outputs and final state are "
+        "untouched."
     ),
     modules=LAYERS,
     sources=(
@@ -279,23 +280,24 @@ def test_one_layer_inert(mode, device):
 )
 @pytest.mark.parametrize("mode", LAYERS)
 def test_between_layers(mode, device):
-    cfg = Config(mode=mode, num_layers=2, dropout=1.0, seq=4)
+    # three layers: the dropout between layers 2 and 3 is seen as well as the one between layers 1 and 2
+    cfg = Config(mode=mode, num_layers=3, dropout=1.0, seq=4)
     m, x = cfg.build(device).train(), cfg.input(device)
-    first = cfg.with_(num_layers=1, dropout=0.0).build(device)
-    second = cfg.with_(num_layers=1, dropout=0.0, input_size=cfg.hidden_size).build(device)
+    singles = [
+        cfg.with_(num_layers=1, dropout=0.0, input_size=cfg.input_size if k == 0 else cfg.hidden_size).build(device)
+        for k in range(3)
+    ]
+    zeros = torch.zeros(cfg.seq, cfg.batch, cfg.hidden_size, dtype=x.dtype, device=device)
     with torch.no_grad():
-        for k, single in enumerate((first, second)):
+        for k, single in enumerate(singles):
             for name, p in single.named_parameters():
                 p.copy_(getattr(m, name.replace("_l0", f"_l{k}")))
         out, state = m(x)
-        _, state1 = first(x)
-        out2, state2 = second(torch.zeros(cfg.seq, cfg.batch, cfg.hidden_size, dtype=x.dtype, device=device))
-    h = state if mode != "LSTM" else state[0]
-    h1 = state1 if mode != "LSTM" else state1[0]
-    h2 = state2 if mode != "LSTM" else state2[0]
-    assert_close(out, out2, "the top layer ran on zeros")
-    assert_close(h[1:], h2, "the top layer's final state")
-    assert_close(h[:1], h1, "the first layer is untouched")
+        alone = [single(x if k == 0 else zeros) for k, single in enumerate(singles)]  # layers 2 and 3 on zeros
+    h = hidden_of(state)
+    assert_close(out, alone[2][0], "the top layer ran on zeros")
+    for k in range(3):
+        assert_close(h[k : k + 1], hidden_of(alone[k][1]), f"layer {k + 1}'s final state (layer 1 untouched)")
 
 
 @claim(
@@ -377,42 +379,13 @@ def test_initial_state_matches_reference(cfg, device):
     assert not torch.equal(out[first_step][..., one.out_size :], out_bumped[first_step][..., one.out_size :])
 
 
-#: For the dropout probe: the gate blocks (LSTM i, f, g, o; GRU r, z, n) whose bias saturates them, and the block
-#: that carries the signal. i = o = 1 and f = 0 make an LSTM step h = tanh(tanh(a)); z = 0 makes a GRU step
-#: h = tanh(a); a relu RNN step is h = relu(a) = a for a >= 0 (a: the signal block's pre-activation).
-PROBE = {
-    "RNN": ({}, 0, lambda v: v),
-    "GRU": ({1: -1e4}, 2, torch.tanh),
-    "LSTM": ({0: 1e4, 1: -1e4, 3: 1e4}, 2, lambda v: torch.tanh(torch.tanh(v))),
-}
-
-
-def dropout_probe(mode: str, p: float, hidden: int, device: str):
-    """A 2-layer module whose outputs are phi(dropout(c)) elementwise, for a known map phi with phi(0) = 0.
-
-    Every weight is zero but layer 1's signal block of weight_ih, the identity; layer 0's signal bias is 0.5, so
-    layer 0 emits the constant c = phi(0.5) at every step and layer 1 emits phi of what dropout let through.
-    """
-    saturated, signal, phi = PROBE[mode]
-    kw = {"nonlinearity": "relu"} if mode == "RNN" else {}
-    m = getattr(nn, mode)(hidden, hidden, num_layers=2, dropout=p, **kw).to(device=device, dtype=torch.float64)
-    with torch.no_grad():
-        for w in m.parameters():
-            w.zero_()
-        for k in (0, 1):
-            for gate, value in saturated.items():
-                getattr(m, f"bias_ih_l{k}")[gate * hidden : (gate + 1) * hidden] = value
-        m.bias_ih_l0[signal * hidden : (signal + 1) * hidden] = 0.5
-        m.weight_ih_l1[signal * hidden : (signal + 1) * hidden] = torch.eye(hidden)
-    return api.adopt(m.train()), phi
-
-
 @claim(
     id="rnn.semantics.dropout-rate",
     scope=CONTRACT,
     statement=(
-        "In train mode with 0 < p < 1 each element a layer passes to the next is zeroed with probability p and "
-        "the others are scaled by 1/(1 - p), so the expectation is unchanged."
+        "In train mode with 0 < p < 1 each element a layer passes to the next (from the first to the second, and "
+        "from the second to the third) is zeroed with probability p and the others are scaled by 1/(1 - p), so "
+        "the expectation is unchanged."
     ),
     modules=LAYERS,
     sources=(
@@ -423,24 +396,33 @@ def dropout_probe(mode: str, p: float, hidden: int, device: str):
 @pytest.mark.parametrize("mode", LAYERS)
 @pytest.mark.parametrize("p", (0.2, 0.5, 0.8))
 def test_dropout_rate(mode, p, device):
-    hidden, seq, batch = 40, 10, 20
-    m, phi = dropout_probe(mode, p, hidden, device)
-    x = torch.zeros(seq, batch, hidden, dtype=torch.float64, device=device)
+    # three layers (deep_dropout_probe): the dropout between layers 2 and 3 alone, then both in turn, then the one
+    # between layers 1 and 2 read from h_n; each against its rate and the value phi of the scaled constant
+    half, seq, batch = 40, 10, 20
+    m, phi = deep_dropout_probe(mode, p, half, device)
+    x = torch.zeros(seq, batch, 2 * half, dtype=torch.float64, device=device)
     with torch.random.fork_rng(devices=[] if device == "cpu" else [torch.device(device)]):
         torch.manual_seed(17)
         with torch.no_grad():
-            out, _ = m(x)
-    kept = out != 0
-    # the survivors carry phi(c / (1 - p)), c = phi(0.5) the constant layer 0 emits
-    c = phi(torch.tensor(0.5, dtype=torch.float64))
+            out, state = m(x)
+    h = hidden_of(state)
+    c = phi(torch.tensor(BIAS, dtype=torch.float64))  # the constant a bias-only unit emits
+    scale = 1 / (1 - p)
     precision = dropout_precision(device, out.dtype)  # cuDNN scales in float32
-    expected = torch.full_like(out[kept], phi(c / (1 - p)).item())
-    assert_close(out[kept].to(precision), expected.to(precision), f"{mode} p={p}", tf32=False)
-    # n = 8,000 independent Bernoulli(p) drops: the zero fraction lies within 6 standard deviations of p
-    # (sd = sqrt(p(1-p)/n) <= 0.0056) except with probability < 2e-9; the seed makes the run repeatable
-    n = out.numel()
-    frac = 1 - kept.double().mean().item()
-    assert abs(frac - p) <= 6 * math.sqrt(p * (1 - p) / n), f"p={p}: dropped {frac:.4f}"
+    for what, got, rate, kept_value in (
+        ("between layers 2 and 3", out[..., half:], p, phi(c * scale)),
+        ("between layers 1 and 2, then 2 and 3", out[..., :half], 1 - (1 - p) ** 2, phi(phi(c * scale) * scale)),
+        ("between layers 1 and 2 (layer 2's h_n)", h[1, :, :half], p, phi(c * scale)),
+    ):
+        kept = got != 0
+        expected = torch.full_like(got[kept], kept_value.item())
+        assert_close(got[kept].to(precision), expected.to(precision), f"{mode} p={p} {what}", tf32=False)
+        # n independent Bernoulli(rate) drops (n = 8,000 for the outputs, 800 for h_n): the zero fraction lies
+        # within 6 standard deviations of the rate except with probability < 2e-9; the seed makes it repeatable
+        n, dropped = got.numel(), 1 - kept.double().mean().item()
+        assert abs(dropped - rate) <= 6 * math.sqrt(rate * (1 - rate) / n), f"{mode} p={p} {what}: {dropped:.4f}"
+    # layer 2's second half emits its constant whatever dropout did to its input
+    assert_close(h[1, :, half:], torch.full_like(h[1, :, half:], c.item()), "layer 2's bias-only units")
 
 
 @claim(

@@ -23,7 +23,7 @@ from spec.helpers.target_probe import (
     rnn_scriptable,
 )
 from spec.helpers.tolerances import assert_close
-from spec.registry import TOOLCHAIN, TorchDoc, claim, in_range, not_applicable
+from spec.registry import TOOLCHAIN, TorchDoc, claim, in_range, not_applicable, require, torch_docs
 
 
 # --- torch.compile ------------------------------------------------------------------------------------------
@@ -297,6 +297,8 @@ def test_script_hosted(mode, call, device):
     targets.ci_sample(mode == "LSTM" and call == "x-h0")
     if not rnn_scriptable(mode):
         not_applicable("nn.RNN scripts from torch 1.11 (rnn.targets.script-rnn-refused)")
+    if call == "packed" and in_range(">=1.11,<1.13", torch.__version__):
+        not_applicable("no index tensors: refused on 1.11-1.12 (rnn.targets.script-packed-unsorted-refused)")
     cfg = probe(mode)
     m, x = built(cfg, device)
     if call == "packed":
@@ -350,6 +352,7 @@ def test_onnx_matches(mode, layout, given_state):
 # The dynamo exporter (torch.onnx.export(dynamo=True), 2.5 on; it takes seconds a model: the full layout only).
 # Measured with onnxscript 0.7.2: 2.5.1's LSTM model does not load in onnxruntime (onnx-dynamo-lstm-unloadable-2-5);
 # 2.9.0 fails in its torch.export step for all three (onnx-dynamo-refused-2-9); the others export and match.
+# onnxscript before 0.7.1 writes the GRU with the other reset equation (gru.targets.onnx-dynamo-reset-before-linear).
 @claim(
     id="rnn.targets.onnx-dynamo-matches",
     scope=TOOLCHAIN,
@@ -360,11 +363,13 @@ def test_onnx_matches(mode, layout, given_state):
     modules=LAYERS,
     sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
     torch=">=2.6,!=2.9.*",
+    requires={"onnxscript": ">=0.7.1"},
     devices=("cpu",),
 )
 @pytest.mark.parametrize("given_state", (False, True), ids=("x", "x-h0"))
 @pytest.mark.parametrize("mode", LAYERS)
 def test_onnx_dynamo_matches(mode, given_state):
+    require("rnn.targets.onnx-dynamo-matches")
     onnx_ready("dynamo")
     targets.ci_sample(mode == "LSTM" and given_state)
     onnx_round_trip(mode, ONNX_CONFIGS["batch-first-bidirectional"], given_state, "dynamo")
@@ -520,3 +525,157 @@ def test_onnx_dynamo_lstm_2_5(mode):
         return
     with pytest.raises(Exception, match="(?i)ShapeInferenceError.*Squeeze|Squeeze.*ShapeInferenceError"):
         targets.ort_session(model)
+
+
+# --- issue 24: what the stored matrix showed failing, each a fact with its range --------------------------------
+EXPORT_DOC = (TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),)
+
+
+def exported_train_and_eval(mode: str, device: str):
+    """(the exported module's output in train mode, the layer's own train-mode output with p=1, its eval output):
+    a 3-layer layer with dropout p=1, so that dropping out between layers is unmistakable (the layers above
+    the first run on zeros)."""
+    cfg = probe(mode, num_layers=3, dropout=1.0, bidirectional=False)
+    m, x = built(cfg, device)
+    m.train()
+    with quiet():
+        exported = torch.export.export(m, (x,)).module()
+    with torch.no_grad():
+        return exported(x)[0], m(x)[0], m.eval()(x)[0]
+
+
+# Measured: 2.1.2 and 2.3.1 (torch.export of a 2- or 3-layer layer in train mode: the graph has no dropout node
+# and equals eval mode); the stored matrix: rnn.semantics.dropout-between-layers under export fails on 2.1-2.3,
+# holds on 2.4-2.7 and 2.10-2.15 (2.8-2.9 export nothing: export-refused-2-8-2-9).
+@claim(
+    id="rnn.targets.export-train-dropout-dropped",
+    scope=TOOLCHAIN,
+    statement=(
+        "Before torch 2.4 torch.export of a layer in train mode leaves out the dropout between its layers: the "
+        "exported module computes what the layer computes in eval mode, even with dropout=1."
+    ),
+    modules=LAYERS,
+    sources=EXPORT_DOC + torch_docs(("torch.nn.RNN", "torch.nn.LSTM", "torch.nn.GRU"), "Args", "dropout"),
+    torch=">=2.1,<2.4",
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_export_train_dropout_dropped(mode, device):
+    targets.ci_sample(mode == "LSTM")
+    exported, train, evaluated = exported_train_and_eval(mode, device)
+    assert_close(exported, evaluated, "the exported train-mode module against eval mode")
+    assert not torch.allclose(train, evaluated), "dropout=1 changes the layer's own train-mode output"
+
+
+@claim(
+    id="rnn.targets.export-train-dropout-kept",
+    scope=TOOLCHAIN,
+    statement=(
+        "From torch 2.4 an exported layer in train mode drops out between its layers as the layer does: with "
+        "dropout=1 the layers above the first run on zeros, so the output is not eval mode's."
+    ),
+    modules=LAYERS,
+    sources=EXPORT_DOC + torch_docs(("torch.nn.RNN", "torch.nn.LSTM", "torch.nn.GRU"), "Args", "dropout"),
+    torch=">=2.4,!=2.8.*,!=2.9.*",  # 2.8-2.9: export-refused-2-8-2-9
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_export_train_dropout_kept(mode, device):
+    targets.ci_sample(mode == "LSTM")
+    targets.require("export")
+    exported, train, evaluated = exported_train_and_eval(mode, device)
+    assert_close(exported, train, "the exported train-mode module against the layer in train mode (p=1)")
+    assert not torch.allclose(exported, evaluated), "dropout=1 is not eval mode"
+
+
+def exported_parameter_names(mode: str, device: str) -> tuple:
+    """(the exported module's parameter names, the layer's)."""
+    m, x = built(probe(mode), device)
+    with quiet():
+        exported = torch.export.export(m, (x,)).module()
+    return [n for n, _ in exported.named_parameters()], [n for n, _ in m.named_parameters()]
+
+
+# Measured: 2.1.2 names them fn_weight_ih_l0, ...; 2.3.1, 2.10.0, 2.13.0 and 2.15.0 as the layer does. So on 2.1
+# torch.func.functional_call(exported, dict(m.named_parameters()), args) swaps nothing in and the exported module
+# keeps the weights it was exported with: the stored matrix's gru.semantics.reset-gate-drops-history under
+# export on 2.1 (a module of the same configuration, exported before its gate biases were set).
+@claim(
+    id="rnn.targets.export-parameter-names",
+    scope=TOOLCHAIN,
+    statement=(
+        "An exported layer's module (ExportedProgram.module()) names its parameters as the layer does "
+        "(weight_ih_l0, ...), so torch.func.functional_call can swap the layer's current weights in by name."
+    ),
+    modules=LAYERS,
+    sources=EXPORT_DOC,
+    torch=">=2.2,!=2.8.*,!=2.9.*",  # 2.8-2.9: export-refused-2-8-2-9
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_export_parameter_names(mode, device):
+    targets.ci_sample(mode == "LSTM")
+    targets.require("export")
+    exported, own = exported_parameter_names(mode, device)
+    assert exported == own
+    cfg = probe(mode)
+    m, x = built(cfg, device)
+    with quiet():
+        graph = torch.export.export(m, (x,)).module()
+    with torch.no_grad():
+        for p in m.parameters():
+            p.mul_(-0.5)  # other weights, after the export
+        swapped = torch.func.functional_call(graph, dict(m.named_parameters()), (x,))[0]
+        assert_close(swapped, m(x)[0], "the exported module's output, given the layer's current weights by name")
+
+
+@claim(
+    id="rnn.targets.export-parameter-names-2-1",
+    scope=TOOLCHAIN,
+    statement=(
+        "On torch 2.1 an exported layer's module prefixes its parameters' names with fn_ (fn_weight_ih_l0, ...), "
+        "so weights given by the layer's names reach none of them."
+    ),
+    modules=LAYERS,
+    sources=EXPORT_DOC,
+    torch="==2.1.*",
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_export_parameter_names_2_1(mode, device):
+    targets.ci_sample(mode == "LSTM")
+    exported, own = exported_parameter_names(mode, device)
+    assert exported == [f"fn_{n}" for n in own]
+
+
+# Measured on 1.11.0 (and the stored matrix: 1.11.0 and 1.12.1 fail rnn.targets.script-hosted-matches and
+# packed.semantics.state-in-original-order under script; 1.10.2 and 1.13.1 hold): TorchScript compiles
+# permute_hidden(hx, sorted_indices) as an index_select with no test for None, which eager skips.
+@claim(
+    id="rnn.targets.script-packed-unsorted-refused",
+    scope=TOOLCHAIN,
+    statement=(
+        "On torch 1.11 and 1.12 a scripted module holding the layer fails in the TorchScript interpreter on a "
+        "PackedSequence that has no index tensors (pack_padded_sequence with enforce_sorted=True): "
+        "permute_hidden hands None to index_select; given the index tensors (enforce_sorted=False) it matches eager."
+    ),
+    modules=LAYERS + ("PackedSequence",),
+    sources=(
+        TorchDoc("torch.jit.script", "scripting an nn.Module"),
+        TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "enforce_sorted"),
+    ),
+    torch=">=1.11,<1.13",
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_script_packed_unsorted_refused(mode, device):
+    targets.ci_sample(mode == "LSTM")
+    cfg = probe(mode)
+    m, x = built(cfg, device)
+    lengths = torch.tensor([SEQ, 2, 1])
+    plain = (pack_padded_sequence(x, lengths, batch_first=True),)  # sorted: no index tensors
+    assert plain[0].sorted_indices is None
+    with quiet():
+        scripted = torch.jit.script(targets.script_host(m, plain))
+    with pytest.raises(RuntimeError, match="permute_hidden"):  # the interpreter's traceback names the function
+        scripted(*plain)
+    indexed = (pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False),)
+    assert indexed[0].sorted_indices is not None
+    with quiet():
+        scripted = torch.jit.script(targets.script_host(m, indexed))
+    assert_close(targets.call_scripted(scripted, indexed), m(*indexed), "scripted, with index tensors")

@@ -11,7 +11,7 @@ from spec.helpers.api import api
 from spec.helpers.modules import returned_tensors, weighted_sum
 from spec.helpers.strategies import Config
 from spec.helpers.tolerances import assert_close
-from spec.registry import CONTRACT, Seed, TorchDoc, TorchOwn, claim
+from spec.registry import CONTRACT, PAST_RELEASE, Seed, TorchDoc, TorchOwn, claim, release_of
 from spec.sources.seeds import S003, S004
 
 
@@ -20,7 +20,8 @@ from spec.sources.seeds import S003, S004
     scope=CONTRACT,
     statement=(
         "clip_grad_norm_(parameters, theta) computes the norm g of all gradients taken together and, when g > theta, "
-        "scales every gradient by theta/(g + 1e-6): the sources' rule min(1, theta/g) with a guard against g = 0."
+        "scales every gradient in place by theta/(g + 1e-6): the sources' rule min(1, theta/g) with a guard "
+        "against g = 0."
     ),
     modules=("clip_grad_norm_",),
     sources=(
@@ -39,8 +40,10 @@ def test_clip_global_norm(theta, device):
     m = cfg.build(device, train=True)
     weighted_sum(returned_tensors(m(cfg.input(device))), cfg, device).backward()
     before = [p.grad.clone() for p in m.parameters()]
+    held = grads_held(m.parameters())
     g = torch.sqrt(sum((b**2).sum() for b in before))  # the global norm, by hand
-    returned = api.clip_grad_norm_(m.parameters(), theta)
+    returned = torch.nn.utils.clip_grad_norm_(m.parameters(), theta)
+    assert_in_place(m.parameters(), held, f"theta={theta}")
     assert returned.item() == pytest.approx(g.item(), rel=1e-12)
     scale = min(1.0, theta / (g.item() + 1e-6))
     for b, p in zip(before, m.parameters()):
@@ -48,6 +51,19 @@ def test_clip_global_norm(theta, device):
 
 
 # --- issue 17: clip_grad_norm_'s norm types, a single tensor, foreach ---
+
+
+def grads_held(params) -> list:
+    """Each parameter's gradient tensor and the memory it writes to, before a call that must change it in place."""
+    return [(q.grad, q.grad.data_ptr()) for q in params]
+
+
+def assert_in_place(params, held, what: str) -> None:
+    """Every gradient is still the tensor it was, writing to the same memory: changed in place, not replaced (an
+    optimizer or a hook holding p.grad sees the change)."""
+    for (grad, ptr), q in zip(held, params):
+        assert q.grad is grad, f"{what}: .grad was replaced by a new tensor instead of being changed in place"
+        assert q.grad.data_ptr() == ptr, f"{what}: .grad now writes to other memory"
 
 
 def grads_of(device, seed=0):
@@ -89,9 +105,10 @@ def test_clip_norm_types(norm_type, device):
     p = float(norm_type)
     for max_norm in (0.5, 1e3):  # clipped, and left alone
         params = grads_of(device)
-        before = [q.grad.clone() for q in params]
+        before, held = [q.grad.clone() for q in params], grads_held(params)
         total = norm_by_hand(before, p)
-        returned = api.clip_grad_norm_(params, max_norm, norm_type=norm_type)
+        returned = torch.nn.utils.clip_grad_norm_(params, max_norm, norm_type=norm_type)
+        assert_in_place(params, held, f"norm_type={norm_type!r} max_norm={max_norm}")
         assert returned.item() == pytest.approx(total, rel=1e-12)
         scale = min(1.0, max_norm / (total + 1e-6))
         for b, q in zip(before, params):
@@ -120,7 +137,7 @@ def test_clip_norm_types(norm_type, device):
 @pytest.mark.parametrize("foreach", (None, True, False), ids=repr)
 def test_clip_foreach(foreach, device):
     params = grads_of(device, seed=1)
-    before = [q.grad.clone() for q in params]
+    before, held = [q.grad.clone() for q in params], grads_held(params)
     total = norm_by_hand(before, 2.0)
     try:
         returned = torch.nn.utils.clip_grad_norm_(params, 0.5, foreach=foreach)
@@ -129,6 +146,7 @@ def test_clip_foreach(foreach, device):
         assert all(torch.equal(b, q.grad) for b, q in zip(before, params)), "a refusal changes nothing"
         return
     assert returned.item() == pytest.approx(total, rel=1e-12)
+    assert_in_place(params, held, f"foreach={foreach}")
     for b, q in zip(before, params):
         assert_close(q.grad, b * (0.5 / (total + 1e-6)), f"foreach={foreach}")
 
@@ -149,3 +167,179 @@ def test_clip_no_gradients(device):
         total = api.clip_grad_norm_(given, 1.0)
         assert total.item() == 0.0
     assert all(p.grad is None for p in params)
+
+
+# --- issue 24: the other helpers of torch/nn/utils/clip_grad.py ---
+def meta_grads() -> list:
+    """Two parameters with gradients on the meta device: a device type with no foreach kernels."""
+    params = [torch.zeros(3, device="meta", requires_grad=True), torch.zeros(2, device="meta", requires_grad=True)]
+    for p in params:
+        p.grad = torch.ones_like(p)
+    return params
+
+
+def after_2_1() -> bool:
+    """Clipping gradients on the meta device works from 2.1 (measured on 2.1, 2.3, 2.9, 2.10, 2.13, 2.15); 1.9 and
+    1.11 have no meta kernel for the norm."""
+    return not release_of(torch.__version__) < release_of("2.1")
+
+
+@claim(
+    id="clip.training.value",
+    scope=CONTRACT,
+    statement=(
+        "clip_grad_value_(parameters, v) clamps every element of every gradient into [-v, v] in place (the same "
+        "tensors), leaves parameters without a gradient alone, takes a single tensor for an iterable, and "
+        "returns None."
+    ),
+    modules=("clip_grad_value_",),
+    sources=(
+        TorchDoc("torch.nn.utils.clip_grad_value_", "clip_value: clipped in the range [-clip_value, clip_value]"),
+        TorchDoc("torch.nn.utils.clip_grad_value_", "Gradients are modified in-place"),
+    ),
+)
+@pytest.mark.parametrize("v", (0.5, 100.0), ids=("clipped", "untouched"))
+def test_clip_value(v, device):
+    params = grads_of(device, seed=2) + [torch.zeros(2, dtype=torch.float64, device=device, requires_grad=True)]
+    before, held = [q.grad.clone() for q in params[:-1]], grads_held(params[:-1])
+    assert torch.nn.utils.clip_grad_value_(params, v) is None
+    assert_in_place(params[:-1], held, f"clip_value={v}")
+    for b, q in zip(before, params):
+        # by hand: each element is min(max(g, -v), v)
+        assert torch.equal(q.grad, torch.where(b > v, torch.full_like(b, v), torch.where(b < -v, -v, b)))
+    assert params[-1].grad is None
+    single = grads_of(device, seed=3)[1]
+    before = single.grad.clone()
+    torch.nn.utils.clip_grad_value_(single, 0.5)
+    assert torch.equal(single.grad, before.clamp(-0.5, 0.5)), "a single tensor"
+
+
+# foreach arrived in clip_grad_value_ with clip_grad_norm_'s (pytorch/pytorch#91846, 2.0: clip.training.foreach);
+# measured present on 2.1, 2.3, 2.9, 2.10, 2.13 and 2.15, absent on 1.9 and 1.11.
+@claim(
+    id="clip.training.value-foreach",
+    scope=TorchOwn("whether a device has torch's foreach kernels"),
+    statement=(
+        "clip_grad_value_(..., foreach=None, True or False) clamps alike; on a device with no foreach kernels "
+        "foreach=True refuses with a RuntimeError and changes nothing, where None falls back."
+    ),
+    modules=("clip_grad_value_",),
+    sources=(TorchDoc("torch.nn.utils.clip_grad_value_", "foreach"),),
+    torch=">=2.0",
+)
+@pytest.mark.parametrize("foreach", (None, True, False), ids=repr)
+def test_clip_value_foreach(foreach, device):
+    params = grads_of(device, seed=4)
+    before, held = [q.grad.clone() for q in params], grads_held(params)
+    torch.nn.utils.clip_grad_value_(params, 0.5, foreach=foreach)
+    assert_in_place(params, held, f"foreach={foreach}")
+    for b, q in zip(before, params):
+        assert torch.equal(q.grad, b.clamp(-0.5, 0.5)), f"foreach={foreach}"
+    if device == "cpu" and after_2_1():  # the meta device has no foreach kernels
+        params = meta_grads()
+        if foreach:
+            with pytest.raises(RuntimeError, match="foreach=True"):
+                torch.nn.utils.clip_grad_value_(params, 0.5, foreach=True)
+            with pytest.raises(RuntimeError, match="foreach=True"):
+                torch.nn.utils.clip_grad_norm_(params, 0.5, foreach=True)
+        else:
+            torch.nn.utils.clip_grad_value_(params, 0.5, foreach=foreach)
+            torch.nn.utils.clip_grad_norm_(params, 0.5, foreach=foreach)
+            assert all(q.grad.device.type == "meta" and q.grad.shape == q.shape for q in params)
+
+
+# get_total_norm and clip_grads_with_norm_: clip_grad_norm_ split in two public functions in 2.6 (the brief's range;
+# measured present on 2.9, 2.10, 2.13, 2.15 and absent on 2.1 and 2.3).
+SPLIT = ">=2.6"
+
+
+@claim(
+    id="clip.training.get-total-norm",
+    scope=CONTRACT,
+    statement=(
+        "torch.nn.utils.get_total_norm(tensors, norm_type) returns the p-norm of the given tensors taken as one "
+        "vector (inf: the largest |x|) without changing them, takes a single tensor, gives 0 for none, and with "
+        "error_if_nonfinite=True raises RuntimeError for a nan or inf norm."
+    ),
+    modules=("get_total_norm",),
+    sources=(TorchDoc("torch.nn.utils.get_total_norm", "the norm of the norms of the individual tensors"),),
+    torch=SPLIT,
+)
+@pytest.mark.parametrize("norm_type", (2.0, 1.0, math.inf, "inf"), ids=repr)
+def test_get_total_norm(norm_type, device):
+    tensors = [q.grad for q in grads_of(device, seed=5)]
+    before = [t.clone() for t in tensors]
+    p = float(norm_type)
+    for foreach in (None, False):
+        total = torch.nn.utils.get_total_norm(tensors, norm_type, foreach=foreach)
+        assert total.item() == pytest.approx(norm_by_hand(before, p), rel=1e-12), f"foreach={foreach}"
+    assert all(torch.equal(a, b) for a, b in zip(tensors, before)), "get_total_norm changed its tensors"
+    single = torch.nn.utils.get_total_norm(tensors[0], norm_type)
+    assert single.item() == pytest.approx(norm_by_hand(before[:1], p), rel=1e-12)
+    assert torch.nn.utils.get_total_norm([], norm_type).item() == 0.0
+    bad = [torch.tensor([1.0, float("nan")], device=device)]
+    with pytest.raises(RuntimeError, match="non-finite"):
+        torch.nn.utils.get_total_norm(bad, norm_type, error_if_nonfinite=True)
+    if device == "cpu":  # the meta device has no foreach kernels: None falls back, True refuses
+        meta = [q.grad for q in meta_grads()]
+        assert torch.nn.utils.get_total_norm(meta, norm_type).device.type == "meta"
+        with pytest.raises(RuntimeError, match="foreach=True"):
+            torch.nn.utils.get_total_norm(meta, norm_type, foreach=True)
+
+
+@claim(
+    id="clip.training.clip-grads-with-norm",
+    scope=CONTRACT,
+    statement=(
+        "torch.nn.utils.clip_grads_with_norm_(parameters, max_norm, total_norm) scales every gradient in place by "
+        "min(1, max_norm/(total_norm + 1e-6)) for the total norm it is given, whatever the gradients' own norm; "
+        "get_total_norm followed by clip_grads_with_norm_ is clip_grad_norm_."
+    ),
+    modules=("clip_grads_with_norm_", "get_total_norm", "clip_grad_norm_"),
+    sources=(
+        TorchDoc("torch.nn.utils.clip_grads_with_norm_", "grad = grad * min(max_norm / (total_norm + 1e-6), 1)"),
+        TorchDoc("torch.nn.utils.clip_grad_norm_", "Description", "get_total_norm"),
+    ),
+    torch=SPLIT,
+)
+@pytest.mark.parametrize("foreach", (None, False), ids=repr)
+def test_clip_grads_with_norm(foreach, device):
+    for given_norm in (10.0, 0.1):  # clipped; and a norm below max_norm leaves them (the factor is capped at 1)
+        params = grads_of(device, seed=6)
+        before, held = [q.grad.clone() for q in params], grads_held(params)
+        total = torch.tensor(given_norm, dtype=torch.float64, device=device)
+        assert torch.nn.utils.clip_grads_with_norm_(params, 1.0, total, foreach=foreach) is None
+        assert_in_place(params, held, f"total_norm={given_norm}")
+        for b, q in zip(before, params):
+            assert_close(q.grad, b * min(1.0, 1.0 / (given_norm + 1e-6)), f"total_norm={given_norm}")
+    single = grads_of(device, seed=6)[0]
+    before = single.grad.clone()
+    torch.nn.utils.clip_grads_with_norm_(single, 1.0, torch.tensor(4.0, dtype=torch.float64, device=device))
+    assert_close(single.grad, before * (1.0 / (4.0 + 1e-6)), "a single tensor")
+    torch.nn.utils.clip_grads_with_norm_([torch.zeros(2, device=device, requires_grad=True)], 1.0, total)  # no grads
+    # the two steps are clip_grad_norm_
+    split, whole = grads_of(device, seed=7), grads_of(device, seed=7)
+    norm = torch.nn.utils.get_total_norm([q.grad for q in split], 2.0)
+    torch.nn.utils.clip_grads_with_norm_(split, 0.5, norm)
+    assert torch.nn.utils.clip_grad_norm_(whole, 0.5).item() == norm.item()
+    for a, b in zip(split, whole):
+        assert torch.equal(a.grad, b.grad)
+    if device == "cpu":
+        with pytest.raises(RuntimeError, match="foreach=True"):
+            torch.nn.utils.clip_grads_with_norm_(meta_grads(), 1.0, torch.tensor(4.0), foreach=True)
+
+
+@claim(
+    id="clip.training.split-helpers-absent",
+    scope=PAST_RELEASE,
+    statement="Before torch 2.6 torch.nn.utils has neither get_total_norm nor clip_grads_with_norm_.",
+    modules=("get_total_norm", "clip_grads_with_norm_"),
+    sources=(
+        TorchDoc("torch.nn.utils.get_total_norm", "the norm of the norms of the individual tensors"),
+        TorchDoc("torch.nn.utils.clip_grads_with_norm_", "grad = grad * min(max_norm / (total_norm + 1e-6), 1)"),
+    ),
+    torch="<2.6",
+)
+def test_split_helpers_absent():
+    assert not hasattr(torch.nn.utils, "get_total_norm")
+    assert not hasattr(torch.nn.utils, "clip_grads_with_norm_")
