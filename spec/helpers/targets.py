@@ -356,6 +356,11 @@ class Export(Target):
                 "export: before 2.4 an exported LSTM returns h_n and c_n with an extra dimension "
                 "(lstm.targets.export-state-extra-dim)"
             )
+        if m.training and m.dropout > 0 and m.num_layers > 1 and _before("2.4"):
+            return (
+                "export: before 2.4 an exported layer in train mode drops nothing "
+                "(rnn.targets.export-train-dropout-dropped)"
+            )
         return None
 
     def run(self, targeted, m, args):
@@ -379,13 +384,22 @@ class Script(Target):
     def limitation(self, m, args):
         if type(m) is nn.RNN and _before("1.11"):
             return "script: nn.RNN scripts from torch 1.11 (rnn.targets.script-rnn-refused)"
+        packed = args[0] if isinstance(args[0], PackedSequence) else None
+        if packed is not None and packed.sorted_indices is None and not _before("1.11") and _before("1.13"):
+            return (
+                "script: on 1.11-1.12 a scripted layer fails on a PackedSequence without index tensors "
+                "(rnn.targets.script-packed-unsorted-refused)"
+            )
         return None
 
     def run(self, targeted, m, args):
         key = signature(args)
         if key not in targeted._own:
             with plain(m), warnings.catch_warnings():
-                warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript is deprecated from 2.11
+                # TorchScript is deprecated: a DeprecationWarning from 2.10, a FutureWarning from 2.14
+                # (rnn.warnings.jit-script-deprecated, rnn.warnings.jit-script-future-warning)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                warnings.simplefilter("ignore", FutureWarning)
                 targeted._own[key] = torch.jit.script(script_host(m, args))
         return call_scripted(targeted._own[key], args)
 

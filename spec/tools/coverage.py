@@ -156,9 +156,6 @@ def format_table(data: dict) -> str:
 M, U, C = FILES
 CUDA = "another device: cuDNN's flat weight buffer is built only for CUDA tensors; CI has no GPU"
 INTERNAL_MODE = "internal: RNNBase built directly with a mode that no layer passes"
-DIRECT = "called directly, a helper outside the 14 objects (torch.nn.utils.get_total_norm, clip_grads_with_norm_)"
-FOREACH_DEVICE = "another device: foreach=True on a device type without foreach kernels"
-EMPTY_GENERATOR = "an empty generator warns in recent releases only: a claim to write once its first release is known"
 TRACING = "TorchScript tracing or scripting only; the spec runs eager Python"
 PICKLE_OLD = (
     "loading a module pickled by an old release (before its weights were named); the spec stores no old pickles"
@@ -192,44 +189,6 @@ REASONS: tuple = (
     ),
     (M, "RNN.forward", "mode != ", "internal invariant: hx is set and the mode is RNN_TANH/RNN_RELU on every path"),
     (M, "RNN.forward", "hx is None", "internal invariant: hx is set and the mode is RNN_TANH/RNN_RELU on every path"),
-    (
-        C,
-        "_get_total_norm",
-        "tensors = [tensors]",
-        DIRECT,
-    ),
-    (
-        C,
-        "_get_total_norm",
-        "foreach=True was passed",
-        FOREACH_DEVICE,
-    ),
-    (
-        C,
-        "_get_total_norm",
-        "raise RuntimeError(",
-        FOREACH_DEVICE,
-    ),
-    (
-        C,
-        "_clip_grads_with_norm_",
-        "parameters = [parameters]",
-        DIRECT,
-    ),
-    (
-        C,
-        "_clip_grads_with_norm_",
-        "raise RuntimeError(",
-        FOREACH_DEVICE,
-    ),
-    (
-        C,
-        "clip_grad_norm_",
-        "warnings.warn(",
-        EMPTY_GENERATOR,
-    ),
-    (C, "clip_grad_norm", "", "the deprecated alias clip_grad_norm (no underscore), not one of the 14 objects"),
-    (C, "clip_grad_value_", "", "clip_grad_value_ is not one of the 14 objects"),
     (U, "PackedSequence.pin_memory", "", "another device: pinned memory needs CUDA"),
     (
         U,
@@ -255,10 +214,6 @@ REASONS: tuple = (
     # branches: the line is the test that was never decided the other way
     (M, "RNNBase.__init__", 'elif mode == "RNN_RELU"', INTERNAL_MODE),
     (M, "", "torch.jit.is_scripting()", TRACING),
-    (C, "_get_total_norm", "isinstance(tensors, torch.Tensor)", DIRECT),
-    (C, "_clip_grads_with_norm_", "isinstance(parameters", DIRECT),
-    (C, "", "elif foreach:", FOREACH_DEVICE),
-    (C, "clip_grad_norm_", "is_generator", EMPTY_GENERATOR),
     (U, "bind", "", "another device: .to(device) with a sorted batch (no index tensors) moves nothing else"),
     (U, "pack_padded_sequence", "_get_tracing_state", TRACING),
     (U, "pad_sequence", "torch.jit.is_tracing()", TRACING),
