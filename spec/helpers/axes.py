@@ -247,7 +247,8 @@ def pytest_terminal_summary(terminalreporter):
     reasons: dict = {}
     for rep in skipped:
         text = rep.longrepr[2] if isinstance(rep.longrepr, tuple) else str(rep.longrepr)
-        text = text[len("Skipped: ") :] if text.startswith("Skipped: ") else text
+        for prefix in ("Skipped: ", "spec.registry.NotApplicable: "):  # pytest's word, or the exception's name
+            text = text[len(prefix) :] if text.startswith(prefix) else text
         outside = text.startswith("not applicable: holds for torch")
         gist = "not applicable: outside the claim's torch range" if outside else text
         reasons[gist] = reasons.get(gist, 0) + 1

@@ -364,7 +364,10 @@ class Export(Target):
         return None
 
     def run(self, targeted, m, args):
-        key = targeted.key(m, args)
+        # before 2.2 the exported module names its parameters fn_weight_ih_l0, ... (rnn.targets.export-parameter-
+        # names-2-1): the module's own weights passed by name do not reach it, so it computes with the weights it
+        # was exported with, and an export is cached per weights too
+        key = targeted.key(m, args, fingerprint(m)) if _before("2.2") else targeted.key(m, args)
         if key not in CACHE:
             fresh_dynamo()
             with plain(m), warnings.catch_warnings():
