@@ -30,7 +30,12 @@ def claim_modules() -> list:
         for kind in pkgutil.iter_modules(pkg.__path__):
             if kind.ispkg:
                 sub = importlib.import_module(f"{package}.{kind.name}")
-                names += [f"{sub.__name__}.{m.name}" for m in pkgutil.iter_modules(sub.__path__) if not m.ispkg]
+                for m in pkgutil.iter_modules(sub.__path__):
+                    if not m.ispkg:
+                        names.append(f"{sub.__name__}.{m.name}")
+                        continue
+                    family = importlib.import_module(f"{sub.__name__}.{m.name}")  # a family split by topic
+                    names += [f"{family.__name__}.{t.name}" for t in pkgutil.iter_modules(family.__path__)]
     return names
 
 

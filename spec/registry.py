@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Iterable, Optional, Tuple, Union
 
 import pytest
@@ -255,10 +256,20 @@ def _subject_of(module: str) -> str:
 
 def claim_file(claim_id: str, subject: str) -> str:
     """The one file a claim lives in, read from its ID: ``packed.semantics.state-in-original-order`` about
-    torch is in ``spec/claims/semantics/packed.py``; about the sources' programs, in ``spec/programs/...``."""
-    family, kind = claim_id.split(".")[:2]
-    package = next(p for p, s in SUBJECTS.items() if s == subject)
-    return f"{package.replace('.', '/')}/{kind}/{family}.py"
+    torch is in ``spec/claims/semantics/packed.py``; about the sources' programs, in ``spec/programs/...``.
+
+    A family grown past ~500 lines becomes a package, split by the first word of ``<what>``:
+    ``rnn.targets.export-static-batch`` is in ``spec/claims/targets/rnn/export.py`` once
+    ``spec/claims/targets/rnn/`` is a package."""
+    family, kind, what = claim_id.split(".")[:3]
+    package = next(p for p, s in SUBJECTS.items() if s == subject).replace(".", "/")
+    if (_ROOT / package / kind / family / "__init__.py").is_file():
+        return f"{package}/{kind}/{family}/{what.split('-')[0]}.py"
+    return f"{package}/{kind}/{family}.py"
+
+
+#: The checkout's root, where claim_file's packages are.
+_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _source_dict(source: Source) -> dict:
@@ -475,7 +486,8 @@ def claim(
     def decorate(fn: Callable) -> Callable:
         check = getattr(getattr(fn, "hypothesis", None), "inner_test", fn)  # under @given: the test itself
         module = check.__module__
-        in_package = _subject_of(module) and module.count(".") == 3  # spec.<subject package>.<kind>.<family>
+        # spec.<subject package>.<kind>.<family>, or .<family>.<topic> for a family split into a package
+        in_package = _subject_of(module) and module.count(".") in (3, 4)
         the_kind = kind if kind is not None else module.split(".")[2] if in_package else module.rpartition(".")[2]
         if targets is not None:
             chosen = tuple(targets)

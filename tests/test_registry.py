@@ -1,6 +1,7 @@
 """The registry's rules: every claim valid, problems named by ID, torch ranges."""
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
@@ -86,18 +87,28 @@ def test_spec_has_the_documented_layout():
 
 @pytest.mark.parametrize("name", spec.claim_modules())
 def test_a_claim_module_is_a_family_in_a_kind_package_and_holds_only_claims(name):
-    """The one classification: ``<package>.<kind>.<family>``, so a claim's ID names its file."""
+    """The one classification: ``<package>.<kind>.<family>`` (or ``.<family>.<topic>``, a family split by the first
+    word of ``<what>``), so a claim's ID names its file."""
     import importlib
 
     from spec.registry import KINDS
 
-    package, kind, family = name.rsplit(".", 2)
+    parts = name.split(".")
+    package, kind, family = ".".join(parts[:2]), parts[2], parts[3]
     assert package in spec.CLAIM_PACKAGES and kind in KINDS, f"{name} is not in a kind package ({', '.join(KINDS)})"
     mod = importlib.import_module(name)
     tests = [n for n in dir(mod) if n.startswith("test_") and callable(getattr(mod, n))]
     assert tests, name
     assert [n for n in tests if claim_of(getattr(mod, n)) is None] == []
     assert {claim_of(getattr(mod, n)).id.split(".")[:2] == [family, kind] for n in tests} == {True}
+    if len(parts) == 5:  # a topic module: every claim's <what> starts with the topic
+        assert {claim_of(getattr(mod, n)).id.split(".")[2].split("-")[0] == parts[4] for n in tests} == {True}
+
+
+def test_no_claim_module_is_over_about_500_lines():
+    """A family that outgrows ~500 lines becomes a package split by the first word of <what> (registry.claim_file)."""
+    long = {n: len(open(importlib.import_module(n).__file__).read().splitlines()) for n in spec.claim_modules()}
+    assert {n: lines for n, lines in long.items() if lines > 560} == {}
 
 
 def test_every_claim_lives_in_the_file_its_id_names():

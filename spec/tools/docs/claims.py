@@ -64,8 +64,8 @@ def erratum_source(e):
 def kind_intro(c: Claim) -> str:
     """The kind's description: the docstring of its package (``spec/claims/<kind>/__init__.py``), or of its module."""
     module = c.where.partition(":")[0]
-    parent = module.rpartition(".")[0]
-    name = parent if parent.rpartition(".")[2] == c.kind else module
+    parts = module.split(".")
+    name = ".".join(parts[:3]) if len(parts) > 3 and parts[2] == c.kind else module  # spec.<subject>.<kind>
     return inspect.getdoc(importlib.import_module(name)) or ""
 
 

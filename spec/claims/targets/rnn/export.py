@@ -1,0 +1,292 @@
+"""What torch.export does with nn.RNN, nn.LSTM and nn.GRU: the ``rnn.targets.export-*`` claims."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch.nn.utils.rnn import pack_padded_sequence
+
+from spec.helpers import targets
+from spec.helpers.modules import returned_tensors, weighted_sum
+from spec.helpers.strategies import LAYERS
+from spec.helpers.target_probe import (
+    OTHER_BATCH,
+    SEQ,
+    built,
+    initial_state,
+    probe,
+    quiet,
+)
+from spec.helpers.tolerances import assert_close
+from spec.registry import TOOLCHAIN, TorchDoc, claim, torch_docs
+
+# --- issue 24: what the stored matrix showed failing, each a fact with its range --------------------------------
+EXPORT_DOC = (TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),)
+
+
+def exported_train_and_eval(mode: str, device: str):
+    """(the exported module's output in train mode, the layer's own train-mode output with p=1, its eval output):
+    a 3-layer layer with dropout p=1, so that dropping out between layers is unmistakable (the layers above
+    the first run on zeros)."""
+    cfg = probe(mode, num_layers=3, dropout=1.0, bidirectional=False)
+    m, x = built(cfg, device)
+    m.train()
+    with quiet():
+        exported = torch.export.export(m, (x,)).module()
+    with torch.no_grad():
+        return exported(x)[0], m(x)[0], m.eval()(x)[0]
+
+
+def exported_parameter_names(mode: str, device: str) -> tuple:
+    """(the exported module's parameter names, the layer's)."""
+    m, x = built(probe(mode), device)
+    with quiet():
+        exported = torch.export.export(m, (x,)).module()
+    return [n for n, _ in exported.named_parameters()], [n for n, _ in m.named_parameters()]
+
+
+# --- torch.export ---------------------------------------------------------------------------------------------
+# torch.export arrived in 2.1; torch.export.Dim and dynamic_shapes in 2.2 (pytorch/pytorch#108448; "Will not
+# work for 2.1 since torch.export.Dim is not in 2.1", pytorch/tutorials#2592).
+@claim(
+    id="rnn.targets.export-absent",
+    scope=TOOLCHAIN,
+    statement="Before torch 2.1 there is no torch.export.export to export the layers with.",
+    modules=LAYERS,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
+    torch="<2.1",
+)
+def test_export_absent():
+    assert getattr(getattr(torch, "export", None), "export", None) is None
+
+
+@claim(
+    id="rnn.targets.export-matches-eager",
+    scope=TOOLCHAIN,
+    statement=(
+        "torch.export.export(m, args).module() returns what the module returns on the example arguments, with "
+        "or without a given initial state, and gives its parameters eager's gradients."
+    ),
+    modules=LAYERS,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
+    torch=">=2.4,!=2.8.*,!=2.9.*",  # see export-state-extra-dim, export-refused-2-8-2-9
+)
+@pytest.mark.parametrize("given_state", (False, True), ids=("x", "x-h0"))
+@pytest.mark.parametrize("mode", LAYERS)
+def test_export_matches(mode, given_state, device):
+    targets.expensive()
+    targets.require("export")
+    cfg = probe(mode)
+    m, x = built(cfg, device, train=True)
+    args = (x, initial_state(cfg, device)) if given_state else (x,)
+    with quiet():
+        exported = torch.export.export(m, args).module()
+    results = []
+    for module in (exported, m):
+        m.zero_grad()
+        module.zero_grad()
+        result = module(*args)
+        weighted_sum(returned_tensors(result), cfg, device).backward()
+        results.append((result, [p.grad.clone() for _, p in sorted(module.named_parameters())]))
+    assert_close(results[0], results[1], "exported against eager: outputs, then parameter gradients")
+
+
+@claim(
+    id="rnn.targets.export-static-batch",
+    scope=TOOLCHAIN,
+    statement=(
+        "Without dynamic_shapes an export is specialised to the example's batch size: its .module() refuses "
+        "a batch of another size instead of computing it."
+    ),
+    modules=LAYERS,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
+    torch=">=2.4,!=2.8.*,!=2.9.*",  # see export-state-extra-dim, export-refused-2-8-2-9
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_export_static(mode, device):
+    targets.ci_sample(mode == "LSTM")
+    targets.require("export")
+    cfg = probe(mode)
+    m, x = built(cfg, device)
+    with quiet():
+        exported = torch.export.export(m, (x,)).module()
+    assert_close(exported(x), m(x), "the example batch")
+    with pytest.raises((AssertionError, RuntimeError)):  # a guard: AssertionError "Guard failed" on 2.11-2.15
+        exported(cfg.with_(batch=OTHER_BATCH).input(device))
+
+
+# Measured on 2.8.0 and 2.9.1 (all three modules, float32 and float64); 2.7.1 and 2.10.0 export them.
+@claim(
+    id="rnn.targets.export-refused-2-8-2-9",
+    scope=TOOLCHAIN,
+    statement=(
+        "On torch 2.8 and 2.9, torch.export.export refuses RNN, LSTM and GRU with a ValueError: the module's "
+        "_flat_weights, reassigned during its forward, count as tensor attributes assigned during export."
+    ),
+    modules=LAYERS,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
+    torch=">=2.8,<2.10",
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_export_refused_2_8_2_9(mode, device):
+    # no targets.require("export"): the export target is unavailable on these releases because of this claim
+    m, x = built(probe(mode), device)
+    with quiet(), pytest.raises(ValueError, match=r"_flat_weights\[0\].*assigned during export"):
+        torch.export.export(m, (x,))
+
+
+@claim(
+    id="rnn.targets.export-dynamic-batch",
+    scope=TOOLCHAIN,
+    statement=(
+        "With a torch.export.Dim for the batch dimension the exported module runs any other batch size and "
+        "returns what the module returns."
+    ),
+    modules=LAYERS,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
+    torch=">=2.4,!=2.8.*,!=2.9.*",  # see export-state-extra-dim, export-refused-2-8-2-9
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_export_dynamic_batch(mode, device):
+    targets.expensive()
+    targets.require("export")
+    cfg = probe(mode)
+    m, x = built(cfg, device)
+    with quiet():
+        exported = torch.export.export(m, (x,), dynamic_shapes=({0: torch.export.Dim("batch")},)).module()
+    for batch in (2, OTHER_BATCH):
+        y = cfg.with_(batch=batch, seed=batch).input(device)
+        assert_close(exported(y), m(y), f"batch {batch}")
+
+
+# Measured on 2.13 (dynamic batch and sequence: "Constraints violated (seq)"): the export unrolls the time loop.
+@claim(
+    id="rnn.targets.export-seq-specialised",
+    scope=TOOLCHAIN,
+    statement=(
+        "The sequence length cannot be made dynamic: a torch.export.Dim for it makes the export fail, because "
+        "the exported graph unrolls the time steps of the example."
+    ),
+    modules=LAYERS,
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
+    torch=">=2.2,!=2.8.*,!=2.9.*",  # 2.8-2.9 refuse to export: rnn.targets.export-refused-2-8-2-9
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_export_seq(mode, device):
+    targets.expensive()
+    targets.require("export")
+    m, x = built(probe(mode), device)
+    dims = {0: torch.export.Dim("batch"), 1: torch.export.Dim("seq")}
+    with quiet(), pytest.raises(RuntimeError, match="(?i)seq"):  # a constraint violation naming the Dim
+        torch.export.export(m, (x,), dynamic_shapes=(dims,))
+
+
+@claim(
+    id="rnn.targets.export-packed-refused",
+    scope=TOOLCHAIN,
+    statement="torch.export.export does not take a PackedSequence argument: exporting a layer on one fails.",
+    modules=LAYERS + ("PackedSequence",),
+    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
+    torch=">=2.1,!=2.8.*,!=2.9.*",  # 2.8-2.9 refuse to export: rnn.targets.export-refused-2-8-2-9
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_export_packed(mode, device):
+    targets.expensive()
+    targets.require("export")
+    m, x = built(probe(mode), device)
+    packed = pack_padded_sequence(x, torch.tensor([SEQ, 2, 1]), batch_first=True)
+    # 2.13: GuardOnDataDependentSymNode (a RuntimeError) on the batch sizes
+    with quiet(), pytest.raises((RuntimeError, TypeError, ValueError, AttributeError)):
+        torch.export.export(m, (packed,))
+
+
+# Measured: 2.1.2 and 2.3.1 (torch.export of a 2- or 3-layer layer in train mode: the graph has no dropout node
+# and equals eval mode); the stored matrix: rnn.semantics.dropout-between-layers under export fails on 2.1-2.3,
+# holds on 2.4-2.7 and 2.10-2.15 (2.8-2.9 export nothing: export-refused-2-8-2-9).
+@claim(
+    id="rnn.targets.export-train-dropout-dropped",
+    scope=TOOLCHAIN,
+    statement=(
+        "Before torch 2.4 torch.export of a layer in train mode leaves out the dropout between its layers: the "
+        "exported module computes what the layer computes in eval mode, even with dropout=1."
+    ),
+    modules=LAYERS,
+    sources=EXPORT_DOC + torch_docs(("torch.nn.RNN", "torch.nn.LSTM", "torch.nn.GRU"), "Args", "dropout"),
+    torch=">=2.1,<2.4",
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_export_train_dropout_dropped(mode, device):
+    targets.ci_sample(mode == "LSTM")
+    exported, train, evaluated = exported_train_and_eval(mode, device)
+    assert_close(exported, evaluated, "the exported train-mode module against eval mode")
+    assert not torch.allclose(train, evaluated), "dropout=1 changes the layer's own train-mode output"
+
+
+@claim(
+    id="rnn.targets.export-train-dropout-kept",
+    scope=TOOLCHAIN,
+    statement=(
+        "From torch 2.4 an exported layer in train mode drops out between its layers as the layer does: with "
+        "dropout=1 the layers above the first run on zeros, so the output is not eval mode's."
+    ),
+    modules=LAYERS,
+    sources=EXPORT_DOC + torch_docs(("torch.nn.RNN", "torch.nn.LSTM", "torch.nn.GRU"), "Args", "dropout"),
+    torch=">=2.4,!=2.8.*,!=2.9.*",  # 2.8-2.9: export-refused-2-8-2-9
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_export_train_dropout_kept(mode, device):
+    targets.ci_sample(mode == "LSTM")
+    targets.require("export")
+    exported, train, evaluated = exported_train_and_eval(mode, device)
+    assert_close(exported, train, "the exported train-mode module against the layer in train mode (p=1)")
+    assert not torch.allclose(exported, evaluated), "dropout=1 is not eval mode"
+
+
+# Measured: 2.1.2 names them fn_weight_ih_l0, ...; 2.3.1, 2.10.0, 2.13.0 and 2.15.0 as the layer does. So on 2.1
+# torch.func.functional_call(exported, dict(m.named_parameters()), args) swaps nothing in and the exported module
+# keeps the weights it was exported with: the stored matrix's gru.semantics.reset-gate-drops-history under
+# export on 2.1 (a module of the same configuration, exported before its gate biases were set).
+@claim(
+    id="rnn.targets.export-parameter-names",
+    scope=TOOLCHAIN,
+    statement=(
+        "An exported layer's module (ExportedProgram.module()) names its parameters as the layer does "
+        "(weight_ih_l0, ...), so torch.func.functional_call can swap the layer's current weights in by name."
+    ),
+    modules=LAYERS,
+    sources=EXPORT_DOC,
+    torch=">=2.2,!=2.8.*,!=2.9.*",  # 2.8-2.9: export-refused-2-8-2-9
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_export_parameter_names(mode, device):
+    targets.ci_sample(mode == "LSTM")
+    targets.require("export")
+    exported, own = exported_parameter_names(mode, device)
+    assert exported == own
+    cfg = probe(mode)
+    m, x = built(cfg, device)
+    with quiet():
+        graph = torch.export.export(m, (x,)).module()
+    with torch.no_grad():
+        for p in m.parameters():
+            p.mul_(-0.5)  # other weights, after the export
+        swapped = torch.func.functional_call(graph, dict(m.named_parameters()), (x,))[0]
+        assert_close(swapped, m(x)[0], "the exported module's output, given the layer's current weights by name")
+
+
+@claim(
+    id="rnn.targets.export-parameter-names-2-1",
+    scope=TOOLCHAIN,
+    statement=(
+        "On torch 2.1 an exported layer's module prefixes its parameters' names with fn_ (fn_weight_ih_l0, ...), "
+        "so weights given by the layer's names reach none of them."
+    ),
+    modules=LAYERS,
+    sources=EXPORT_DOC,
+    torch="==2.1.*",
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_export_parameter_names_2_1(mode, device):
+    targets.ci_sample(mode == "LSTM")
+    exported, own = exported_parameter_names(mode, device)
+    assert exported == [f"fn_{n}" for n in own]
