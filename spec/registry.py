@@ -419,6 +419,11 @@ def _claim_problems(c: Claim) -> Iterable[str]:
 REGISTRY = Registry()
 
 
+#: The pytest marker that says a case has nothing to check here, and why (set by spec.helpers.axes, read by the
+#: recorder): a claim outside its torch range, or one the implementation under test cannot answer.
+NOT_APPLICABLE_MARKER = "spec_not_applicable"
+
+
 class NotApplicable(pytest.skip.Exception):
     """Raised by :func:`not_applicable`; the recorder reads :attr:`reason` and reports the case not-applicable."""
 

@@ -20,12 +20,11 @@ import os
 import pytest
 
 from spec import profiles
-from spec.registry import DEVICE_TYPES, TARGETS, claim_of
+from spec.registry import DEVICE_TYPES, NOT_APPLICABLE_MARKER, TARGETS, claim_of
 
 #: Device types a run can choose: ``spec.registry.DEVICE_TYPES`` (torch's names); ``all`` is cpu and every
 #: accelerator this machine has (cuda always gets its cases, skipped with the reason where there is none).
-#: The marker that says a case has nothing to check here, and why.
-MARKER = "spec_not_applicable"
+MARKER = NOT_APPLICABLE_MARKER
 
 
 def pytest_addoption(parser):
@@ -189,11 +188,9 @@ def pytest_runtest_call(item):
 
 # --- the implementation ----------------------------------------------------------------------------------------
 def implementation():
-    """The implementation under test (``spec.implementations.current``), or None before that package exists."""
-    try:
-        from spec import implementations
-    except ImportError:
-        return None
+    """The implementation under test (``spec.implementations.current``)."""
+    from spec import implementations
+
     return implementations.current()
 
 
@@ -229,7 +226,7 @@ def pytest_collection_modifyitems(session, config, items):
 
             reason = implementations.applicability(c, impl)
         if reason:
-            item.add_marker(pytest.mark.spec_not_applicable(reason=reason), append=False)
+            item.add_marker(getattr(pytest.mark, MARKER)(reason=reason), append=False)
             item.add_marker(pytest.mark.skip(reason=f"not applicable: {reason}"), append=False)
         elif c.id in known:
             entry = known[c.id]

@@ -19,13 +19,15 @@ from pathlib import Path
 import spec
 from common.files import cannot_write
 from spec import profiles
+from spec.registry import DEVICE_TYPES
+from spec.registry import TARGETS as REGISTRY_TARGETS
 from spec.tools import runner
 from spec.tools.results import ReportError
 
 SPEC_DIR = Path(spec.__file__).resolve().parent
 ROOT = SPEC_DIR.parent
-DEVICES = ("cpu", "cuda", "mps", "xpu", "all")  # spec.helpers.axes.DEVICE_TYPES and all (no torch import here)
-TARGETS = ("eager", "compile", "export", "script", "onnx", "all")  # spec.registry.TARGETS and all
+DEVICES = DEVICE_TYPES + ("all",)
+TARGETS = REGISTRY_TARGETS + ("all",)
 
 
 class UsageError(Exception):

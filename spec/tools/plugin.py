@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from spec import profiles
-from spec.registry import NotApplicable, claim_of
+from spec.registry import NOT_APPLICABLE_MARKER, NotApplicable, claim_of
 from spec.tools import results as res
 
 profiles.register()  # before hypothesis's own plugin reads --hypothesis-profile
-MARKER = "spec_not_applicable"
+MARKER = NOT_APPLICABLE_MARKER
 
 
 def pytest_addoption(parser):

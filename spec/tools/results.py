@@ -362,21 +362,6 @@ class Report:
 
 
 # --- files -----------------------------------------------------------------------------------------------------
-def _depth(obj, limit: int) -> int:
-    """How deep ``obj`` nests, iteratively (never recursing), stopping past ``limit``."""
-    stack, deepest = [(obj, 1)], 0
-    while stack:
-        item, d = stack.pop()
-        deepest = max(deepest, d)
-        if deepest > limit:
-            return deepest
-        if isinstance(item, dict):
-            stack.extend((v, d + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, d + 1) for v in item)
-    return deepest
-
-
 def load_json(path: Path):
     """Any stored JSON file of ours; :class:`ReportError` with a one-line reason if it cannot be read."""
     path = Path(path)
