@@ -23,17 +23,15 @@ checked function called anyway raises :class:`ShapeCheckSetting`.
 """
 
 import functools
-import os
 import weakref
 from collections.abc import Mapping
 
 import torch
 
-ENV = "REFERENCE_SHAPE_CHECKS"
-MODES = ("1", "all", "0")
-MODE = os.environ.get(ENV) or "1"
-#: why the setting cannot be used, in one line, or None
-MODE_PROBLEM = None if MODE in MODES else f"{ENV}={MODE!r} is not one of 1 (the default), all or 0"
+from common.shapemode import ENV, MODES, read
+
+#: the setting, and why it cannot be used (one line) or None
+MODE, MODE_PROBLEM = read()
 
 
 class ShapeCheckSetting(ValueError):
@@ -119,6 +117,9 @@ def checked(fn):
 Tensor = torch.Tensor
 
 __all__ = [
+    "ENV",
+    "MODE",
+    "MODES",
     "MODE_PROBLEM",
     "SHAPE_CHECKS",
     "Float",

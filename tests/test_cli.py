@@ -23,6 +23,10 @@ def verify_runs(launch, tmp_path_factory):
     return {
         "ok": (ok, launch([*args, str(ok), "-k", "signature_defaults or repr"])),
         "none": (none, launch([*args, str(none), "-k", "no_such_claim_anywhere"])),
+        **{
+            f"jobs {n}": (tmp / f"j{n}.json", launch([*args, str(tmp / f"j{n}.json"), "-k", "repr or errors", "-j", n]))
+            for n in ("1", "2")
+        },
     }
 
 
@@ -38,9 +42,28 @@ def test_verify_writes_a_report_and_prints_the_summary(verify_runs):
     assert [p.name for p in target.parent.iterdir()] == ["r.json"]
 
 
+@pytest.mark.e2e
+def test_verify_in_one_process_or_in_workers_writes_the_same_report(verify_runs):
+    """``--jobs 2`` (pytest-xdist workers, each recording its share, the controller merging) and ``--jobs 1`` (one
+    process): every claim's result the same, cases in collection order (a claim's reason is its first case's)."""
+    reports = {}
+    for n in ("1", "2"):
+        path, future = verify_runs[f"jobs {n}"]
+        r = future.result()
+        assert r.returncode == 0, r.stdout + r.stderr
+        reports[n] = json.loads(path.read_text())
+    one, two = reports["1"], reports["2"]
+    assert len(one["claims"]) > 20 and one["claims"] == {
+        cid: dict(r, duration=one["claims"][cid]["duration"]) for cid, r in two["claims"].items()
+    }
+    assert one["environment"] == two["environment"] and one["unclaimed"] == two["unclaimed"] == {}
+
+
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
+        (["verify", "--jobs", "0"], "a whole number of processes, 1 or more, not '0'"),
+        (["verify", "-j", "two"], "a whole number of processes, 1 or more, not 'two'"),
         (["verify", "--device", "tpu"], "unknown device 'tpu'"),
         (["verify", "--profile", "fast"], "unknown profile 'fast'"),
         (["verify", "--bogus"], "unrecognized arguments"),
@@ -51,6 +74,25 @@ def test_bad_arguments_are_one_line_and_exit_2(args, fragment, spec_cli):
     r = spec_cli(*args)
     assert r.returncode == 2
     assert r.stderr.count("\n") == 1 and fragment in r.stderr and "Traceback" not in r.stderr
+
+
+def test_verify_jobs_needs_xdist_for_more_than_one(monkeypatch, spec_cli):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "xdist" else real(name, *a))
+    r = spec_cli("verify", "--jobs", "2")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--jobs 2 needs pytest-xdist" in r.stderr
+    assert cli.jobs(None) == 1  # by default: one process where xdist is missing
+
+
+def test_verify_jobs_default_to_the_cores_at_most_four(monkeypatch):
+    import os
+
+    for cores, expected in ((1, 1), (2, 2), (16, cli.MAX_JOBS)):
+        monkeypatch.setattr(os, "sched_getaffinity", lambda pid, n=cores: set(range(n)), raising=False)
+        assert cli.jobs(None) == expected
+    assert cli.jobs(3) == 3
 
 
 def test_unwritable_report_path(tmp_path, spec_cli):
@@ -155,8 +197,8 @@ def test_verify_quiet_prints_the_table_only(quiet_run):
 @pytest.mark.e2e
 @pytest.mark.parametrize(("signum", "code"), [(15, 143), (2, 130)])
 def test_verify_stopped_by_a_signal_stops_pytest_and_leaves_nothing(tmp_path, signum, code):
-    """SIGTERM or SIGINT to verify: the pytest child is stopped too (no orphan), the temporary folder removed, no
-    report written, one line on stderr and no traceback."""
+    """SIGTERM or SIGINT to verify: the pytest child and its workers are stopped too (no orphan), the temporary
+    folder removed, no report written, one line on stderr and no traceback."""
     import os
     import signal
     import subprocess
@@ -172,13 +214,20 @@ def test_verify_stopped_by_a_signal_stops_pytest_and_leaves_nothing(tmp_path, si
     deadline = time.time() + 120
     while not any(tmp.iterdir()) and time.time() < deadline:  # the run's temporary folder: pytest is starting
         time.sleep(0.2)
-    time.sleep(3)
-    children = subprocess.run(["pgrep", "-P", str(proc.pid)], capture_output=True, text=True).stdout.split()
+    time.sleep(5)
+
+    def descendants(pid):  # pytest, and the workers it started
+        kids = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+        return kids + [d for k in kids for d in descendants(k)]
+
+    children = descendants(proc.pid)
     proc.send_signal(signum)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == code, out + err
     assert "Traceback" not in err and err.strip().count("\n") == 0 and "stopped" in err, err
     assert children, "verify had started no pytest child"
+    workers = cli.jobs(None)
+    assert len(children) >= 1 + (workers if workers > 1 else 0), children  # pytest, then its xdist workers
     for pid in children:
         assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
     assert list(tmp.iterdir()) == [] and not report.exists()

@@ -15,7 +15,7 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 #: The layout of spec/: the registry at the top, claims in two packages, what they share, what they cite,
 #: and the tooling that reads them.
 LAYOUT = {
-    "modules": {"__init__", "__main__", "registry", "profiles"},
+    "modules": {"__init__", "__main__", "registry", "profiles", "session"},
     "packages": {"claims", "programs", "helpers", "implementations", "sources", "tools"},
 }
 

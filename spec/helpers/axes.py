@@ -19,7 +19,7 @@ import os
 
 import pytest
 
-from spec import profiles
+from spec import profiles, session
 from spec.registry import DEVICE_TYPES, NOT_APPLICABLE_MARKER, TARGETS, claim_of
 
 #: Device types a run can choose: ``spec.registry.DEVICE_TYPES`` (torch's names); ``all`` is cpu and every
@@ -230,9 +230,7 @@ def pytest_collection_modifyitems(session, config, items):
             item.add_marker(pytest.mark.skip(reason=f"not applicable: {reason}"), append=False)
         elif c.id in known:
             entry = known[c.id]
-            item.add_marker(
-                pytest.mark.xfail(reason=f"{KNOWN}{impl.name}: {entry['reason']}", strict=False)
-            )
+            item.add_marker(pytest.mark.xfail(reason=f"{KNOWN}{impl.name}: {entry['reason']}", strict=False))
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -257,12 +255,14 @@ def pytest_terminal_summary(terminalreporter):
 
 
 def pytest_configure(config):
-    from spec.helpers import targets
-
     config.addinivalue_line("markers", f"{MARKER}(reason): the case has nothing to check here, and why")
     chosen = config.getoption("spec_impl", None)
     if chosen:
         os.environ["RNN_SPEC_IMPL"] = chosen  # before the claims import: they build through the implementation
+    if session.is_controller(config):
+        return  # it runs no case: its workers configure themselves (and it never imports torch)
+    from spec.helpers import targets
+
     share_cores()
     targets.configure(chosen_targets(config), profiles.chosen(config.getoption("hypothesis_profile", None)))
 

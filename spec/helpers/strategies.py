@@ -127,8 +127,9 @@ class Config:
 
         impl = implementations.current()
         if impl.name != "torch":
-            values = dict(self.module_kwargs(), proj_size=self.proj_size, nonlinearity=self.nonlinearity,
-                          dtype=self.dtype)
+            values = dict(
+                self.module_kwargs(), proj_size=self.proj_size, nonlinearity=self.nonlinearity, dtype=self.dtype
+            )
             why = refusal(impl, name, values, device=device, backward=backward)
             if why:
                 not_applicable(why, implementation=True)
@@ -242,9 +243,16 @@ def configs(
     """
     # None: the default draw, which an implementation's limits may steer (hypothesis hands a composite strategy its
     # arguments through its own wrappers, so the defaults are told apart by None, not by identity)
-    free = {"num_layers": num_layers is None, "bias": bias is None, "batch_first": batch_first is None,
-            "bidirectional": bidirectional is None, "proj_size": proj is None, "nonlinearity": True,
-            "dtype": dtype is None, "dropout": False}
+    free = {
+        "num_layers": num_layers is None,
+        "bias": bias is None,
+        "batch_first": batch_first is None,
+        "bidirectional": bidirectional is None,
+        "proj_size": proj is None,
+        "nonlinearity": True,
+        "dtype": dtype is None,
+        "dropout": False,
+    }
     modes = _MODES if modes is None else modes
     batch_first = _BOOLS if batch_first is None else batch_first
     bidirectional = _BOOLS if bidirectional is None else bidirectional

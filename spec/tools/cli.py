@@ -66,6 +66,15 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("-k", dest="keyword", help="only claims whose test matches this pytest -k expression")
     v.add_argument("--profile", default=None, **profile)
     v.add_argument("--quiet", "-q", action="store_true", help="print only the summary table")
+    v.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="pytest processes the claims run in (default: one per core, at most 4, with pytest-xdist "
+        "installed; 1: this process alone)",
+    )
 
     c = sub.add_parser("claims", help="list the registry without running anything")
     c.add_argument("--json", action="store_true", help="JSON instead of a table")
@@ -206,6 +215,29 @@ def resolve_impl(text):
     return impl
 
 
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of processes, 1 or more, not {text!r}")
+    return int(text)
+
+
+def jobs(chosen) -> int:
+    """How many pytest processes verify runs the claims in: ``--jobs``, else one per core this process may use,
+    at most :data:`MAX_JOBS` (each worker imports torch and collects every claim: beyond four the start-up costs
+    more than the cases share), and 1 where pytest-xdist is not installed."""
+    from importlib.util import find_spec
+
+    if chosen is not None:
+        if chosen > 1 and find_spec("xdist") is None:
+            raise UsageError(f"--jobs {chosen} needs pytest-xdist (pip install pytest-xdist, or --jobs 1)")
+        return chosen
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(cores, MAX_JOBS) if find_spec("xdist") is not None else 1
+
+
+MAX_JOBS = 4
+
+
 def default_report(device: str, target: str = "eager", impl=None) -> Path:
     """reports/<torch>-<device>.json; through targets, reports/targets/...; another implementation,
     reports/implementations/<name>-<torch>-<device>.json."""
@@ -224,12 +256,15 @@ def verify(args) -> int:
     profile = profiles.chosen(args.profile)
     if profile not in profiles.PROFILES:  # $SPEC_PROFILE
         raise UsageError(f"unknown profile {profile!r} (choose {', '.join(profiles.PROFILES)})")
-    checks = os.environ.get("REFERENCE_SHAPE_CHECKS") or "1"
-    if checks not in ("1", "all", "0"):  # common.shapecheck.MODES, read without importing torch here
-        raise UsageError(f"REFERENCE_SHAPE_CHECKS={checks!r} is not one of 1 (the default), all or 0")
+    from common.shapemode import read as shape_checks  # without importing torch
+
+    problem = shape_checks()[1]
+    if problem:
+        raise UsageError(problem)
     impl = resolve_impl(args.impl)
     path = args.report or default_report(args.device, args.target, impl)
     _check_writable(path)
+    processes = jobs(args.jobs)
     # pytest runs in a fresh interpreter (so the claims' asserts are rewritten) and writes a temp report; only a
     # complete run is copied into place, atomically
     with tempfile.TemporaryDirectory(prefix="spec-verify-") as tmp:
@@ -241,10 +276,12 @@ def verify(args) -> int:
             impl=impl.name if impl is not None and ":" not in (args.impl or "") else (args.impl or None),
             profile=profile,
             keyword=args.keyword,
-            extra=["-q", "--tb=short", "-p", "no:warnings", "--spec-progress"],
+            extra=["-q", "--tb=short", "-p", "no:warnings", "--spec-progress"]
+            + (["-n", str(processes)] if processes > 1 else ["-p", "no:xdist"]),
         )
         progress = summary.Progress(enabled=not args.quiet)
-        code, out, err = runner.run(cmd, on_line=progress.line)
+        # the run's own temporary files (pytest's, its workers', torch's caches) go in this folder, and with it
+        code, out, err = runner.run(cmd, env=runner.environ(TMPDIR=tmp), on_line=progress.line)
         progress.done()
         if code == 5 or (code in (0, 1) and not tmp_report.exists()):
             raise UsageError(f"-k {args.keyword!r} selects no claim" if args.keyword else "no claim collected")

@@ -6,19 +6,26 @@ given), and whether the case had nothing to check (the ``spec_not_applicable`` m
 by :class:`spec.registry.NotApplicable`). Every rule that turns cases into a claim's status lives in
 :mod:`spec.tools.results`. Loaded by the root ``conftest.py`` with the axes plugin, so plain ``pytest`` and
 ``python -m spec verify`` behave the same.
+
+Under pytest-xdist each worker records the cases it ran and hands them, with its claims and environment, to the
+controller at its end (``workeroutput``); the controller counts progress, merges what the workers recorded and
+writes the one report. The controller collects nothing and never imports torch.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from spec import profiles
 from spec.registry import NOT_APPLICABLE_MARKER, NotApplicable, claim_of
+from spec.session import is_controller, is_worker
 from spec.tools import results as res
 
 profiles.register()  # before hypothesis's own plugin reads --hypothesis-profile
@@ -41,9 +48,15 @@ class Recorder:
     def __init__(self, config):
         self.config = config
         self.cases: dict = {}  # nodeid -> Case
-        self.claims: dict = {}  # id -> Claim, for the selected items
+        self.claims: dict = {}  # id -> Claim, for the selected items (on a controller: what ClaimResult reads)
         self.started = time.time()
         self.done = 0
+        self.total = 0  # the cases collected (a controller: its first worker's count)
+        self.env: dict = {}  # what the run ran on (a controller: the first worker's, gw0)
+        self.order: dict = {}  # a controller: nodeid -> its place in the collection (cases in that order)
+        self.ran: set = set()  # the cases this process ran (a worker collects every case and runs its share)
+        self.worker = is_worker(config)
+        self.controller = is_controller(config)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, session, config, items):
@@ -61,6 +74,28 @@ class Recorder:
             )
             if c is not None:
                 self.claims[c.id] = c
+        self.total = len(items)
+
+    @pytest.hookimpl(optionalhook=True)  # pytest-xdist's
+    def pytest_xdist_node_collection_finished(self, node, ids):
+        """A controller's total and the order of collection: every worker collects the same items."""
+        if not self.total:
+            self.total = len(ids)
+            self.order = {nodeid: i for i, nodeid in enumerate(ids)}
+
+    @pytest.hookimpl(optionalhook=True)  # pytest-xdist's
+    def pytest_testnodedown(self, node, error):
+        """A controller takes a worker's cases, claims and environment as it ends."""
+        data = getattr(node, "workeroutput", {}).get(WORKER_KEY)
+        if data is None:
+            return
+        data = json.loads(data)
+        for case in data["cases"]:
+            self.cases[case["nodeid"]] = res.Case(**case)
+        self.cases = dict(sorted(self.cases.items(), key=lambda kv: self.order.get(kv[0], len(self.order))))
+        for cid, fields in data["claims"].items():
+            self.claims[cid] = SimpleNamespace(**fields)
+        self.env = self.env or data["env"]
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -76,23 +111,21 @@ class Recorder:
             outcome.get_result().spec_reason = call.excinfo.value.msg
 
     def pytest_runtest_logreport(self, report):
-        case = self.cases.get(report.nodeid)
+        if report.when == "teardown" and self.config.getoption("spec_progress") and not self.worker:
+            self.done += 1
+            sys.stderr.write(f"spec-progress {self.done} {self.total}\n")
+            sys.stderr.flush()
+        case = None if self.controller else self.cases.get(report.nodeid)
         if case is None:
             return
-        if report.when == "teardown" and self.config.getoption("spec_progress"):
-            self.done += 1
-            sys.stderr.write(f"spec-progress {self.done} {len(self.cases)}\n")
-            sys.stderr.flush()
+        self.ran.add(report.nodeid)
         case.duration += report.duration
         if report.when == "call" or (report.when == "setup" and not report.passed):
             case.outcome, case.message = _outcome(report, case)
         elif report.when == "teardown" and report.failed:
             case.outcome, case.message = "failed", _crash(report)
 
-    def pytest_sessionfinish(self, session, exitstatus):
-        path = self.config.getoption("spec_report")
-        if not path or not self.claims or exitstatus not in (0, 1):
-            return
+    def environment(self) -> dict:
         env = res.environment(
             profile=profiles.chosen(self.config.getoption("hypothesis_profile", None)),
             seed=_seed(self.config),
@@ -101,9 +134,41 @@ class Recorder:
         )
         env.update(res.target_environment(self.config.getoption("spec_target")))
         env.update(res.implementation_environment())
-        report = res.Report.build(list(self.cases.values()), self.claims, env, res.known_divergences())
+        env["known"] = res.known_divergences()  # taken out again before the report is built
+        return env
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session):
+        """The first worker records the environment before its first case (importing Dynamo and onnxscript to
+        tell whether the targets exist takes about 2 s): the cases queued for it meanwhile go to the others."""
+        if self.worker and self.config.getoption("spec_report") and self.config.workerinput["workerid"] == "gw0":
+            self.env = self.environment()
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        path = self.config.getoption("spec_report")
+        if not path or not self.claims and not self.worker:
+            return
+        if self.worker:  # handed to the controller (pytest_testnodedown); a worker's exit status is not the run's
+            self.config.workeroutput[WORKER_KEY] = json.dumps(
+                {
+                    "cases": [vars(c) for nodeid, c in self.cases.items() if nodeid in self.ran],
+                    "claims": {cid: {k: getattr(c, k) for k in CLAIM_FIELDS} for cid, c in self.claims.items()},
+                    "env": self.env,
+                }
+            )
+            return
+        if exitstatus not in (0, 1):
+            return
+        env = dict(self.env) if self.controller else self.environment()
+        known = env.pop("known", {})
+        report = res.Report.build(list(self.cases.values()), self.claims, env, known)
         report.duration = round(time.time() - self.started, 2)
         report.write(Path(path))
+
+
+#: where a worker's recording travels to the controller; what of a claim the controller's report needs
+WORKER_KEY = "spec-recorder"
+CLAIM_FIELDS = ("kind", "subject", "torch")
 
 
 def _crash(rep) -> str:

@@ -147,9 +147,7 @@ class ClaimResult:
             duration=round(sum(c.duration for c in cases), 4),
             torch_range=claim.torch or "",
         )
-        empty = [
-            c for c in cases if c.outcome == "not-applicable" and (c.target or "eager") == "eager" and not c.limit
-        ]
+        empty = [c for c in cases if c.outcome == "not-applicable" and (c.target or "eager") == "eager" and not c.limit]
         if result.status == "passed" and empty:
             names = ", ".join(c.nodeid.split("::")[-1] for c in empty[:3]) + (" ..." if len(empty) > 3 else "")
             result.status = "skipped"

@@ -2,12 +2,13 @@
 
 ``verify``, the mutant campaign and the coverage measurement each build their command with
 :func:`pytest_command` and run it with :func:`run`. A SIGINT or SIGTERM to the tool is passed on to the pytest
-child, which is waited for (so nothing is left running, and its temporary files go with it); the tool then
-exits 130 or 143.
+child and the worker processes it started (its process group), which is waited for (so nothing is left running,
+and its temporary files go with it); the tool then exits 130 or 143.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -62,7 +63,10 @@ def run(cmd: list, env: Optional[dict] = None, on_line=None) -> tuple:
     import threading
 
     received: list = []
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # its own process group: a signal reaches pytest and the workers it started (pytest-xdist), and only them
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     chunks: dict = {"out": [], "err": []}
 
     def read_out():
@@ -73,10 +77,13 @@ def run(cmd: list, env: Optional[dict] = None, on_line=None) -> tuple:
             if not (on_line and on_line(line)):
                 chunks["err"].append(line)
 
+    def signal_group(signum):
+        with contextlib.suppress(ProcessLookupError):  # every process of the group has already ended
+            os.killpg(proc.pid, signum)
+
     def forward(signum, frame):
         received.append(signum)
-        if proc.poll() is None:
-            proc.send_signal(signum)
+        signal_group(signum)
 
     readers = [threading.Thread(target=read_out, daemon=True), threading.Thread(target=read_err, daemon=True)]
     for t in readers:
@@ -89,7 +96,7 @@ def run(cmd: list, env: Optional[dict] = None, on_line=None) -> tuple:
                 proc.wait(timeout=None if not received else 30)
                 break
             except subprocess.TimeoutExpired:  # a child that ignores the signal it was sent
-                proc.kill()
+                signal_group(signal.SIGKILL)
         for t in readers:
             t.join()
     finally:

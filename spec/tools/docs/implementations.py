@@ -156,4 +156,3 @@ def implementation_pages(reports: list) -> dict:
     for rep in reports:
         pages[PAGE.format(_slug(rep.implementation))] = implementation_page(rep)
     return pages
-
