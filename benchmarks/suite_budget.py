@@ -7,8 +7,8 @@ Prints one row per run: `python -m spec verify --profile P`, the ci profile on e
 the claims about torch, `spec/claims/`, and the claims about the sources' programs, `spec/programs/`),
 with --targets `verify --target all` and the seconds spent per target, then `pytest` (the fast tier: spec +
 tests) and `pytest -m e2e` under the ci profile. Budgets on 2 cores: `verify --profile ci` <= 15 s, quick
-<= 10 s, the fast tier <= 60 s, thorough <= 10 min. With --out the figures are stored as JSON with the environment they came
-from (torch, python, machine, git revision, claim count), for the docs' benchmarks page.
+<= 10 s, the fast tier <= 60 s, thorough <= 10 min. With --out the figures are stored as JSON with the
+environment they came from (torch, python, machine, git revision, claim count), for the docs' benchmarks page.
 """
 
 from __future__ import annotations
