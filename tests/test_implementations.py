@@ -143,7 +143,9 @@ def test_a_missing_known_file_means_nothing_known(tmp_path):
     assert known.divergences == {} and known.limits == []
 
 
-REPROS = [(where, code) for path in KNOWN_FILES for where, code in divergences.repros(divergences.load(path))]
+#: the other libraries' files (torch's own holds regressions of its releases: tested on both sides below)
+LIBRARY_FILES = [path for path in KNOWN_FILES if path.stem != "torch"]
+REPROS = [(where, code) for path in LIBRARY_FILES for where, code in divergences.repros(divergences.load(path))]
 
 
 @pytest.mark.parametrize("where, code", REPROS, ids=[w for w, _ in REPROS])
@@ -154,8 +156,37 @@ def test_every_stored_repro_passes_on_torch(where, code):
 
 
 REPROS_BY_IMPL = [
-    (path.stem, where, code) for path in KNOWN_FILES for where, code in divergences.repros(divergences.load(path))
+    (path.stem, where, code) for path in LIBRARY_FILES for where, code in divergences.repros(divergences.load(path))
 ]
+TORCH_REGRESSIONS = list(divergences.load(impls.KNOWN_DIR / "torch.json").divergences.values())
+
+
+def test_every_torch_regression_names_its_releases_and_a_repro():
+    assert TORCH_REGRESSIONS and all(d.torch and d.repro and d.link for d in TORCH_REGRESSIONS)
+
+
+@pytest.mark.parametrize("entry", TORCH_REGRESSIONS, ids=lambda d: d.claim)
+def test_a_torch_regression_shows_inside_its_releases_and_not_outside(entry):
+    """torch's known regressions (``known/torch.json``): the repro raises on a release inside the entry's range and
+    passes outside it; the matrix runs this on both sides of the boundary. Only the installed torch's entries are
+    expected failures of a run."""
+    torch_impl = impls.resolve("torch")
+    inside = entry.applies_to(torch.__version__)
+    assert (entry.claim in impls.known_divergences(torch_impl)) is inside
+    if inside:
+        with pytest.raises(AssertionError):
+            divergences.run_repro(entry.repro, torch_impl)
+    else:
+        divergences.run_repro(entry.repro, torch_impl)
+
+
+def test_a_divergence_range_must_be_a_range(tmp_path):
+    entry = {"reason": "why", "repro": "x = 1", "torch": "two point one"}
+    with pytest.raises(divergences.KnownFileError, match="is not a range of releases"):
+        divergences.parse({"divergences": {"rnn.shape.x": entry}}, tmp_path / "lib.json")
+    entry["torch"] = ">=2.1,<2.3"
+    known = divergences.parse({"divergences": {"rnn.shape.x": entry}}, tmp_path / "lib.json").divergences["rnn.shape.x"]
+    assert known.applies_to("2.2.2+cu121") and not known.applies_to("2.3.0") and not known.applies_to("2.0.1")
 
 
 @pytest.mark.e2e  # imports opacus and torchrl (seconds each)

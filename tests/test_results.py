@@ -201,6 +201,9 @@ def test_a_known_divergence_still_present_in_one_case_is_not_stale():
     cases = [case("t::a[1]", "a.b.c", "cpu", "passed"), case("t::a[2]", "a.b.c", "cpu", "xfailed", "known")]
     report = res.Report.build(cases, claims("a.b.c"), {"torch": "x"}, {"a.b.c": {"reason": "r", "link": "l"}})
     assert report.claims["a.b.c"].status == "xfailed" and report.claims["a.b.c"].known["stale"] is False
+    # on every axis: the device and target where a case diverges (the matrix's cell) say so too
+    result = report.claims["a.b.c"]
+    assert result.devices == {"cpu": "xfailed"} and result.targets == {"eager": "xfailed"}
 
 
 def test_an_implementations_limit_is_no_gap_in_what_held():

@@ -344,11 +344,15 @@ def applicability(claim, impl: Implementation) -> Optional[str]:
 
 def known_divergences(impl: Implementation) -> dict:
     """claim ID -> entry (a dict: ``reason``, and ``link`` and/or ``repro``, maybe ``upstream``: a write-up ready
-    to file) from the implementation's known file; :class:`spec.implementations.divergences.KnownFileError`
-    (a ValueError, one line) when the file breaks its rules."""
+    to file, and ``torch``: its releases) from the implementation's known file, those of the installed torch;
+    :class:`spec.implementations.divergences.KnownFileError` (a ValueError, one line) when the file breaks its
+    rules."""
+    import torch
+
     from spec.implementations import divergences
 
-    return {cid: d.as_dict() for cid, d in divergences.load(impl.known).divergences.items()}
+    known = divergences.load(impl.known).divergences
+    return {cid: d.as_dict() for cid, d in known.items() if d.applies_to(torch.__version__)}
 
 
 def limits(impl: Implementation) -> list:

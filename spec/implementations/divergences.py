@@ -11,7 +11,8 @@ JSON (the standard library reads it on every Python the suite runs on, 3.9 inclu
       "divergences": {
         "<claim id>": {"reason": "...", "link": "https://...", "repro": "<lines run with `api` bound>",
                        "upstream": {"title": "...", "versions": "...", "repro": "...",
-                                    "expected": "...", "actual": "..."}}
+                                    "expected": "...", "actual": "..."},
+                       "torch": ">=2.1,<2.3"}
       }
     }
 
@@ -19,7 +20,11 @@ JSON (the standard library reads it on every Python the suite runs on, 3.9 inclu
   (an upstream issue or the library's documentation) or a ``repro``: at most five lines of Python run with
   ``api`` (:mod:`spec.helpers.api`, bound to the implementation) and ``torch`` in scope, that raise on this
   implementation and pass on torch (``tests/test_implementations.py`` runs each on torch). Where the divergence
-  looks like a bug of the library, ``upstream`` is a write-up ready to file there.
+  looks like a bug of the library, ``upstream`` is a write-up ready to file there. ``torch``: the releases
+  where it diverges, a range written like a claim's (default: every release); outside it the claim is expected
+  to hold. torch's own file (``known/torch.json``) holds the known regressions of its releases this way: each
+  names its range, and its repro raises on the releases inside it and passes on the others
+  (``tests/test_implementations.py`` runs each on the installed torch, whichever side it is on).
 - ``limits``: argument values the implementation refuses (a documented restriction or a known bug), each with
   a reason and a link or repro. ``when`` names constructor arguments or ``dtype``: a bool or a string must be
   equal, a number is a lower bound (``{"num_layers": 2, "bidirectional": true}``: two layers or more and
@@ -55,13 +60,19 @@ class Divergence:
     link: str = ""
     repro: str = ""
     upstream: Optional[dict] = None
+    torch: str = ""  # the releases where it diverges ("": every release)
 
     def as_dict(self) -> dict:
         out = {"reason": self.reason}
-        for key in ("link", "repro", "upstream"):
+        for key in ("link", "repro", "upstream", "torch"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
         return out
+
+    def applies_to(self, torch_version: str) -> bool:
+        from spec.registry import in_range
+
+        return in_range(self.torch, torch_version)
 
 
 @dataclass(frozen=True)
@@ -103,6 +114,15 @@ class Known:
     measured_with: Dict[str, str] = field(default_factory=dict)
 
 
+def _is_range(text: str) -> bool:
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        return bool(SpecifierSet(text))
+    except InvalidSpecifier:
+        return False
+
+
 def _evidence(where: str, entry: dict) -> Tuple[str, str]:
     reason = entry.get("reason")
     if not isinstance(reason, str) or not reason.strip():
@@ -142,10 +162,13 @@ def parse(data, path: Path) -> Known:
             missing = [k for k in UPSTREAM if not isinstance(upstream, dict) or not str(upstream.get(k, "")).strip()]
             if missing:
                 raise KnownFileError(f"{where}: upstream write-up lacks {', '.join(missing)}")
-        extra = sorted(set(entry) - {"reason", "link", "repro", "upstream"})
+        extra = sorted(set(entry) - {"reason", "link", "repro", "upstream", "torch"})
         if extra:
             raise KnownFileError(f"{where}: unknown keys {extra}")
-        divergences[cid] = Divergence(cid, entry["reason"].strip(), link, repro, upstream)
+        releases = entry.get("torch", "")
+        if not isinstance(releases, str) or releases and not _is_range(releases):
+            raise KnownFileError(f"{where}: torch {releases!r} is not a range of releases (such as '>=2.1,<2.3')")
+        divergences[cid] = Divergence(cid, entry["reason"].strip(), link, repro, upstream, releases)
     limits = []
     for i, entry in enumerate(data.get("limits") or ()):
         where = f"{path.name}: limits[{i}]"
