@@ -124,7 +124,7 @@ def compare(old: Report, new: Report, across_implementations: bool = False) -> d
             continue
         if after == "failed":
             out["regressions"][cid] = (before, after)
-        elif before == "failed":
+        elif before == "failed" or (before, after) == ("xfailed", "passed"):  # a known regression ended: fixed
             out["fixed"][cid] = (before, after)
         elif before == "passed" and after == "not-applicable" and _ends(cid, b, new):
             out["ended"][cid] = (before, after)
