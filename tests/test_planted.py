@@ -395,7 +395,8 @@ def test_list_lengths_under_trace_warned_wrongly_fail(monkeypatch):
 
     def always(input, lengths, *args, **kwargs):  # the warning outside a trace too
         if not isinstance(lengths, torch.Tensor) and not torch._C._get_tracing_state():
-            warnings.warn("pack_padded_sequence has been called with a Python list of sequence lengths, constants")
+            warned = "pack_padded_sequence has been called with a Python list of sequence lengths, constants"
+            warnings.warn(warned, stacklevel=2)
         return real(input, lengths, *args, **kwargs)
 
     for wrong in (silent, always):
