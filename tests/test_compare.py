@@ -79,7 +79,7 @@ def test_a_known_regression_has_its_own_section_and_is_named_in_the_docs(tmp_pat
     assert table.rows == {"a.b.c": ["passed", "xfailed"]} and not table.failing("a.b.c")
     assert table.sections()["known"] == ["a.b.c"] and table.known["a.b.c"][1]["reason"] == entry["reason"]
     text = known_list(table, ["a.b.c"], lambda cid: cid)
-    assert "a.b.c: on 2.1.2, declared for torch>=2.1,<2.3. LSTM skips its input checks" in text
+    assert "a.b.c: on 2.1.2, declared for torch&gt;=2.1,&lt;2.3. LSTM skips its input checks" in text
     assert entry["link"] in text
 
 
@@ -289,3 +289,18 @@ def test_malformed_reports_are_one_line_exit_2_for_every_reader(tmp_path, conten
     r = spec_cli(*args)
     assert r.returncode == 2, r.stdout + r.stderr
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr and "bad.json" in r.stderr
+
+
+def test_a_withdrawn_claim_in_an_old_report_is_not_lost_coverage(tmp_path, spec_cli):
+    """A claim taken back (spec.registry.WITHDRAWN) is in older reports only: not compared, not lost."""
+    from spec.registry import WITHDRAWN
+
+    [cid] = list(WITHDRAWN)[:1]
+    old = report(tmp_path / "a.json", "2.9.1", a_b_c="passed")
+    data = json.loads(old.read_text())
+    data["claims"][cid] = dict(data["claims"]["a.b.c"])
+    old.write_text(json.dumps(data))
+    new = report(tmp_path / "b.json", "2.9.1", a_b_c="passed")
+    r = spec_cli("compare", str(old), str(new))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert compare.compare(load_many([old])[0], load_many([new])[0])["not_compared"] == {cid: "withdrawn from the spec"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from spec.registry import WITHDRAWN
 from spec.tools.results import Report, aggregate
 
 #: The run conditions a comparison names for both sides: (key in the environment, what to call it).
@@ -107,6 +108,9 @@ def compare(old: Report, new: Report, across_implementations: bool = False) -> d
             out["added"][cid] = b.status
             if b.status == "failed":
                 out["regressions"][cid] = (None, "failed")
+            continue
+        if b is None and cid in WITHDRAWN:  # taken back (spec.registry.WITHDRAWN): nothing to compare it with
+            out["not_compared"][cid] = "withdrawn from the spec"
             continue
         if b is None:
             if new.environment.get("selection") and new.environment.get("selection") != old.environment.get(

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from spec.registry import WITHDRAWN
 from spec.tools.results import MARKS, STATUSES, WORDS, Report
 
 #: The axes of a column, in the order groups are keyed and labelled.
@@ -61,7 +62,7 @@ class Matrix:
     @classmethod
     def build(cls, reports: list, targets: Optional[tuple] = ("eager",), only=None) -> Matrix:
         """From :class:`Report` objects. ``targets``: the targets to make columns of (None: every target each
-        report ran); ``only``: the claim IDs to keep."""
+        report ran); ``only``: the claim IDs to keep. A withdrawn claim (``spec.registry.WITHDRAWN``) is no row."""
         reports = sorted(reports, key=Report.order_key)
         cols: list = []
         for r in reports:
@@ -77,7 +78,9 @@ class Matrix:
         for col, _ in cols:
             first.setdefault(col.group, len(first))
         cols.sort(key=lambda cr: first[cr[0].group])
-        ids = sorted({cid for _, r in cols for cid in r.claims if only is None or cid in only})
+        ids = sorted(
+            {cid for _, r in cols for cid in r.claims if (only is None or cid in only) and cid not in WITHDRAWN}
+        )
         rows, kinds, subjects, known = {}, {}, {}, {}
         for cid in ids:
             rows[cid] = [r.claims[cid].status_under(col.target) if cid in r.claims else None for col, r in cols]

@@ -45,9 +45,9 @@ def known_list(m: Matrix, ids: list, linker) -> str:
         entries = m.known[cid]
         releases = ", ".join(m.columns[i].release for i in sorted(entries))
         entry = next(iter(entries.values()))
-        where = f" ({html.escape(entry['link'])})" if entry.get("link") else ""
-        declared = f", declared for torch{entry['torch']}" if entry.get("torch") else ""
-        lines.append(f"- {linker(cid)}: on {releases}{declared}. {html.escape(entry['reason'])}{where}")
+        where = f" ({html.escape(entry['link'], quote=False)})" if entry.get("link") else ""
+        declared = f", declared for torch{html.escape(entry['torch'], quote=False)}" if entry.get("torch") else ""
+        lines.append(f"- {linker(cid)}: on {releases}{declared}. {html.escape(entry['reason'], quote=False)}{where}")
     return "\n".join(lines) + "\n"
 
 
