@@ -84,6 +84,12 @@ def test_a_compiled_layer_one_ulp_off_fails(monkeypatch):
     check("rnn.targets.compile-shape-padding-exact")(mode="LSTM", device="cpu")
 
 
+def test_a_compiled_lstm_that_skips_onednn_fails(monkeypatch):
+    monkeypatch.setitem(targets._state, "profile", "thorough")  # the expensive claim runs
+    with torch.backends.mkldnn.flags(enabled=False):  # the differentiable path pytorch/pytorch#185902 gates on
+        fails("lstm.targets.compile-allow-rnn-onednn-grad-refused", device="cpu")
+
+
 # --- torch.export: cuDNN, the zero state, packed input in the forward ------------------------------------------
 def test_cudnn_left_on_while_exporting_fails(monkeypatch):
     from torch.export import _trace
