@@ -12,3 +12,8 @@ def is_worker(config) -> bool:
 def is_controller(config) -> bool:
     """This process hands the cases to pytest-xdist workers (``-n N``, N > 0) and runs none itself."""
     return not is_worker(config) and (getattr(config.option, "dist", "no") or "no") != "no"
+
+
+#: what a controller writes to stderr when a worker ended without handing over its cases (it crashed): it writes
+#: no report, and ``verify`` turns the line into its one-line error
+LOST = "spec: a pytest worker stopped before the end"

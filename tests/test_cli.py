@@ -86,6 +86,17 @@ def test_verify_jobs_needs_xdist_for_more_than_one(monkeypatch, spec_cli):
     assert cli.jobs(None) == 1  # by default: one process where xdist is missing
 
 
+def test_verify_says_when_a_worker_crashed_and_writes_no_report(tmp_path, monkeypatch, spec_cli):
+    from spec.session import LOST
+    from spec.tools import runner
+
+    line = f"{LOST} (gw1: worker 'gw1' crashed while running 'x'); no report written\n"
+    monkeypatch.setattr(runner, "run", lambda cmd, **kw: (1, "", line))
+    r = spec_cli("verify", "--report", str(tmp_path / "r.json"))
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "a pytest worker stopped before the end" in r.stderr
+    assert "--jobs 1" in r.stderr and not (tmp_path / "r.json").exists()
+
+
 def test_verify_jobs_default_to_the_cores_at_most_four(monkeypatch):
     import os
 

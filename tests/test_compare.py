@@ -65,6 +65,24 @@ def test_matrix_orders_releases_and_marks_changes(tmp_path):
     assert "| `a.b.c` | ✗ | **✓** |" in render.matrix(table, "markdown")
 
 
+def test_a_known_regression_has_its_own_section_and_is_named_in_the_docs(tmp_path):
+    """A release's known regression (torch's known file) is an expected failure: not a ✗, its own section on the
+    matrix page, listed with the releases, the reason and the link the reports recorded."""
+    from spec.tools.docs.matrix import known_list
+
+    paths = [report(tmp_path / f"{v}.json", v, a_b_c=s) for v, s in (("2.0.1", "passed"), ("2.1.2", "xfailed"))]
+    data = json.loads(paths[1].read_text())
+    entry = {"reason": "LSTM skips its input checks", "link": "https://github.com/pytorch/pytorch/issues/114874"}
+    data["claims"]["a.b.c"]["known"] = dict(entry, torch=">=2.1,<2.3", stale=False)
+    paths[1].write_text(json.dumps(data))
+    table = Matrix.build(load_many(paths))
+    assert table.rows == {"a.b.c": ["passed", "xfailed"]} and not table.failing("a.b.c")
+    assert table.sections()["known"] == ["a.b.c"] and table.known["a.b.c"][1]["reason"] == entry["reason"]
+    text = known_list(table, ["a.b.c"], lambda cid: cid)
+    assert "a.b.c: on 2.1.2, declared for torch&gt;=2.1,&lt;2.3. LSTM skips its input checks" in text
+    assert entry["link"] in text
+
+
 def test_a_range_edge_is_not_a_change(tmp_path):
     paths = [
         report(tmp_path / "a.json", "2.1.0", a_b_c="not-applicable", a_b_c_before_2_2="passed"),
@@ -127,9 +145,14 @@ def test_stored_reports_show_unbatched_input_arriving_in_1_11():
 
 
 def test_stored_reports_show_the_lstm_input_check_regression_of_2_1_and_2_2():
+    """torch's known regression (known/torch.json): expected to fail on 2.1 and 2.2, named with its link in those
+    reports; 2.3's fix reads as fixed."""
     statuses = [stored(e).claims["rnn.errors.input"].status for e in ("torch20", "torch21", "torch22", "torch23")]
-    assert statuses == ["passed", "failed", "failed", "passed"]
-    assert compare.compare(stored("torch22"), stored("torch23"))["fixed"]["rnn.errors.input"] == ("failed", "passed")
+    assert statuses == ["passed", "xfailed", "xfailed", "passed"]
+    for e in ("torch21", "torch22"):
+        known = stored(e).claims["rnn.errors.input"].known
+        assert known["link"].endswith("/114874") and known["torch"] == ">=2.1,<2.3" and known["stale"] is False
+    assert compare.compare(stored("torch22"), stored("torch23"))["fixed"]["rnn.errors.input"] == ("xfailed", "passed")
 
 
 def conditioned(path: Path, **env) -> Path:
@@ -266,3 +289,18 @@ def test_malformed_reports_are_one_line_exit_2_for_every_reader(tmp_path, conten
     r = spec_cli(*args)
     assert r.returncode == 2, r.stdout + r.stderr
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr and "bad.json" in r.stderr
+
+
+def test_a_withdrawn_claim_in_an_old_report_is_not_lost_coverage(tmp_path, spec_cli):
+    """A claim taken back (spec.registry.WITHDRAWN) is in older reports only: not compared, not lost."""
+    from spec.registry import WITHDRAWN
+
+    [cid] = list(WITHDRAWN)[:1]
+    old = report(tmp_path / "a.json", "2.9.1", a_b_c="passed")
+    data = json.loads(old.read_text())
+    data["claims"][cid] = dict(data["claims"]["a.b.c"])
+    old.write_text(json.dumps(data))
+    new = report(tmp_path / "b.json", "2.9.1", a_b_c="passed")
+    r = spec_cli("compare", str(old), str(new))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert compare.compare(load_many([old])[0], load_many([new])[0])["not_compared"] == {cid: "withdrawn from the spec"}

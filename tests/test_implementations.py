@@ -200,6 +200,17 @@ def test_every_stored_repro_fails_on_its_library(name, where, code):
 
 
 # --- the api object and the wiring ---------------------------------------------------------------------------------
+def test_the_dropout_probes_are_the_implementations_modules(chosen):
+    """The probes' hand-set weights reach the implementation under test (api.adopt), so the dropout claims
+    check its dropout, not torch's: under the made-up example adapter the probe is its LoggedLSTM (before, a
+    torch module was returned whatever the implementation, and opacus's dropout divergence read as stale)."""
+    from spec.helpers.probes import deep_dropout_probe, dropout_probe
+
+    chosen(EXAMPLE)
+    for m, _ in (dropout_probe("LSTM", 0.5, 4, "cpu"), deep_dropout_probe("LSTM", 0.5, 2, "cpu")):
+        assert type(m) is LoggedLSTM and m.training and m.dropout == 0.5
+
+
 def test_api_builds_through_the_implementation_and_passes_arguments_as_given():
     lstm = Api(impls.resolve(EXAMPLE)).LSTM(3, 4, batch_first=True)
     assert type(lstm) is LoggedLSTM and lstm.batch_first is True and lstm.num_layers == 1

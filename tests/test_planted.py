@@ -321,3 +321,99 @@ def test_clip_warnings_that_go_missing_fail(monkeypatch):
     if REGISTRY.get("clip.warnings.empty-generator").applies_to(torch.__version__):
         monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_", quietly(real_norm))
         fails("clip.warnings.empty-generator", device="cpu")
+
+
+# --- torch/nn/utils/rnn.py's coverage: a PackedSequence built by hand, converted, and the packing functions traced ---
+def test_a_conversion_that_invents_index_tensors_fails(monkeypatch):
+    """to(dtype) on a batch packed in sorted order giving empty index tensors where there were none (the check before
+    issue 24 converted an unsorted batch only, and let this through)."""
+    import torch.nn.utils.rnn as utils
+
+    real = utils.bind
+
+    def bind(optional, fn):
+        return fn(torch.zeros(0, dtype=torch.int64)) if optional is None else real(optional, fn)
+
+    monkeypatch.setattr(utils, "bind", bind)
+    fails("packed.semantics.conversions")
+
+
+def by_hand_patched(monkeypatch, change):
+    """PackedSequence's argument handling (_packed_sequence_init_args) replaced by ``change(real)``."""
+    import torch.nn.utils.rnn as utils
+
+    monkeypatch.setattr(utils, "_packed_sequence_init_args", change(utils._packed_sequence_init_args))
+
+
+def test_batch_sizes_accepted_off_the_cpu_fail(monkeypatch):
+    def unchecked(real):
+        def args(data, batch_sizes=None, sorted_indices=None, unsorted_indices=None):
+            if batch_sizes is not None and batch_sizes.device.type != "cpu":  # taken as given: no device check
+                return data, batch_sizes, sorted_indices, unsorted_indices
+            return real(data, batch_sizes, sorted_indices, unsorted_indices)
+
+        return args
+
+    by_hand_patched(monkeypatch, unchecked)
+    fails("packed.errors.batch-sizes-off-cpu", device="cpu")
+
+
+def test_a_constructor_that_takes_any_pair_fails(monkeypatch):
+    def loose(real):
+        def args(data, batch_sizes=None, sorted_indices=None, unsorted_indices=None):
+            if batch_sizes is None and len(data) >= 2:  # the first two items of anything, unchecked
+                data, batch_sizes = data[0], data[1]
+            return real(data, batch_sizes, sorted_indices, unsorted_indices)
+
+        return args
+
+    by_hand_patched(monkeypatch, loose)
+    fails("packed.errors.constructor-pair", device="cpu")
+
+
+def test_a_constructor_that_does_not_invert_sorted_indices_fails(monkeypatch):
+    def not_inverted(real):
+        def args(data, batch_sizes=None, sorted_indices=None, unsorted_indices=None):
+            unsorted = sorted_indices if unsorted_indices is None else unsorted_indices  # the permutation itself
+            return real(data, batch_sizes, sorted_indices, unsorted)
+
+        return args
+
+    by_hand_patched(monkeypatch, not_inverted)
+    fails("packed.errors.constructor-pair", device="cpu")
+
+
+def test_list_lengths_under_trace_warned_wrongly_fail(monkeypatch):
+    import warnings
+
+    import torch.nn.utils.rnn as utils
+
+    real = utils.pack_padded_sequence
+
+    def silent(input, lengths, *args, **kwargs):  # the list made a tensor first: the tracer's warning is gone
+        return real(input, torch.as_tensor(lengths), *args, **kwargs)
+
+    def always(input, lengths, *args, **kwargs):  # the warning outside a trace too
+        if not isinstance(lengths, torch.Tensor) and not torch._C._get_tracing_state():
+            warned = "pack_padded_sequence has been called with a Python list of sequence lengths, constants"
+            warnings.warn(warned, stacklevel=2)
+        return real(input, lengths, *args, **kwargs)
+
+    for wrong in (silent, always):
+        monkeypatch.setattr(utils, "pack_padded_sequence", wrong)
+        fails("packed.warnings.trace-list-lengths")
+
+
+def test_a_trace_that_unbinds_the_wrong_dimension_fails(monkeypatch):
+    import torch.nn.utils.rnn as utils
+
+    real = utils.pad_sequence
+
+    def pad(sequences, *args, **kwargs):
+        if torch.jit.is_tracing() and isinstance(sequences, torch.Tensor):
+            sequences = list(sequences.unbind(1))  # [B, L, *] taken as L sequences of B steps
+        return real(sequences, *args, **kwargs)
+
+    monkeypatch.setattr(utils, "pad_sequence", pad)
+    for batch_first in (False, True):
+        fails("packed.targets.trace-pad-sequence", batch_first=batch_first, device="cpu")

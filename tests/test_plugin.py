@@ -60,6 +60,15 @@ def test_unclaimed():
 """
 
 
+CRASH = """
+@claim(id="t.shape.crash", statement="K.", kind="shape", modules=("RNN",), sources=SRC)
+def test_crash():
+    import os
+
+    os._exit(3)  # a worker dies (as in a segfault): its cases never reach the controller
+"""
+
+
 def project(folder: Path, source=CLAIMS) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "conftest.py").write_text('pytest_plugins = ["spec.helpers.axes", "spec.tools.plugin"]\n')
@@ -78,6 +87,8 @@ def runs(launch, tmp_path_factory):
         "cpu-only-bound": (["-k", "on_cuda", "--spec-device=cpu"], CLAIMS),
         "duplicates": ([], CLAIMS + CLAIMS.replace("def test_", "def test_again_")),
         "no-claim": (["-k", "unclaimed"], CLAIMS),
+        "workers": (["-n", "2"], CLAIMS),
+        "crash": (["-n", "2"], CLAIMS + CRASH),
     }
     started = {}
     for name, (args, source) in cases.items():
@@ -179,3 +190,21 @@ def test_topic_modules_get_assertion_rewriting():
     from _pytest.assertion.rewrite import AssertionRewritingHook
 
     assert isinstance(importlib.import_module("spec.claims.shape.rnn").__loader__, AssertionRewritingHook)
+
+
+def test_workers_write_the_same_report_as_one_process(runs):
+    """pytest-xdist: each worker records its share, the controller merges them in collection order."""
+    (one, data), (two, merged) = result(runs, "full"), result(runs, "workers")
+    assert two.returncode == one.returncode == 1
+    strip = {"duration"}
+    assert {k: {f: v for f, v in e.items() if f not in strip} for k, e in data["claims"].items()} == {
+        k: {f: v for f, v in e.items() if f not in strip} for k, e in merged["claims"].items()
+    }
+    assert merged["unclaimed"].keys() == data["unclaimed"].keys()
+
+
+def test_a_crashed_worker_leaves_no_report(runs):
+    """A worker that dies takes its cases with it: the controller writes no report (one that leaves claims out
+    would read as complete) and says why on stderr."""
+    r, data = result(runs, "crash")
+    assert data is None and "spec: a pytest worker stopped before the end" in r.stderr, r.stdout[-2000:]

@@ -319,3 +319,12 @@ def test_claim_ids_are_literal_strings_in_the_source():
                 ids = [k.value for k in node.keywords if k.arg == "id"]
                 assert ids and isinstance(ids[0], ast.Constant), f"{name}: non-literal claim id"
                 assert not [k for k in node.keywords if k.arg == "kind"], f"{name}: kind= repeats the module"
+
+
+def test_a_withdrawn_claims_id_is_never_taken_again(make_claim):
+    from spec.registry import WITHDRAWN
+
+    r = Registry()
+    make_claim(r, id=next(iter(WITHDRAWN)), kind="targets")
+    assert any("a withdrawn claim's id" in p for p in r.problems())
+    assert all(reason.strip() for reason in WITHDRAWN.values())

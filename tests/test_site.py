@@ -114,10 +114,18 @@ def test_the_cli_and_the_docs_show_the_same_status_in_every_cell(pages):
 
 
 def test_a_failure_band_comes_first_on_the_matrix_page(pages):
+    """What a reader must see first: the claims failing somewhere, then the known regressions of a release (each
+    named with its releases, reason and link), before anything that only changes."""
     page = pages["matrix.md"]
+    order = [page.index(f"### {title}") for title in ("Failing somewhere", "Known regressions of a release")]
+    order += [page.index("### Changing status"), page.index("### Changing only at a range edge")]
+    assert order == sorted(order)
     first_table = page.index("<table")
-    assert page.index("### Failing somewhere") < first_table < page.index("### Changing only at a range edge")
-    assert 'data-status="failed"' in page[first_table : page.index("</table>", first_table)]
+    band = page[first_table : page.index("</table>", first_table)]
+    assert first_table < order[2] and ('data-status="failed"' in band or 'data-status="xfailed"' in band)
+    known = page[order[1] : order[2]]
+    assert "rnn.errors.input" in known and "on 2.1.2, 2.2.2, declared for torch&gt;=2.1,&lt;2.3" in known
+    assert "https://github.com/pytorch/pytorch/issues/114874" in known
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +189,7 @@ function geometry(d) {
   }).map(t => t.innerText.slice(0, 60));
   const sticky = d.querySelector(".spec-matrix tbody th");
   out.sticky = sticky ? d.defaultView.getComputedStyle(sticky).position : null;
-  const failed = d.querySelector('td[data-status="failed"]');
+  const failed = d.querySelector('td[data-status="failed"], td[data-status="xfailed"]');
   out.first_failure_top = failed ? failed.getBoundingClientRect().top : -1;
   return out;
 }

@@ -3,13 +3,16 @@
 The dropout probe saturates the gates so that a step of each layer is a fixed elementwise map phi of one
 gate block's pre-activation (phi(0) = 0, no memory from one step to the next), and routes signals through
 identity blocks of weight_ih. A unit that receives only a bias emits a constant; a unit that receives the
-previous layer's unit through the identity emits phi of what dropout let through.
+previous layer's unit through the identity emits phi of what dropout let through. Each probe is built in torch and
+handed to the implementation under test (``api.adopt``), which computes with the same weights.
 """
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+from spec.helpers.api import api
 
 #: Per layer type: the gate blocks (LSTM i, f, g, o; GRU r, z, n) whose bias saturates them, the block that
 #: carries the signal, and phi. i = o = 1 and f = 0 make an LSTM step h = tanh(tanh(a)); z = 0 makes a GRU step
@@ -51,7 +54,7 @@ def dropout_probe(mode: str, p: float, hidden: int, device: str):
     with torch.no_grad():
         m.bias_ih_l0[block] = BIAS
         m.weight_ih_l1[block] = torch.eye(hidden)
-    return m, phi
+    return api.adopt(m).train(), phi  # the implementation under test, holding these weights
 
 
 def deep_dropout_probe(mode: str, p: float, half: int, device: str):
@@ -76,4 +79,4 @@ def deep_dropout_probe(mode: str, p: float, half: int, device: str):
         m.weight_ih_l1[block] = torch.diag(passed)
         m.bias_ih_l1[signal * width + half : (signal + 1) * width] = BIAS
         m.weight_ih_l2[block] = torch.eye(width)
-    return m, phi
+    return api.adopt(m).train(), phi  # the implementation under test, holding these weights

@@ -21,6 +21,7 @@ from common.files import cannot_write
 from spec import profiles
 from spec.registry import DEVICE_TYPES
 from spec.registry import TARGETS as REGISTRY_TARGETS
+from spec.session import LOST
 from spec.tools import runner
 from spec.tools.results import ReportError
 
@@ -283,6 +284,9 @@ def verify(args) -> int:
         # the run's own temporary files (pytest's, its workers', torch's caches) go in this folder, and with it
         code, out, err = runner.run(cmd, env=runner.environ(TMPDIR=tmp), on_line=progress.line)
         progress.done()
+        lost = [line for line in err.splitlines() if line.startswith(LOST)]
+        if lost:  # a worker crashed (a segfault in torch, killed for memory): no partial report
+            raise UsageError(lost[0][len("spec: ") :] + " (rerun with --jobs 1 to see where)")
         if code == 5 or (code in (0, 1) and not tmp_report.exists()):
             raise UsageError(f"-k {args.keyword!r} selects no claim" if args.keyword else "no claim collected")
         if code not in (0, 1):

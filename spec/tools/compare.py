@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from spec.registry import WITHDRAWN
 from spec.tools.results import Report, aggregate
 
 #: The run conditions a comparison names for both sides: (key in the environment, what to call it).
@@ -108,6 +109,9 @@ def compare(old: Report, new: Report, across_implementations: bool = False) -> d
             if b.status == "failed":
                 out["regressions"][cid] = (None, "failed")
             continue
+        if b is None and cid in WITHDRAWN:  # taken back (spec.registry.WITHDRAWN): nothing to compare it with
+            out["not_compared"][cid] = "withdrawn from the spec"
+            continue
         if b is None:
             if new.environment.get("selection") and new.environment.get("selection") != old.environment.get(
                 "selection"
@@ -124,7 +128,7 @@ def compare(old: Report, new: Report, across_implementations: bool = False) -> d
             continue
         if after == "failed":
             out["regressions"][cid] = (before, after)
-        elif before == "failed":
+        elif before == "failed" or (before, after) == ("xfailed", "passed"):  # a known regression ended: fixed
             out["fixed"][cid] = (before, after)
         elif before == "passed" and after == "not-applicable" and _ends(cid, b, new):
             out["ended"][cid] = (before, after)

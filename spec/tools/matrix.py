@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional
 
+from spec.registry import WITHDRAWN
 from spec.tools.results import MARKS, STATUSES, WORDS, Report
 
 #: The axes of a column, in the order groups are keyed and labelled.
@@ -54,12 +55,14 @@ class Matrix:
     rows: dict  # claim id -> [status or None per column]
     kinds: dict = field(default_factory=dict)  # claim id -> kind
     subjects: dict = field(default_factory=dict)  # claim id -> "torch" / "programs"
+    #: claim id -> {column index: the known-divergence entry (reason, link, releases)} where its cell is xfailed
+    known: dict = field(default_factory=dict)
 
     # --- building --------------------------------------------------------------------------------------------------
     @classmethod
     def build(cls, reports: list, targets: Optional[tuple] = ("eager",), only=None) -> Matrix:
         """From :class:`Report` objects. ``targets``: the targets to make columns of (None: every target each
-        report ran); ``only``: the claim IDs to keep."""
+        report ran); ``only``: the claim IDs to keep. A withdrawn claim (``spec.registry.WITHDRAWN``) is no row."""
         reports = sorted(reports, key=Report.order_key)
         cols: list = []
         for r in reports:
@@ -75,13 +78,18 @@ class Matrix:
         for col, _ in cols:
             first.setdefault(col.group, len(first))
         cols.sort(key=lambda cr: first[cr[0].group])
-        ids = sorted({cid for _, r in cols for cid in r.claims if only is None or cid in only})
-        rows, kinds, subjects = {}, {}, {}
+        ids = sorted(
+            {cid for _, r in cols for cid in r.claims if (only is None or cid in only) and cid not in WITHDRAWN}
+        )
+        rows, kinds, subjects, known = {}, {}, {}, {}
         for cid in ids:
             rows[cid] = [r.claims[cid].status_under(col.target) if cid in r.claims else None for col, r in cols]
             entry = next(r.claims[cid] for _, r in cols if cid in r.claims)
             kinds[cid], subjects[cid] = entry.kind, entry.subject
-        return cls([c for c, _ in cols], rows, kinds, subjects)
+            marked = {i: r.claims[cid].known for i, (_, r) in enumerate(cols) if rows[cid][i] == "xfailed"}
+            if any(marked.values()):
+                known[cid] = {i: k for i, k in marked.items() if k}
+        return cls([c for c, _ in cols], rows, kinds, subjects, known)
 
     # --- reading ---------------------------------------------------------------------------------------------------
     def groups(self) -> list:
@@ -115,15 +123,18 @@ class Matrix:
         return [s for s in self.rows[cid] if s is not None]
 
     def sections(self, ids=None) -> dict:
-        """The rows in the docs' sections: ``failing`` (a ✗ anywhere), ``changing`` (a real change, or column groups
-        that disagree: skipped on cpu, held on cuda), ``edges`` (only range edges), ``uniform`` (one status wherever
-        reported)."""
+        """The rows in the docs' sections: ``failing`` (a ✗ anywhere), ``known`` (an expected failure somewhere: a
+        known regression of a release, or a known divergence of an implementation, with its entry in
+        :attr:`known`), ``changing`` (a real change, or column groups that disagree: skipped on cpu, held on cuda),
+        ``edges`` (only range edges), ``uniform`` (one status wherever reported)."""
         ids = list(self.rows) if ids is None else ids
-        out: dict = {"failing": [], "changing": [], "edges": [], "uniform": []}
+        out: dict = {"failing": [], "known": [], "changing": [], "edges": [], "uniform": []}
         for cid in ids:
             kinds = set(self.changes(cid).values())
             if self.failing(cid):
                 out["failing"].append(cid)
+            elif cid in self.known:
+                out["known"].append(cid)
             elif "change" in kinds or (not kinds and len(set(self.reported(cid))) > 1):
                 out["changing"].append(cid)  # a change within a group, or two groups that disagree
             elif kinds:

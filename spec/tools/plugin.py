@@ -25,7 +25,7 @@ import pytest
 
 from spec import profiles
 from spec.registry import NOT_APPLICABLE_MARKER, NotApplicable, claim_of
-from spec.session import is_controller, is_worker
+from spec.session import LOST, is_controller, is_worker
 from spec.tools import results as res
 
 profiles.register()  # before hypothesis's own plugin reads --hypothesis-profile
@@ -55,6 +55,7 @@ class Recorder:
         self.env: dict = {}  # what the run ran on (a controller: the first worker's, gw0)
         self.order: dict = {}  # a controller: nodeid -> its place in the collection (cases in that order)
         self.ran: set = set()  # the cases this process ran (a worker collects every case and runs its share)
+        self.lost: list = []  # a controller: the workers that ended without handing over their cases
         self.worker = is_worker(config)
         self.controller = is_controller(config)
 
@@ -87,7 +88,9 @@ class Recorder:
     def pytest_testnodedown(self, node, error):
         """A controller takes a worker's cases, claims and environment as it ends."""
         data = getattr(node, "workeroutput", {}).get(WORKER_KEY)
-        if data is None:
+        if data is None:  # it crashed (pytest-xdist starts another): the cases it ran are lost with it
+            if self.config.getoption("spec_report"):
+                self.lost.append(f"{getattr(node, 'gateway', None) and node.gateway.id}: {error or 'no output'}")
             return
         data = json.loads(data)
         for case in data["cases"]:
@@ -158,6 +161,9 @@ class Recorder:
             )
             return
         if exitstatus not in (0, 1):
+            return
+        if self.lost:  # a report without their cases would leave claims out, or show a part as the whole
+            sys.stderr.write(f"{LOST} ({'; '.join(self.lost)[:300]}); no report written\n")
             return
         env = dict(self.env) if self.controller else self.environment()
         known = env.pop("known", {})

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_sequence
 
 from spec.helpers.api import api
 from spec.helpers.modules import fixed_randn, packed
 from spec.helpers.outcomes import Case, Outcome, check, layer, refused
-from spec.registry import CONTRACT, PAST_RELEASE, TorchDoc, TorchOwn, claim, torch_docs
+from spec.registry import CONTRACT, PAST_RELEASE, TorchDoc, TorchOwn, claim, not_applicable, release_of, torch_docs
 
 PACKING = [
     Case(
@@ -218,3 +218,76 @@ def test_pad_sequence_not_iterable(device):
 )
 def test_pad_sequence_not_iterable_before_1_11():
     check(PAD_NOT_ITERABLE, "cpu")
+
+
+# --- issue 24: a PackedSequence built by hand (torch/nn/utils/rnn.py, _packed_sequence_init_args) ---
+BY_HAND = TorchOwn("building a PackedSequence by hand, which its docstring says never to do: torch's own guard")
+
+
+def by_hand(device) -> tuple:
+    """data of sequences of lengths 3, 2 and 1 packed by hand (6 rows) and their batch_sizes [3, 2, 1]."""
+    return fixed_randn(device, 6, 2), torch.tensor([3, 2, 1])
+
+
+# Measured on 1.8.1, 1.9.1, 1.10.2, 1.11.0, 1.12.1, 2.1.2, 2.2.2, 2.3.1, 2.9.1, 2.10.0, 2.13.0, 2.14.1 and 2.15.0
+# (cpu runs; 1.8.1 has no meta device, so there only a cuda run checks the refusal).
+@claim(
+    id="packed.errors.batch-sizes-off-cpu",
+    scope=BY_HAND,
+    statement=(
+        "PackedSequence built directly with batch_sizes on a device other than the CPU (meta, cuda) raises a "
+        "ValueError saying batch_sizes should always be on CPU; the same batch_sizes on the CPU are accepted."
+    ),
+    modules=("PackedSequence",),
+    sources=(TorchDoc("torch.nn.utils.rnn.PackedSequence", "Note", "can be on arbitrary device"),),
+)
+def test_batch_sizes_off_cpu(device):
+    data, sizes = by_hand(device)
+    # a device other than the cpu on a cpu run: meta (tensors with shapes and no memory), which 1.8 lacks
+    has_meta = release_of(torch.__version__) >= release_of("1.9")
+    elsewhere = (["meta"] if has_meta else []) + ([device] if device != "cpu" else [])
+    if not elsewhere:
+        not_applicable("no device but the cpu: torch 1.8 has no meta device (a cuda run checks it)")
+    order = torch.tensor([2, 0, 1], device=device)
+    for where in elsewhere:
+        off_cpu = sizes.to(where)
+        with pytest.raises(ValueError, match="batch_sizes should always be on CPU"):
+            PackedSequence(data, off_cpu)
+        with pytest.raises(ValueError, match="batch_sizes should always be on CPU"):
+            PackedSequence(data, off_cpu, order)
+    kept = PackedSequence(data, sizes, order)
+    assert kept.data is data and kept.batch_sizes is sizes and kept.sorted_indices is order
+
+
+# Measured on the same releases. The AssertionError's message is empty up to 2.10 (a bare assert) and reads "Expected
+# data to be a list or tuple of length 2" on 2.13-2.15 (measured); 2.11 and 2.12 are not measured, so the wording
+# is left out of the claim.
+@claim(
+    id="packed.errors.constructor-pair",
+    scope=BY_HAND,
+    statement=(
+        "PackedSequence given data alone takes it as the pair (data, batch_sizes), a tuple or a list of two, with "
+        "sorted_indices by keyword and unsorted_indices its inverse, and raises an AssertionError for anything "
+        "else (a tensor, one item, three items)."
+    ),
+    modules=("PackedSequence",),
+    sources=(
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "data"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "batch_sizes"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "unsorted_indices"),
+    ),
+)
+def test_constructor_pair(device):
+    data, sizes = by_hand(device)
+    order = torch.tensor([2, 0, 1], device=device)
+    for pair in ((data, sizes), [data, sizes]):
+        plain = PackedSequence(pair)
+        assert plain.data is data and plain.batch_sizes is sizes
+        assert plain.sorted_indices is None and plain.unsorted_indices is None
+        sorted_ = PackedSequence(pair, sorted_indices=order)
+        assert sorted_.data is data and sorted_.batch_sizes is sizes and sorted_.sorted_indices is order
+        # the inverse of [2, 0, 1] by hand: batch 0 sits at position 1, batch 1 at 2, batch 2 at 0
+        assert sorted_.unsorted_indices.tolist() == [1, 2, 0]
+    for bad in (data, (data,), [data], (data, sizes, order)):
+        with pytest.raises(AssertionError):
+            PackedSequence(bad)

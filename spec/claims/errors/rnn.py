@@ -14,7 +14,7 @@ from spec.helpers.strategies import (
     Config,
 )
 from spec.registry import CONTRACT, PAST_RELEASE, Erratum, Seed, TorchDoc, claim, torch_docs
-from spec.sources.seeds import LAYER_DOCS, S000
+from spec.sources.seeds import CELL_DOCS, LAYER_DOCS, S000
 
 DROPOUT = Outcome(raises=ValueError, match=r"dropout should be a number in range \[0, 1\]")
 
@@ -408,14 +408,7 @@ RANK = [
     modules=LAYERS + tuple(CELLS.values()),
     sources=(
         *torch_docs(
-            (
-                "torch.nn.RNN",
-                "torch.nn.LSTM",
-                "torch.nn.GRU",
-                "torch.nn.RNNCell",
-                "torch.nn.LSTMCell",
-                "torch.nn.GRUCell",
-            ),
+            LAYER_DOCS + CELL_DOCS,
             "Inputs",
             "input",
         ),

@@ -27,6 +27,17 @@ from spec.helpers.tolerances import assert_close
 from spec.registry import CONTRACT, PAST_RELEASE, Erratum, Seed, TorchDoc, TorchOwn, claim, torch_docs
 from spec.sources.seeds import CELL_DOCS, LAYER_DOCS, S000, S002, S003
 
+#: the docstring lines of nn.LSTM that name the reverse direction's parameters and the projection's
+REVERSE_ATTRIBUTES = torch_docs(
+    ("torch.nn.LSTM",),
+    "Attributes",
+    "weight_ih_l[k]_reverse",
+    "weight_hh_l[k]_reverse",
+    "bias_ih_l[k]_reverse",
+    "bias_hh_l[k]_reverse",
+    "weight_hr_l[k]_reverse",
+)
+
 
 @claim(
     id="rnn.parameters.names-shapes",
@@ -41,11 +52,7 @@ from spec.sources.seeds import CELL_DOCS, LAYER_DOCS, S000, S002, S003
         *torch_docs(LAYER_DOCS, "Args", "input_size", "hidden_size", "bias"),
         *torch_docs(LAYER_DOCS, "Attributes", "weight_ih_l[k]", "weight_hh_l[k]", "bias_ih_l[k]", "bias_hh_l[k]"),
         TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "weight_ih_l[k]_reverse"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hh_l[k]_reverse"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "bias_ih_l[k]_reverse"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "bias_hh_l[k]_reverse"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]_reverse"),
+        *REVERSE_ATTRIBUTES,
         TorchDoc("torch.nn.LSTM", "Description", "If ``proj_size > 0``"),
         Seed(S003, "1.2 forward propagation: W_xh, W_hh and b_h shapes", line=33),
     ),
@@ -72,23 +79,12 @@ def test_names_and_shapes(cfg, device):
     sources=(
         *torch_docs(LAYER_DOCS, "Attributes", "weight_ih_l[k]", "weight_hh_l[k]", "bias_ih_l[k]", "bias_hh_l[k]"),
         *torch_docs(
-            (
-                "torch.nn.RNN",
-                "torch.nn.LSTM",
-                "torch.nn.GRU",
-                "torch.nn.RNNCell",
-                "torch.nn.LSTMCell",
-                "torch.nn.GRUCell",
-            ),
+            LAYER_DOCS + CELL_DOCS,
             "Note",
             "initialized from",
         ),
         TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "weight_ih_l[k]_reverse"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hh_l[k]_reverse"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "bias_ih_l[k]_reverse"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "bias_hh_l[k]_reverse"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]_reverse"),
+        *REVERSE_ATTRIBUTES,
         *torch_docs(CELL_DOCS, "Attributes", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
     ),
 )
@@ -142,14 +138,7 @@ def test_seeded_init(module, device):
     modules=LAYERS + tuple(CELLS.values()),
     sources=(
         *torch_docs(
-            (
-                "torch.nn.RNN",
-                "torch.nn.LSTM",
-                "torch.nn.GRU",
-                "torch.nn.RNNCell",
-                "torch.nn.LSTMCell",
-                "torch.nn.GRUCell",
-            ),
+            LAYER_DOCS + CELL_DOCS,
             "signature",
             "device",
             "dtype",
@@ -253,11 +242,7 @@ def test_dropout_probability(module, p, device):
         *torch_docs(LAYER_DOCS, "Attributes", "weight_ih_l[k]", "weight_hh_l[k]", "bias_ih_l[k]", "bias_hh_l[k]"),
         *torch_docs(LAYER_DOCS, "Note", "initialized from"),
         TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "weight_ih_l[k]_reverse"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hh_l[k]_reverse"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "bias_ih_l[k]_reverse"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "bias_hh_l[k]_reverse"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]_reverse"),
+        *REVERSE_ATTRIBUTES,
     ),
 )
 @pytest.mark.parametrize("module,kw", [("RNN", {}), ("GRU", {}), ("LSTM", {}), ("LSTM", {"proj_size": 8})], ids=str)
@@ -287,11 +272,7 @@ def test_init_bounds_every_parameter(module, kw, device):
     sources=(
         *torch_docs(LAYER_DOCS, "Attributes", "weight_ih_l[k]", "weight_hh_l[k]", "bias_ih_l[k]", "bias_hh_l[k]"),
         TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "weight_ih_l[k]_reverse"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hh_l[k]_reverse"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "bias_ih_l[k]_reverse"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "bias_hh_l[k]_reverse"),
-        TorchDoc("torch.nn.LSTM", "Attributes", "weight_hr_l[k]_reverse"),
+        *REVERSE_ATTRIBUTES,
     ),
 )
 @pytest.mark.parametrize("mode", LAYERS)

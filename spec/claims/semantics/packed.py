@@ -425,8 +425,9 @@ def test_docstring_examples(device):
     scope=CONTRACT,
     statement=(
         "PackedSequence's double(), float(), half(), long(), int(), short(), char(), byte() and to(dtype) convert "
-        "data only, keeping batch_sizes and both index tensors; to() the dtype and device it already has returns "
-        "the same object, and on the CPU is_cuda and is_pinned() are False and cpu() returns it unchanged."
+        "data only, keeping batch_sizes and both index tensors (None for a batch packed in sorted order); to() the "
+        "dtype and device it already has returns the same object, and on the CPU is_cuda and is_pinned() are False "
+        "and cpu() returns it unchanged."
     ),
     modules=("PackedSequence",),
     sources=(
@@ -437,6 +438,7 @@ def test_docstring_examples(device):
 )
 def test_packed_conversions():
     packed = api.utils.pack_sequence(packing.sequences([2, 3, 1], 2), enforce_sorted=False)
+    in_order = api.utils.pack_sequence(packing.sequences([3, 2, 1], 2))  # sorted: no index tensors
     conversions = {
         "double": torch.float64,
         "float": torch.float32,
@@ -454,6 +456,10 @@ def test_packed_conversions():
             assert torch.equal(converted.batch_sizes, packed.batch_sizes)
             assert torch.equal(converted.sorted_indices, packed.sorted_indices)
             assert torch.equal(converted.unsorted_indices, packed.unsorted_indices)
+        for converted in (getattr(in_order, name)(), in_order.to(dtype)):
+            assert converted.data.dtype == dtype and torch.equal(converted.data, in_order.data.to(dtype)), name
+            assert torch.equal(converted.batch_sizes, in_order.batch_sizes)
+            assert converted.sorted_indices is None and converted.unsorted_indices is None, name
     # (double() on float64 data is another object before torch 2.1, where it became to(dtype=torch.double))
     assert packed.to(torch.float64) is packed and packed.cpu() is packed
     assert not packed.is_cuda and not packed.is_pinned()

@@ -107,11 +107,15 @@ def cite(s) -> str:
 
 
 def load_reports(folder: Path, registry) -> list:
-    """The reports in ``folder`` (:class:`~spec.tools.results.Report`, in matrix order); a report naming a claim the
-    registry no longer has is refused, naming the file."""
+    """The reports in ``folder`` (:class:`~spec.tools.results.Report`, in matrix order), without the withdrawn claims
+    they name (``spec.registry.WITHDRAWN``); a report naming a claim the registry does not know otherwise is
+    refused, naming the file."""
+    from spec.registry import WITHDRAWN
+
     reports = res.load_many(sorted(Path(folder).glob("*.json"))) if Path(folder).is_dir() else []
     known = {c.id for c in registry}
     for r in reports:
+        r.claims = {cid: entry for cid, entry in r.claims.items() if cid not in WITHDRAWN}
         unknown = sorted(set(r.claims) - known)
         if unknown:
             raise res.ReportError(f"{r.path}: claim {unknown[0]!r} is not in the registry")

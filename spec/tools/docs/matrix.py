@@ -34,6 +34,23 @@ def uniform_grid(m: Matrix, ids: list, linker) -> str:
     return "\n".join(parts) + "\n"
 
 
+def known_list(m: Matrix, ids: list, linker) -> str:
+    """Each expected failure named, with the releases it was seen on, its reason and its link or repro (the entry
+    of ``spec/implementations/known/``, as the reports recorded it)."""
+    lines = [
+        "\nExpected failures, each listed with its reason in `spec/implementations/known/`: the claim states what "
+        "torch promises, and these releases break it (a run flags an entry as stale when it starts passing).\n"
+    ]
+    for cid in ids:
+        entries = m.known[cid]
+        releases = ", ".join(m.columns[i].release for i in sorted(entries))
+        entry = next(iter(entries.values()))
+        where = f" ({html.escape(entry['link'], quote=False)})" if entry.get("link") else ""
+        declared = f", declared for torch{html.escape(entry['torch'], quote=False)}" if entry.get("torch") else ""
+        lines.append(f"- {linker(cid)}: on {releases}{declared}. {html.escape(entry['reason'], quote=False)}{where}")
+    return "\n".join(lines) + "\n"
+
+
 def matrix_page(registry, m: Matrix) -> str:
     by_id = {c.id: c for c in registry}
 
@@ -46,7 +63,8 @@ def matrix_page(registry, m: Matrix) -> str:
         f"{WIDE_PAGE}# Compatibility matrix\n\n{GENERATED}\n"
         "Every stored report's claims, run eagerly (the [targets page](targets.md) has the other ways of running "
         f"the layers, the [implementations](implementations/index.md) other libraries). Column groups — {shape}.\n\n"
-        "First the claims that fail somewhere, then those whose status changes for another reason, then those that "
+        "First the claims that fail somewhere, then the known regressions of a release (expected failures, each "
+        "named with its reason), then those whose status changes for another reason, then those that "
         "change only where a claim's declared torch range starts or ends (a claim and its `-before-` sibling on one "
         "row), then the claims that read the same wherever reported. A framed cell changed from the release before "
         f"in its group.\n\n{legend()}.\n"
@@ -58,12 +76,15 @@ def matrix_page(registry, m: Matrix) -> str:
         parts.append(f"## {heading}\n")
         for key, title, merge in (
             ("failing", "Failing somewhere", False),
+            ("known", "Known regressions of a release", False),
             ("changing", "Changing status", False),
             ("edges", "Changing only at a range edge", True),
         ):
             rows = sections[key]
             parts.append(f"### {title} ({len(rows)})\n")
             parts.append(matrix_html(m, rows, linker, merge_siblings=merge) if rows else "None.\n")
+            if key == "known" and rows:
+                parts.append(known_list(m, rows, linker))
         parts.append(f"### The same wherever reported ({len(sections['uniform'])})\n")
         parts.append(uniform_grid(m, sections["uniform"], linker) if sections["uniform"] else "None.\n")
         if unreported:

@@ -52,7 +52,7 @@ def targets_page(registry, reports: list) -> str:
         ids = [cid for cid, row in sub.rows.items() if any(s is not None for s in row)]
         sub.rows = {cid: sub.rows[cid] for cid in ids}
         sections = sub.sections(ids)
-        ordered = sections["failing"] + sections["changing"] + sections["edges"] + sections["uniform"]
+        ordered = [cid for key in ("failing", "known", "changing", "edges", "uniform") for cid in sections[key]]
         parts.append(
             f"## {target}\n\n{len(sections['failing'])} claims fail somewhere, listed first; {legend()}.\n\n"
             + matrix_html(sub, ordered, lambda cid: link(by_id[cid]))
