@@ -59,9 +59,9 @@ def test_allow_rnn_on_by_default_fails():
 
 
 def test_a_wrong_capture_fails(monkeypatch):
-    from torch import _dynamo
+    from torch._dynamo.backends import registry
 
-    real = _dynamo.lookup_backend
+    real = registry.lookup_backend
 
     def shifted(name):
         inner = real("eager")  # not Inductor itself: its compile takes seconds, and the shift is what fails
@@ -72,7 +72,7 @@ def test_a_wrong_capture_fails(monkeypatch):
 
         return backend
 
-    monkeypatch.setattr(_dynamo, "lookup_backend", shifted)  # Inductor computing the captured layer wrongly
+    monkeypatch.setattr(registry, "lookup_backend", shifted)  # Inductor computing the captured layer wrongly
     monkeypatch.setitem(targets._state, "profile", "thorough")  # the expensive claim runs
     fails("rnn.targets.compile-shape-padding-captured-close", mode="LSTM", device="cpu")
 

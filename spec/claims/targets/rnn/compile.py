@@ -95,13 +95,14 @@ def captured(m, args, backend: str = "eager", **config) -> tuple:
     """(the output of torch.compile(m, fullgraph=True) on ``args`` with Dynamo's config changed by ``config``, the
     FX graphs Dynamo handed the backend): a graph break fails the check (fullgraph), it is not let through."""
     from torch import _dynamo
+    from torch._dynamo.backends import registry
     from torch._dynamo.exc import Unsupported
 
     graphs = []
 
     def recording(gm, example_inputs):
         graphs.append(gm)
-        return gm.forward if backend == "eager" else _dynamo.lookup_backend(backend)(gm, example_inputs)
+        return gm.forward if backend == "eager" else registry.lookup_backend(backend)(gm, example_inputs)
 
     _dynamo.reset()  # a fresh cache, as in a user's process
     with _dynamo.config.patch(**config):
