@@ -113,17 +113,23 @@ def captured(m, args, backend: str = "eager", **config) -> tuple:
     return out, graphs
 
 
-#: The layers' kernels as Dynamo records them in its graph (torch._VF.lstm, ...) from 2.4 on (measured on 2.9-2.15).
+#: The layers' kernels as Dynamo records them in its graph (torch._VF.lstm, ...).
 KERNELS = {"LSTM": ("lstm",), "GRU": ("gru",), "RNN": ("rnn_tanh", "rnn_relu")}
 
 
 def calls_layer(gm, mode: str) -> bool:
-    """Whether the graph calls the layer: its recurrent kernel, or (2.1-2.3, measured) the layer itself as a
-    call_module node."""
+    """Whether the graph calls the layer: its recurrent kernel (2.9-2.15), or the layer itself, as a call_module node
+    (2.1, 2.3) or its forward called as a method of a get_attr node (2.2; all measured)."""
+
+    def is_layer(node) -> bool:
+        return node.op in ("call_module", "get_attr") and type(gm.get_submodule(node.target)).__name__ == mode
+
     for n in gm.graph.nodes:
         if n.op == "call_function" and getattr(n.target, "__name__", str(n.target)) in KERNELS[mode]:
             return True
-        if n.op == "call_module" and type(gm.get_submodule(n.target)).__name__ == mode:
+        if n.op == "call_module" and is_layer(n):
+            return True
+        if n.op == "call_method" and n.target == "forward" and is_layer(n.args[0]):
             return True
     return False
 
