@@ -1,6 +1,6 @@
 """The probe the targets claims (:mod:`spec.claims.targets`) run each target on: the module of issue 15
 (two layers, bidirectional, batch_first), built eagerly, its initial state, the targets' warnings silenced,
-and the ONNX round trip through onnxruntime."""
+the ONNX round trip through onnxruntime, and the modules and graphs the release-fact export claims look at."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import contextlib
 import warnings
 
 import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from spec.helpers import targets
 from spec.helpers.modules import returned_tensors
@@ -91,3 +92,70 @@ def dynamo_output_shapes(mode: str) -> tuple:
     declared = [[d.dim_value for d in o.type.tensor_type.shape.dim] for o in onnx.load_from_string(model).graph.output]
     computed = [list(t.shape) for t in targets.ort_run(targets.ort_session(model), (x,))]
     return declared, computed
+
+
+class PacksItsInput(torch.nn.Module):
+    """A module that packs its padded batch itself and runs the layer on the packed sequence (pytorch/pytorch
+    #171978's shape): padded input and lengths in, padded output out."""
+
+    def __init__(self, layer: torch.nn.Module):
+        super().__init__()
+        self.layer = layer
+
+    def forward(self, x, lengths):
+        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        out, _ = self.layer(packed)
+        return pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
+
+
+def packs_its_input(mode: str, device: str):
+    """(the module, its padded input, lengths), after checking eagerly that it computes each sequence as the layer
+    alone computes it on that sequence's own steps: the module is right, so a failure is the exporter's."""
+    cfg = probe(mode, num_layers=1, bidirectional=False)
+    layer, x = built(cfg, device)
+    lengths = torch.tensor([SEQ, 2, 3])
+    m = PacksItsInput(layer)
+    with torch.no_grad():
+        out = m(x, lengths)
+        for i, n in enumerate(lengths.tolist()):
+            assert_close(out[i, :n], layer(x[i : i + 1, :n])[0][0], f"sequence {i} (length {n}), packed eagerly")
+            assert not out[i, n:].any(), "padding positions of the unpacked output are zero"
+    return m, x, lengths
+
+
+def zero_state_devices(mode: str, device: str) -> list:
+    """The devices the exported graph's factory calls (the default zero state: aten.zeros, aten.full on 2.1) carry."""
+    m, x = built(probe(mode), device)
+    with quiet():
+        graph = torch.export.export(m, (x,)).graph
+    return [n.kwargs["device"] for n in graph.nodes if n.op == "call_function" and "device" in n.kwargs]
+
+
+@contextlib.contextmanager
+def fresh_decompositions(mode: str):
+    """The layer's aten operator (aten.lstm.input, aten.gru.input) with an empty dispatch cache on entry and on exit:
+    the decomposition an export of it used first in the process stays cached on the operator, and the while-loop
+    patches of torch.export._patches change the decomposition but not that cache (rnn.targets.export-seq-patch-
+    sticky). Emptied, the next export looks the decomposition up afresh, as in a new process."""
+    op = getattr(torch.ops.aten, mode.lower()).input
+    op._dispatch_cache.clear()
+    try:
+        yield op
+    finally:
+        op._dispatch_cache.clear()
+
+
+def seq_export(mode: str, device: str, patched: bool, batch_first: bool = True):
+    """(the module, torch.export.export of it with a Dim on the sequence length): inside the release's while-loop
+    patch of the layer (torch.export._patches) when ``patched``, plainly otherwise."""
+    cfg = probe(mode, batch_first=batch_first)
+    m, x = built(cfg, device)
+    seq_dim = 1 if batch_first else 0
+    if patched:
+        from torch.export import _patches
+
+        scope = getattr(_patches, f"register_{mode.lower()}_while_loop_decomposition")()
+    else:
+        scope = contextlib.nullcontext()
+    with quiet(), scope:
+        return m, torch.export.export(m, (x,), dynamic_shapes=({seq_dim: torch.export.Dim("seq", min=2, max=64)},))

@@ -13,9 +13,13 @@ from spec.helpers.target_probe import (
     OTHER_BATCH,
     SEQ,
     built,
+    fresh_decompositions,
     initial_state,
+    packs_its_input,
     probe,
     quiet,
+    seq_export,
+    zero_state_devices,
 )
 from spec.helpers.tolerances import assert_close
 from spec.registry import TOOLCHAIN, TorchDoc, claim, torch_docs
@@ -290,3 +294,193 @@ def test_export_parameter_names_2_1(mode, device):
     targets.ci_sample(mode == "LSTM")
     exported, own = exported_parameter_names(mode, device)
     assert exported == [f"fn_{n}" for n in own]
+
+
+# --- issue 24: what releases changed, from public threads ------------------------------------------------------
+# Measured: 2.1.2, 2.2.2, 2.3.1 (all three layers: torch._dynamo.exc.Unsupported, "skip function
+# pack_padded_sequence" on 2.2-2.3, the pytorch/pytorch#93501 workaround message on 2.1). 2.4-2.8 not measured:
+# the bound is where the measurements stop (no public record of the change was found).
+@claim(
+    id="rnn.targets.export-packed-in-forward-skipped",
+    scope=TOOLCHAIN,
+    statement=(
+        "From torch 2.1 to 2.3 a module that calls pack_padded_sequence in its forward and runs the layer on the "
+        "result cannot be exported: Dynamo refuses to trace pack_padded_sequence (Unsupported)."
+    ),
+    modules=LAYERS + ("PackedSequence",),
+    sources=EXPORT_DOC + (TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "input"),),
+    torch=">=2.1,<2.4",
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_export_packed_in_forward_skipped(mode, device):
+    targets.ci_sample(mode == "LSTM")
+    from torch._dynamo.exc import Unsupported
+
+    m, x, lengths = packs_its_input(mode, device)
+    with quiet(), pytest.raises(Unsupported, match="pack_padded_sequence|93501"):
+        torch.export.export(m, (x, lengths))
+
+
+# pytorch/pytorch#171978 (open): RNNBase.forward sizes the default zero state by batch_sizes[0], a tensor that is a
+# FakeTensor while exporting. Measured: 2.9.1, 2.10.0, 2.13.0, 2.14.1, 2.15.0, all three layers, the same TypeError
+# (on 2.9 before the _flat_weights refusal of export-refused-2-8-2-9). Given h_0 the default state is not built,
+# and 2.13-2.15 then fail on the data-dependent batch sizes (GuardOnDataDependentSymNode): no workaround there. The
+# fixes proposed (pull requests #184961, #186527) are in no release measured.
+@claim(
+    id="rnn.targets.export-packed-in-forward-fake-size",
+    scope=TOOLCHAIN,
+    statement=(
+        "From torch 2.9 exporting a module that calls pack_padded_sequence in its forward and runs the layer on "
+        "the result without h_0 fails with a TypeError: the zero state is sized by the first batch size, which is "
+        "a FakeTensor while exporting, though the module computes every sequence right eagerly."
+    ),
+    modules=LAYERS + ("PackedSequence",),
+    sources=EXPORT_DOC + (TorchDoc("torch.nn.utils.rnn.pack_padded_sequence", "Args", "input"),),
+    torch=">=2.9",
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_export_packed_in_forward_fake_size(mode, device):
+    targets.ci_sample(mode == "LSTM")
+    m, x, lengths = packs_its_input(mode, device)
+    with quiet(), pytest.raises(TypeError, match="FakeTensor"):
+        torch.export.export(m, (x, lengths))
+
+
+# pytorch/pytorch#151010 (closed: export specialises on devices; torch.export.passes.move_to_device_pass is the way).
+# Measured on cpu: 2.1.2 (aten.full), 2.2.2, 2.3.1, 2.10.0, 2.13.0, 2.14.1, 2.15.0 (aten.zeros), device=cpu, one
+# per state tensor; 2.8-2.9 export nothing (export-refused-2-8-2-9).
+@claim(
+    id="rnn.targets.export-zero-state-device-fixed",
+    scope=TOOLCHAIN,
+    statement=(
+        "An exported layer called without h_0 builds its zero state with a factory call whose device is a "
+        "constant of the graph, the device of the export, one call per state tensor (h_0, and c_0 for an LSTM)."
+    ),
+    modules=LAYERS,
+    sources=EXPORT_DOC,
+    torch=">=2.1,!=2.8.*,!=2.9.*",
+    devices=("cpu",),  # exporting on cuda: rnn.targets.export-cuda-matches-eager
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_export_zero_state_device_fixed(mode, device):
+    targets.ci_sample(mode == "LSTM")
+    targets.require("export")
+    devices = zero_state_devices(mode, device)
+    assert devices == [torch.device(device)] * (2 if mode == "LSTM" else 1), devices
+
+
+# pytorch/pytorch#151010: the consequence on cuda. Never run (no GPU in this session): checked on a GPU later.
+@claim(
+    id="rnn.targets.export-moved-state-stays",
+    scope=TOOLCHAIN,
+    statement=(
+        "A layer exported on cpu without h_0 and moved with ExportedProgram.module().to('cuda') still builds its "
+        "zero state on cpu and fails on a cuda input, while one exported with h_0 and moved returns on cuda what "
+        "the layer on cuda returns."
+    ),
+    modules=LAYERS,
+    sources=EXPORT_DOC,
+    torch=">=2.2,!=2.8.*,!=2.9.*",  # 2.1 names the parameters fn_*: rnn.targets.export-parameter-names-2-1
+    devices=("cuda",),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_export_moved_state_stays(mode, device):
+    targets.ci_sample(mode == "LSTM")
+    targets.require("export")
+    cfg = probe(mode)
+    m, x = built(cfg, "cpu")
+    h = initial_state(cfg, "cpu")
+    with quiet():
+        bare = torch.export.export(m, (x,)).module().to(device)
+        given = torch.export.export(m, (x, h)).module().to(device)
+    m.to(device)
+    x = x.to(device)
+    h = tuple(t.to(device) for t in h) if mode == "LSTM" else h.to(device)
+    with torch.no_grad():
+        with pytest.raises(RuntimeError, match="(?i)device"):  # input on cuda, the graph's zero state on cpu
+            bare(x)
+        assert_close(given(x, h), m(x, h), "exported on cpu with h_0, moved to cuda, against the layer on cuda")
+
+
+# pytorch/pytorch#168095 ("[export] Add patch for dynamic lstm", merged January 2026) added torch.export._patches
+# with register_lstm_while_loop_decomposition (and register_gru_while_loop_decomposition): a decomposition of the
+# layer into a while_loop, which puts no guard on the number of steps. Measured: 2.13.0, 2.14.1, 2.15.0 (LSTM and
+# GRU, batch_first or not, 1 or 2 layers, one or two directions: lengths 2..9 match eager exactly); 2.1.2-2.10.0 have
+# no torch.export._patches. 2.11-2.12 not measured: the bound is the pull request's first release (2.11), and
+# pytorch/executorch#20008 uses the patch on 2.12.0.
+PATCHED = ("LSTM", "GRU")
+
+
+@claim(
+    id="rnn.targets.export-seq-dynamic-patched",
+    scope=TOOLCHAIN,
+    statement=(
+        "From torch 2.11, exported inside torch.export._patches.register_lstm_while_loop_decomposition() (or the "
+        "GRU's), an LSTM or GRU takes a torch.export.Dim on the sequence length, and the exported module returns "
+        "what the layer returns for sequences of other lengths."
+    ),
+    modules=PATCHED,
+    sources=EXPORT_DOC,
+    torch=">=2.11",
+)
+@pytest.mark.parametrize("batch_first", (True, False), ids=("batch-first", "seq-first"))
+@pytest.mark.parametrize("mode", PATCHED)
+def test_export_seq_dynamic_patched(mode, batch_first, device):
+    targets.expensive()  # dynamic shapes: seconds a module
+    targets.require("export")
+    with fresh_decompositions(mode):  # as in a fresh process: rnn.targets.export-seq-patch-sticky
+        m, program = seq_export(mode, device, patched=True, batch_first=batch_first)
+    exported = program.module()
+    for seq in (2, SEQ, 9):
+        cfg = probe(mode, batch_first=batch_first).with_(seq=seq, seed=seq)
+        x = cfg.input(device)
+        with torch.no_grad():
+            assert_close(exported(x), m(x), f"{seq} steps", steps=cfg.num_layers * seq)
+
+
+@claim(
+    id="rnn.targets.export-seq-patches-absent",
+    scope=TOOLCHAIN,
+    statement="Before torch 2.11 there is no torch.export._patches to export an LSTM or GRU with a dynamic length.",
+    modules=PATCHED,
+    sources=EXPORT_DOC,
+    torch=">=2.1,<2.11",
+)
+def test_export_seq_patches_absent():
+    import importlib
+
+    with pytest.raises(ImportError):
+        importlib.import_module("torch.export._patches")
+
+
+# Measured: 2.13.0, 2.14.1, 2.15.0 (LSTM and GRU): patched after plain fails ("Constraints violated (seq)"),
+# plain after patched exports the Dim; with the operator's dispatch cache emptied in between, each does what it says.
+@claim(
+    id="rnn.targets.export-seq-patch-sticky",
+    scope=TOOLCHAIN,
+    statement=(
+        "The while-loop patch of an LSTM or GRU works only for the first export of that layer type in a process: "
+        "the decomposition the first export used stays in force, so a patched export after a plain one still "
+        "refuses a dynamic sequence length, and a plain export after a patched one accepts it."
+    ),
+    modules=PATCHED,
+    sources=EXPORT_DOC,
+    torch=">=2.11",
+)
+@pytest.mark.parametrize("mode", PATCHED)
+def test_export_seq_patch_sticky(mode, device):
+    targets.expensive()  # dynamic shapes: seconds a module
+    targets.require("export")
+    plain_first = probe(mode)
+    with fresh_decompositions(mode):
+        m, x = built(plain_first, device)
+        with quiet():
+            torch.export.export(m, (x,))  # a plain export first: its decomposition is the one cached
+        with pytest.raises(RuntimeError, match="(?i)seq"):  # a constraint violation naming the Dim
+            seq_export(mode, device, patched=True)
+    with fresh_decompositions(mode):
+        seq_export(mode, device, patched=True)
+        m, program = seq_export(mode, device, patched=False)  # the patch's decomposition, still cached
+        y = plain_first.with_(seq=9, seed=9).input(device)
+        with torch.no_grad():
+            assert_close(program.module()(y), m(y), "the plain export after a patched one, on 9 steps", steps=18)
