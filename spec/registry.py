@@ -418,15 +418,19 @@ def _claim_problems(c: Claim) -> Iterable[str]:
     for dist, wanted in c.requires:
         if not isinstance(dist, str) or not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", dist) or dist == "torch":
             yield f"{name}: requires names {dist!r}: a distribution other than torch (torch= holds torch's range)"
-        try:
-            SpecifierSet(wanted)
-        except (InvalidSpecifier, TypeError):
+        if not is_range(wanted):
             yield f"{name}: requires {dist}{wanted!r}: not a version specifier"
-    if c.torch:
-        try:
-            SpecifierSet(c.torch)
-        except InvalidSpecifier:
-            yield f"{name}: torch range {c.torch!r} is not a version specifier"
+    if c.torch and not is_range(c.torch):
+        yield f"{name}: torch range {c.torch!r} is not a version specifier"
+
+
+def is_range(text) -> bool:
+    """Whether ``text`` is a PEP 440 version specifier (``">=2.1,<2.3"``), as a claim's or an entry's range."""
+    try:
+        SpecifierSet(text)
+    except (InvalidSpecifier, TypeError):
+        return False
+    return True
 
 
 REGISTRY = Registry()

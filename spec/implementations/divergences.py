@@ -114,15 +114,6 @@ class Known:
     measured_with: Dict[str, str] = field(default_factory=dict)
 
 
-def _is_range(text: str) -> bool:
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
-    try:
-        return bool(SpecifierSet(text))
-    except InvalidSpecifier:
-        return False
-
-
 def _evidence(where: str, entry: dict) -> Tuple[str, str]:
     reason = entry.get("reason")
     if not isinstance(reason, str) or not reason.strip():
@@ -145,6 +136,7 @@ def _evidence(where: str, entry: dict) -> Tuple[str, str]:
 def parse(data, path: Path) -> Known:
     """A parsed known file, or KnownFileError naming the first broken entry."""
     from spec.implementations import OBJECTS
+    from spec.registry import is_range
 
     if not isinstance(data, dict):
         raise KnownFileError(f"{path}: not a JSON object")
@@ -166,7 +158,7 @@ def parse(data, path: Path) -> Known:
         if extra:
             raise KnownFileError(f"{where}: unknown keys {extra}")
         releases = entry.get("torch", "")
-        if not isinstance(releases, str) or releases and not _is_range(releases):
+        if not isinstance(releases, str) or releases and not is_range(releases):
             raise KnownFileError(f"{where}: torch {releases!r} is not a range of releases (such as '>=2.1,<2.3')")
         divergences[cid] = Divergence(cid, entry["reason"].strip(), link, repro, upstream, releases)
     limits = []

@@ -15,6 +15,9 @@ from spec.helpers.target_probe import (
 from spec.helpers.tolerances import assert_close
 from spec.registry import TOOLCHAIN, TorchDoc, claim
 
+#: what every claim here cites: torch.compile's docstring
+COMPILE_DOC = (TorchDoc("torch.compile", "fullgraph and backend"),)
+
 
 # --- torch.compile ------------------------------------------------------------------------------------------
 # Dynamo refuses to trace nn.RNN/LSTM/GRU unless torch._dynamo.config.allow_rnn is set (the check on
@@ -29,7 +32,7 @@ from spec.registry import TOOLCHAIN, TorchDoc, claim
         "on purpose, and the first call raises torch._dynamo.exc.Unsupported."
     ),
     modules=LAYERS,
-    sources=(TorchDoc("torch.compile", "fullgraph and backend"),),
+    sources=COMPILE_DOC,
     torch=">=2.0",
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -50,7 +53,7 @@ def test_compile_fullgraph(mode, device):
     scope=TOOLCHAIN,
     statement="Before torch 2.0 there is no torch.compile to run the layers through.",
     modules=LAYERS,
-    sources=(TorchDoc("torch.compile", "fullgraph and backend"),),
+    sources=COMPILE_DOC,
     torch="<2.0",
 )
 def test_compile_absent():
@@ -65,7 +68,7 @@ def test_compile_absent():
         "gradients it gives the input and every parameter equal eager's."
     ),
     modules=LAYERS,
-    sources=(TorchDoc("torch.compile", "fullgraph and backend"),),
+    sources=COMPILE_DOC,
     torch=">=2.0",
 )
 @pytest.mark.parametrize("backend", ("eager", "inductor"))
@@ -146,7 +149,7 @@ def calls_layer(gm, mode: str) -> bool:
         "eager's gradients."
     ),
     modules=LAYERS,
-    sources=(TorchDoc("torch.compile", "fullgraph and backend"),),
+    sources=COMPILE_DOC,
     torch=">=2.1",
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -180,7 +183,7 @@ def test_compile_allow_rnn_fullgraph(mode, device):
         "what the module returns, bit for bit in float32: the layer itself runs eagerly after the graph break."
     ),
     modules=LAYERS,
-    sources=(TorchDoc("torch.compile", "fullgraph and backend"),),
+    sources=COMPILE_DOC,
     torch=">=2.1",
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -208,7 +211,7 @@ def test_compile_shape_padding_exact(mode, device):
         "within float32 rounding of the module computed in float64."
     ),
     modules=LAYERS,
-    sources=(TorchDoc("torch.compile", "fullgraph and backend"),),
+    sources=COMPILE_DOC,
     torch=">=2.1",
 )
 @pytest.mark.parametrize("mode", LAYERS)

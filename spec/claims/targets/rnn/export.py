@@ -57,7 +57,7 @@ def exported_parameter_names(mode: str, device: str) -> tuple:
     scope=TOOLCHAIN,
     statement="Before torch 2.1 there is no torch.export.export to export the layers with.",
     modules=LAYERS,
-    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
+    sources=EXPORT_DOC,
     torch="<2.1",
 )
 def test_export_absent():
@@ -72,7 +72,7 @@ def test_export_absent():
         "or without a given initial state, and gives its parameters eager's gradients."
     ),
     modules=LAYERS,
-    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
+    sources=EXPORT_DOC,
     torch=">=2.4,!=2.8.*,!=2.9.*",  # see export-state-extra-dim, export-refused-2-8-2-9
 )
 @pytest.mark.parametrize("given_state", (False, True), ids=("x", "x-h0"))
@@ -103,7 +103,7 @@ def test_export_matches(mode, given_state, device):
         "a batch of another size instead of computing it."
     ),
     modules=LAYERS,
-    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
+    sources=EXPORT_DOC,
     torch=">=2.4,!=2.8.*,!=2.9.*",  # see export-state-extra-dim, export-refused-2-8-2-9
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -128,7 +128,7 @@ def test_export_static(mode, device):
         "_flat_weights, reassigned during its forward, count as tensor attributes assigned during export."
     ),
     modules=LAYERS,
-    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
+    sources=EXPORT_DOC,
     torch=">=2.8,<2.10",
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -147,7 +147,7 @@ def test_export_refused_2_8_2_9(mode, device):
         "returns what the module returns."
     ),
     modules=LAYERS,
-    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
+    sources=EXPORT_DOC,
     torch=">=2.4,!=2.8.*,!=2.9.*",  # see export-state-extra-dim, export-refused-2-8-2-9
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -172,7 +172,7 @@ def test_export_dynamic_batch(mode, device):
         "the exported graph unrolls the time steps of the example."
     ),
     modules=LAYERS,
-    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
+    sources=EXPORT_DOC,
     torch=">=2.2,!=2.8.*,!=2.9.*",  # 2.8-2.9 refuse to export: rnn.targets.export-refused-2-8-2-9
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -190,7 +190,7 @@ def test_export_seq(mode, device):
     scope=TOOLCHAIN,
     statement="torch.export.export does not take a PackedSequence argument: exporting a layer on one fails.",
     modules=LAYERS + ("PackedSequence",),
-    sources=(TorchDoc("torch.export.export", "dynamic_shapes; ExportedProgram.module()"),),
+    sources=EXPORT_DOC,
     torch=">=2.1,!=2.8.*,!=2.9.*",  # 2.8-2.9 refuse to export: rnn.targets.export-refused-2-8-2-9
 )
 @pytest.mark.parametrize("mode", LAYERS)

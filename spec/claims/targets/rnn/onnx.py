@@ -22,6 +22,9 @@ from spec.helpers.target_probe import (
 from spec.helpers.tolerances import assert_close
 from spec.registry import TOOLCHAIN, TorchDoc, claim, in_range, require
 
+#: what every claim here cites: torch.onnx.export's docstring
+ONNX_DOC = (TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),)
+
 
 # --- ONNX, run in onnxruntime ------------------------------------------------------------------------------------
 # The TorchScript exporter is in every release of the matrix (torch.onnx.export; dynamo=False from 2.5, when
@@ -34,7 +37,7 @@ from spec.registry import TOOLCHAIN, TorchDoc, claim, in_range, require
         "given initial state, and onnxruntime then returns what torch returns (float32)."
     ),
     modules=LAYERS,
-    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
+    sources=ONNX_DOC,
     devices=("cpu",),
 )
 @pytest.mark.parametrize("given_state", (False, True), ids=("x", "x-h0"))
@@ -61,7 +64,7 @@ def test_onnx_matches(mode, layout, given_state):
         "initial state, and onnxruntime then returns what torch returns (float32)."
     ),
     modules=LAYERS,
-    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
+    sources=ONNX_DOC,
     torch=">=2.6",
     requires={"onnxscript": ">=0.7.1"},
     devices=("cpu",),
@@ -83,7 +86,7 @@ def test_onnx_dynamo_matches(mode, given_state):
         "while with dynamic_axes for batch and sequence it runs other sizes and matches torch."
     ),
     modules=LAYERS,
-    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
+    sources=ONNX_DOC,
     devices=("cpu",),
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -111,7 +114,7 @@ def test_onnx_batch(mode):
     modules=("LSTM",),
     sources=(
         TorchDoc("torch.nn.LSTM", "Args", "proj_size"),
-        TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),
+        *ONNX_DOC,
     ),
     devices=("cpu",),
 )
@@ -129,7 +132,7 @@ def test_onnx_proj_size():
     scope=TOOLCHAIN,
     statement="The TorchScript ONNX exporter takes no PackedSequence argument: exporting a layer on one fails.",
     modules=LAYERS + ("PackedSequence",),
-    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
+    sources=ONNX_DOC,
     devices=("cpu",),
 )
 @pytest.mark.parametrize("mode", LAYERS)
@@ -154,7 +157,7 @@ def test_onnx_packed(mode):
         "The dynamo ONNX exporter declares each output (output, h_n, c_n) with the shape onnxruntime computes for it."
     ),
     modules=LAYERS,
-    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
+    sources=ONNX_DOC,
     torch=">=2.13",
     devices=("cpu",),
 )
@@ -172,7 +175,7 @@ def test_onnx_dynamo_shapes(mode):
         "of size 1 that onnxruntime does not compute."
     ),
     modules=("LSTM",),
-    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
+    sources=ONNX_DOC,
     torch=">=2.6,<2.13",
     devices=("cpu",),
 )
@@ -189,7 +192,7 @@ def test_onnx_dynamo_extra_dim():
         "inference when loaded (a Squeeze of a dimension that is not 1), while RNN and GRU load and match torch."
     ),
     modules=LAYERS,
-    sources=(TorchDoc("torch.onnx.export", "dynamo, input_names and dynamic_axes"),),
+    sources=ONNX_DOC,
     torch=">=2.5,<2.6",
     devices=("cpu",),
 )
