@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from typing import Optional
 
+from spec.helpers import verdicts
 from spec.implementations import CELLS, LAYERS, Implementation, current, limits
 from spec.registry import not_applicable
 
@@ -47,11 +48,13 @@ def refusal(
     """Why ``impl`` cannot build ``name`` with ``values`` (argument -> value, ``dtype`` by name) on ``device``
     (and run it backward); None when it can. Every reason names the implementation."""
     if name not in impl.provides:
+        verdicts.built(name, dict(DEFAULTS, **(values or {})))
         return f"{impl.name} provides no {name}"
     why = impl.unavailable()
     if why:
         return why
     values = dict(DEFAULTS, **(values or {}))
+    verdicts.built(name, values)  # what the running case builds: a known divergence may name its cases by it
     if values["dtype"] not in impl.dtypes:
         return f"{impl.name} computes in {', '.join(impl.dtypes)} only, not {values['dtype']}"
     kind = None if device is None else str(device).split(":")[0]
@@ -91,6 +94,9 @@ class Api:
         values.update({k: v for k, v in kwargs.items() if k not in ("device", "dtype")})
         if kwargs.get("dtype") is not None:
             values["dtype"] = dtype_name(kwargs["dtype"])
+        if impl.name == "torch":
+            verdicts.built(name, dict(DEFAULTS, **values))
+            return impl.build(name, *args, **kwargs)
         why = refusal(impl, name, values, device=kwargs.get("device"))
         if why:
             not_applicable(why, implementation=True)

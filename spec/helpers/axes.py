@@ -152,15 +152,9 @@ def spec_target(request):
         yield name
 
 
-#: The xfail reason a known divergence of the implementation under test carries (see the collection hook).
-KNOWN = "known divergence of "
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
-    """Fewer hypothesis examples for a case under a target other than eager (``targets.EXAMPLES``); no shrinking
-    for a known divergence of the implementation (its failure is expected: the shrunk example would be thrown
-    away, and shrinking is most of the time an implementation's run takes)."""
+    """Fewer hypothesis examples for a case under a target other than eager (``targets.EXAMPLES``)."""
     callspec = getattr(item, "callspec", None)
     target = callspec.params.get("spec_target", "eager") if callspec else "eager"
     fn = getattr(item.obj, "__func__", item.obj)
@@ -168,22 +162,59 @@ def pytest_runtest_call(item):
     from spec.helpers.targets import max_examples
 
     limit = max_examples(profiles.chosen(item.config.getoption("hypothesis_profile", None)))
-    xfail = item.get_closest_marker("xfail")
-    known = xfail is not None and str(xfail.kwargs.get("reason", "")).startswith(KNOWN)
-    fewer = target != "eager" and limit is not None and current is not None and current.max_examples > limit
-    if current is None or not (fewer or known):
+    if current is None or target == "eager" or limit is None or current.max_examples <= limit:
         yield
         return
-    from hypothesis import Phase, settings
+    from hypothesis import settings
 
-    changes = {"max_examples": limit} if fewer else {}
-    if known:
-        changes["phases"] = [p for p in current.phases if p != Phase.shrink]
-    fn._hypothesis_internal_use_settings = settings(current, **changes)
+    fn._hypothesis_internal_use_settings = settings(current, max_examples=limit)
     try:
         yield
     finally:
         fn._hypothesis_internal_use_settings = current
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """A claim's cases, each with its verdict (``spec.helpers.verdicts``): every Hypothesis example and every
+    ``with case(...)`` block is one; a failing or not-applicable case never stops the others; the item then
+    ends as its cases say. A known divergence covers the cases its entry names (``cases``), no others."""
+    c = claim_of(getattr(pyfuncitem, "obj", None))
+    if c is None:
+        return (yield)
+    from spec.helpers import verdicts
+
+    callspec = getattr(pyfuncitem, "callspec", None)
+    params = callspec.params if callspec else {}
+    entry = _known_entries().get(c.id)
+    item = verdicts.begin(
+        pyfuncitem.nodeid,
+        ids=callspec.id if callspec else "",
+        device=params.get("device"),
+        target=params.get("spec_target", "eager"),
+        covers=None if entry is None else _coverer(entry),
+    )
+    pyfuncitem.spec_cases = item
+    undo = verdicts.wrap_hypothesis(getattr(pyfuncitem, "obj", None))
+    error = result = None
+    try:
+        result = yield
+    except BaseException as e:  # judged with the item's cases, just below
+        error = e
+    finally:
+        if undo is not None:
+            undo()
+    verdicts.finish(item, error)
+    return result
+
+
+def _coverer(entry):
+    def covers(item, case):
+        if entry.covers(item.ids, item.device, item.target, case.built):
+            return entry.as_dict()
+        return None
+
+    return covers
 
 
 # --- the implementation ----------------------------------------------------------------------------------------
@@ -195,23 +226,34 @@ def implementation():
 
 
 def known_divergences() -> dict:
-    impl = implementation()
-    if impl is None:
-        return {}
-    from spec import implementations
+    """claim ID -> its known entry (a dict, as the report records it) for the implementation under test."""
+    return {cid: d.as_dict() for cid, d in _known_entries().items()}
 
-    return implementations.known_divergences(impl)
+
+_KNOWN: dict = {}
+
+
+def _known_entries() -> dict:
+    """claim ID -> :class:`spec.implementations.divergences.Divergence` of the implementation under test, those
+    of the installed torch (read once per process)."""
+    if "entries" not in _KNOWN:
+        import torch
+
+        from spec.implementations import divergences
+
+        known = divergences.load(implementation().known).divergences
+        _KNOWN["entries"] = {cid: d for cid, d in known.items() if d.applies_to(torch.__version__)}
+    return _KNOWN["entries"]
 
 
 # --- what is settled before a case runs ------------------------------------------------------------------------
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session, config, items):
     """Out of the claim's torch range, or not answerable by the implementation: not applicable (a marker, and a
-    skip first so it wins over a device skip). A known divergence of the implementation: xfail, not strict."""
+    skip first so it wins over a device skip). A known divergence is settled case by case as the cases run."""
     import torch
 
     impl = implementation()
-    known = known_divergences()
     for item in items:
         c = claim_of(getattr(item, "obj", None))
         if c is None:
@@ -228,9 +270,6 @@ def pytest_collection_modifyitems(session, config, items):
         if reason:
             item.add_marker(getattr(pytest.mark, MARKER)(reason=reason), append=False)
             item.add_marker(pytest.mark.skip(reason=f"not applicable: {reason}"), append=False)
-        elif c.id in known:
-            entry = known[c.id]
-            item.add_marker(pytest.mark.xfail(reason=f"{KNOWN}{impl.name}: {entry['reason']}", strict=False))
 
 
 def pytest_terminal_summary(terminalreporter):

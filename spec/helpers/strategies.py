@@ -125,11 +125,13 @@ class Config:
         this configuration (see :func:`spec.helpers.api.refusal`)."""
         from spec.helpers.api import refusal
 
+        from spec.helpers import verdicts
+
         impl = implementations.current()
-        if impl.name != "torch":
-            values = dict(
-                self.module_kwargs(), proj_size=self.proj_size, nonlinearity=self.nonlinearity, dtype=self.dtype
-            )
+        values = dict(self.module_kwargs(), proj_size=self.proj_size, nonlinearity=self.nonlinearity, dtype=self.dtype)
+        if impl.name == "torch":
+            verdicts.built(name, values)  # what the running case builds (refusal records it otherwise)
+        else:
             why = refusal(impl, name, values, device=device, backward=backward)
             if why:
                 not_applicable(why, implementation=True)
@@ -169,6 +171,9 @@ def describe(cfg: Config, device: str = "cpu") -> None:
     """Attach the reproduction line to a hypothesis failure (a no-op outside a hypothesis test)."""
     from hypothesis.control import currently_in_test_context
 
+    from spec.helpers import verdicts
+
+    verdicts.label(cfg.repro(device))  # the running case's name: a line that rebuilds it
     if currently_in_test_context():
         note(cfg.repro(device))
 
@@ -295,8 +300,8 @@ def configs(
         if not limit.matches(cfg.mode, values):
             continue
         movable = [k for k, _ in limit.when if free.get(k)]
-        if not movable:
-            not_applicable(f"{impl.name} refuses {limit.describe()}", implementation=True)
+        if not movable:  # the claim asks for it: this case alone is not applicable, when it builds (Config.refuse)
+            continue
         k, want = next((k, w) for k, w in limit.when if k == movable[0])
         cfg = cfg.with_(**{k: _other_than(k, want, impl)})
     return cfg

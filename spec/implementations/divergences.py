@@ -9,14 +9,22 @@ JSON (the standard library reads it on every Python the suite runs on, 3.9 inclu
         {"when": {"proj_size": 1}, "modules": ["LSTM"], "reason": "...", "link": "https://..."}
       ],
       "divergences": {
-        "<claim id>": {"reason": "...", "link": "https://...", "repro": "<lines run with `api` bound>",
+        "<claim id>": {"reason": "...", "cases": [{"modules": ["GRU"], "when": {"num_layers": 2}}],
+                       "link": "https://...", "repro": "<lines run with `api` bound>",
                        "upstream": {"title": "...", "versions": "...", "repro": "...",
                                     "expected": "...", "actual": "..."},
                        "torch": ">=2.1,<2.3"}
       }
     }
 
-- ``divergences``: the claims expected to fail on this implementation. Each needs a ``reason`` and a ``link``
+- ``divergences``: the claims expected to fail on this implementation, each naming the cases it covers
+  (``cases``, required: a list of selectors, a case is covered when one selector matches it; ``[{}]`` covers
+  every case, for a claim that fails whatever it is given). A selector's keys, all optional, all must match:
+  ``modules`` (the case built one of these objects), ``when`` (it built one with these argument values, as a
+  limit's ``when``: a bool or string equal, a number a lower bound), ``ids`` (the pytest item's parameters
+  include one of these ids: an error table's row, ``LSTM``), ``devices``, ``targets``. A case it covers that
+  fails is ``known``; one that fails outside every entry is a failure; one it covers that holds is reported
+  (the entry is wider than the divergence, or fixed). Each needs a ``reason`` and a ``link``
   (an upstream issue or the library's documentation) or a ``repro``: at most five lines of Python run with
   ``api`` (:mod:`spec.helpers.api`, bound to the implementation) and ``torch`` in scope, that raise on this
   implementation and pass on torch (``tests/test_implementations.py`` runs each on torch). Where the divergence
@@ -25,8 +33,10 @@ JSON (the standard library reads it on every Python the suite runs on, 3.9 inclu
   to hold. torch's own file (``known/torch.json``) holds the known regressions of its releases this way: each
   names its range, and its repro raises on the releases inside it and passes on the others
   (``tests/test_implementations.py`` runs each on the installed torch, whichever side it is on).
-- ``limits``: argument values the implementation refuses (a documented restriction or a known bug), each with
-  a reason and a link or repro. ``when`` names constructor arguments or ``dtype``: a bool or a string must be
+- ``limits``: argument values the implementation refuses, loudly, when the object is built (it raises at
+  construction, and says so in its documentation or source), each with a reason and a link or repro; a
+  configuration it accepts and then crashes on at forward, or computes something else with, is a divergence
+  (``tests/test_implementations.py`` builds each limit's configuration and expects the refusal). ``when`` names constructor arguments or ``dtype``: a bool or a string must be
   equal, a number is a lower bound (``{"num_layers": 2, "bidirectional": true}``: two layers or more and
   bidirectional); ``modules`` restricts it to some objects (default: all). The configurations drawn for a
   claim leave these out where the claim lets them vary, and a claim that asks for one is not applicable
@@ -53,6 +63,41 @@ class KnownFileError(ValueError):
     """A known-divergence file that breaks the rules above (one line: the file, the entry, what is wrong)."""
 
 
+#: What a selector of a divergence's ``cases`` may name.
+SELECTOR = ("modules", "when", "ids", "devices", "targets")
+
+
+@dataclass(frozen=True)
+class Selector:
+    """Which cases of a claim a divergence covers (every key it gives must match; ``{}`` matches every case)."""
+
+    modules: Tuple[str, ...] = ()
+    when: Tuple[Tuple[str, object], ...] = ()
+    ids: Tuple[str, ...] = ()
+    devices: Tuple[str, ...] = ()
+    targets: Tuple[str, ...] = ()
+
+    def matches(self, ids: str, device, target: str, built) -> bool:
+        """``ids``: the item's parameter ids joined by ``-``; ``built``: (object, {argument: value}) per
+        construction of the case."""
+        if self.devices and device not in self.devices or self.targets and target not in self.targets:
+            return False
+        if self.ids and not any(f"-{i}-" in f"-{ids}-" for i in self.ids):
+            return False
+        if self.modules or self.when:
+            return any(
+                (not self.modules or name in self.modules) and all(_holds(values.get(k), w) for k, w in self.when)
+                for name, values in built
+            )
+        return True
+
+    def as_dict(self) -> dict:
+        out = {k: list(getattr(self, k)) for k in ("modules", "ids", "devices", "targets") if getattr(self, k)}
+        if self.when:
+            out["when"] = dict(self.when)
+        return out
+
+
 @dataclass(frozen=True)
 class Divergence:
     claim: str
@@ -61,13 +106,17 @@ class Divergence:
     repro: str = ""
     upstream: Optional[dict] = None
     torch: str = ""  # the releases where it diverges ("": every release)
+    cases: Tuple[Selector, ...] = (Selector(),)
 
     def as_dict(self) -> dict:
-        out = {"reason": self.reason}
+        out = {"reason": self.reason, "cases": [c.as_dict() for c in self.cases]}
         for key in ("link", "repro", "upstream", "torch"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
         return out
+
+    def covers(self, ids: str, device, target: str, built) -> bool:
+        return any(c.matches(ids, device, target, built) for c in self.cases)
 
     def applies_to(self, torch_version: str) -> bool:
         from spec.registry import in_range
@@ -154,13 +203,14 @@ def parse(data, path: Path) -> Known:
             missing = [k for k in UPSTREAM if not isinstance(upstream, dict) or not str(upstream.get(k, "")).strip()]
             if missing:
                 raise KnownFileError(f"{where}: upstream write-up lacks {', '.join(missing)}")
-        extra = sorted(set(entry) - {"reason", "link", "repro", "upstream", "torch"})
+        extra = sorted(set(entry) - {"reason", "link", "repro", "upstream", "torch", "cases"})
         if extra:
             raise KnownFileError(f"{where}: unknown keys {extra}")
         releases = entry.get("torch", "")
         if not isinstance(releases, str) or releases and not is_range(releases):
             raise KnownFileError(f"{where}: torch {releases!r} is not a range of releases (such as '>=2.1,<2.3')")
-        divergences[cid] = Divergence(cid, entry["reason"].strip(), link, repro, upstream, releases)
+        cases = _selectors(where, entry.get("cases"))
+        divergences[cid] = Divergence(cid, entry["reason"].strip(), link, repro, upstream, releases, cases)
     limits = []
     for i, entry in enumerate(data.get("limits") or ()):
         where = f"{path.name}: limits[{i}]"
@@ -175,6 +225,34 @@ def parse(data, path: Path) -> Known:
         link, repro = _evidence(where, entry)
         limits.append(Limit(tuple(sorted(entry["when"].items())), entry["reason"].strip(), modules, link, repro))
     return Known(path, divergences, limits, dict(data.get("measured_with") or {}))
+
+
+def _selectors(where: str, given) -> Tuple[Selector, ...]:
+    from spec.implementations import OBJECTS
+
+    if not isinstance(given, list) or not given:
+        raise KnownFileError(f"{where}: 'cases' must list the cases it covers ([{{}}] for every case)")
+    out = []
+    for i, sel in enumerate(given):
+        at = f"{where}: cases[{i}]"
+        if not isinstance(sel, dict):
+            raise KnownFileError(f"{at}: a selector is an object (keys: {', '.join(SELECTOR)})")
+        bad = sorted(set(sel) - set(SELECTOR))
+        if bad:
+            raise KnownFileError(f"{at}: unknown keys {bad} (keys: {', '.join(SELECTOR)})")
+        lists = {}
+        for key in ("modules", "ids", "devices", "targets"):
+            value = sel.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                raise KnownFileError(f"{at}: {key} must be a list of names")
+            lists[key] = tuple(value)
+        if any(m not in OBJECTS for m in lists["modules"]):
+            raise KnownFileError(f"{at}: modules {list(lists['modules'])} not among {', '.join(OBJECTS)}")
+        when = sel.get("when", {})
+        if not isinstance(when, dict) or sorted(set(when) - set(FIELDS)):
+            raise KnownFileError(f"{at}: 'when' maps arguments among {', '.join(FIELDS)} to values")
+        out.append(Selector(when=tuple(sorted(when.items())), **lists))
+    return tuple(out)
 
 
 @functools.cache

@@ -106,7 +106,17 @@ class Recorder:
         """The reasons as given: a check that raised :class:`NotApplicable`, a skip's own message."""
         outcome = yield
         case = self.cases.get(item.nodeid)
-        if case is None or call.excinfo is None:
+        if case is None:
+            return
+        cases = getattr(item, "spec_cases", None)  # the item's cases and their verdicts (spec.helpers.verdicts)
+        if cases is not None and call.when == "call":
+            case.verdicts = {k: v for k, v in cases.counts().items() if v}
+            case.failing = [f"{c.label}: {c.message}" for c in cases.cases if c.verdict == "failed"][: res.KEEP]
+            case.known_held = sum(1 for c in cases.cases if c.known_held)
+            failed = [c for c in cases.cases if c.verdict == "failed"]
+            if failed:  # the first failing case names itself: its configuration, then its error
+                case.first = f"{failed[0].label}: {failed[0].message}"[:600]
+        if call.excinfo is None:
             return
         if call.excinfo.errisinstance(NotApplicable):
             case.not_applicable = call.excinfo.value.reason
@@ -126,6 +136,8 @@ class Recorder:
         case.duration += report.duration
         if report.when == "call" or (report.when == "setup" and not report.passed):
             case.outcome, case.message = _outcome(report, case)
+            if case.outcome == "failed" and case.first:
+                case.message = case.first
         elif report.when == "teardown" and report.failed:
             case.outcome, case.message = "failed", _crash(report)
 

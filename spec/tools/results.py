@@ -54,6 +54,10 @@ WORDS = {
 }
 
 ROOT = Path(__file__).resolve().parents[2]
+#: How many failing cases a claim's result keeps word for word.
+KEEP = 10
+#: A case's verdicts, as a claim's result counts them.
+VERDICTS = ("held", "failed", "known", "n/a")
 #: JSON nested deeper than this is not a report of ours (and would exhaust the parser's recursion).
 MAX_DEPTH = 64
 
@@ -92,6 +96,18 @@ class Case:
     not_applicable: Optional[str] = None
     #: the case was not applicable because of a limit of the implementation under test (not of this release)
     limit: bool = False
+    #: the verdicts of the cases it ran (``spec.helpers.verdicts``: held, failed, known, n/a -> how many)
+    verdicts: dict = field(default_factory=dict)
+    #: its failing cases, each "configuration: error" (at most KEEP)
+    failing: list = field(default_factory=list)
+    #: cases a known entry covers that held (the entry names more than diverges)
+    known_held: int = 0
+    #: the first failing case, as recorded (the message of a failed item)
+    first: Optional[str] = None
+
+
+#: A case recorded without verdicts of its own (an item that did not run its check): its outcome as one verdict.
+_VERDICT_OF = {"passed": "held", "failed": "failed", "xfailed": "known", "not-applicable": "n/a"}
 
 
 # --- a claim's result ------------------------------------------------------------------------------------------
@@ -110,6 +126,8 @@ class ClaimResult:
     duration: float = 0.0
     torch_range: Optional[str] = None  # the claim's declared range when it ran (schema 2)
     known: Optional[dict] = None  # the implementation's known-divergence entry for it (schema 2)
+    verdicts: dict = field(default_factory=dict)  # its cases' verdicts: held, failed, known, n/a -> how many
+    failing: list = field(default_factory=list)  # its failing cases, "test[params] configuration: error"
 
     # the rules, in one place ------------------------------------------------------------------------------------
     @classmethod
@@ -161,8 +179,18 @@ class ClaimResult:
             for c in empty:
                 if result.devices.get(c.device or "none") == "passed":
                     result.devices[c.device or "none"] = "skipped"
+        counts = dict.fromkeys(VERDICTS, 0)
+        for c in cases:
+            for verdict, n in (c.verdicts or {_VERDICT_OF.get(c.outcome, ""): 1}).items():
+                if verdict in counts:
+                    counts[verdict] += n
+            result.failing.extend(f"{c.nodeid.split('::')[-1]} {line}" for line in c.failing or ())
+        result.verdicts = {k: n for k, n in counts.items() if n}
+        result.failing = result.failing[:KEEP]
         if known is not None:
-            result.known = dict(known, stale=result.status == "passed")
+            held = sum(c.known_held for c in cases)
+            # stale: no case it covers diverges any more (they hold, or none of them ran here)
+            result.known = dict(known, stale=counts["known"] == 0, held=held)
         return result
 
     # JSON ---------------------------------------------------------------------------------------------------------
@@ -170,6 +198,9 @@ class ClaimResult:
         data = asdict(self)
         for key in ("torch_range", "known"):
             if data[key] is None:
+                del data[key]
+        for key in ("verdicts", "failing"):
+            if not data[key]:
                 del data[key]
         return data
 
@@ -194,6 +225,14 @@ class ClaimResult:
         for key in ("cases", "duration"):
             if key in entry and (not isinstance(entry[key], (int, float)) or isinstance(entry[key], bool)):
                 raise ReportError(f"{where}: claim {cid!r}: {key} must be a number")
+        verdicts = entry.get("verdicts", {})
+        if not isinstance(verdicts, dict) or any(
+            k not in VERDICTS or not isinstance(n, int) or isinstance(n, bool) for k, n in verdicts.items()
+        ):
+            raise ReportError(f"{where}: claim {cid!r}: verdicts must map {', '.join(VERDICTS)} to counts")
+        failing = entry.get("failing", [])
+        if not isinstance(failing, list) or not all(isinstance(f, str) for f in failing):
+            raise ReportError(f"{where}: claim {cid!r}: failing must be a list of text")
         return cls(
             kind=entry["kind"],
             status=status,
@@ -207,6 +246,8 @@ class ClaimResult:
             duration=entry.get("duration", 0.0),
             torch_range=entry.get("torch_range"),
             known=entry.get("known"),
+            verdicts=dict(verdicts),
+            failing=list(failing),
         )
 
     def status_under(self, target: str) -> Optional[str]:
