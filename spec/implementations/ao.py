@@ -20,6 +20,10 @@ class Quantizable(Implementation):
     name = "ao-quantizable"
     title = "torch.ao.nn.quantizable: LSTM and LSTMCell (Python LSTM ready for static quantization)"
     provides = frozenset({"LSTM", "LSTMCell"})
+    #: what it is for: a float32 model on its way to static quantization. float64 is accepted at construction and
+    #: then fails at forward without a given state (its zero state is made float32: known file's note), so the
+    #: claims run it in float32, as the dynamically quantized ones.
+    dtypes = ("float32",)
 
     def constructor(self, name: str):
         import torch.ao.nn.quantizable as q
