@@ -181,7 +181,7 @@ def test_a_torch_regression_shows_inside_its_releases_and_not_outside(entry):
 
 
 def test_a_divergence_range_must_be_a_range(tmp_path):
-    entry = {"reason": "why", "repro": "x = 1", "torch": "two point one"}
+    entry = {"reason": "why", "cases": [{}], "repro": "x = 1", "torch": "two point one"}
     with pytest.raises(divergences.KnownFileError, match="is not a range of releases"):
         divergences.parse({"divergences": {"rnn.shape.x": entry}}, tmp_path / "lib.json")
     entry["torch"] = ">=2.1,<2.3"
