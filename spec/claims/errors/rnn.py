@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch import nn
 
+from spec.helpers.api import api
 from spec.helpers.modules import fixed_randn, run
 from spec.helpers.outcomes import Case, Outcome, check, layer, refused
 from spec.helpers.strategies import (
@@ -20,37 +20,37 @@ DROPOUT = Outcome(raises=ValueError, match=r"dropout should be a number in range
 
 
 CONSTRUCTOR = [
-    Case("dropout-above-one", lambda d: nn.GRU(3, 4, num_layers=2, dropout=1.5), (DROPOUT,)),
-    Case("dropout-negative", lambda d: nn.LSTM(3, 4, num_layers=2, dropout=-0.1), (DROPOUT,)),
-    Case("dropout-bool", lambda d: nn.RNN(3, 4, num_layers=2, dropout=True), (DROPOUT,)),
+    Case("dropout-above-one", lambda d: api.GRU(3, 4, num_layers=2, dropout=1.5), (DROPOUT,)),
+    Case("dropout-negative", lambda d: api.LSTM(3, 4, num_layers=2, dropout=-0.1), (DROPOUT,)),
+    Case("dropout-bool", lambda d: api.RNN(3, 4, num_layers=2, dropout=True), (DROPOUT,)),
     Case(
         "proj-size-negative",
-        lambda d: nn.LSTM(3, 4, proj_size=-1),
+        lambda d: api.LSTM(3, 4, proj_size=-1),
         (Outcome(raises=ValueError, match="proj_size should be a positive integer or zero"),),
     ),
     Case(
         "proj-size-not-below-hidden",
-        lambda d: nn.LSTM(3, 4, proj_size=4),
+        lambda d: api.LSTM(3, 4, proj_size=4),
         (Outcome(raises=ValueError, match="proj_size has to be smaller than hidden_size"),),
     ),
     Case(
         "proj-size-on-rnn",
-        lambda d: nn.RNN(3, 4, proj_size=2),
+        lambda d: api.RNN(3, 4, proj_size=2),
         (Outcome(raises=ValueError, match="proj_size argument is only supported for LSTM"),),
     ),
     Case(
         "proj-size-on-gru",
-        lambda d: nn.GRU(3, 4, proj_size=2),
+        lambda d: api.GRU(3, 4, proj_size=2),
         (Outcome(raises=ValueError, match="proj_size argument is only supported for LSTM"),),
     ),
     Case(
         "unknown-nonlinearity",
-        lambda d: nn.RNN(3, 4, nonlinearity="sigmoid"),
+        lambda d: api.RNN(3, 4, nonlinearity="sigmoid"),
         (Outcome(raises=ValueError, match="Unknown nonlinearity 'sigmoid'"),),
     ),
     Case(
         "hidden-size-float",
-        lambda d: nn.LSTM(3, 4.0),
+        lambda d: api.LSTM(3, 4.0),
         (
             Outcome(">=2.1", TypeError, "hidden_size should be of type int, got: float"),
             Outcome("<2.1", TypeError),  # torch.empty() refuses a float size
@@ -58,7 +58,7 @@ CONSTRUCTOR = [
     ),
     Case(
         "hidden-size-zero",
-        lambda d: nn.GRU(3, 0),
+        lambda d: api.GRU(3, 0),
         (
             Outcome(">=2.1", ValueError, "hidden_size must be greater than zero"),
             # measured on 1.8-2.0: the default proj_size=0 fails proj_size < hidden_size first
@@ -67,7 +67,7 @@ CONSTRUCTOR = [
     ),
     Case(
         "hidden-size-negative",
-        lambda d: nn.RNN(3, -1),
+        lambda d: api.RNN(3, -1),
         (
             Outcome(">=2.1", ValueError, "hidden_size must be greater than zero"),
             Outcome("<2.1", ValueError, "proj_size has to be smaller than hidden_size"),
@@ -75,7 +75,7 @@ CONSTRUCTOR = [
     ),
     Case(
         "num-layers-zero",
-        lambda d: nn.LSTM(3, 4, num_layers=0),
+        lambda d: api.LSTM(3, 4, num_layers=0),
         (
             Outcome(">=2.2", ValueError, "num_layers must be greater than zero"),
             # before 2.2 RNNBase.__init__ has no num_layers check: no layer is built and construction then fails
@@ -435,7 +435,7 @@ KERNEL_ARGUMENTS = "received an invalid combination of arguments"
 ARGUMENT_TYPES = [
     Case(
         "bias-int",
-        lambda d: nn.LSTM(3, 4, bias=1),
+        lambda d: api.LSTM(3, 4, bias=1),
         (Outcome(">=2.11", TypeError, "bias should be of type bool, got: int"), Outcome("<2.11")),
     ),
     Case(
@@ -456,7 +456,7 @@ ARGUMENT_TYPES = [
     ),
     Case(
         "batch-first-int",
-        lambda d: nn.GRU(3, 4, batch_first=1),
+        lambda d: api.GRU(3, 4, batch_first=1),
         (Outcome(">=2.11", TypeError, "batch_first should be of type bool, got: int"), Outcome("<2.11")),
     ),
     Case(
@@ -469,7 +469,7 @@ ARGUMENT_TYPES = [
     ),
     Case(
         "input-size-float",
-        lambda d: nn.RNN(3.0, 4),
+        lambda d: api.RNN(3.0, 4),
         (
             Outcome(">=2.11", TypeError, "input_size should be of type int, got: float"),
             # the wording after it varies by release; 1.8 builds the weights with torch.Tensor(...), hence new()
@@ -478,12 +478,12 @@ ARGUMENT_TYPES = [
     ),
     Case(
         "input-size-zero",
-        lambda d: nn.GRU(0, 4),
+        lambda d: api.GRU(0, 4),
         (Outcome(">=2.11", ValueError, "input_size must be greater than zero"), Outcome("<2.11")),
     ),
     Case(
         "input-size-negative",
-        lambda d: nn.LSTM(-1, 4),
+        lambda d: api.LSTM(-1, 4),
         (
             Outcome(">=2.11", ValueError, "input_size must be greater than zero"),
             Outcome("<2.11", RuntimeError, "Trying to create tensor with negative dimension -1"),
