@@ -61,3 +61,39 @@ def refused(kind, match: Optional[str] = None):
 def layer(mode, device, *args, **kw):
     """``mode(*args, **kw)`` as the implementation under test builds it (torch's nn.<mode> under torch)."""
     return getattr(api, mode)(*args, **kw).to(device)
+
+
+#: for a layer (False) or a cell (True), the arguments whose defaults some implementations do not share (torchrl's
+#: batch_first, opacus's cells' bias): given, so that a call by keyword is all the case checks
+EXPLICIT = {False: {"batch_first": False}, True: {"bias": True}}
+
+
+def by_keyword(mode: str, device) -> None:
+    """``mode``(3, 4) as the implementation builds it, called with forward's arguments by keyword (``input=``,
+    ``hx=``) and by position, without and with a state (seeded, not zero, so a state that is dropped shows): each
+    pair computes the same. A case of an outcome table whose outcome is acceptance."""
+    from spec.helpers.modules import fixed_randn
+    from spec.helpers.tolerances import assert_close
+
+    m = layer(mode, device, 3, 4, **EXPLICIT[mode.endswith("Cell")])
+    cell = mode.endswith("Cell")
+    x = fixed_randn(device, *((2, 3) if cell else (5, 2, 3)))
+    h = fixed_randn(device, *((2, 4) if cell else (1, 2, 4)), seed=1)
+    hx = (h, h) if mode.startswith("LSTM") else h
+    with torch.no_grad():
+        for how, by_name, by_position in (
+            ("input=x", lambda: m(input=x), lambda: m(x)),
+            ("input=x, hx=state", lambda: m(input=x, hx=hx), lambda: m(x, hx)),
+            ("x, hx=state", lambda: m(x, hx=hx), lambda: m(x, hx)),
+        ):
+            assert_close(by_name(), by_position(), f"{mode}(3, 4) called as m({how}) against by position")
+
+
+def as_h0(mode: str, device):
+    """``mode``(3, 4) as the implementation builds it, given its state as ``h_0=``, the name the docstrings give
+    it (forward's own name for it is hx)."""
+    from spec.helpers.modules import fixed_randn
+
+    cell = mode.endswith("Cell")
+    h = fixed_randn(device, *((2, 4) if cell else (1, 2, 4)))
+    return layer(mode, device, 3, 4, **EXPLICIT[cell])(fixed_randn(device, *((2, 3) if cell else (5, 2, 3))), h_0=h)
