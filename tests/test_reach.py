@@ -22,6 +22,7 @@ import torch
 
 import spec
 from spec.helpers.outcomes import Case, outcome_for
+from spec.implementations import OBJECTS, Implementation
 from spec.registry import CONTRACT
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,3 +119,131 @@ def test_every_errors_claim_about_the_skipped_checks_fails_under_the_lax_impleme
         if not accepted and not (status == "failed" and "DID NOT RAISE" in message):
             wrong.append(f"{claim.id}[{case_id}]: expected to fail for want of a refusal, got {status}: {message}")
     assert wrong == [], "\n".join(wrong)
+
+
+# --- planted mistakes for the cases and claims of the contract as users call it (fast: in this process) ---------------
+@pytest.fixture
+def chosen(monkeypatch):
+    """Point $RNN_SPEC_IMPL at an implementation for one test (and back after)."""
+    from spec import implementations
+
+    def choose(text):
+        monkeypatch.setenv(implementations.ENV, text)
+        implementations._resolve_env.cache_clear()
+
+    yield choose
+    implementations._resolve_env.cache_clear()
+
+
+def claim_check(claim_id: str):
+    claim = next(c for c in spec.load_all() if c.id == claim_id)
+    module, _, name = claim.where.partition(":")
+    return claim, getattr(importlib.import_module(module), name)
+
+
+def fails_case(claim_id: str, case_id: str) -> str:
+    """The outcome-table case of the claim fails on an assertion (pytest.fail or assert); its message."""
+    claim, check = claim_check(claim_id)
+    case = table_case(claim, case_id)
+    assert case is not None, f"{claim_id} has no case {case_id}"
+    with pytest.raises((AssertionError, pytest.fail.Exception)) as failed:
+        check(case=case, device="cpu")
+    return str(failed.value)
+
+
+def holds_case(claim_id: str, case_id: str) -> None:
+    claim, check = claim_check(claim_id)
+    check(case=table_case(claim, case_id), device="cpu")
+
+
+NEW_LAX_CASES = [
+    ("rnn.errors.state", f"hx-layers-batch-swapped-{m}") for m in ("rnn", "lstm", "gru")
+] + [
+    ("rnn.errors.state", "lstm-c0-layers-batch-swapped"),
+    ("rnn.errors.state", "hx-batch-first-under-batch-first"),
+    *(("rnn.errors.input", f"input-{t}-{m}") for t in ("float64-into-float32", "int64") for m in ("rnn", "lstm", "gru")
+      if (t, m) not in (("float64-into-float32", "gru"), ("int64", "rnn"))),
+    *(("rnn.errors.ranks-every-module", f"input-1d-{m}") for m in ("rnn", "gru")),
+    ("rnn.errors.ranks-every-module", "rnn-hx-3d-for-unbatched-input"),
+    ("rnn.errors.ranks-every-module", "lstm-state-3d-for-unbatched-input"),
+    *(("rnn.errors.forward-keywords", f"state-as-h0-{m.lower()}") for m in ("RNN", "LSTM", "GRU", "RNNCell",
+                                                                             "LSTMCell", "GRUCell")),
+]
+
+
+@pytest.mark.parametrize("claim_id, case_id", NEW_LAX_CASES, ids=lambda v: v)
+def test_each_new_refusal_holds_on_torch_and_fails_under_the_lax_implementation(chosen, claim_id, case_id):
+    holds_case(claim_id, case_id)
+    chosen(LAX)
+    assert "DID NOT RAISE" in fails_case(claim_id, case_id)
+
+
+class _StateNamedState(torch.nn.GRU):
+    """A GRU whose forward names its state ``state``, not hx (a plausible port)."""
+
+    def forward(self, input, state=None):
+        return super().forward(input, state)
+
+
+class _Renamed(Implementation):
+    name, title, provides = "renamed", "torch's layers and cells, the GRU's forward naming its state state", OBJECTS
+
+    def unavailable(self):
+        return None
+
+    def constructor(self, name):
+        return _StateNamedState if name == "GRU" else torch.nn.__dict__[name]
+
+
+def test_forward_keywords_fail_where_forward_names_its_state_otherwise(chosen, monkeypatch):
+    import sys
+    import types
+
+    monkeypatch.setitem(sys.modules, "reach_planted", types.SimpleNamespace(A=_Renamed))
+    holds_case("rnn.errors.forward-keywords", "keywords-gru")
+    chosen("reach_planted:A")
+    message = fails_case("rnn.errors.forward-keywords", "keywords-gru")
+    assert "TypeError" in message and "'hx'" in message, message
+    holds_case("rnn.errors.forward-keywords", "keywords-lstm")  # the others are torch's: they hold
+
+
+class _SwappedGRU(torch.nn.GRU):
+    """A GRU whose positional order after num_layers is batch_first, bias (torch's is bias, batch_first)."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, batch_first=False, bias=True, *args, **kwargs):
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, *args, **kwargs)
+
+
+class _ForgetfulLSTM(torch.nn.LSTM):
+    """An LSTM that keeps dropout as a module of its own and reports the attribute as 0."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.dropout = 0.0
+
+
+class _Planted(_Renamed):
+    name = "planted"
+
+    def constructor(self, name):
+        return {"GRU": _SwappedGRU, "LSTM": _ForgetfulLSTM}.get(name) or torch.nn.__dict__[name]
+
+
+@pytest.mark.parametrize(
+    "module, how, says",
+    [("GRU", "position", "'bias': (True"), ("GRU", "keyword", None), ("LSTM", "keyword", "'dropout': (0.0")],
+)
+def test_arguments_as_attributes_fails_on_a_swapped_order_and_a_lost_argument(chosen, monkeypatch, module, how, says):
+    import sys
+    import types
+
+    _, check = claim_check("rnn.parameters.arguments-as-attributes")
+    check(module=module, how=how, flags=0)  # torch
+    monkeypatch.setitem(sys.modules, "reach_planted", types.SimpleNamespace(A=_Planted))
+    chosen("reach_planted:A")
+    if says is None:  # by keyword the swapped order does not show
+        check(module=module, how=how, flags=0)
+        return
+    with pytest.raises(AssertionError) as failed:
+        check(module=module, how=how, flags=0)
+    assert says in str(failed.value), failed.value
