@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_sequence
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 
 from spec.helpers.api import api
 from spec.helpers.modules import fixed_randn, packed
@@ -14,12 +14,12 @@ from spec.registry import CONTRACT, PAST_RELEASE, TorchDoc, TorchOwn, claim, not
 PACKING = [
     Case(
         "lengths-unsorted-with-enforce-sorted",
-        lambda d: pack_padded_sequence(fixed_randn(d, 5, 2, 3), torch.tensor([2, 5])),
+        lambda d: api.utils.pack_padded_sequence(fixed_randn(d, 5, 2, 3), torch.tensor([2, 5])),
         (Outcome(raises=RuntimeError, match="must be sorted in decreasing order"),),
     ),
     Case(
         "zero-length",
-        lambda d: pack_padded_sequence(fixed_randn(d, 5, 2, 3), torch.tensor([5, 0])),
+        lambda d: api.utils.pack_padded_sequence(fixed_randn(d, 5, 2, 3), torch.tensor([5, 0])),
         (Outcome(raises=RuntimeError, match="Length of all samples has to be greater than 0"),),
     ),
 ]
@@ -180,7 +180,7 @@ def test_packed_data_rank(mode, device):
 # to a Python loop that indexes sequences[0] (measured on 1.8.1 and 1.10.2).
 PAD_NOT_ITERABLE = Case(
     "pad-sequence-int",
-    lambda d: pad_sequence(5),
+    lambda d: api.utils.pad_sequence(5),
     (
         Outcome(">=1.11", RuntimeError, "Expected iterable for input sequences, but got arg of type: <class 'int'>"),
         Outcome(">=1.9,<1.11", TypeError, r"argument 'sequences' \(position 1\) must be tuple of Tensors, not int"),
