@@ -237,11 +237,38 @@ def link(ours, module, impl: Implementation):
 
 
 def _share(ours, module, impl: Implementation) -> None:
-    shared = impl.torch_parameters(ours)
+    """Point ``module``'s parameters at what :meth:`Implementation.torch_parameters` gives for them, by torch's
+    names: a Parameter of ``ours`` is set as it is; a tensor computed from them (a view, a concatenation) goes in
+    ``module``'s parameter table as it is, not a leaf, so that autograd through ``module`` reaches ``ours``'s
+    Parameters (computed with grad enabled, even under ``torch.no_grad()``: a twin taken there and used for a
+    gradient later still reaches them). A name it omits, or gives in another shape, keeps ``module``'s own."""
+    import torch
+
+    with torch.enable_grad():
+        shared = impl.torch_parameters(ours)
+    computed = False
     for name, p in list(module.named_parameters()):
         mine = shared.get(name)
-        if mine is not None and mine is not p and tuple(mine.shape) == tuple(p.shape) and "." not in name:
+        if mine is None or mine is p or "." in name or tuple(mine.shape) != tuple(p.shape):
+            continue
+        if isinstance(mine, torch.nn.Parameter):
             setattr(module, name, mine)
+        else:
+            module._parameters[name] = mine  # Module.__setattr__ takes Parameters only
+            computed = True
+    if computed and hasattr(module, "_flat_weights_names"):
+        _reflatten(module)
+
+
+def _reflatten(module) -> None:
+    """Make an RNN module's list of its weights (what its kernel reads) the tensors it holds now. Not through
+    ``_init_flat_weights``: on cuda that repacks the weights into one buffer of its own, which would cut the views
+    of the implementation's parameters loose."""
+    import weakref
+
+    module._flat_weights = [getattr(module, n) if hasattr(module, n) else None for n in module._flat_weights_names]
+    if hasattr(module, "_flat_weight_refs"):  # torch >= 2.1 re-reads its weights when these no longer match
+        module._flat_weight_refs = [weakref.ref(w) if w is not None else None for w in module._flat_weights]
 
 
 def twin_of(module):
