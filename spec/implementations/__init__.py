@@ -232,8 +232,45 @@ def link(ours, module, impl: Implementation):
     if ours is module:
         return ours
     _share(ours, module, impl)
-    ours.__dict__["_spec_torch_twin"] = (module, impl)
+    ours.__dict__["_spec_torch_twin"] = _Twin(module, impl)
     return ours
+
+
+class _Twin:
+    """The torch twin hung on an implementation's module, and its adapter. A copy of the module (``copy.deepcopy``,
+    pickle) copies it without the tensors computed from the implementation's parameters (those are no leaves,
+    which neither copies): its own :func:`twin_of` computes them again from the copy's parameters."""
+
+    def __init__(self, module, impl: Implementation) -> None:
+        self.module, self.impl = module, impl
+
+    def __iter__(self):
+        return iter((self.module, self.impl))
+
+    def __getstate__(self):
+        return {"module": _leaves_only(self.module), "impl": self.impl}
+
+    def __deepcopy__(self, memo):
+        import copy
+
+        return _Twin(copy.deepcopy(_leaves_only(self.module), memo), copy.deepcopy(self.impl, memo))
+
+
+def _leaves_only(module):
+    """A shallow copy of ``module`` whose computed (non-leaf) parameters are detached."""
+    import copy
+
+    import torch
+
+    if all(v is None or isinstance(v, torch.nn.Parameter) for v in module._parameters.values()):
+        return module
+    clone = copy.copy(module)
+    clone._parameters = {
+        k: v if v is None or isinstance(v, torch.nn.Parameter) else v.detach() for k, v in module._parameters.items()
+    }
+    if hasattr(clone, "_flat_weights_names"):
+        _reflatten(clone)
+    return clone
 
 
 def _share(ours, module, impl: Implementation) -> None:
