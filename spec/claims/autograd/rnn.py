@@ -29,12 +29,14 @@ def state_tensors(state) -> list:
     return list(state) if isinstance(state, tuple) else [state]
 
 
-def grads(fn, cfg: Config, device):
+def grads(fn, cfg: Config, device) -> dict:
+    """``{"input": ..., <parameter name>: ...}``: the gradients of a random linear functional of ``fn(m, x)``
+    with respect to the input and each parameter of the implementation's module ``m`` (None: not reached)."""
     m = cfg.build(device, train=True)
     x = cfg.input(device).requires_grad_(True)
     loss = weighted_sum(returned_tensors(fn(m, x)), cfg, device)
-    leaves = [x] + list(m.parameters())
-    return torch.autograd.grad(loss, leaves, allow_unused=True)
+    names, params = zip(*m.named_parameters())
+    return dict(zip(("input",) + names, torch.autograd.grad(loss, [x, *params], allow_unused=True)))
 
 
 @claim(
@@ -89,8 +91,16 @@ def test_grads_match_reference(cfg, device):
     describe(cfg, device)
     got = grads(lambda m, x: m(x), cfg, device)
     want = grads(lambda m, x: reference_forward(torch_view(m), x), cfg, device)
-    assert all(g is not None and g.abs().sum() > 0 for g in got), "a parameter gets no gradient"
-    assert_close(got, want, cfg.repro(device))
+    missing = [name for name, g in got.items() if g is None or not g.abs().sum() > 0]
+    assert not missing, f"{', '.join(missing)}: no gradient (or zero) from the module's own forward"
+    # the oracle reads torch's layout (the torch twin): an implementation whose adapter maps none of its torch
+    # names to this parameter (torch_parameters) leaves it out of the oracle's computation
+    unreached = [name for name, g in want.items() if g is None]
+    assert not unreached, (
+        f"{', '.join(unreached)}: the oracle's gradient does not reach it (the adapter's torch_parameters maps no "
+        "torch parameter to a tensor computed from it)"
+    )
+    assert_close(list(got.values()), list(want.values()), cfg.repro(device))
 
 
 @claim(
@@ -347,10 +357,15 @@ def test_packed_and_state_gradients(mode, packed, device):
         x = api.utils.pack_padded_sequence(leaves[0], [2, 4, 3], enforce_sorted=False) if packed else leaves[0]
         out, h = fn(m, x, state)
         out = out.data if packed else out
-        return torch.autograd.grad(weighted_sum([out] + returned_tensors((out, h))[1:], cfg, device), leaves)
+        loss = weighted_sum([out] + returned_tensors((out, h))[1:], cfg, device)
+        return torch.autograd.grad(loss, leaves, allow_unused=True)
 
+    names = ["input", *(("h_0", "c_0") if isinstance(state, tuple) else ("h_0",)), *dict(m.named_parameters())]
     by_torch = run(lambda m, x, s: m(x, s))
     by_reference = run(lambda m, x, s: reference_forward(torch_view(m), x, s))
+    for side, got in (("the module's own forward", by_torch), ("the oracle (through torch_parameters)", by_reference)):
+        unreached = [name for name, g in zip(names, got) if g is None]
+        assert not unreached, f"{mode} packed={packed}: {side} gives no gradient to {', '.join(unreached)}"
     assert all(g.abs().sum() > 0 for g in by_torch[:3]), "input and initial state get a gradient"
     assert_close(by_torch, by_reference, f"{mode} packed={packed}")
 
