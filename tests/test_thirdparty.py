@@ -279,3 +279,14 @@ def test_verify_holds_on_fusedlstm_and_names_each_planted_bug(launch, tmp_path):
             assert f"FAILED {cid}" in done.stdout + done.stderr, f"{name}: the output does not name {cid}"
         held = {cid for cid, c in claims.items() if c["status"] == "passed"}
         assert held == HELD - BREAKS[name], f"{name}: held {sorted(held)}, expected {sorted(HELD - BREAKS[name])}"
+
+
+def test_a_gradient_the_oracle_does_not_reach_is_named_not_compared():
+    """The gradient claims' helper: a parameter the oracle does not reach (an adapter that maps nothing to it) is
+    a failure naming it, where a None used to crash inside the comparator."""
+    from spec.helpers.modules import grads_by_name
+
+    a, b = torch.ones(2, requires_grad=True), torch.ones(3, requires_grad=True)
+    assert [g.tolist() for g in grads_by_name((2 * a).sum(), {"a": a}, "the oracle")] == [[2.0, 2.0]]
+    with pytest.raises(AssertionError, match="the oracle gives no gradient to b .*torch_parameters"):
+        grads_by_name((2 * a).sum(), {"a": a, "b": b}, "the oracle")
