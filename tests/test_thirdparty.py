@@ -6,9 +6,10 @@ the fused parameters, an edit written through the twin reaching what fusedlstm c
 each against a planted mistake in the mapping that it must catch. End to end (``e2e``): ``python -m spec verify``
 on fusedlstm (exit 0, every selected claim held) and on each planted bug (exit 1, naming the claims it breaks).
 
-Measured on the shared 2-core machine, torch 2.13.0+cpu, ``verify --device cpu --jobs 1`` over every claim:
-fusedlstm 21.9 s, exit 0 (46 held, 184 n/a, 2 skipped); the gate-order bug 68.2 s, exit 1 (12 claims failed);
-the ignored initial state 29.9 s, exit 1 (5 claims failed).
+Measured on the shared 2-core machine, torch 2.13.0+cpu, ``verify --device cpu --jobs 1`` over every claim,
+two runs each: fusedlstm 21.9 and 27.5 s, exit 0 (46 held, 184 n/a, 2 skipped); the gate-order bug 68.2 and
+79.9 s, exit 1 (12 claims failed); the ignored initial state 29.9 and 41.2 s, exit 1 (5 claims failed); torch
+itself 49.3 s (one run; the machine shared with other jobs).
 """
 
 from __future__ import annotations
