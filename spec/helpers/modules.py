@@ -55,6 +55,21 @@ def returned_tensors(result) -> list:
     return [out] + (list(state) if isinstance(state, tuple) else [state])
 
 
+def grads_by_name(loss, leaves: dict, side: str) -> list:
+    """The gradients of ``loss`` with respect to ``leaves`` (name -> tensor), in their order; a failure naming
+    every leaf ``side`` (whose computation: the module's own, the oracle's) does not reach, never a None handed on
+    to a comparison. The oracle reaches an implementation's parameters only through its adapter's
+    ``torch_parameters`` (README, "Writing an adapter")."""
+    got = torch.autograd.grad(loss, list(leaves.values()), allow_unused=True)
+    missing = [name for name, g in zip(leaves, got) if g is None]
+    assert not missing, f"{side} gives no gradient to {', '.join(missing)}" + (
+        " (the adapter's torch_parameters maps no torch parameter to a tensor computed from it)"
+        if "oracle" in side
+        else ""
+    )
+    return list(got)
+
+
 def weighted_sum(tensors, cfg: Config, device):
     """A random linear functional of every returned tensor, so each element's gradient matters."""
     return sum((t * cfg.randn(*t.shape, device=device, salt=100 + i)).sum() for i, t in enumerate(tensors))

@@ -74,8 +74,14 @@ class Implementation:
       (whether gradients flow: False for a forward-only implementation).
     - :meth:`constructor` or :meth:`build`: make an object exactly as a user would call torch's constructor.
     - :meth:`from_torch`: the equivalent of a built torch module, holding its weights.
+    - :meth:`torch_parameters`, :meth:`refresh`: its weights in torch's layout, for the oracle (parameters that
+      do not map one to one onto torch's: fused, per gate, one bias).
+    - :attr:`utils`, :attr:`clip_grad_norm_`: its own packing functions and clipping, where it has them.
     - :meth:`tolerance`: the extra absolute error its numerics add beyond torch's own, derived.
-    - :meth:`unavailable`, :meth:`versions`: whether it can run here, and what is installed.
+    - :meth:`unavailable`, :meth:`versions`, ``packages``: whether it can run here, and what is installed.
+    - :attr:`known`: the path of its known file (an adapter outside this package returns one beside itself).
+
+    The README's "Writing an adapter" lists every member with its default; tests/thirdparty/ is a worked example.
     """
 
     name: str = ""
@@ -153,16 +159,30 @@ class Implementation:
         return ours.train(module.training)
 
     def torch_parameters(self, ours) -> Dict[str, object]:
-        """torch's parameter names -> the Parameters ``ours`` computes with (those it has under torch's names).
+        """torch's parameter names -> the tensors ``ours`` computes with, in torch's layout.
 
-        The spec points the torch twin of a module at these very tensors (:func:`link`), so the oracle, which
-        reads a torch module's parameters, computes with the implementation's own weights: its gradients reach
-        them and a weight changed in place is seen by both. The default: ``ours``'s own names."""
+        The spec points the torch twin of a module at these (:func:`link`, again at every :func:`twin_of`), so
+        the oracle, which reads a torch module's parameters, computes with the implementation's own weights: its
+        gradients reach them and a weight changed in place is seen by both. Each value is either
+
+        - one of ``ours``'s Parameters, where it has torch's shape (shared as it is), or
+        - a tensor computed from them, differentiable: a view (a slice of a fused ``[4H, I + H]`` weight: an
+          in-place write through the twin lands in ``ours``), or a new tensor (a ``torch.cat`` of per-gate
+          tensors, zeros for a bias ``ours`` does not have: a write there is folded back by :meth:`refresh`).
+
+        A name left out, or given in another shape, keeps the twin's own copy (what :meth:`from_torch` was given):
+        the oracle's gradient then does not reach ``ours``, and the gradient claims say so. The default: ``ours``'s
+        own parameters, by their names (right when they are torch's)."""
         return dict(ours.named_parameters())
 
     def refresh(self, ours, module) -> None:
-        """Make ``ours`` compute with ``module``'s weights again after they were changed in place. The default
-        does nothing: ``ours`` shares its parameters with ``module`` (:meth:`torch_parameters`)."""
+        """Make ``ours`` compute with its torch twin ``module``'s weights after a claim changed them in place
+        through the twin, by torch's names (a gate's bias block, a layer's weights copied in). Claims call it after
+        writing and before anything else reads ``ours``. The default does nothing: right when every tensor of
+        :meth:`torch_parameters` is one of ``ours``'s Parameters or a view of one. Otherwise write the twin's
+        values into ``ours``'s layout (and reset what was folded: a zeros ``bias_hh`` added into the one bias is
+        zeroed again, so the twin's sum stays what ``ours`` computes with); an implementation that copies its
+        weights (quantized ones) rebuilds them."""
 
     #: an object with pack_padded_sequence, pad_packed_sequence, pack_sequence, pad_sequence, PackedSequence
     @property
@@ -232,16 +252,80 @@ def link(ours, module, impl: Implementation):
     if ours is module:
         return ours
     _share(ours, module, impl)
-    ours.__dict__["_spec_torch_twin"] = (module, impl)
+    ours.__dict__["_spec_torch_twin"] = _Twin(module, impl)
     return ours
 
 
+class _Twin:
+    """The torch twin hung on an implementation's module, and its adapter. A copy of the module (``copy.deepcopy``,
+    pickle) copies it without the tensors computed from the implementation's parameters (those are no leaves,
+    which neither copies): its own :func:`twin_of` computes them again from the copy's parameters."""
+
+    def __init__(self, module, impl: Implementation) -> None:
+        self.module, self.impl = module, impl
+
+    def __iter__(self):
+        return iter((self.module, self.impl))
+
+    def __getstate__(self):
+        return {"module": _leaves_only(self.module), "impl": self.impl}
+
+    def __deepcopy__(self, memo):
+        import copy
+
+        return _Twin(copy.deepcopy(_leaves_only(self.module), memo), copy.deepcopy(self.impl, memo))
+
+
+def _leaves_only(module):
+    """A shallow copy of ``module`` whose computed (non-leaf) parameters are detached."""
+    import copy
+
+    import torch
+
+    if all(v is None or isinstance(v, torch.nn.Parameter) for v in module._parameters.values()):
+        return module
+    clone = copy.copy(module)
+    clone._parameters = {
+        k: v if v is None or isinstance(v, torch.nn.Parameter) else v.detach() for k, v in module._parameters.items()
+    }
+    if hasattr(clone, "_flat_weights_names"):
+        _reflatten(clone)
+    return clone
+
+
 def _share(ours, module, impl: Implementation) -> None:
-    shared = impl.torch_parameters(ours)
+    """Point ``module``'s parameters at what :meth:`Implementation.torch_parameters` gives for them, by torch's
+    names: a Parameter of ``ours`` is set as it is; a tensor computed from them (a view, a concatenation) goes in
+    ``module``'s parameter table as it is, not a leaf, so that autograd through ``module`` reaches ``ours``'s
+    Parameters (computed with grad enabled, even under ``torch.no_grad()``: a twin taken there and used for a
+    gradient later still reaches them). A name it omits, or gives in another shape, keeps ``module``'s own."""
+    import torch
+
+    with torch.enable_grad():
+        shared = impl.torch_parameters(ours)
+    computed = False
     for name, p in list(module.named_parameters()):
         mine = shared.get(name)
-        if mine is not None and mine is not p and tuple(mine.shape) == tuple(p.shape) and "." not in name:
+        if mine is None or mine is p or "." in name or tuple(mine.shape) != tuple(p.shape):
+            continue
+        if isinstance(mine, torch.nn.Parameter):
             setattr(module, name, mine)
+        else:
+            module._parameters[name] = mine  # Module.__setattr__ takes Parameters only
+            computed = True
+    if computed and hasattr(module, "_flat_weights_names"):
+        _reflatten(module)
+
+
+def _reflatten(module) -> None:
+    """Make an RNN module's list of its weights (what its kernel reads) the tensors it holds now. Not through
+    ``_init_flat_weights``: on cuda that repacks the weights into one buffer of its own, which would cut the views
+    of the implementation's parameters loose."""
+    import weakref
+
+    module._flat_weights = [getattr(module, n) if hasattr(module, n) else None for n in module._flat_weights_names]
+    if hasattr(module, "_flat_weight_refs"):  # torch >= 2.1 re-reads its weights when these no longer match
+        module._flat_weight_refs = [weakref.ref(w) if w is not None else None for w in module._flat_weights]
 
 
 def twin_of(module):

@@ -4,6 +4,10 @@
 adapter that points the suite at it, with no change to the suite::
 
     RNN_SPEC_IMPL=spec.implementations.example:Example pytest spec -p no:randomly -q
+
+Its parameters are torch's, so it needs nothing but ``constructor``. A library whose parameters do not map one to
+one onto torch's (fused gates, one bias) maps them with ``from_torch``, ``torch_parameters`` and ``refresh``:
+tests/thirdparty/ is that worked example, kept outside ``spec/`` (README, "Writing an adapter").
 """
 
 from __future__ import annotations

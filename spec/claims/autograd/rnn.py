@@ -10,7 +10,7 @@ from torch import nn
 
 from reference.oracle.layers import forward as reference_forward
 from spec.helpers.api import api
-from spec.helpers.modules import hidden_of, returned_tensors, torch_view, weighted_sum
+from spec.helpers.modules import grads_by_name, hidden_of, returned_tensors, torch_view, weighted_sum
 from spec.helpers.strategies import LAYERS, Config, batched, configs, describe
 from spec.helpers.tolerances import assert_close
 from spec.registry import BACKENDS, CONTRACT, PAST_RELEASE, Seed, TorchDoc, TorchOwn, claim, torch_docs
@@ -29,12 +29,11 @@ def state_tensors(state) -> list:
     return list(state) if isinstance(state, tuple) else [state]
 
 
-def grads(fn, cfg: Config, device):
+def grads(fn, cfg: Config, device, side: str) -> list:
     m = cfg.build(device, train=True)
     x = cfg.input(device).requires_grad_(True)
     loss = weighted_sum(returned_tensors(fn(m, x)), cfg, device)
-    leaves = [x] + list(m.parameters())
-    return torch.autograd.grad(loss, leaves, allow_unused=True)
+    return grads_by_name(loss, {"input": x, **dict(m.named_parameters())}, side)
 
 
 @claim(
@@ -87,9 +86,9 @@ def test_grad_fn_names_before_1_10(mode):
 def test_grads_match_reference(cfg, device):
     cfg = cfg.with_(nonlinearity="tanh")  # a dead relu unit has a true zero gradient
     describe(cfg, device)
-    got = grads(lambda m, x: m(x), cfg, device)
-    want = grads(lambda m, x: reference_forward(torch_view(m), x), cfg, device)
-    assert all(g is not None and g.abs().sum() > 0 for g in got), "a parameter gets no gradient"
+    got = grads(lambda m, x: m(x), cfg, device, "the module's own forward")
+    want = grads(lambda m, x: reference_forward(torch_view(m), x), cfg, device, "the oracle")
+    assert all(g.abs().sum() > 0 for g in got), "the input or a parameter gets a zero gradient"
     assert_close(got, want, cfg.repro(device))
 
 
@@ -338,19 +337,21 @@ def test_packed_and_state_gradients(mode, packed, device):
 
     cfg = Config(mode=mode, num_layers=2, bidirectional=True, batch=3, seq=4)
     m = cfg.build(device, train=True)  # cuDNN's backward needs train mode (rnn.autograd.cudnn-backward-needs-train)
-    leaves = [cfg.input(device).requires_grad_(True)]
     state = state_for(cfg, device)
-    leaves += list(state) if isinstance(state, tuple) else [state]
-    leaves += list(m.parameters())
+    names = ("h_0", "c_0") if isinstance(state, tuple) else ("h_0",)
+    leaves = {"input": cfg.input(device).requires_grad_(True), **dict(zip(names, state_tensors(state)))}
+    leaves.update(m.named_parameters())
 
-    def run(fn):
-        x = api.utils.pack_padded_sequence(leaves[0], [2, 4, 3], enforce_sorted=False) if packed else leaves[0]
+    def run(fn, side):
+        x = leaves["input"]
+        x = api.utils.pack_padded_sequence(x, [2, 4, 3], enforce_sorted=False) if packed else x
         out, h = fn(m, x, state)
         out = out.data if packed else out
-        return torch.autograd.grad(weighted_sum([out] + returned_tensors((out, h))[1:], cfg, device), leaves)
+        loss = weighted_sum([out] + returned_tensors((out, h))[1:], cfg, device)
+        return grads_by_name(loss, leaves, f"{mode} packed={packed}: {side}")
 
-    by_torch = run(lambda m, x, s: m(x, s))
-    by_reference = run(lambda m, x, s: reference_forward(torch_view(m), x, s))
+    by_torch = run(lambda m, x, s: m(x, s), "the module's own forward")
+    by_reference = run(lambda m, x, s: reference_forward(torch_view(m), x, s), "the oracle")
     assert all(g.abs().sum() > 0 for g in by_torch[:3]), "input and initial state get a gradient"
     assert_close(by_torch, by_reference, f"{mode} packed={packed}")
 

@@ -252,8 +252,12 @@ def test_init_bounds_every_parameter(module, kw, device):
     torch.manual_seed(4321)
     m = getattr(api, module)(5, hidden, num_layers=3, bidirectional=True, **kw).to(device)
     k = 1 / math.sqrt(hidden)
-    names = [n for n, _ in m.named_parameters()]
-    assert len(names) == 3 * 2 * (5 if kw else 4)  # every layer and direction is looked at
+    # every layer and direction is looked at: the parameters, by the implementation's own names (it may fuse the
+    # gates' matrices or keep one bias), hold at least as many elements as torch's weight matrices
+    shape = Config(mode=module, input_size=5, hidden_size=hidden, num_layers=3, bidirectional=True, **kw)
+    weights = sum(math.prod(s) for name, s in param_layout(shape) if name.startswith("weight_"))
+    held = sum(p.numel() for p in m.parameters())
+    assert held >= weights, f"{module}: its parameters hold {held} elements, fewer than torch's weights ({weights})"
     for name, p in m.named_parameters():
         p = p.detach().double().cpu()
         n = p.numel()
@@ -280,17 +284,28 @@ def test_init_bounds_every_parameter(module, kw, device):
 def test_replaced_and_copied(mode, device):
     cfg = Config(mode=mode, num_layers=2, bidirectional=True)
     m, x = cfg.build(device), cfg.input(device)
+    # by the implementation's own names (torch's: weight_ih_l0 and bias_hh_l1_reverse): its first parameter and
+    # its last, of the first layer and of the second layer's reverse direction
+    names = [name for name, _ in m.named_parameters()]
+    first, last = names[0], names[-1]
     with torch.no_grad():
         before = m(x)
-        m.weight_hh_l1_reverse = torch.nn.Parameter(torch.zeros_like(m.weight_hh_l1_reverse))
-        m.bias_ih_l0 = torch.nn.Parameter(m.bias_ih_l0 + 1)
+        own = dict(m.named_parameters())
+        replace_parameter(m, last, torch.nn.Parameter(torch.zeros_like(own[last])))
+        replace_parameter(m, first, torch.nn.Parameter(own[first] + 1))
         after = m(x)
-        assert_close(after, reference_forward(torch_view(m), x), f"{mode}: the replaced parameters are used")
-        assert not torch.equal(after[0], before[0])
+        assert_close(after, reference_forward(torch_view(m), x), f"{mode}: the replaced {first}, {last} are used")
+        assert not torch.equal(after[0], before[0]), f"{mode}: {first} + 1 left the output as it was"
         for twin in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
             assert_close(twin(x), after, f"{mode}: a copy computes the same")
-            twin.weight_ih_l0.add_(1)
-            assert_close(m(x), after, f"{mode}: changing the copy leaves the original")
+            dict(twin.named_parameters())[first].add_(1)
+            assert_close(m(x), after, f"{mode}: changing the copy's {first} leaves the original")
+
+
+def replace_parameter(module, name: str, value) -> None:
+    """``module.<name> = value`` as a user replaces a parameter, ``name`` dotted for a submodule's."""
+    owner, _, leaf = name.rpartition(".")
+    setattr(module.get_submodule(owner) if owner else module, leaf, value)
 
 
 # --- issue 17 (coverage): all_weights, and nonlinearity given by position ---

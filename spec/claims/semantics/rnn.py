@@ -161,9 +161,9 @@ def test_bidirectional_is_two_passes(cfg, device):
     one = cfg.with_(bidirectional=False)
     fwd, bwd = one.build(device), one.build(device)
     with torch.no_grad():  # by torch's names, through the torch twins (the implementation may name them otherwise)
+        targets = {False: torch_view(fwd), True: torch_view(bwd)}  # taken once: a write is kept until refresh
         for name, p in torch_view(bi).named_parameters():
-            target = torch_view(bwd if name.endswith("_reverse") else fwd)
-            getattr(target, name.replace("_reverse", "")).copy_(p)
+            getattr(targets[name.endswith("_reverse")], name.replace("_reverse", "")).copy_(p)
         implementations.refresh(fwd)
         implementations.refresh(bwd)
         x = cfg.input(device)
@@ -288,10 +288,12 @@ def test_between_layers(mode, device):
         for k in range(3)
     ]
     zeros = torch.zeros(cfg.seq, cfg.batch, cfg.hidden_size, dtype=x.dtype, device=device)
-    with torch.no_grad():
+    with torch.no_grad():  # layer k's weights into single k, by torch's names through the torch twins (the
+        source = torch_view(m)  # implementation may name and lay them out otherwise)
         for k, single in enumerate(singles):
-            for name, p in single.named_parameters():
-                p.copy_(getattr(m, name.replace("_l0", f"_l{k}")))
+            for name, p in torch_view(single).named_parameters():
+                p.copy_(getattr(source, name.replace("_l0", f"_l{k}")))
+            implementations.refresh(single)
         out, state = m(x)
         alone = [single(x if k == 0 else zeros) for k, single in enumerate(singles)]  # layers 2 and 3 on zeros
     h = hidden_of(state)
