@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 import spec
-from common.files import cannot_write
+from reference.common.files import cannot_write
 from spec import profiles
 from spec.registry import DEVICE_TYPES
 from spec.registry import TARGETS as REGISTRY_TARGETS
@@ -257,7 +257,7 @@ def verify(args) -> int:
     profile = profiles.chosen(args.profile)
     if profile not in profiles.PROFILES:  # $SPEC_PROFILE
         raise UsageError(f"unknown profile {profile!r} (choose {', '.join(profiles.PROFILES)})")
-    from common.shapemode import read as shape_checks  # without importing torch
+    from reference.common.shapemode import read as shape_checks  # without importing torch
 
     problem = shape_checks()[1]
     if problem:
