@@ -39,6 +39,7 @@ def checkout() -> Optional[Path]:
 def git_head(root: Path) -> Optional[str]:
     """HEAD of the git repository at ``root`` with ``-dirty`` for uncommitted changes to tracked files; None when
     ``root`` is not the top of a repository (a folder inside someone else's) or git is missing."""
+
     def git(*args) -> subprocess.CompletedProcess:
         return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
 
