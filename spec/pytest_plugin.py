@@ -145,3 +145,16 @@ def pytest_collection_modifyitems(session, config, items):
         yield
     finally:
         config.option.keyword = typed
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed case names its claim (ID and statement) in pytest's own report: the node ID alone does not."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        from spec.registry import claim_of
+
+        c = claim_of(getattr(item, "obj", None))
+        if c is not None:
+            report.sections.append(("rnn-spec claim", f"{c.id}: {c.statement}"))

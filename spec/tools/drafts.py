@@ -46,8 +46,7 @@ def causes(report: Report) -> list:
     for cid, r in report.claims.items():
         if r.status == "failed":
             key = ("failed", cause_of(r.first_failure))
-            title = f"{cause_of(r.first_failure)}"
-            entry = None
+            title, entry = key[1], None
         elif r.status == "xfailed" and r.known:
             upstream = r.known.get("upstream") or {}
             key = ("known", upstream.get("title") or r.known.get("link") or r.known.get("reason"))
@@ -59,6 +58,11 @@ def causes(report: Report) -> list:
         cause["claims"].append(cid)
         cause.setdefault("entry", entry)
         cause.setdefault("message", r.first_failure)
+    for cause in found.values():
+        if not cause["known"]:  # named by what broke: its first claim, and the message as it came
+            more = len(cause["claims"]) - 1
+            message = (cause["message"] or "failed").strip().splitlines()[0][:120]
+            cause["title"] = f"{cause['claims'][0]}{f' (and {more} more)' if more else ''}: {message}"
     return [c for c in found.values() if not c["known"]] + [c for c in found.values() if c["known"]]
 
 
