@@ -405,12 +405,12 @@ def pytest_stopped(code: int, text: str) -> str:
     """One line for a pytest run that ended before the report: an invalid registry, a usage error pytest gave (an
     option's value, a known-divergence file that breaks its rules), or anything else."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    usage = [ln[len("ERROR: ") :] for ln in lines if ln.startswith("ERROR: ")]
-    if code == 4 and usage:
-        return usage[0]
     if any(ln.endswith("invalid claims:") for ln in lines):
         first = lines[next(i for i, ln in enumerate(lines) if ln.endswith("invalid claims:")) + 1]
         return f"the registry is invalid: {first} (python -m spec claims lists all)"
+    usage = [ln[len("ERROR: ") :] for ln in lines if ln.startswith("ERROR: ")]
+    if code == 4 and usage:
+        return usage[0]
     last = lines[-1] if lines else "no output"
     return f"pytest stopped before the end (exit {code}): {last[:300]}; no report written"
 
