@@ -332,6 +332,8 @@ def test_a_usage_error_pytest_gives_is_verify_s_one_line():
     err = "ERROR: known-divergence file /x/k.json: k.json: rnn.a.b: no reason\n"
     assert cli.pytest_stopped(4, err) == "known-divergence file /x/k.json: k.json: rnn.a.b: no reason"
     assert cli.pytest_stopped(3, "INTERNALERROR> boom\n").startswith("pytest stopped before the end (exit 3)")
+    invalid = "ERROR: invalid claims:\n  'a.b.c': duplicate id\n"
+    assert cli.pytest_stopped(4, invalid).startswith("the registry is invalid: 'a.b.c': duplicate id")
 
 
 @pytest.mark.parametrize("command", cli.CHECKOUT_ONLY)
