@@ -25,7 +25,7 @@ from torch.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from common.shapecheck import MODE, SHAPE_CHECKS  # noqa: E402
+from reference.common.shapecheck import MODE, SHAPE_CHECKS  # noqa: E402
 from reference.programs import datasets, sampling  # noqa: E402
 from reference.programs.models import LanguageModel, make_layer  # noqa: E402
 from reference.programs.train import grad_clipping, train_epoch  # noqa: E402

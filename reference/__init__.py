@@ -8,5 +8,5 @@
   :mod:`spec.programs`.
 
 Shapes are annotated with jaxtyping and checked at run time by beartype when both are installed
-(Python >= 3.11); see :mod:`common.shapecheck`.
+(Python >= 3.11); see :mod:`reference.common.shapecheck`.
 """

@@ -259,3 +259,87 @@ def test_the_cli_offers_every_device_type_the_registry_knows():
     from spec.registry import DEVICE_TYPES
 
     assert cli.DEVICES == DEVICE_TYPES + ("all",)
+
+
+# --- the package and the implementer's entry points (issues #29, #30) -----------------------------------------------
+def test_version_names_the_suite_and_its_revision(spec_cli):
+    from spec import version
+
+    r = spec_cli("--version")
+    assert r.returncode == 0 and r.stdout.startswith(f"rnn-spec {spec.__version__} (git "), r.stdout
+    assert version.revision() in r.stdout and f"checkout {ROOT}" in r.stdout, r.stdout
+
+
+@pytest.fixture
+def started(monkeypatch, spec_cli):
+    """What verify hands pytest: its command and keywords (the run itself ends at once, having collected nothing)."""
+    from spec.tools import runner
+
+    seen = {}
+
+    def run(cmd, **kw):
+        seen.update(cmd=cmd, **kw)
+        return 5, "", ""
+
+    monkeypatch.setattr(runner, "run", run)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("environment", "args", "expected"),
+    [
+        ({"RNN_SPEC_IMPL": "spec.implementations.example:Example"}, [], "spec.implementations.example:Example"),
+        ({}, ["--impl", "spec.implementations.example:Example"], "spec.implementations.example:Example"),
+        ({"RNN_SPEC_IMPL": "spec.implementations.example:Example"}, ["--impl", "torch"], "torch"),
+        ({}, [], "torch"),
+    ],
+)
+def test_the_implementation_reaches_pytest_as_it_was_named(environment, args, expected, monkeypatch, started, spec_cli):
+    """$RNN_SPEC_IMPL and --impl the same: pytest gets the MODULE:ATTR as given (not the adapter's name, which does
+    not import), and an explicit --impl torch wins over the environment."""
+    monkeypatch.delenv("RNN_SPEC_IMPL", raising=False)
+    for k, v in environment.items():
+        monkeypatch.setenv(k, v)
+    r = spec_cli("verify", "--device", "cpu", *args)
+    assert r.returncode == 2 and "no claim collected" in r.stderr, r.stderr
+    assert f"--spec-impl={expected}" in started["cmd"], started["cmd"]
+    assert started["cwd"] == Path.cwd() and "spec.pytest_plugin" in started["cmd"], started
+
+
+def test_known_file_reaches_pytest_as_an_absolute_path(tmp_path, monkeypatch, started, spec_cli):
+    known = tmp_path / "known.json"
+    known.write_text('{"divergences": {}}')
+    monkeypatch.chdir(tmp_path)
+    r = spec_cli("verify", "--device", "cpu", "--known", "known.json")
+    assert r.returncode == 2 and "no claim collected" in r.stderr, r.stderr
+    assert f"--spec-known={known}" in started["cmd"], started["cmd"]
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [(None, "No such file"), ("{not json", "not a JSON file"), ("[1, 2]", "not a known-divergence file")],
+)
+def test_a_bad_known_file_is_one_line_and_exit_2_before_any_work(text, fragment, tmp_path, started, spec_cli):
+    path = tmp_path / "known.json"
+    if text is not None:
+        path.write_text(text)
+    r = spec_cli("verify", "--known", path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and fragment in r.stderr, r.stderr
+    assert started == {}, "verify started pytest"
+
+
+def test_a_usage_error_pytest_gives_is_verify_s_one_line():
+    err = "ERROR: known-divergence file /x/k.json: k.json: rnn.a.b: no reason\n"
+    assert cli.pytest_stopped(4, err) == "known-divergence file /x/k.json: k.json: rnn.a.b: no reason"
+    assert cli.pytest_stopped(3, "INTERNALERROR> boom\n").startswith("pytest stopped before the end (exit 3)")
+    invalid = "ERROR: invalid claims:\n  'a.b.c': duplicate id\n"
+    assert cli.pytest_stopped(4, invalid).startswith("the registry is invalid: 'a.b.c': duplicate id")
+
+
+@pytest.mark.parametrize("command", cli.CHECKOUT_ONLY)
+def test_checkout_only_commands_are_refused_from_a_wheel(command, monkeypatch, spec_cli):
+    from spec import version
+
+    monkeypatch.setattr(version, "checkout", lambda: None)
+    r = spec_cli(command)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and f"{command} needs a checkout" in r.stderr, r.stderr

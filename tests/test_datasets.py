@@ -130,7 +130,7 @@ def test_lyrics_archive(tmp_path):
 
 
 def test_replacing_is_all_or_nothing_with_ordinary_permissions(tmp_path):
-    from common.files import replacing
+    from reference.common.files import replacing
 
     target = tmp_path / "out.json"
     target.write_text("old")

@@ -394,7 +394,7 @@ def test_25_2_16_the_writer_refuses_before_and_at_the_rename(tmp_path):
     at the rename when something else took the destination's place meanwhile (the temp file removed)."""
     import errno
 
-    from common.files import WriteError, replacing, replacing_file
+    from reference.common.files import WriteError, replacing, replacing_file
 
     made = special_files(tmp_path)
     before = kinds(made)
@@ -420,7 +420,7 @@ def test_25_4_a_full_disk_is_one_line_the_original_untouched(tmp_path, monkeypat
 
     import torch
 
-    from common import files
+    from reference.common import files
 
     def full(self, data):
         self.error = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -458,7 +458,7 @@ def disk(monkeypatch):
     torch.save (a training state or a checkpoint) fail with ENOSPC part-way, as torch.save meets it."""
     import errno
 
-    from common import files
+    from reference.common import files
 
     plain, writes = files.replacing_file, []
 
@@ -647,7 +647,7 @@ def test_25_15_shape_checks_setting_is_one_of_the_documented_values(monkeypatch,
     exit 2 in one line before any work; a checked function called anyway raises, naming the setting."""
     import importlib.util
 
-    from common import shapecheck
+    from reference.common import shapecheck
     from reference.programs import hello
 
     for value in ("banana", "off", "ON", "2"):
@@ -673,7 +673,7 @@ def test_25_15_shape_checks_setting_is_one_of_the_documented_values(monkeypatch,
 
 
 def test_25_15_verify_refuses_an_unknown_shape_checks_setting_in_one_line(monkeypatch, spec_cli):
-    from common import shapecheck
+    from reference.common import shapecheck
 
     for value in ("banana", "off"):
         monkeypatch.setenv("REFERENCE_SHAPE_CHECKS", value)

@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from common.shapecheck import SHAPE_CHECKS, Float, Tensor, Unkeyable, checked, signature
+from reference.common.shapecheck import SHAPE_CHECKS, Float, Tensor, Unkeyable, checked, signature
 from reference.oracle import cells as ref
 from reference.oracle.layers import stacked
 

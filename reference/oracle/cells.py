@@ -14,7 +14,7 @@ from typing import Optional
 
 import torch
 
-from common.shapecheck import Float, Tensor, checked
+from reference.common.shapecheck import Float, Tensor, checked
 
 Params = Mapping[str, Tensor]
 ACTIVATIONS = {"tanh": torch.tanh, "relu": torch.relu}

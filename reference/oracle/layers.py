@@ -22,7 +22,7 @@ from typing import Optional, Union
 import torch
 from torch.nn.utils.rnn import PackedSequence
 
-from common.shapecheck import Float, Int, Tensor, checked
+from reference.common.shapecheck import Float, Int, Tensor, checked
 from reference.oracle.cells import gru_step, lstm_step, rnn_step
 
 NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")

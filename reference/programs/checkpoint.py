@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from common.files import replacing_file
+from reference.common.files import replacing_file
 
 
 def save(model: torch.nn.Module, path: Path) -> Path:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from common.files import WriteError, replacing
+from reference.common.files import WriteError, replacing
 
 try:
     import fcntl

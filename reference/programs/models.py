@@ -11,7 +11,7 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from common.shapecheck import Float, Int, Tensor, checked
+from reference.common.shapecheck import Float, Int, Tensor, checked
 
 # --- hello -> ohlol (001) ----------------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ import threading
 from pathlib import Path
 from typing import Optional
 
-from common.files import cannot_write
+from reference.common.files import cannot_write
 
 try:
     import fcntl
@@ -66,7 +66,7 @@ class Parser(argparse.ArgumentParser):
         """Parse; then each option the user left out takes the --smoke setting (with --smoke) or the default.
         A setting of the environment the programs cannot run with (``REFERENCE_SHAPE_CHECKS``) is an error
         here, before any work."""
-        from common.shapecheck import MODE_PROBLEM
+        from reference.common.shapecheck import MODE_PROBLEM
 
         args = self.parse_args(argv)
         if MODE_PROBLEM:
@@ -351,12 +351,12 @@ class Run:
         """Training state, weights and summary, each replaced atomically, in that order (a save cut short
         leaves a resumable state: the new one, or the last epoch's with everything else as it was); a
         signal waits for the end. The curve (a plot costs more than an epoch of the small runs) every tenth of
-        the run and at its end. A write that fails raises OSError (``common.files.WriteError``)."""
+        the run and at its end. A write that fails raises OSError (``reference.common.files.WriteError``)."""
         if not self.out:
             return
         import torch
 
-        from common.files import replacing_file
+        from reference.common.files import replacing_file
         from reference.programs.checkpoint import save_and_reload
         from reference.programs.train import write_json
 

@@ -12,8 +12,8 @@ from typing import Iterable, Optional
 import torch
 from torch import nn
 
-from common.files import replacing
-from common.states import map_state
+from reference.common.files import replacing
+from reference.common.states import map_state
 
 
 def grad_clipping(parameters: Iterable[torch.Tensor], theta: float) -> float:

@@ -42,6 +42,9 @@ from typing import Dict, FrozenSet, Optional, Tuple
 
 #: The environment variable that chooses the implementation (like array-api-tests' ARRAY_API_TESTS_MODULE).
 ENV = "RNN_SPEC_IMPL"
+#: A known-divergence file kept outside the suite (``verify --known``, ``pytest --spec-known``): it replaces the
+#: adapter's own :attr:`Implementation.known` (:func:`known_file`).
+KNOWN_ENV = "RNN_SPEC_KNOWN"
 
 #: The implementations this suite ships an adapter for, in the order the docs list them.
 NAMES = ("torch", "opacus", "torchrl", "ao-quantizable", "ao-dynamic-qint8", "ao-dynamic-float16")
@@ -435,7 +438,7 @@ def known_divergences(impl: Implementation) -> dict:
 
     from spec.implementations import divergences
 
-    known = divergences.load(impl.known).divergences
+    known = divergences.load(known_file(impl)).divergences
     return {cid: d.as_dict() for cid, d in known.items() if d.applies_to(torch.__version__)}
 
 
@@ -443,13 +446,19 @@ def limits(impl: Implementation) -> list:
     """The argument values ``impl`` refuses, as :class:`spec.implementations.divergences.Limit` (reason, link)."""
     from spec.implementations import divergences
 
-    return divergences.load(impl.known).limits
+    return divergences.load(known_file(impl)).limits
+
+
+def known_file(impl: Implementation) -> Path:
+    """The known-divergence file in force: ``$RNN_SPEC_KNOWN`` when set, else the adapter's own."""
+    return Path(os.environ[KNOWN_ENV]) if os.environ.get(KNOWN_ENV) else impl.known
 
 
 __all__ = [
     "ADAPTERS",
     "CELLS",
     "ENV",
+    "KNOWN_ENV",
     "Implementation",
     "LAYERS",
     "NAMES",
@@ -459,6 +468,7 @@ __all__ = [
     "constructor_call",
     "current",
     "known_divergences",
+    "known_file",
     "link",
     "refresh",
     "twin_of",

@@ -1,5 +1,10 @@
 """``python -m spec``: verify the installed torch (or another implementation of its recurrent API), list the
-registry, compare reports, tabulate them, make the docs, run the mutants, measure coverage.
+registry, compare reports, tabulate them, draft upstream issues from a report, make the docs, run the mutants,
+measure coverage.
+
+``verify``, ``claims``, ``compare``, ``matrix`` and ``drafts`` run the same from an installed wheel, in any folder
+(reports go under ``./reports`` unless ``--report`` says where); ``docs``, ``mutants`` and ``coverage`` need a
+checkout (its docs/, its reports/, its tests) and say so in one line, exit 2, from a wheel.
 
 This module parses and dispatches; each command's work is in the module it names. Exit codes: 0 every selected
 claim held; 1 a claim failed or regressed (or the registry is invalid, for ``claims``); 2 bad input (a one-line
@@ -17,8 +22,8 @@ import tempfile
 from pathlib import Path
 
 import spec
-from common.files import cannot_write
-from spec import profiles
+from reference.common.files import cannot_write
+from spec import profiles, version
 from spec.registry import DEVICE_TYPES
 from spec.registry import TARGETS as REGISTRY_TARGETS
 from spec.session import LOST
@@ -44,11 +49,14 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m spec", description=__doc__.splitlines()[0])
+    p.add_argument("--version", action=_Version, help="the suite's version and git revision, and where it runs from")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
     profile = dict(choices=tuple(profiles.PROFILES), help=f"hypothesis profile: {', '.join(profiles.PROFILES)}")
 
     v = sub.add_parser("verify", help="run the spec on the installed torch and write a report")
-    v.add_argument("--report", type=Path, help="report path (default: reports/<torch>-<device>.json; see README)")
+    v.add_argument(
+        "--report", type=Path, help="report path (default: reports/<torch>-<device>.json under the current folder)"
+    )
     v.add_argument(
         "--device",
         default="all",
@@ -64,7 +72,19 @@ def _parser() -> argparse.ArgumentParser:
         help="the implementation under test (default $RNN_SPEC_IMPL, else torch): torch, opacus, torchrl, "
         "ao-quantizable, ao-dynamic-qint8, ao-dynamic-float16, or MODULE:ATTR naming an adapter",
     )
-    v.add_argument("-k", dest="keyword", help="only claims whose test matches this pytest -k expression")
+    v.add_argument(
+        "--known",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="known divergences kept in your repository (the schema of spec/implementations/known/*.json); it "
+        "replaces the adapter's own file (default $RNN_SPEC_KNOWN)",
+    )
+    v.add_argument(
+        "-k",
+        dest="keyword",
+        help="only these claims: a pytest -k expression, in which a claim ID (rnn.errors.input) selects that claim",
+    )
     v.add_argument("--profile", default=None, **profile)
     v.add_argument("--quiet", "-q", action="store_true", help="print only the summary table")
     v.add_argument(
@@ -97,14 +117,16 @@ def _parser() -> argparse.ArgumentParser:
         help="compare reports of two implementations claim for claim (refused otherwise)",
     )
 
-    mu = sub.add_parser("mutants", help="run the spec against simulated torch regressions; exit 1 if one survives")
+    mu = sub.add_parser(
+        "mutants", help="run the spec against simulated torch regressions; exit 1 if one survives (checkout only)"
+    )
     mu.add_argument("--only", nargs="+", metavar="NAME", help="only these mutants (see --list)")
     mu.add_argument("--list", action="store_true", help="list the catalogue and exit")
     mu.add_argument("--profile", default="quick", choices=tuple(profiles.PROFILES), help="default quick")
     mu.add_argument("--out", type=Path, help="write the results as JSON here (atomically), e.g. reports/mutants.json")
     mu.add_argument("--jobs", type=int, default=1, help="run this many mutants at a time (default 1)")
 
-    d = sub.add_parser("docs", help="regenerate docs/ from the registry and the stored reports")
+    d = sub.add_parser("docs", help="regenerate docs/ from the registry and the stored reports (checkout only)")
     d.add_argument("--reports", type=Path, default=ROOT / "reports", help="the reports folder (default reports/)")
     d.add_argument("--out", type=Path, default=ROOT / "docs", help="docs folder")
     d.add_argument("--check", action="store_true", help="only say whether docs/ is fresh (exit 1 if not)")
@@ -114,7 +136,9 @@ def _parser() -> argparse.ArgumentParser:
         help="make the torch-docs pages from the installed torch even if they were made with another",
     )
 
-    cv = sub.add_parser("coverage", help="which lines and branches of torch's recurrent Python code the claims run")
+    cv = sub.add_parser(
+        "coverage", help="which lines and branches of torch's recurrent Python code the claims run (checkout only)"
+    )
     cv.add_argument("--out", type=Path, help="where to store it (default reports/coverage/<torch-version>.json)")
     cv.add_argument("-k", dest="keyword", help="only claims whose test matches this pytest -k expression")
     cv.add_argument("--claims", type=Path, help="only the claims in this module or folder of spec/ (default: all)")
@@ -126,7 +150,31 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--json", action="store_true", help="the same as --format json")
     m.add_argument("--target", default="eager", choices=TARGETS, help="the target column groups (default eager)")
     m.add_argument("--out", type=Path, help="write the table here (atomically) instead of stdout")
+
+    dr = sub.add_parser(
+        "drafts", help="from one report, an issue draft per cause of its failures and known divergences (Markdown)"
+    )
+    dr.add_argument("report", type=Path)
+    dr.add_argument("--out", type=Path, default=Path("drafts"), help="the folder to write them in (default drafts/)")
+    dr.add_argument(
+        "--install",
+        default=None,
+        metavar="PIP-ARGS",
+        help="what the repro pip-installs beside torch (default: rnn-spec at the report's version and the "
+        "implementation's packages at the versions the report recorded)",
+    )
     return p
+
+
+class _Version(argparse.Action):
+    """``--version``: computed when asked (it may run git), then exit 0."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(version.describe())
+        parser.exit(0)
 
 
 def main(argv=None) -> int:
@@ -150,11 +198,17 @@ def _main(argv=None) -> int:
         "docs": docs,
         "mutants": mutants,
         "coverage": coverage,
+        "drafts": drafts,
     }
     try:
         args = _parser().parse_args(argv)
         if args.command not in commands:
             raise UsageError(f"a command is required: {', '.join(commands)} (see --help)")
+        if args.command in CHECKOUT_ONLY and version.checkout() is None:
+            raise UsageError(
+                f"{args.command} needs a checkout of rnn-spec (its docs/, reports/ and tests/); this one is installed "
+                f"at {SPEC_DIR}: git clone the repository and run it there"
+            )
         return commands[args.command](args)
     except (ReportError, UsageError) as e:
         print(f"spec: error: {e}", file=sys.stderr)
@@ -172,6 +226,10 @@ def _main(argv=None) -> int:
     except OSError as e:  # a write that failed after the checks (a full disk): one line, nothing half-written
         print(f"spec: error: {e.filename or ''}{': ' if e.filename else ''}{e.strerror or e}", file=sys.stderr)
         return 2
+
+
+#: the commands that read or write the checkout's own folders (docs/, reports/, tests/): refused from a wheel
+CHECKOUT_ONLY = ("docs", "mutants", "coverage")
 
 
 def _check_writable(path: Path, what: str = "report") -> None:
@@ -199,10 +257,15 @@ def installed_torch() -> str:
     return match.group(1)
 
 
+def impl_text(given) -> str:
+    """What names the implementation under test: ``--impl``, else $RNN_SPEC_IMPL, else ``torch``."""
+    return (given or os.environ.get("RNN_SPEC_IMPL") or "torch").strip()
+
+
 def resolve_impl(text):
     """The implementation named by ``--impl`` or $RNN_SPEC_IMPL (None: torch), checked before any work."""
-    text = text or os.environ.get("RNN_SPEC_IMPL")
-    if not text or text == "torch":
+    text = impl_text(text)
+    if text == "torch":
         return None
     from spec.tools.results import resolve_implementation
 
@@ -257,12 +320,15 @@ def verify(args) -> int:
     profile = profiles.chosen(args.profile)
     if profile not in profiles.PROFILES:  # $SPEC_PROFILE
         raise UsageError(f"unknown profile {profile!r} (choose {', '.join(profiles.PROFILES)})")
-    from common.shapemode import read as shape_checks  # without importing torch
+    from reference.common.shapemode import read as shape_checks  # without importing torch
 
     problem = shape_checks()[1]
     if problem:
         raise UsageError(problem)
-    impl = resolve_impl(args.impl)
+    # the text, not the adapter's name: the pytest process resolves it again (MODULE:ATTR, as given)
+    text = impl_text(args.impl)
+    impl = resolve_impl(text)
+    known = known_file(args.known)
     path = args.report or default_report(args.device, args.target, impl)
     _check_writable(path)
     processes = jobs(args.jobs)
@@ -270,19 +336,27 @@ def verify(args) -> int:
     # complete run is copied into place, atomically
     with tempfile.TemporaryDirectory(prefix="spec-verify-") as tmp:
         tmp_report = Path(tmp) / "report.json"
+        ini = Path(tmp) / "pytest.ini"
+        ini.write_text(runner.INI, encoding="utf-8")
         cmd = runner.pytest_command(
             report=tmp_report,
             device=args.device,
             target=args.target,
-            impl=impl.name if impl is not None and ":" not in (args.impl or "") else (args.impl or None),
+            impl=text,
             profile=profile,
             keyword=args.keyword,
             extra=["-q", "--tb=short", "-p", "no:warnings", "--spec-progress"]
             + (["-n", str(processes)] if processes > 1 else ["-p", "no:xdist"]),
+            inifile=ini,
+            known=known,
         )
         progress = summary.Progress(enabled=not args.quiet)
-        # the run's own temporary files (pytest's, its workers', torch's caches) go in this folder, and with it
-        code, out, err = runner.run(cmd, env=runner.environ(TMPDIR=tmp), on_line=progress.line)
+        # the run's own temporary files (pytest's, its workers', torch's caches) go in this folder, and with it; it
+        # runs in this folder, so an adapter module here imports there as it did here
+        # and an installed suite reports the revision its wheel recorded
+        installed = {version.ENV: version.revision()} if version.checkout() is None else {}
+        env = runner.environ(TMPDIR=tmp, **installed)
+        code, out, err = runner.run(cmd, env=env, on_line=progress.line, cwd=Path.cwd())
         progress.done()
         lost = [line for line in err.splitlines() if line.startswith(LOST)]
         if lost:  # a worker crashed (a segfault in torch, killed for memory): no partial report
@@ -292,6 +366,8 @@ def verify(args) -> int:
         if code not in (0, 1):
             raise UsageError(pytest_stopped(code, err or out))
         report = Report.load(tmp_report)
+        # the import path the run was given, which a repro needs (the adapter's name alone does not import)
+        report.environment["implementation"].setdefault("adapter", text)
         report.write(path)
     if code == 1 and not args.quiet:
         sys.stdout.write(summary.failure_details(out))
@@ -306,12 +382,35 @@ def verify(args) -> int:
     return 1 if report.failed() else 0
 
 
+def known_file(given) -> Path:
+    """``--known`` (else $RNN_SPEC_KNOWN) as an absolute path, checked to be a JSON object before any work (the
+    pytest process checks its entries against the rules, and stops in one line if one breaks them); None: the
+    adapter's own file."""
+    given = given or os.environ.get("RNN_SPEC_KNOWN") or None
+    if given is None:
+        return None
+    path = Path(given).resolve()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise UsageError(f"--known {given}: {e.strerror or e}") from None
+    except ValueError as e:  # not UTF-8, not JSON
+        raise UsageError(f"--known {given}: not a JSON file ({str(e).splitlines()[0]})") from None
+    if not isinstance(data, dict):
+        raise UsageError(f"--known {given}: not a known-divergence file (a JSON object with 'divergences')")
+    return path
+
+
 def pytest_stopped(code: int, text: str) -> str:
-    """One line for a pytest run that ended before the report: an invalid registry, or anything else."""
+    """One line for a pytest run that ended before the report: an invalid registry, a usage error pytest gave (an
+    option's value, a known-divergence file that breaks its rules), or anything else."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     if any(ln.endswith("invalid claims:") for ln in lines):
         first = lines[next(i for i, ln in enumerate(lines) if ln.endswith("invalid claims:")) + 1]
         return f"the registry is invalid: {first} (python -m spec claims lists all)"
+    usage = [ln[len("ERROR: ") :] for ln in lines if ln.startswith("ERROR: ")]
+    if code == 4 and usage:
+        return usage[0]
     last = lines[-1] if lines else "no output"
     return f"pytest stopped before the end (exit {code}): {last[:300]}; no report written"
 
@@ -487,3 +586,22 @@ def mutants(args) -> int:
         stored["command"] = "python -m spec mutants" + (f" --only {' '.join(names)}" if args.only else "")
         write_json(args.out, stored)
     return 0 if all(r["killed"] for r in results.values()) else 1
+
+
+# --- drafts ------------------------------------------------------------------------------------------------------
+def drafts(args) -> int:
+    from importlib.util import find_spec
+
+    from spec.tools import drafts as upstream
+    from spec.tools.results import Report
+
+    report = Report.load(args.report)
+    _check_writable(args.out / "README.md", "the drafts")
+    statements = {}
+    if find_spec("torch") is not None:  # the claims' statements, where the registry can be loaded
+        statements = {c.id: c.statement for c in spec.load_all()}
+    paths = upstream.write(report, args.out, install=args.install, statements=statements)
+    print(f"drafts: {len(paths)} cause(s) in {args.out}" + ("" if paths else " (nothing failed or known)"))
+    for p in paths:
+        print(f"  {p}")
+    return 0

@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
 
-from common.files import replacing  # the one atomic writer
+from reference.common.files import replacing  # the one atomic writer
 
 #: The schema this suite writes, and the ones it reads.
 SCHEMA = 2
@@ -497,7 +497,7 @@ def environment(profile: str, seed, devices: Optional[str] = None, selection: Op
 
     cuda_ok = torch.cuda.is_available()
     try:
-        from common.shapecheck import SHAPE_CHECKS
+        from reference.common.shapecheck import SHAPE_CHECKS
     except ImportError:  # reference/ is optional for the spec on old Pythons
         SHAPE_CHECKS = False
     return {

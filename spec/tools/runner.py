@@ -19,7 +19,13 @@ from typing import Optional
 import spec
 
 SPEC_DIR = Path(spec.__file__).resolve().parent
+#: the checkout's root, or the site-packages folder an installed suite lives in
 ROOT = SPEC_DIR.parent
+#: what a session needs to run the claims (the axes, the recorder, the claims' collection)
+PLUGIN = "spec.pytest_plugin"
+#: the configuration ``verify`` runs pytest with, the same from a checkout and from a wheel: pytest's defaults (the
+#: claims' collection, markers and filters come with the plugin)
+INI = "[pytest]\n"
 
 
 class Stopped(Exception):
@@ -41,14 +47,24 @@ def pytest_command(
     paths=(),
     extra=(),
     python=(),
+    inifile: Optional[Path] = None,
+    known: Optional[Path] = None,
 ) -> list:
     """``python [python...] -m pytest spec/ ...`` with the spec's options; ``python``: what runs before ``-m pytest``
-    (coverage's ``-m coverage run ...``)."""
+    (coverage's ``-m coverage run ...``).
+
+    The session plugin (:mod:`spec.pytest_plugin`) is loaded by name, so a suite installed in site-packages runs as
+    a checkout does; ``inifile``: the pytest configuration to use instead of looking for one above ``spec/`` (an
+    installed suite must not pick up the settings or the conftest.py of a project around its virtual environment);
+    conftest.py files are looked for no higher than the suite's root (the checkout's own is there)."""
     cmd = [sys.executable, *python, "-m", "pytest", *(str(p) for p in paths or [SPEC_DIR]), "--rootdir", str(ROOT)]
+    cmd += [f"--confcutdir={ROOT}", "-p", PLUGIN] + (["-c", str(inifile)] if inifile else [])
     cmd += [f"--spec-device={device}", f"--spec-target={target}", f"--hypothesis-profile={profile}"]
     cmd += ["-p", "no:cacheprovider", "-p", "no:randomly", "-o", "addopts="]
     if impl:
         cmd.append(f"--spec-impl={impl}")
+    if known is not None:
+        cmd.append(f"--spec-known={known}")
     if report is not None:
         cmd.append(f"--spec-report={report}")
     if keyword:
@@ -56,16 +72,17 @@ def pytest_command(
     return cmd + list(extra)
 
 
-def run(cmd: list, env: Optional[dict] = None, on_line=None) -> tuple:
-    """Run ``cmd`` in the checkout; (exit code, stdout, stderr) as text. ``on_line(line)`` sees each line of stderr as
-    it comes and returns whether it was its own (a progress line), which is then left out of the stderr returned.
-    On SIGINT/SIGTERM the child gets the same signal and is waited for, then :class:`Stopped` is raised."""
+def run(cmd: list, env: Optional[dict] = None, on_line=None, cwd: Optional[Path] = None) -> tuple:
+    """Run ``cmd`` in ``cwd`` (default: the suite's root); (exit code, stdout, stderr) as text. ``on_line(line)`` sees
+    each line of stderr as it comes and returns whether it was its own (a progress line), which is then left out of
+    the stderr returned. On SIGINT/SIGTERM the child gets the same signal and is waited for, then :class:`Stopped` is
+    raised."""
     import threading
 
     received: list = []
     # its own process group: a signal reaches pytest and the workers it started (pytest-xdist), and only them
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        cmd, cwd=cwd or ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
     chunks: dict = {"out": [], "err": []}
 

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from common.shapecheck import Float, Int, Tensor, checked
+from reference.common.shapecheck import Float, Int, Tensor, checked
 
 
 def shapes_main(seed: int = 0) -> dict:

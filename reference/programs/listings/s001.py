@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import torch
 
-from common.shapecheck import Float, Tensor, checked
+from reference.common.shapecheck import Float, Tensor, checked
 
 IDX2CHAR = ["e", "h", "l", "o"]
 X_DATA = [1, 0, 2, 2, 3]  # h e l l o

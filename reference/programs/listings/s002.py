@@ -7,7 +7,7 @@ import inspect
 
 import torch
 
-from common.shapecheck import Float, Tensor, checked
+from reference.common.shapecheck import Float, Tensor, checked
 
 #: Lines 14-16: the keyword defaults the three constructors are listed with.
 LISTED_DEFAULTS = {

@@ -21,7 +21,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from common.shapecheck import Int, Tensor, checked
+from reference.common.shapecheck import Int, Tensor, checked
 
 #: Line 198: the hash the listing stores for timemachine.txt, under the name ``dataset_sha256``.
 DATASET_HASH = "090b5e7e70c295757f55df93cb0a180b9691891a"

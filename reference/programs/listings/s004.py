@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from common.shapecheck import Float, Tensor, checked
+from reference.common.shapecheck import Float, Tensor, checked
 
 #: Line 29: num_epochs, num_steps, batch_size, lr, clipping_theta.
 SETTINGS = {"num_epochs": 160, "num_steps": 35, "batch_size": 32, "lr": 1e2, "clipping_theta": 1e-2}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from hypothesis import given
 
-from common.states import map_state
+from reference.common.states import map_state
 from reference.oracle import cells as ref
 from spec import implementations
 from spec.helpers.modules import build_cell, cell_state, hidden_of, step, torch_view

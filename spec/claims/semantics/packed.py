@@ -7,7 +7,7 @@ import torch
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from common.states import map_state
+from reference.common.states import map_state
 from spec.helpers import packing
 from spec.helpers.api import api
 from spec.helpers.modules import both, fixed_randn

@@ -10,7 +10,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from common.states import map_state
+from reference.common.states import map_state
 from reference.oracle.layers import forward as reference_forward
 from spec import implementations
 from spec.helpers.api import api

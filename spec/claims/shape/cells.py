@@ -6,7 +6,7 @@ import pytest
 import torch
 from hypothesis import given
 
-from common.states import map_state
+from reference.common.states import map_state
 from spec.helpers.api import api
 from spec.helpers.modules import build_cell, cell_state, fixed_randn, step
 from spec.helpers.strategies import (

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from common.states import map_state
+from reference.common.states import map_state
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""The ``REFERENCE_SHAPE_CHECKS`` setting, read without importing torch (``common/shapecheck.py`` says what each
-value does): the test session, ``verify`` and the programs refuse any other value in one line before any work."""
+"""The ``REFERENCE_SHAPE_CHECKS`` setting, read without importing torch (``reference/common/shapecheck.py`` says
+what each value does): the test session, ``verify`` and the programs refuse any other value in one line before
+any work."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 
 import torch
 
-from common.shapemode import ENV, MODES, read
+from reference.common.shapemode import ENV, MODES, read
 
 #: the setting, and why it cannot be used (one line) or None
 MODE, MODE_PROBLEM = read()
