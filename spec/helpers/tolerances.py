@@ -83,6 +83,7 @@ def tf32(enabled: bool):
 
 
 def flat_tensors(x):
+    """The tensors of ``x`` (a tensor, a PackedSequence's data, or a tuple or list of these, nested), in order."""
     if isinstance(x, PackedSequence):
         return [x.data]
     if isinstance(x, (tuple, list)):
@@ -90,21 +91,78 @@ def flat_tensors(x):
     return [x]
 
 
+def _leaves(x) -> list:
+    """The leaves of ``x`` in order: tensors, PackedSequences (kept whole, their indices compared apart), and
+    anything else (None, a number), which :func:`assert_close` refuses with its type named."""
+    if isinstance(x, (tuple, list)) and not isinstance(x, PackedSequence):
+        return [leaf for item in x for leaf in _leaves(item)]
+    return [x]
+
+
+def _kind(x) -> str:
+    return "None" if x is None else type(x).__name__
+
+
+def _same_indices(a: PackedSequence, b: PackedSequence, where: str) -> None:
+    """A PackedSequence's batch_sizes and (un)sorted_indices are exact integers: equal, or the packing differs."""
+    for name in ("batch_sizes", "sorted_indices", "unsorted_indices"):
+        x, y = getattr(a, name), getattr(b, name)
+        same = (x is None and y is None) or (x is not None and y is not None and torch.equal(x.cpu(), y.cpu()))
+        assert same, f"{where}: PackedSequence.{name} {None if x is None else x.tolist()} against " + (
+            f"{None if y is None else y.tolist()}"
+        )
+
+
+def _nonfinite(t: torch.Tensor, side: str, where: str) -> None:
+    """NaN and +-inf are never close, not even to themselves: the spec's values (bounded activations, their
+    gradients, norms of them) are finite by construction, so a non-finite value on either side is a fault (or a
+    check whose inputs overflow), never an agreement. A check about non-finite values tests them by name
+    (``torch.isnan``), never through this comparison."""
+    bad = ~torch.isfinite(t)
+    if bad.any():
+        k = int(bad.flatten().nonzero()[0])
+        raise AssertionError(
+            f"{where}: {int(bad.sum())} of {t.numel()} elements of the {side} value are not finite (NaN or inf "
+            f"is never close); first at flat index {k}: {t.flatten()[k].item()!r}"
+        )
+
+
 def assert_close(actual, expected, msg: str = "", steps: int = 1, tf32=None, computed_on=None) -> None:
-    """Compare tensors, tuples of tensors or PackedSequences element-wise, with the tolerance of
-    ``actual``'s device and dtype (``steps`` and ``tf32`` as in :func:`tolerance`; ``computed_on``:
-    the device whose tolerance applies when ``actual`` was moved off it to be compared)."""
-    a, e = flat_tensors(actual), flat_tensors(expected)
+    """Compare tensors, PackedSequences or (nested) tuples and lists of them, leaf by leaf: the same number
+    of leaves, each a tensor (a None or a number where a tensor belongs fails, naming it), of the same shape
+    (nothing is broadcast), dtype and device, finite on both sides (NaN and inf are never close), and within the
+    tolerance of ``actual``'s device and dtype elementwise (``steps`` and ``tf32`` as in :func:`tolerance`;
+    ``computed_on``: the device whose tolerance applies when ``actual`` was moved off it to be compared). A
+    PackedSequence is compared with a PackedSequence only, its indices exactly. -0.0 and 0.0 are equal;
+    integer and bool tensors are compared exactly. Comparing nothing (no leaf on either side) fails."""
+    a, e = _leaves(actual), _leaves(expected)
     assert len(a) == len(e), f"{msg}: {len(a)} tensors against {len(e)}"
+    assert a, f"{msg}: nothing to compare (no tensor on either side)"
     for i, (x, y) in enumerate(zip(a, e)):
         where = f"{msg} [tensor {i}]"
-        assert x.shape == y.shape, f"{where}: shape {tuple(x.shape)} against {tuple(y.shape)}"
+        if isinstance(x, PackedSequence) or isinstance(y, PackedSequence):
+            assert isinstance(x, PackedSequence) and isinstance(y, PackedSequence), (
+                f"{where}: expected a PackedSequence on both sides, got {_kind(x)} against {_kind(y)}"
+            )
+            _same_indices(x, y, where)
+            x, y = x.data, y.data
+        assert isinstance(x, torch.Tensor), f"{where}: expected a tensor, got {_kind(x)} (actual)"
+        assert isinstance(y, torch.Tensor), f"{where}: expected a tensor, got {_kind(y)} (expected)"
+        assert x.shape == y.shape, f"{where}: shape {tuple(x.shape)} against {tuple(y.shape)} (never broadcast)"
         assert x.dtype == y.dtype, f"{where}: dtype {x.dtype} against {y.dtype}"
         assert x.device == y.device, f"{where}: device {x.device} against {y.device}"
+        if not (x.is_floating_point() or x.is_complex()):
+            differ = x != y
+            assert not differ.any(), (
+                f"{where}: {int(differ.sum())} of {x.numel()} {x.dtype} elements differ (compared exactly)"
+            )
+            continue
+        _nonfinite(x, "actual", where)
+        _nonfinite(y, "expected", where)
         tol = tolerance(computed_on or x.device.type, x.dtype, tf32=tf32, steps=steps)
         # |x - y| <= atol + rtol*|y| elementwise, as torch.testing.assert_close (absent before torch 1.9)
         excess = (x - y).abs() - (tol["atol"] + tol["rtol"] * y.abs())
-        if x.numel() and excess.max() > 0:
+        if x.numel() and bool((excess > 0).any()):
             k = int(excess.flatten().argmax())
             raise AssertionError(
                 f"{where}: {int((excess > 0).sum())} of {x.numel()} elements differ beyond "
