@@ -589,3 +589,21 @@ def _opacus_drops_initial_state():
         return real(self, input, None if self.has_cell_state else state_init)
 
     dp_rnn.DPRNNBase.forward = forward
+
+
+# --- issue 32: checks that cannot be fooled ----------------------------------------------------------------
+@mutant("gru-nan-one-step", "nn.GRU returns NaN in one element of its output at the first step (state untouched)")
+def _gru_nan_one_step():
+    import torch
+    from torch.nn.utils.rnn import PackedSequence
+
+    def transform(m, out, state, x):
+        if isinstance(out, PackedSequence):
+            data = out.data.clone()
+            data[0, 0] = float("nan")
+            return out._replace(data=data), state
+        out = out.clone()
+        out[(0,) * (out.dim() - 1) + (0,)] = float("nan")  # step 0, batch 0 (either layout), feature 0
+        return out, state
+
+    wrap_method(torch.nn.GRU, "forward", on_output(transform))
