@@ -8,7 +8,7 @@ from hypothesis import given
 
 from spec.helpers.strategies import LAYERS, Config, batched, configs, describe
 from spec.helpers.tolerances import assert_close, flat_tensors, tf32
-from spec.registry import BACKENDS, CONTRACT, PAST_RELEASE, TorchDoc, claim, torch_docs
+from spec.registry import BACKENDS, CONTRACT, PAST_RELEASE, TorchDoc, TorchOwn, claim, torch_docs
 
 
 @claim(
@@ -96,6 +96,54 @@ def test_autocast_bfloat16_gives_float16(mode, device):
     with torch.no_grad():
         converted = flat_tensors(m.to(torch.bfloat16)(x.to(torch.bfloat16)))
     assert [t.dtype for t in converted] == [torch.bfloat16] * len(converted)
+
+
+# Measured on 2.13 only (torch.autocast takes "cpu" from 1.10; which recurrent ops its CPU list lowers changed
+# since), so the claim starts there. The same run shows autocast to float16 on the CPU making nn.LSTM fail in
+# oneDNN ("could not create a primitive descriptor"): not claimed.
+#: The dtype each layer (and its cell) returns under CPU autocast to bfloat16, measured on 2.13.
+AUTOCAST_CPU = {
+    "RNN": (torch.bfloat16, torch.bfloat16),
+    "LSTM": (torch.bfloat16, torch.float32),
+    "GRU": (torch.float32, torch.float32),
+}
+
+
+@claim(
+    id="rnn.numerics.autocast-cpu-bfloat16",
+    scope=TorchOwn("which ops autocast lowers, and to what, is torch's autocast policy"),
+    statement=(
+        "Under torch.autocast('cpu', dtype=torch.bfloat16) a float32 RNN or LSTM returns output and state in "
+        "bfloat16, and a GRU in float32, each within bfloat16's rounding of what it computes in float32 outside "
+        "autocast (the GRU's products are computed in bfloat16 too); RNNCell returns bfloat16, LSTMCell and GRUCell "
+        "float32. Gradients reach every float32 parameter, in float32."
+    ),
+    modules=LAYERS + ("RNNCell", "LSTMCell", "GRUCell"),
+    sources=(TorchDoc("torch.autocast", "CPU ops that can autocast to bfloat16"),),
+    torch=">=2.13",
+    devices=("cpu",),
+)
+@pytest.mark.parametrize("mode", LAYERS)
+def test_autocast_cpu_bfloat16(mode, device):
+    layer_dtype, cell_dtype = AUTOCAST_CPU[mode]
+    cfg = Config(mode=mode, dtype="float32", num_layers=2, bidirectional=True, seq=3, batch=2)
+    m, x = cfg.build(device, train=True), cfg.input(device)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        got = flat_tensors(m(x))
+    assert [t.dtype for t in got] == [layer_dtype] * len(got), f"{mode}: {[t.dtype for t in got]}"
+    sum(t.float().sum() for t in got).backward()
+    for name, p in m.named_parameters():
+        assert p.grad is not None and p.grad.dtype == torch.float32, f"{mode}.{name}: {p.grad}"
+        assert bool(p.grad.abs().sum() > 0), f"{mode}.{name}: zero gradient"
+    with torch.no_grad():
+        want = [t.to(torch.bfloat16) for t in flat_tensors(m(x))]
+    # at bfloat16's precision, whatever dtype is returned: the GRU's float32 carries bfloat16 products
+    got = [t.detach().to(torch.bfloat16) for t in got]
+    assert_close(got, want, cfg.repro(device), steps=cfg.num_layers * cfg.seq)
+    cell = getattr(torch.nn, f"{mode}Cell")(cfg.input_size, cfg.hidden_size).to(device)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        returned = flat_tensors(cell(x[0]))
+    assert [t.dtype for t in returned] == [cell_dtype] * len(returned), f"{mode}Cell: {[t.dtype for t in returned]}"
 
 
 #: Two runs of the same seeded forward and backward, and a third from another seed: "bitwise-equal" (or "differ")
