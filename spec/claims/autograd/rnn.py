@@ -10,7 +10,7 @@ from torch import nn
 
 from reference.oracle.layers import forward as reference_forward
 from spec.helpers.api import api
-from spec.helpers.modules import hidden_of, returned_tensors, torch_view, weighted_sum
+from spec.helpers.modules import returned_tensors, torch_view, weighted_sum
 from spec.helpers.strategies import LAYERS, Config, batched, configs, describe
 from spec.helpers.tolerances import assert_close
 from spec.registry import BACKENDS, CONTRACT, PAST_RELEASE, Seed, TorchDoc, TorchOwn, claim, torch_docs
