@@ -40,6 +40,8 @@ def trains_after(mode: str, call: str, device: str) -> None:
     assert [id(p) for p in m.parameters()] == [id(p) for p in held], f"{where}: the optimizer's are not the module's"
     x = cfg.input(device).to(dtype)
     result = m(x)
+    cut = [t for t in returned_tensors(result) if t.grad_fn is None]
+    assert not cut, f"{where}: {len(cut)} returned tensors have no graph back to the parameters"
     weighted_sum(returned_tensors(result), cfg, device).backward()
     want = torch.autograd.grad(
         weighted_sum(returned_tensors(reference_forward(torch_view(m), x)), cfg, device), list(m.parameters())
