@@ -18,8 +18,7 @@ from spec.sources.seeds import S000, S001, S002, S003, S004
 
 
 def grad_fn_names(mode: str) -> tuple:
-    """(the grad_fn name of every state tensor of the 002 example run on CPU -- h_n, and an LSTM's c_n, which 002
-    prints too --, RNNCell's output grad_fn name)."""
+    """(the grad_fn name of h_n, and c_n, of the 002 example run on CPU, RNNCell's output grad_fn name)."""
     _, state = getattr(nn, mode)(1, 5, 2, batch_first=True)(torch.rand(2, 3, 1))
     names = {type(s.grad_fn).__name__ for s in state_tensors(state)}
     assert len(names) == 1, f"{mode}: h_n and c_n have different grad_fns: {sorted(names)}"
@@ -433,16 +432,14 @@ def test_cudnn_double_backward_refused(mode, device):
 
 
 def output_grad_fn_names() -> tuple:
-    """The output's grad_fn name on CPU for 001's nn.RNN(4, 2) (seq-first) and 002's LSTM(1, 5, 2,
-    batch_first=True)."""
+    """The output's grad_fn name on CPU for 001's nn.RNN(4, 2) and 002's LSTM(1, 5, 2, batch_first=True)."""
     torch.manual_seed(0)
     out, _ = nn.RNN(4, 2)(torch.randn(3, 1, 4), torch.zeros(1, 1, 2))
     out_bf, _ = nn.LSTM(1, 5, 2, batch_first=True)(torch.rand(2, 3, 1))
     return type(out.grad_fn).__name__, type(out_bf.grad_fn).__name__
 
 
-# Measured on 2.13 (CPU build with oneDNN): a batch-first nn.RNN or nn.GRU output has TransposeBackward1, a
-# sequence-first nn.LSTM output MkldnnRnnLayerBackward0, so the statement names the two runs the sources print only.
+# 2.13, oneDNN build: batch-first RNN/GRU outputs give TransposeBackward1, a seq-first LSTM's MkldnnRnnLayerBackward0
 OUTPUT_NAMES = (
     Seed(S001, "2. RNN: out printed with grad_fn=<StackBackward0>", line=75),
     Seed(S002, "the LSTM(1, 5, 2, batch_first=True) example: out printed with grad_fn=<TransposeBackward0>", line=105),
@@ -453,9 +450,8 @@ OUTPUT_NAMES = (
     id="rnn.autograd.output-grad-fn-names",
     scope=TorchOwn("autograd node names are those of torch's kernels"),
     statement=(
-        "On CPU the output of 001's nn.RNN(4, 2) (sequence-first) has grad_fn StackBackward0 (the steps stacked) "
-        "and that of 002's nn.LSTM(1, 5, 2, batch_first=True) TransposeBackward0 (transposed to batch-first), as "
-        "they print. The node depends on layer and layout: these two runs say nothing of the others."
+        "On CPU the output of 001's nn.RNN(4, 2) has grad_fn StackBackward0 and 002's nn.LSTM(1, 5, 2, "
+        "batch_first=True) TransposeBackward0, as they print (the node depends on layer and layout: no other)."
     ),
     modules=("RNN", "LSTM"),
     sources=OUTPUT_NAMES,
