@@ -35,6 +35,88 @@ def test_assert_close_fails_on_shape_dtype_or_count(actual):
         assert_close(actual, torch.zeros(3, 2))
 
 
+NAN, INF = float("nan"), float("inf")
+#: A value on one side and what the other holds; each pair must fail, on either side.
+NOT_CLOSE = {
+    "nan": (torch.tensor([0.5, NAN, 0.25]), torch.tensor([0.5, 0.5, 0.25])),
+    "nan-both": (torch.tensor([0.5, NAN]), torch.tensor([0.5, NAN])),
+    "inf": (torch.tensor([INF, 1.0]), torch.tensor([1.0, 1.0])),
+    "inf-both": (torch.tensor([INF, 1.0]), torch.tensor([INF, 1.0])),
+    "-inf-both": (torch.tensor([-INF]), torch.tensor([-INF])),
+    "inf-against--inf": (torch.tensor([INF]), torch.tensor([-INF])),
+    "empty-against-one": (torch.zeros(0), torch.zeros(1)),
+    "broadcast-row": (torch.zeros(1, 3), torch.zeros(2, 3)),
+    "broadcast-scalar": (torch.zeros(()), torch.zeros(3)),
+}
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("swap", [False, True], ids=["actual", "expected"])
+@pytest.mark.parametrize("case", NOT_CLOSE, ids=str)
+def test_assert_close_fails_on_nonfinite_empty_and_broadcast_on_either_side(case, swap, dtype):
+    x, y = (t.to(dtype) for t in NOT_CLOSE[case])
+    if swap:
+        x, y = y, x
+    with pytest.raises(AssertionError, match=r"not finite|shape|differ"):
+        assert_close(x, y, case)
+    with pytest.raises(AssertionError, match=r"not finite|shape|differ"):
+        assert_close((torch.zeros(2, dtype=dtype), x), (torch.zeros(2, dtype=dtype), y), case)  # inside a tuple
+
+
+def test_assert_close_names_the_nonfinite_side_and_index():
+    with pytest.raises(AssertionError, match=r"1 of 3 elements of the actual value are not finite.*index 1: nan"):
+        assert_close(torch.tensor([0.0, NAN, 1.0]), torch.zeros(3), "one step")
+    with pytest.raises(AssertionError, match=r"of the expected value are not finite.*index 2: -inf"):
+        assert_close(torch.zeros(3), torch.tensor([0.0, 1.0, -INF]), "one step")
+
+
+@pytest.mark.parametrize("swap", [False, True], ids=["actual", "expected"])
+def test_assert_close_takes_minus_zero_for_zero_and_empty_for_empty(swap):
+    x, y = torch.tensor([-0.0, 0.0, -0.0]), torch.zeros(3)
+    assert_close(*((y, x) if swap else (x, y)), "-0.0 is 0.0")
+    assert_close(torch.zeros(0, 3), torch.zeros(0, 3), "empty against empty of the same shape")
+    with pytest.raises(AssertionError, match=r"shape \(0, 3\) against \(3, 0\)"):
+        assert_close(torch.zeros(0, 3), torch.zeros(3, 0))
+
+
+@pytest.mark.parametrize("other", [None, 0.0, [0.0, 0.0]], ids=["None", "float", "list-of-floats"])
+@pytest.mark.parametrize("swap", [False, True], ids=["actual", "expected"])
+def test_assert_close_says_expected_a_tensor_for_none_or_a_number_on_either_side(other, swap):
+    t = torch.zeros(2)
+    x, y = (t, other) if swap else (other, t)
+    with pytest.raises(AssertionError, match=r"expected a tensor, got (None|float)|tensors against"):
+        assert_close(x, y, "a state")
+    with pytest.raises(AssertionError, match=r"expected a tensor, got (None|float)|tensors against"):
+        assert_close((t, x), (t, y), "a state")  # an LSTM state whose c is missing on one side
+
+
+def test_assert_close_refuses_to_compare_nothing():
+    with pytest.raises(AssertionError, match="nothing to compare"):
+        assert_close((), [], "no tensors")
+
+
+def test_assert_close_compares_integer_tensors_exactly():
+    assert_close(torch.tensor([1, 2]), torch.tensor([1, 2]), "same")
+    with pytest.raises(AssertionError, match="1 of 2 torch.int64 elements differ"):
+        assert_close(torch.tensor([1, 3]), torch.tensor([1, 2]), "off by one")
+
+
+def test_assert_close_compares_packed_sequences_with_their_indices():
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    x = torch.arange(12.0).view(3, 2, 2)
+    a = pack_padded_sequence(x, torch.tensor([3, 2]))
+    b = pack_padded_sequence(x.flip(1), torch.tensor([2, 3]), enforce_sorted=False)  # same data, other order
+    assert_close(a, pack_padded_sequence(x.clone(), torch.tensor([3, 2])), "the same packing")
+    with pytest.raises(AssertionError, match="sorted_indices"):
+        assert_close(b, a._replace(data=b.data), "indices differ, data equal")
+    with pytest.raises(AssertionError, match="PackedSequence on both sides"):
+        assert_close(a.data, a, "a tensor against a PackedSequence")
+    nan = a._replace(data=a.data.clone().index_fill_(0, torch.tensor([1]), NAN))
+    with pytest.raises(AssertionError, match="not finite"):
+        assert_close(nan, a, "NaN in a packed step")
+
+
 def test_repro_round_trips():
     cfg = Config(mode="LSTM", input_size=2, hidden_size=5, num_layers=2, bidirectional=True, proj_size=3, seed=7)
     scope: dict = {}

@@ -123,9 +123,8 @@ class Config:
     def refuse(self, name: str, device, backward: bool = False):
         """The current implementation, after making the case not applicable if it cannot build ``name`` for
         this configuration (see :func:`spec.helpers.api.refusal`)."""
-        from spec.helpers.api import refusal
-
         from spec.helpers import verdicts
+        from spec.helpers.api import refusal
 
         impl = implementations.current()
         values = dict(self.module_kwargs(), proj_size=self.proj_size, nonlinearity=self.nonlinearity, dtype=self.dtype)

@@ -14,7 +14,7 @@ from spec.helpers import targets
 from spec.helpers.modules import returned_tensors
 from spec.helpers.strategies import Config
 from spec.helpers.tolerances import assert_close
-from spec.registry import not_applicable, release_of
+from spec.registry import in_range, not_applicable, release_of
 
 #: How a claim here runs each layer: the probe's module (issue 15), in float64 unless ONNX needs float32.
 BATCH, OTHER_BATCH, SEQ = 3, 5, 4
@@ -49,6 +49,19 @@ def quiet():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield
+
+
+def raises_as_measured(measured: tuple, looser):
+    """``pytest.raises`` for the refusal a target claim asserts: on the releases where it was measured, the
+    exception type and message pattern seen there (``measured``: ``(torch range, type, pattern)`` rows, the first
+    that holds wins); on the claim's other releases, unmeasured, ``looser`` (a tuple of types, no message) -- each
+    claim says which releases its rows were measured on."""
+    import pytest
+
+    for torch_range, kind, pattern in measured:
+        if in_range(torch_range, torch.__version__):
+            return pytest.raises(kind, match=pattern)
+    return pytest.raises(looser)
 
 
 def rnn_scriptable(mode: str) -> bool:

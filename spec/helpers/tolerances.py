@@ -12,6 +12,12 @@ scaled by sqrt(steps), steps = layers x sequence length (the chain an output ele
 on an H100 (torch 2.11, ``../shared/gpu``): a 3-layer bidirectional RNN over 5 steps differed from cpu
 by 1.1e-5 with TF32 off, beyond the unscaled 1e-5 and well inside 1e-5 * sqrt(15) = 3.9e-5.
 
+bfloat16 on the CPU (autocast): 8 significant bits, unit roundoff 2^-8 = 3.9e-3; autocast rounds the input and
+the weights to it, and each step's result. rtol 1e-2 / atol 1e-2 per step, scaled by sqrt(steps) as float32's:
+measured on torch 2.13 against the float32 module's results rounded to bfloat16, the worst of 120 modules (RNN,
+LSTM, GRU; 1 and 2 bidirectional layers over 3 steps; 20 seeds) was 2.4e-3 * (1 + |y|) * sqrt(steps), a margin
+of 4; a wrong gate order or bias placement still differs by ~1e-1.
+
 cuda float32 with TF32: cuDNN computes the recurrent matmuls in TF32 (10-bit mantissa, unit roundoff
 2^-11 = 4.9e-4) because ``torch.backends.cudnn.allow_tf32`` defaults to True
 (``rnn.numerics.tf32-defaults``). Measured against cpu: up to 6.7e-4 (RNN), 2.9e-4 (GRU), 8.4e-5
@@ -39,6 +45,7 @@ from spec import implementations
 TOLERANCES = {
     ("cpu", torch.float64): dict(rtol=1e-10, atol=1e-12),
     ("cpu", torch.float32): dict(rtol=1e-5, atol=1e-5),
+    ("cpu", torch.bfloat16): dict(rtol=1e-2, atol=1e-2),  # autocast on the CPU
     ("cuda", torch.float64): dict(rtol=1e-9, atol=1e-11),
     ("cuda", torch.float32): dict(rtol=5e-3, atol=5e-3),  # TF32
 }
@@ -48,7 +55,7 @@ def tolerance(device: str, dtype: torch.dtype, tf32=None, steps: int = 1) -> dic
     """rtol/atol for comparing results computed on ``device`` in ``dtype``.
 
     ``tf32``: whether cuDNN may use TF32 (None: what ``torch.backends.cudnn.allow_tf32`` says now).
-    ``steps``: layers x sequence length of the recurrence behind the values (float32 only; see above).
+    ``steps``: layers x sequence length of the recurrence behind the values (float32 and bfloat16; see above).
     """
     kind = "cuda" if str(device).startswith("cuda") else "cpu"
     if tf32 is None:
@@ -59,7 +66,7 @@ def tolerance(device: str, dtype: torch.dtype, tf32=None, steps: int = 1) -> dic
     extra = implementations.current().tolerance(dtype).get("atol", 0.0)
     if extra:
         tol["atol"] += extra
-    if (dtype == torch.float32 or extra) and steps > 1:
+    if (dtype in (torch.float32, torch.bfloat16) or extra) and steps > 1:
         tol = {k: v * math.sqrt(steps) for k, v in tol.items()}
     return tol
 
@@ -83,6 +90,7 @@ def tf32(enabled: bool):
 
 
 def flat_tensors(x):
+    """The tensors of ``x`` (a tensor, a PackedSequence's data, or a tuple or list of these, nested), in order."""
     if isinstance(x, PackedSequence):
         return [x.data]
     if isinstance(x, (tuple, list)):
@@ -90,21 +98,78 @@ def flat_tensors(x):
     return [x]
 
 
+def _leaves(x) -> list:
+    """The leaves of ``x`` in order: tensors, PackedSequences (kept whole, their indices compared apart), and
+    anything else (None, a number), which :func:`assert_close` refuses with its type named."""
+    if isinstance(x, (tuple, list)) and not isinstance(x, PackedSequence):
+        return [leaf for item in x for leaf in _leaves(item)]
+    return [x]
+
+
+def _kind(x) -> str:
+    return "None" if x is None else type(x).__name__
+
+
+def _same_indices(a: PackedSequence, b: PackedSequence, where: str) -> None:
+    """A PackedSequence's batch_sizes and (un)sorted_indices are exact integers: equal, or the packing differs."""
+    for name in ("batch_sizes", "sorted_indices", "unsorted_indices"):
+        x, y = getattr(a, name), getattr(b, name)
+        same = (x is None and y is None) or (x is not None and y is not None and torch.equal(x.cpu(), y.cpu()))
+        assert same, f"{where}: PackedSequence.{name} {None if x is None else x.tolist()} against " + (
+            f"{None if y is None else y.tolist()}"
+        )
+
+
+def _nonfinite(t: torch.Tensor, side: str, where: str) -> None:
+    """NaN and +-inf are never close, not even to themselves: the spec's values (bounded activations, their
+    gradients, norms of them) are finite by construction, so a non-finite value on either side is a fault (or a
+    check whose inputs overflow), never an agreement. A check about non-finite values tests them by name
+    (``torch.isnan``), never through this comparison."""
+    bad = ~torch.isfinite(t)
+    if bad.any():
+        k = int(bad.flatten().nonzero()[0])
+        raise AssertionError(
+            f"{where}: {int(bad.sum())} of {t.numel()} elements of the {side} value are not finite (NaN or inf "
+            f"is never close); first at flat index {k}: {t.flatten()[k].item()!r}"
+        )
+
+
 def assert_close(actual, expected, msg: str = "", steps: int = 1, tf32=None, computed_on=None) -> None:
-    """Compare tensors, tuples of tensors or PackedSequences element-wise, with the tolerance of
-    ``actual``'s device and dtype (``steps`` and ``tf32`` as in :func:`tolerance`; ``computed_on``:
-    the device whose tolerance applies when ``actual`` was moved off it to be compared)."""
-    a, e = flat_tensors(actual), flat_tensors(expected)
+    """Compare tensors, PackedSequences or (nested) tuples and lists of them, leaf by leaf: the same number
+    of leaves, each a tensor (a None or a number where a tensor belongs fails, naming it), of the same shape
+    (nothing is broadcast), dtype and device, finite on both sides (NaN and inf are never close), and within the
+    tolerance of ``actual``'s device and dtype elementwise (``steps`` and ``tf32`` as in :func:`tolerance`;
+    ``computed_on``: the device whose tolerance applies when ``actual`` was moved off it to be compared). A
+    PackedSequence is compared with a PackedSequence only, its indices exactly. -0.0 and 0.0 are equal;
+    integer and bool tensors are compared exactly. Comparing nothing (no leaf on either side) fails."""
+    a, e = _leaves(actual), _leaves(expected)
     assert len(a) == len(e), f"{msg}: {len(a)} tensors against {len(e)}"
+    assert a, f"{msg}: nothing to compare (no tensor on either side)"
     for i, (x, y) in enumerate(zip(a, e)):
         where = f"{msg} [tensor {i}]"
-        assert x.shape == y.shape, f"{where}: shape {tuple(x.shape)} against {tuple(y.shape)}"
+        if isinstance(x, PackedSequence) or isinstance(y, PackedSequence):
+            assert isinstance(x, PackedSequence) and isinstance(y, PackedSequence), (
+                f"{where}: expected a PackedSequence on both sides, got {_kind(x)} against {_kind(y)}"
+            )
+            _same_indices(x, y, where)
+            x, y = x.data, y.data
+        assert isinstance(x, torch.Tensor), f"{where}: expected a tensor, got {_kind(x)} (actual)"
+        assert isinstance(y, torch.Tensor), f"{where}: expected a tensor, got {_kind(y)} (expected)"
+        assert x.shape == y.shape, f"{where}: shape {tuple(x.shape)} against {tuple(y.shape)} (never broadcast)"
         assert x.dtype == y.dtype, f"{where}: dtype {x.dtype} against {y.dtype}"
         assert x.device == y.device, f"{where}: device {x.device} against {y.device}"
+        if not (x.is_floating_point() or x.is_complex()):
+            differ = x != y
+            assert not differ.any(), (
+                f"{where}: {int(differ.sum())} of {x.numel()} {x.dtype} elements differ (compared exactly)"
+            )
+            continue
+        _nonfinite(x, "actual", where)
+        _nonfinite(y, "expected", where)
         tol = tolerance(computed_on or x.device.type, x.dtype, tf32=tf32, steps=steps)
         # |x - y| <= atol + rtol*|y| elementwise, as torch.testing.assert_close (absent before torch 1.9)
         excess = (x - y).abs() - (tol["atol"] + tol["rtol"] * y.abs())
-        if x.numel() and excess.max() > 0:
+        if x.numel() and bool((excess > 0).any()):
             k = int(excess.flatten().argmax())
             raise AssertionError(
                 f"{where}: {int((excess > 0).sum())} of {x.numel()} elements differ beyond "

@@ -10,7 +10,7 @@ from torch import nn
 
 from reference.oracle.layers import forward as reference_forward
 from spec.helpers.api import api
-from spec.helpers.modules import grads_by_name, hidden_of, returned_tensors, torch_view, weighted_sum
+from spec.helpers.modules import grads_by_name, returned_tensors, torch_view, weighted_sum
 from spec.helpers.strategies import LAYERS, Config, batched, configs, describe
 from spec.helpers.tolerances import assert_close
 from spec.registry import BACKENDS, CONTRACT, PAST_RELEASE, Seed, TorchDoc, TorchOwn, claim, torch_docs
@@ -18,10 +18,11 @@ from spec.sources.seeds import S000, S001, S002, S003, S004
 
 
 def grad_fn_names(mode: str) -> tuple:
-    """(h_n's grad_fn name for the 002 example run on CPU, RNNCell's output grad_fn name)."""
+    """(the grad_fn name of h_n, and c_n, of the 002 example run on CPU, RNNCell's output grad_fn name)."""
     _, state = getattr(nn, mode)(1, 5, 2, batch_first=True)(torch.rand(2, 3, 1))
-    h = hidden_of(state)
-    return type(h.grad_fn).__name__, type(nn.RNNCell(4, 2)(torch.randn(1, 4)).grad_fn).__name__
+    names = {type(s.grad_fn).__name__ for s in state_tensors(state)}
+    assert len(names) == 1, f"{mode}: h_n and c_n have different grad_fns: {sorted(names)}"
+    return names.pop(), type(nn.RNNCell(4, 2)(torch.randn(1, 4)).grad_fn).__name__
 
 
 def state_tensors(state) -> list:
@@ -40,7 +41,8 @@ def grads(fn, cfg: Config, device, side: str) -> list:
     id="rnn.autograd.grad-fn-names",
     scope=TorchOwn("autograd node names are those of torch's kernels"),
     statement=(
-        "On CPU, h_n of nn.RNN/LSTM/GRU has grad_fn StackBackward0 and RNNCell's (tanh) output TanhBackward0; "
+        "On CPU, h_n of nn.RNN/LSTM/GRU (and an LSTM's c_n) has grad_fn StackBackward0 and RNNCell's (tanh) "
+        "output TanhBackward0; "
         "since torch 1.10 autograd node names carry a numeric suffix."
     ),
     modules=("RNN", "LSTM", "GRU", "RNNCell"),
@@ -430,15 +432,14 @@ def test_cudnn_double_backward_refused(mode, device):
         assert all(g is not None for g in second_order(lambda m, x: m(x), cfg, device))
 
 
-def output_grad_fn_names() -> tuple:
-    """The output's grad_fn name on CPU for 001's nn.RNN(4, 2) (seq-first) and 002's LSTM(1, 5, 2,
-    batch_first=True)."""
+def output_grad_fn_names() -> tuple:  # on CPU, 001's nn.RNN(4, 2) and 002's LSTM(1, 5, 2, batch_first=True)
     torch.manual_seed(0)
     out, _ = nn.RNN(4, 2)(torch.randn(3, 1, 4), torch.zeros(1, 1, 2))
     out_bf, _ = nn.LSTM(1, 5, 2, batch_first=True)(torch.rand(2, 3, 1))
     return type(out.grad_fn).__name__, type(out_bf.grad_fn).__name__
 
 
+# 2.13, oneDNN build: batch-first RNN/GRU outputs give TransposeBackward1, a seq-first LSTM's MkldnnRnnLayerBackward0
 OUTPUT_NAMES = (
     Seed(S001, "2. RNN: out printed with grad_fn=<StackBackward0>", line=75),
     Seed(S002, "the LSTM(1, 5, 2, batch_first=True) example: out printed with grad_fn=<TransposeBackward0>", line=105),
@@ -449,8 +450,8 @@ OUTPUT_NAMES = (
     id="rnn.autograd.output-grad-fn-names",
     scope=TorchOwn("autograd node names are those of torch's kernels"),
     statement=(
-        "On CPU the output of nn.RNN, LSTM and GRU has grad_fn StackBackward0 (the steps stacked) and, with "
-        "batch_first=True, TransposeBackward0 (the stacked steps transposed to batch-first), as 001 and 002 print."
+        "On CPU the output of 001's nn.RNN(4, 2) has grad_fn StackBackward0 and 002's nn.LSTM(1, 5, 2, "
+        "batch_first=True) TransposeBackward0, as they print (the node depends on layer and layout: no other)."
     ),
     modules=("RNN", "LSTM"),
     sources=OUTPUT_NAMES,

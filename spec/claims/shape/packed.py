@@ -102,3 +102,86 @@ def test_packed_index_tensors(dtype, device):
         for idx in (packed.sorted_indices, packed.unsorted_indices):
             assert (idx.device.type, idx.dtype) == (where, torch.int64)
         assert (packed.batch_sizes.device.type, packed.batch_sizes.dtype) == ("cpu", torch.int64)
+
+
+def conversions(device: str) -> dict:
+    """PackedSequence conversions: name -> (the call, the data dtype and device type it gives), from a float32
+    PackedSequence on the CPU. Where the case's device is not the CPU it is moved there and back; on a cpu run the
+    device half is seen on the meta device (no memory), from torch 2.1 (packed.shape.index-tensors)."""
+    table = {
+        "double": (lambda p: p.double(), torch.float64, "cpu"),
+        "float": (lambda p: p.double().float(), torch.float32, "cpu"),
+        "half": (lambda p: p.half(), torch.float16, "cpu"),
+        "long": (lambda p: p.long(), torch.int64, "cpu"),
+        "int": (lambda p: p.int(), torch.int32, "cpu"),
+        "short": (lambda p: p.short(), torch.int16, "cpu"),
+        "char": (lambda p: p.char(), torch.int8, "cpu"),
+        "byte": (lambda p: p.byte(), torch.uint8, "cpu"),
+        "to(dtype)": (lambda p: p.to(torch.float64), torch.float64, "cpu"),
+        "to(dtype=)": (lambda p: p.to(dtype=torch.int32), torch.int32, "cpu"),
+        "cpu": (lambda p: p.cpu(), torch.float32, "cpu"),
+    }
+    away = device if device != "cpu" else ("meta" if release_of(torch.__version__) >= release_of("2.1") else None)
+    if away is not None:
+        kind = torch.device(away).type
+        table[f"to({kind})"] = (lambda p: p.to(away), torch.float32, kind)
+        table[f"to({kind}, float64)"] = (lambda p: p.to(away, torch.float64), torch.float64, kind)
+        table[f"to(tensor on {kind})"] = (
+            lambda p: p.to(torch.zeros(1, dtype=torch.float16, device=away)),
+            torch.float16,
+            kind,
+        )
+        table[f"to(device=, dtype=) on {kind}"] = (
+            lambda p: p.to(device=away, dtype=torch.int64),
+            torch.int64,
+            kind,
+        )
+        if kind != "meta":
+            table[f"to({kind}) then cpu()"] = (lambda p: p.to(away).cpu(), torch.float32, "cpu")
+    return table
+
+
+@claim(
+    id="packed.shape.conversions",
+    scope=CONTRACT,
+    statement=(
+        "Every conversion of a PackedSequence -- double(), float(), half(), long(), int(), short(), char(), byte(), "
+        "cpu(), to(dtype), to(device), to(device, dtype), to(tensor), to(device=..., dtype=...) -- gives data of "
+        "the dtype and device asked for and the same values, keeps batch_sizes an int64 tensor on the CPU and "
+        "sorted_indices and unsorted_indices int64 on data's (new) device, each with its values (None stays None, "
+        "for a batch packed in sorted order)."
+    ),
+    modules=("PackedSequence",),
+    sources=(
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "batch_sizes"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Attributes", "sorted_indices"),
+        TorchDoc("torch.nn.utils.rnn.PackedSequence", "Note", "can be on arbitrary device"),
+    ),
+)
+def test_packed_conversions_keep_types(device):
+    x = torch.arange(24, dtype=torch.float32).reshape(4, 3, 2)
+    unsorted = api.utils.pack_padded_sequence(x, torch.tensor([2, 4, 3]), enforce_sorted=False)
+    in_order = api.utils.pack_padded_sequence(x, torch.tensor([4, 3, 2]))
+    for packed in (unsorted, in_order):
+        for name, (convert, dtype, kind) in conversions(device).items():
+            got = convert(packed)
+            where = f"{name} (sorted_indices {None if packed.sorted_indices is None else 'given'})"
+            assert isinstance(got, PackedSequence), f"{where}: {type(got).__name__}"
+            assert (got.data.dtype, got.data.device.type) == (dtype, kind), (
+                f"{where}: data {got.data.dtype} on {got.data.device}"
+            )
+            if kind != "meta":
+                assert torch.equal(got.data.cpu(), packed.data.to(dtype)), f"{where}: data values"
+            bs = got.batch_sizes
+            assert (bs.dtype, bs.device.type) == (torch.int64, "cpu"), f"{where}: batch_sizes {bs.dtype} on {bs.device}"
+            assert bs.tolist() == packed.batch_sizes.tolist(), f"{where}: batch_sizes {bs.tolist()}"
+            for attr in ("sorted_indices", "unsorted_indices"):
+                before, after = getattr(packed, attr), getattr(got, attr)
+                if before is None:
+                    assert after is None, f"{where}: {attr} {after}"
+                    continue
+                assert (after.dtype, after.device.type) == (torch.int64, kind), (
+                    f"{where}: {attr} {after.dtype} on {after.device}"
+                )
+                if kind != "meta":
+                    assert after.tolist() == before.tolist(), f"{where}: {attr} {after.tolist()}"

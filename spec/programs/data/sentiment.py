@@ -35,13 +35,22 @@ def test_embedding_rows(device):
     many = [[f"w{i}" for i in range(10050) for _ in range(1 + i % 7)]]
     legacy = s000.legacy_vocab(many, 10000)  # torchtext's legacy rule, restated independently of ours
     ours = sentiment.vocabulary(many, 10000)
-    assert len(ours) == len(legacy) == 10002 and ours.idx_to_token[:2] == legacy[:2] == ["<unk>", "<pad>"]
+    # the rows counted apart: the made-up words kept (each named w<i>) and the entries that are no word
+    for name, itos in (("ours", ours.idx_to_token), ("torchtext's", legacy)):
+        words, others = [t for t in itos if t.startswith("w")], [t for t in itos if not t.startswith("w")]
+        assert len(set(words)) == len(words) == 10000, f"{name}: {len(words)} distinct words kept of max_size 10000"
+        assert others == itos[:2] == ["<unk>", "<pad>"], f"{name}: the entries that are no word: {others}"
+        assert len(itos) == len(words) + len(others), f"{name}: {len(itos)} entries"
     counts = Counter(many[0])
     tied = counts[legacy[-1]]  # the count at the cut: every word seen more often is kept by both rules
     assert {t for t in ours.idx_to_token[2:] if counts[t] > tied} == {t for t in legacy[2:] if counts[t] > tied}
     assert set(ours.idx_to_token) != set(legacy), "ties at the cut: first seen (ours) against alphabetical"
-    assert len(sentiment.vocabulary(many, 20000)) == len(s000.legacy_vocab(many, 20000)) == 10052  # all, + 2
-    assert SentimentClassifier(10002, 2, 2).embedding.num_embeddings == 10002
+    distinct = len(set(many[0]))  # 10,050: max_size 20,000 keeps them all, and the two specials
+    assert len(sentiment.vocabulary(many, 20000)) == len(s000.legacy_vocab(many, 20000)) == distinct + 2
+    rows = SentimentClassifier(len(ours), 2, 2).embedding  # as the program builds it: len(vocab) rows
+    assert rows(torch.tensor([10001])).shape == (1, 2), "the last index the comment names, 10001, is a row"
+    with pytest.raises(IndexError):
+        rows(torch.tensor([10000 + 2]))  # and the next is none
     reviews = [["a"] * 5 + ["b"] * 4 + ["c"] * 3 + ["d"] * 2 + ["e"]]  # frequencies 5, 4, 3, 2, 1
     vocab = sentiment.vocabulary(reviews, 3)
     assert vocab.idx_to_token == ["<unk>", "<pad>", "a", "b", "c"]  # by hand: 3 words and the 2 specials

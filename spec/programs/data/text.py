@@ -49,7 +49,8 @@ def test_time_machine_counts():
     listed = s003.DATASET_HASH  # the 40 digits 003 stores as dataset_sha256 (typed from the document)
     data = path.read_bytes()
     assert hashlib.sha1(data).hexdigest() == listed, "the stored hash is the file's SHA-1"
-    assert not hashlib.sha256(data).hexdigest().startswith(listed), "nor any part of its SHA-256"
+    sizes = {name: 2 * hashlib.new(name).digest_size for name in ("sha1", "sha256")}  # hex digits: 40 and 64
+    assert len(listed) == sizes["sha1"] != sizes["sha256"], f"{len(listed)} hex digits; a SHA-256 has 64"
     assert datasets.FILES["timemachine"].digests == (("sha1", listed),), "our loader checks it as a SHA-1"
 
 

@@ -589,3 +589,103 @@ def _opacus_drops_initial_state():
         return real(self, input, None if self.has_cell_state else state_init)
 
     dp_rnn.DPRNNBase.forward = forward
+
+
+# --- issue 32: checks that cannot be fooled ----------------------------------------------------------------
+@mutant("gru-nan-one-step", "nn.GRU returns NaN in one element of its output at the first step (state untouched)")
+def _gru_nan_one_step():
+    import torch
+    from torch.nn.utils.rnn import PackedSequence
+
+    def transform(m, out, state, x):
+        if isinstance(out, PackedSequence):
+            data = out.data.clone()
+            data[0, 0] = float("nan")
+            return out._replace(data=data), state
+        out = out.clone()
+        out[(0,) * (out.dim() - 1) + (0,)] = float("nan")  # step 0, batch 0 (either layout), feature 0
+        return out, state
+
+    wrap_method(torch.nn.GRU, "forward", on_output(transform))
+
+
+class _FirstOrderOnly:
+    """An identity whose backward passes the gradient on detached (built on first use: torch is imported late)."""
+
+    fn = None
+
+    @classmethod
+    def apply(cls, x):
+        import torch
+
+        if cls.fn is None:
+
+            class Fn(torch.autograd.Function):
+                @staticmethod
+                def forward(ctx, t):
+                    return t.view_as(t)
+
+                @staticmethod
+                def backward(ctx, grad):
+                    return grad.detach()
+
+            cls.fn = Fn
+        return cls.fn.apply(x)
+
+
+@mutant(
+    "gru-cell-first-order-only", "GRUCell's backward is right but not differentiable: second-order gradients lose it"
+)
+def _gru_cell_first_order_only():
+    import torch
+
+    wrap_method(torch.nn.GRUCell, "forward", lambda f: lambda self, *a, **k: _FirstOrderOnly.apply(f(self, *a, **k)))
+
+
+@mutant("flatten-copies-weights", "flatten_parameters() leaves the layer computing with detached copies of its weights")
+def _flatten_copies_weights():
+    import torch
+
+    def wrapper(flatten):
+        def patched(self):
+            flatten(self)
+            self._flat_weights = [None if w is None else w.detach().clone() for w in self._flat_weights]
+
+        return patched
+
+    wrap_method(torch.nn.RNNBase, "flatten_parameters", wrapper)
+
+
+@mutant("packed-to-casts-indices", "PackedSequence.to(dtype) casts sorted_indices and unsorted_indices too")
+def _packed_to_casts_indices():
+    from torch.nn.utils.rnn import PackedSequence
+
+    def wrapper(to):
+        def patched(self, *args, **kwargs):
+            out = to(self, *args, **kwargs)
+            if out.sorted_indices is None or out.data.dtype == out.sorted_indices.dtype:
+                return out
+            cast = out.data.dtype
+            return out._replace(
+                sorted_indices=out.sorted_indices.to(cast), unsorted_indices=out.unsorted_indices.to(cast)
+            )
+
+        return patched
+
+    wrap_method(PackedSequence, "to", wrapper)
+
+
+@mutant("state-dict-copies", "state_dict() of the recurrent layers returns copies of the parameters, not references")
+def _state_dict_copies():
+    import torch
+
+    def wrapper(state_dict):
+        def patched(self, *args, **kwargs):
+            out = state_dict(self, *args, **kwargs)
+            for k in list(out):
+                out[k] = out[k].clone()
+            return out
+
+        return patched
+
+    wrap_method(torch.nn.RNNBase, "state_dict", wrapper)
