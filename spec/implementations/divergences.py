@@ -34,13 +34,14 @@ JSON (the standard library reads it on every Python the suite runs on, 3.9 inclu
   names its range, and its repro raises on the releases inside it and passes on the others
   (``tests/test_implementations.py`` runs each on the installed torch, whichever side it is on).
 - ``limits``: argument values the implementation refuses, loudly, when the object is built (it raises at
-  construction, and says so in its documentation or source), each with a reason and a link or repro; a
-  configuration it accepts and then crashes on at forward, or computes something else with, is a divergence
-  (``tests/test_implementations.py`` builds each limit's configuration and expects the refusal). ``when``
-  names constructor arguments or ``dtype``: a bool or a string must be equal, a number is a lower bound
-  (``{"num_layers": 2, "bidirectional": true}``: two layers or more and bidirectional); ``modules`` restricts
-  it to some objects (default: all). The configurations drawn for a claim leave these out where the claim lets them vary, and a claim that asks for one is not applicable
-  there, with the reason: so one limit does not hide every other divergence of the claims that draw it.
+  construction, and says so in its documentation or source), each with a reason and a link or repro; a configuration
+  it accepts and then crashes on at forward, or computes something else with, is a divergence
+  (``tests/test_implementations.py`` builds each limit's configuration and expects the refusal). ``when`` names
+  constructor arguments or ``dtype``: a bool or a string must be equal, a number is a lower bound (``{"num_layers":
+  2, "bidirectional": true}``: two layers or more and bidirectional); ``modules`` restricts it to some objects
+  (default: all). The configurations drawn for a claim leave these out where the claim lets them vary, and a claim
+  that asks for one is not applicable there, with the reason: so one limit does not hide every other divergence of
+  the claims that draw it.
 
 Nothing goes in without its reason: the loader refuses such an entry, in one line.
 """
