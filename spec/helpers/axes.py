@@ -93,6 +93,8 @@ def pytest_generate_tests(metafunc):
     A claim bound to a device that was not chosen still gets its case, skipped with that reason, so the report
     says why it did not run instead of leaving it out.
     """
+    if claim_of(metafunc.function) is None and not _ours(metafunc):
+        return  # an implementer's own tests in the same session (the pytest entry) keep their own parameters
     _parametrize_targets(metafunc)
     if "device" not in metafunc.fixturenames:
         return
@@ -111,6 +113,14 @@ def pytest_generate_tests(metafunc):
             marks = [pytest.mark.skip(reason=reason)] if reason else []
             params.append(pytest.param(device, id=device, marks=marks))
     metafunc.parametrize("device", params)
+
+
+def _ours(metafunc) -> bool:
+    """Whether a test is this suite's own (its tests/ take ``device`` from here as the claims do)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    return root in Path(str(metafunc.definition.fspath)).resolve().parents
 
 
 # --- targets ---------------------------------------------------------------------------------------------------

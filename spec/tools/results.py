@@ -28,9 +28,7 @@ reports needs neither torch nor those modules.
 from __future__ import annotations
 
 import json
-import os
 import platform
-import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional
@@ -468,24 +466,12 @@ def load_many(paths) -> list:
 
 # --- the environment of a run (in the pytest process) ----------------------------------------------------------
 def git_revision() -> Optional[str]:
-    """HEAD of the checkout (``-dirty`` with uncommitted changes); ``SPEC_GIT_REVISION`` overrides it for a
-    copy of the tree whose ``.git`` is not the one it came from (a run on a borrowed GPU machine)."""
-    if os.environ.get("SPEC_GIT_REVISION"):
-        return os.environ["SPEC_GIT_REVISION"]
-    try:
-        rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
-        if rev.returncode != 0:
-            return None
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-        return rev.stdout.strip() + ("-dirty" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return None
+    """The suite's revision (:func:`spec.version.revision`: ``$SPEC_GIT_REVISION``, the checkout's HEAD with
+    ``-dirty``, or the revision a wheel was built from); None when none of these says."""
+    from spec import version
+
+    rev = version.revision()
+    return None if rev == version.UNKNOWN else rev
 
 
 def environment(profile: str, seed, devices: Optional[str] = None, selection: Optional[dict] = None) -> dict:
@@ -581,7 +567,15 @@ def implementation_environment() -> dict:
         {"what": limit.describe(), "modules": list(limit.modules), "repro": limit.repro, "link": limit.link}
         for limit in implementations.limits(impl)
     ]
-    return {"implementation": {"name": impl.name, "title": impl.title, "versions": impl.versions(), "limits": limits}}
+    return {
+        "implementation": {
+            "name": impl.name,
+            "title": impl.title,
+            "adapter": implementations.chosen(),  # what to set RNN_SPEC_IMPL to, to run it again
+            "versions": impl.versions(),
+            "limits": limits,
+        }
+    }
 
 
 def provenance(profile: str = "ci", seed="derandomized") -> dict:

@@ -112,11 +112,30 @@ def explanations(report: Report) -> list:
 
 def flags(report: Report) -> list:
     """The lines a reader must not miss: failed claims, and known divergences that now hold (stale entries)."""
-    out = [f"FAILED {cid}: {report.claims[cid].first_failure}" for cid in report.failed()]
+    out = []
+    for cid in report.failed():
+        r = report.claims[cid]
+        out.append(f"FAILED {cid} ({verdict_counts(r)}): {r.first_failure}")
+        out.extend(f"    {line}" for line in r.failing[1:5])
+        if len(r.failing) > 5:
+            out.append(f"    ... {len(r.failing) - 5} more failing cases in the report")
     for cid, r in sorted(report.claims.items()):
-        if r.known and r.known.get("stale"):
+        known = r.known or {}
+        if known.get("stale") and r.status == "passed":
             out.append(f"STALE known divergence {cid}: it now holds on {report.implementation}; remove its entry")
+        elif known.get("stale"):
+            out.append(f"STALE known divergence {cid}: none of its cases ran here ({r.status}); it covers nothing")
+        if known.get("held"):
+            out.append(
+                f"WIDE known divergence {cid}: {known['held']} case(s) it covers held on {report.implementation}; "
+                "narrow its cases"
+            )
     return out
+
+
+def verdict_counts(r) -> str:
+    """``12 held, 2 failed, 1 n/a``: a claim's cases by verdict."""
+    return ", ".join(f"{n} {v}" for v, n in r.verdicts.items() if n) or f"{r.cases} cases"
 
 
 def failure_details(pytest_output: str) -> str:
