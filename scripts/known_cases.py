@@ -61,9 +61,9 @@ def candidates(rows) -> list:
 
 
 def _ids(row) -> list:
-    parts = [p for p in (row.get("ids") or "").split("-") if p and p not in (row.get("device"), row.get("target"))]
-    joined = "-".join(parts)
-    return [joined] if joined else []
+    """The case's name among its item's parameters: all ids but device and target, joined."""
+    parts = [p for p in row.get("ids") or () if p not in (row.get("device"), row.get("target"))]
+    return ["-".join(parts)] if parts else []
 
 
 def matches(sel: dict, row) -> bool:
@@ -74,7 +74,7 @@ def matches(sel: dict, row) -> bool:
         when=tuple(sorted(sel.get("when", {}).items())),
         ids=tuple(sel.get("ids", ())),
     )
-    return s.matches(row.get("ids") or "", row.get("device"), row.get("target") or "eager", row["built"])
+    return s.matches(row.get("ids") or (), row.get("device"), row.get("target") or "eager", row["built"])
 
 
 def propose(rows) -> list:

@@ -199,7 +199,7 @@ def pytest_pyfunc_call(pyfuncitem):
     entry = _known_entries().get(c.id)
     item = verdicts.begin(
         pyfuncitem.nodeid,
-        ids=callspec.id if callspec else "",
+        ids=tuple(getattr(callspec, "_idlist", None) or [callspec.id]) if callspec else (),
         device=params.get("device"),
         target=params.get("spec_target", "eager"),
         covers=None if entry is None else _coverer(entry),

@@ -56,7 +56,7 @@ class Item:
     """The cases of one pytest item, and what decides whether a known entry covers one."""
 
     nodeid: str
-    ids: str = ""  # the item's parameter ids (``dropout-above-one-cpu``)
+    ids: tuple = ()  # the item's parameter ids, one per parameter (``("cpu", "dropout-above-one")``)
     device: Optional[str] = None
     target: str = "eager"
     covers: Optional[Callable] = None  # (Item, Case) -> known entry dict or None
@@ -107,7 +107,7 @@ def _one_line(e: BaseException) -> str:
     name = type(e).__name__
     if isinstance(e, pytest.fail.Exception):
         name = "Failed"
-    return f"{name}: {first}"[:400] if first else name
+    return f"{name}: {first}"[:1000] if first else name
 
 
 @contextlib.contextmanager
@@ -139,6 +139,8 @@ def case(text: str = ""):
 
 def _end(item: Item, c: Case, verdict: str, message, error) -> None:
     item.stack.pop()
+    if message and len(c.label) > 40 and c.label in message:  # a repro line named the case: say what differs
+        message = message.replace(c.label, "").replace(":  [", ": [").replace(": : ", ": ")
     entry = item.covers(item, c) if item.covers is not None else None
     if entry is not None and verdict in ("failed", "held"):
         c.entry = entry.get("reason", "")
@@ -155,10 +157,10 @@ def known_held(item: Item) -> int:
 
 
 # --- the item: begin, wrap Hypothesis, finish -------------------------------------------------------------------
-def begin(nodeid: str, ids: str = "", device=None, target: str = "eager", covers=None) -> Item:
+def begin(nodeid: str, ids: tuple = (), device=None, target: str = "eager", covers=None) -> Item:
     global _current
     _current = Item(nodeid, ids, device, target, covers)
-    _current.stack.append(Case("the whole case"))  # the item's own case: what it built, and its own failure
+    _current.stack.append(Case(""))  # the item's own case (named by the item): what it built, its own failure
     return _current
 
 
@@ -190,7 +192,7 @@ class CasesFailed(Exception):
     def __init__(self, failed: list, total: int) -> None:
         self.exceptions = [c.error for c in failed if c.error is not None]
         self.cases = failed
-        lines = [f"{c.label}: {c.message}" for c in failed[:KEEP]]
+        lines = [f"{c.label}: {c.message}" if c.label else c.message for c in failed[:KEEP]]
         more = f"\n... and {len(failed) - KEEP} more" if len(failed) > KEEP else ""
         super().__init__(f"{len(failed)} of {total} cases failed\n" + "\n".join(lines) + more)
 
@@ -210,7 +212,7 @@ def dump(item: Item) -> None:
         return
     with open(path, "a", encoding="utf-8") as f:
         for c in item.cases:
-            row = dict(item=item.nodeid, ids=item.ids, device=item.device, target=item.target, case=c.label)
+            row = dict(item=item.nodeid, ids=list(item.ids), device=item.device, target=item.target, case=c.label)
             row.update(verdict=c.verdict, known_held=c.known_held, message=c.message, built=c.built)
             f.write(json.dumps(row, default=str) + "\n")
 

@@ -78,12 +78,13 @@ class Selector:
     devices: Tuple[str, ...] = ()
     targets: Tuple[str, ...] = ()
 
-    def matches(self, ids: str, device, target: str, built) -> bool:
-        """``ids``: the item's parameter ids joined by ``-``; ``built``: (object, {argument: value}) per
-        construction of the case."""
+    def matches(self, ids, device, target: str, built) -> bool:
+        """``ids``: the item's parameter ids, one per parameter (``("cpu", "input-4d")``); ``built``: (object,
+        {argument: value}) per construction of the case. An id of ``ids`` names the case when it is one parameter's
+        id or the ids of all its parameters but device and target, joined by ``-`` (``0.3-GRU``)."""
         if self.devices and device not in self.devices or self.targets and target not in self.targets:
             return False
-        if self.ids and not any(f"-{i}-" in f"-{ids}-" for i in self.ids):
+        if self.ids and not set(self.ids) & id_names(ids, device, target):
             return False
         if self.modules or self.when:
             return any(
@@ -97,6 +98,13 @@ class Selector:
         if self.when:
             out["when"] = dict(self.when)
         return out
+
+
+def id_names(ids, device=None, target=None) -> set:
+    """The names an item's parameter ids give it: each id, and all but device and target joined by ``-``."""
+    ids = (ids,) if isinstance(ids, str) else tuple(ids)
+    rest = [i for i in ids if i not in (device, target)]
+    return set(ids) | ({"-".join(rest)} if rest else set())
 
 
 @dataclass(frozen=True)

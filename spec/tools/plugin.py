@@ -111,11 +111,11 @@ class Recorder:
         cases = getattr(item, "spec_cases", None)  # the item's cases and their verdicts (spec.helpers.verdicts)
         if cases is not None and call.when == "call":
             case.verdicts = {k: v for k, v in cases.counts().items() if v}
-            case.failing = [f"{c.label}: {c.message}" for c in cases.cases if c.verdict == "failed"][: res.KEEP]
-            case.known_held = sum(1 for c in cases.cases if c.known_held)
             failed = [c for c in cases.cases if c.verdict == "failed"]
-            if failed:  # the first failing case names itself: its configuration, then its error
-                case.first = f"{failed[0].label}: {failed[0].message}"[:600]
+            case.failing = [f"{c.label}: {c.message}" if c.label else c.message for c in failed][: res.KEEP]
+            case.known_held = sum(1 for c in cases.cases if c.known_held)
+            if failed:  # the first failing case names itself: the item, its configuration, then its error
+                case.first = f"{item.name}: {case.failing[0]}"[:1000]
         if call.excinfo is None:
             return
         if call.excinfo.errisinstance(NotApplicable):

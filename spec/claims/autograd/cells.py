@@ -33,7 +33,9 @@ def both_orders(cfg: Config, device: str, by_reference: bool) -> list:
     states = list(state) if isinstance(state, tuple) else [state]
     for s in states:
         s.requires_grad_(True)
-    leaves = [x, *states, *torch_view(cell).parameters()] if by_reference else [x, *states, *cell.parameters()]
+    # the implementation's own parameters on both sides (the reference reads them through the torch twin, in
+    # torch's layout and order, whatever order the implementation keeps them in)
+    leaves = [x, *states, *cell.parameters()]
     run = reference_step(cfg, cell) if by_reference else (lambda x, state: step(cell, x, state))
     result = run(x, tuple(states) if cfg.mode == "LSTM" else states[0])
     results = list(result) if isinstance(result, tuple) else [result]
