@@ -49,6 +49,11 @@ def hidden_of(state):
     return state[0] if isinstance(state, tuple) else state
 
 
+def state_tensors(state) -> list:
+    """``h_n`` -> ``[h_n]``; ``(h_n, c_n)`` -> ``[h_n, c_n]``."""
+    return list(state) if isinstance(state, tuple) else [state]
+
+
 def returned_tensors(result) -> list:
     """``(output, state)`` -> ``[output, h_n]`` or ``[output, h_n, c_n]``."""
     out, state = result
@@ -73,6 +78,19 @@ def grads_by_name(loss, leaves: dict, side: str) -> list:
 def weighted_sum(tensors, cfg: Config, device):
     """A random linear functional of every returned tensor, so each element's gradient matters."""
     return sum((t * cfg.randn(*t.shape, device=device, salt=100 + i)).sum() for i, t in enumerate(tensors))
+
+
+def second_order(forward, cfg: Config, device) -> list:
+    """The gradient, with respect to the input and every parameter, of a random linear functional of the first
+    gradients (themselves taken with create_graph=True) of a random quadratic functional of everything ``forward``
+    returns: what a gradient penalty or a Hessian-vector product differentiates."""
+    m = cfg.build(device, train=True)  # train mode: cuDNN refuses backward in eval (cudnn-backward-needs-train)
+    x = cfg.input(device).requires_grad_(True)
+    leaves = [x] + list(m.parameters())
+    loss = weighted_sum([t * t for t in returned_tensors(forward(m, x))], cfg, device)  # not linear in the outputs
+    first = torch.autograd.grad(loss, leaves, create_graph=True)
+    penalty = sum((g * cfg.randn(*g.shape, device=device, salt=300 + i)).sum() for i, g in enumerate(first))
+    return list(torch.autograd.grad(penalty, leaves))
 
 
 # --- cells ----------------------------------------------------------------------------------------------
