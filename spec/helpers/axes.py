@@ -249,9 +249,9 @@ def _known_entries() -> dict:
     if "entries" not in _KNOWN:
         import torch
 
-        from spec.implementations import divergences
+        from spec.implementations import divergences, known_file
 
-        known = divergences.load(implementation().known).divergences
+        known = divergences.load(known_file(implementation())).divergences
         _KNOWN["entries"] = {cid: d for cid, d in known.items() if d.applies_to(torch.__version__)}
     return _KNOWN["entries"]
 
