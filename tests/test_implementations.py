@@ -103,6 +103,53 @@ def test_known_files_keep_their_rules(path):
     assert all(limit.reason and (limit.link or limit.repro) for limit in known.limits)
 
 
+def test_every_shipped_entry_names_its_cases():
+    """Issue #29: a known entry covers the cases it names; ``[{}]`` (every case) is a choice written out, and the
+    runs of the shipped implementations flag an entry that covers a case that holds (WIDE) or none that fails."""
+    for path in KNOWN_FILES:
+        for cid, entry in json.loads(path.read_text())["divergences"].items():
+            assert entry.get("cases"), f"{path.name}: {cid} names no cases"
+
+
+LIMITS = [
+    (name, i, limit, module)
+    for name in impls.NAMES[1:]
+    for i, limit in enumerate(divergences.load(impls.KNOWN_DIR / f"{name}.json").limits)
+    for module in limit.modules or ("LSTM", "GRU")
+]
+
+
+def _build_torch(module: str, when: dict):
+    """torch's ``module`` with a limit's argument values (the least a lower bound allows), as the spec builds it."""
+    kw = {k: v for k, v in when.items() if k != "dtype"}
+    if module in impls.CELLS:
+        kw = {k: v for k, v in kw.items() if k in ("bias", "nonlinearity")}
+    m = getattr(torch.nn, module)(3, 4, **kw)
+    return m.to(getattr(torch, when["dtype"])) if "dtype" in when else m
+
+
+@pytest.mark.e2e  # imports the libraries (seconds each)
+@pytest.mark.parametrize("name, i, limit, module", LIMITS, ids=[f"{n}-limits[{i}]-{m}" for n, i, _, m in LIMITS])
+def test_a_limit_is_a_refusal_at_construction(name, i, limit, module):
+    """A limit is what the implementation refuses loudly when it is built (from torch's module, as the claims build
+    it, or by its own constructor): a configuration it accepts and then fails on at forward is a divergence."""
+    impl = impls.resolve(name)
+    if impl.unavailable():
+        pytest.skip(impl.unavailable())
+    if module not in impl.provides:
+        pytest.skip(f"{name} provides no {module}")
+    when = dict(limit.when)
+    with pytest.raises(Exception):  # noqa: B017 - any exception at construction is a refusal
+        impl.from_torch(_build_torch(module, when))
+
+
+def test_the_limit_rule_catches_an_accepted_configuration():
+    """Planted: a limit on an argument torch's own LSTM accepts (torch as the implementation) is no refusal."""
+    with pytest.raises(BaseException, match="DID NOT RAISE"):
+        with pytest.raises(Exception):  # noqa: B017 - what test_a_limit_is_a_refusal_at_construction asserts
+            impls.resolve("torch").from_torch(_build_torch("LSTM", {"num_layers": 2, "bidirectional": True}))
+
+
 def test_known_divergences_name_registered_claims():
     import spec
 
