@@ -80,3 +80,21 @@ def deep_dropout_probe(mode: str, p: float, half: int, device: str):
         m.bias_ih_l1[signal * width + half : (signal + 1) * width] = BIAS
         m.weight_ih_l2[block] = torch.eye(width)
     return api.adopt(m).train(), phi  # the implementation under test, holding these weights
+
+
+def assert_probe_carries(mode: str, hidden: int, device: str) -> None:
+    """The probe's closed form holds on the implementation under test with dropout 0: every output is
+    phi(phi(BIAS)), layer 0's constant passed through layer 1. Else its gates do not compute torch's equations
+    (a gate order of its own, a state it drops), and what a dropout claim would read off the probe is not dropout:
+    the failure says so, instead of a drop rate of 1 (rnn.semantics.matches-reference names the gate fault)."""
+    m, phi = dropout_probe(mode, 0.0, hidden, device)
+    x = torch.zeros(3, 2, hidden, dtype=torch.float64, device=device)
+    with torch.no_grad():
+        out, _ = m(x)
+    want = phi(phi(torch.tensor(BIAS, dtype=torch.float64))).item()
+    wrong = (out - want).abs() > 1e-9  # float64, a few saturated steps: exact up to rounding
+    assert not wrong.any(), (
+        f"{mode}: the dropout probe with dropout=0 gives {out.flatten()[int(wrong.flatten().nonzero()[0])].item()!r} "
+        f"where its closed form gives {want!r} ({int(wrong.sum())} of {out.numel()} outputs): the layer does not "
+        "compute torch's gate equations, so its dropout cannot be measured (see rnn.semantics.matches-reference)"
+    )

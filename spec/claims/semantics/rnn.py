@@ -16,7 +16,7 @@ from spec import implementations
 from spec.helpers.api import api
 from spec.helpers.modules import both, fixed_randn, hidden_of, torch_view
 from spec.helpers.onnx_oracle import MISSING, onnx_run
-from spec.helpers.probes import BIAS, deep_dropout_probe
+from spec.helpers.probes import BIAS, assert_probe_carries, deep_dropout_probe
 from spec.helpers.strategies import (
     LAYERS,
     Config,
@@ -401,6 +401,7 @@ def test_dropout_rate(mode, p, device):
     # three layers (deep_dropout_probe): the dropout between layers 2 and 3 alone, then both in turn, then the one
     # between layers 1 and 2 read from h_n; each against its rate and the value phi of the scaled constant
     half, seq, batch = 40, 10, 20
+    assert_probe_carries(mode, half, device)  # else a gate fault would read as a drop rate
     m, phi = deep_dropout_probe(mode, p, half, device)
     x = torch.zeros(seq, batch, 2 * half, dtype=torch.float64, device=device)
     with torch.random.fork_rng(devices=[] if device == "cpu" else [torch.device(device)]):

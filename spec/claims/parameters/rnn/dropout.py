@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from spec.helpers.api import api
-from spec.helpers.probes import dropout_probe
+from spec.helpers.probes import assert_probe_carries, dropout_probe
 from spec.helpers.strategies import (
     LAYERS,
 )
@@ -34,6 +34,7 @@ def test_dropout_probability(module, p, device):
     # and it acts as a rate: the probe (spec/helpers/probes.py) built with dropout=p drops a fraction p of what its
     # first layer passes to the second (a switch would drop all or a fixed share, whatever p is)
     hidden, seq, batch = 40, 10, 20
+    assert_probe_carries(module, hidden, device)  # else a gate fault would read as a drop rate
     m, _ = dropout_probe(module, p, hidden, device)
     x = torch.zeros(seq, batch, hidden, dtype=torch.float64, device=device)
     with torch.random.fork_rng(devices=[] if device == "cpu" else [torch.device(device)]):
