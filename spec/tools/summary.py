@@ -115,7 +115,8 @@ def flags(report: Report) -> list:
     out = []
     for cid in report.failed():
         r = report.claims[cid]
-        out.append(f"FAILED {cid} ({verdict_counts(r)}): {r.first_failure}")
+        counts = verdict_counts(r)
+        out.append(f"FAILED {cid}{f' ({counts})' if counts else ''}: {r.first_failure}")
         out.extend(f"    {line}" for line in r.failing[1:5])
         if len(r.failing) > 5:
             out.append(f"    ... {len(r.failing) - 5} more failing cases in the report")
@@ -135,7 +136,7 @@ def flags(report: Report) -> list:
 
 def verdict_counts(r) -> str:
     """``12 held, 2 failed, 1 n/a``: a claim's cases by verdict."""
-    return ", ".join(f"{n} {v}" for v, n in r.verdicts.items() if n) or f"{r.cases} cases"
+    return ", ".join(f"{n} {v}" for v, n in r.verdicts.items() if n)
 
 
 def failure_details(pytest_output: str) -> str:
