@@ -185,3 +185,11 @@ def test_an_entry_without_proper_cases_is_refused_in_one_line(tmp_path, cases, m
     with pytest.raises(divergences.KnownFileError, match=message.replace("[", r"\[").replace("]", r"\]")) as e:
         divergences.parse({"divergences": {"rnn.shape.x": entry}}, tmp_path / "lib.json")
     assert "\n" not in str(e.value) and "rnn.shape.x" in str(e.value), e.value
+
+
+def test_a_rewritten_assert_keeps_the_values_pytest_found():
+    """``assert torch.equal(a, b)`` fails as "assert False" with pytest's "where" lines below: they are kept."""
+    error = AssertionError("assert False\n +  where False = <built-in method equal>(tensor([1.]), tensor([2.]))")
+    line = verdicts._one_line(error)
+    assert "tensor([1.]), tensor([2.])" in line and "\n" not in line, line
+    assert verdicts._one_line(AssertionError("plain: 3 against 4")) == "AssertionError: plain: 3 against 4"

@@ -102,8 +102,13 @@ def _hypothesis_control(e: BaseException) -> bool:
 
 
 def _one_line(e: BaseException) -> str:
+    """The error in one line: its type and first line; an assert pytest rewrote (``assert False``, then the
+    ``where False = torch.equal(...)`` lines that give its values) keeps those lines, joined by ``|``."""
     text = str(e).strip()
-    first = text.splitlines()[0] if text else ""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    first = lines[0] if lines else ""
+    if isinstance(e, AssertionError) and first.startswith("assert ") and len(lines) > 1:
+        first = " | ".join(lines[:6])
     name = type(e).__name__
     if isinstance(e, pytest.fail.Exception):
         name = "Failed"
