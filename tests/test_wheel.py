@@ -75,7 +75,11 @@ def test_own():
         {
             "implementation": "gruco",
             "divergences": {
-                BROKEN: {"reason": "gruco returns h_n batch-first under batch_first", "link": "https://example.org/1"}
+                BROKEN: {
+                    "reason": "gruco returns h_n batch-first under batch_first",
+                    "cases": [{"modules": ["GRU"], "when": {"batch_first": True}}],
+                    "link": "https://example.org/1",
+                }
             },
         }
     ),
