@@ -15,11 +15,12 @@ from typing import Optional
 from spec.tools import claimset
 from spec.tools.render import table
 
-#: The command that makes a stored report again, by the folder it is stored in (``{stem}``: its file name).
+#: The command that makes a stored report again, by the folder it is stored in (``{stem}``: its file name): the
+#: refresh step of that report (``python -m spec refresh --list`` shows the command each step runs).
 REPORT_COMMANDS = {
-    "matrix": "scripts/matrix.sh {stem}",
-    "implementations": "python -m spec verify --device cpu --impl {impl} --report reports/implementations/{stem}.json",
-    "cuda": "python -m spec verify --device all --target all --report reports/cuda/{stem}.json (on a GPU machine)",
+    "matrix": "python -m spec refresh --only matrix/{stem}",
+    "implementations": "python -m spec refresh --only implementations/{stem}",
+    "cuda": "python -m spec refresh --only cuda/{stem} (on a GPU machine)",
 }
 #: The folders whose reports come from a GPU: the docs mark them instead of counting them stale for this machine.
 GPU_FOLDERS = ("cuda",)
@@ -51,8 +52,7 @@ class Provenance:
 def of_report(r, now: dict) -> Provenance:
     """A stored :class:`~spec.tools.results.Report` (its ``path`` says which folder it is from)."""
     folder, stem = (r.path.parent.name, r.path.stem) if r.path else ("", "")
-    impl = (r.environment.get("implementation") or {}).get("adapter") or r.implementation
-    command = REPORT_COMMANDS.get(folder, "python -m spec verify --report {stem}.json").format(stem=stem, impl=impl)
+    command = REPORT_COMMANDS.get(folder, "python -m spec verify --report {stem}.json").format(stem=stem)
     standing = claimset.compare(r.suite, now, ran=set(r.claims))
     where = f"{folder}/{r.path.name}" if r.path else ""
     return Provenance(where, standing, command, (r.suite or {}).get("date") or "", folder in GPU_FOLDERS)
