@@ -3,6 +3,8 @@ claims x releases, from the same matrix model as the matrix page (its target col
 
 from __future__ import annotations
 
+from typing import Optional
+
 from spec.tools import results as res
 from spec.tools.docs import provenance as prov
 from spec.tools.docs import scoreboard
@@ -11,7 +13,8 @@ from spec.tools.matrix import Matrix, summary
 from spec.tools.render import GLYPHS, legend_html, matrix_html, table
 
 
-def targets_page(registry, reports: list, now: dict) -> str:
+def targets_page(registry, reports: list, now: Optional[dict] = None) -> str:
+    """``now``: today's claim set (:func:`spec.tools.claimset.today`; computed from ``registry`` when not given)."""
     by_id = {c.id: c for c in registry}
     about = res.target_descriptions()
     intro = "\n".join(f"- `{name}`: {' '.join(text.split())}" for name, text in about.items())
@@ -26,6 +29,7 @@ def targets_page(registry, reports: list, now: dict) -> str:
     if not ran:
         command = "python -m spec verify --target all --report reports/matrix/<env>.json"
         return head + f"\nNo stored run yet: `{command}`.\n"
+    now = prov.today_of(registry) if now is None else now
     per = summary(ran)
     notes = {prov.source(r): prov.of_report(r, now) for r in ran}
     newest = scoreboard.newest_first(ran)
