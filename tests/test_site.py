@@ -120,7 +120,7 @@ def test_a_failure_band_comes_first_on_the_matrix_page(pages):
     order = [page.index(f"### {title}") for title in ("Failing somewhere", "Known regressions of a release")]
     order += [page.index("### Changing status"), page.index("### Changing only at a range edge")]
     assert order == sorted(order)
-    first_table = page.index("<table")
+    first_table = page.index('<table class="grid"')
     band = page[first_table : page.index("</table>", first_table)]
     assert first_table < order[2] and ('data-status="failed"' in band or 'data-status="xfailed"' in band)
     known = page[order[1] : order[2]]

@@ -144,6 +144,11 @@ def _parser() -> argparse.ArgumentParser:
     cv.add_argument("--claims", type=Path, help="only the claims in this module or folder of spec/ (default: all)")
     cv.add_argument("--profile", default="ci", choices=tuple(profiles.PROFILES), help="default ci")
 
+    rf = sub.add_parser("refresh", help="make every stored result again that this machine can (resumable)")
+    rf.add_argument("--list", action="store_true", help="list the steps, what each makes and its command")
+    rf.add_argument("--only", nargs="+", metavar="STEP", help="the steps to run (glob patterns: 'matrix/*')")
+    rf.add_argument("--again", action="store_true", help="run steps already made at today's claim set too")
+    rf.add_argument("--reports", type=Path, default=ROOT / "reports", help="the reports folder")
     m = sub.add_parser("matrix", help="the claims x releases table of stored reports")
     m.add_argument("reports", type=Path, nargs="+")
     m.add_argument("--format", default="text", choices=("text", "markdown", "json"), help="default text")
@@ -199,6 +204,7 @@ def _main(argv=None) -> int:
         "mutants": mutants,
         "coverage": coverage,
         "drafts": drafts,
+        "refresh": _refresh,
     }
     try:
         args = _parser().parse_args(argv)
@@ -229,7 +235,13 @@ def _main(argv=None) -> int:
 
 
 #: the commands that read or write the checkout's own folders (docs/, reports/, tests/): refused from a wheel
-CHECKOUT_ONLY = ("docs", "mutants", "coverage")
+CHECKOUT_ONLY = ("docs", "mutants", "coverage", "refresh")
+
+
+def _refresh(args) -> int:
+    from spec.tools import refresh
+
+    return refresh.command(args)
 
 
 def _check_writable(path: Path, what: str = "report") -> None:

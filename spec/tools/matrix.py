@@ -33,6 +33,8 @@ class Column:
     devices: str = "cpu"
     machine: str = ""
     target: str = "eager"
+    #: the stored report it reads, as ``<folder>/<file>`` ("" for a report not read from a file)
+    source: str = field(default="", compare=False)
 
     @property
     def group(self) -> tuple:
@@ -69,9 +71,9 @@ class Matrix:
             for t in r.targets_run or ["eager"]:
                 if targets is None or t in targets:
                     version = r.implementation_versions.get(r.implementation, "")
-                    col = Column(
-                        r.release, r.implementation, version, r.devices, r.machine if r.devices != "cpu" else "", t
-                    )
+                    machine = r.machine if r.devices != "cpu" else ""
+                    source = f"{r.path.parent.name}/{r.path.name}" if r.path else ""
+                    col = Column(r.release, r.implementation, version, r.devices, machine, t, source)
                     cols.append((col, r))
         # a group's columns side by side, in the order the groups first appear
         first: dict = {}

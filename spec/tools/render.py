@@ -52,6 +52,39 @@ def legend() -> str:
     return ", ".join(f"{MARKS[s]} {WORDS[s]}" for s in STATUSES) + "; blank: not in that report"
 
 
+# --- the docs' visual language ------------------------------------------------------------------------------------
+#: One glyph per state on the docs' pages (the CLI's text keeps :data:`~spec.tools.results.MARKS`): a known
+#: divergence is a flag, never a cross like a failure; "not run" (the report predates the claim, or did not run it
+#: through that target) is a state of its own, not a blank. A *change* from the release before is a frame around the
+#: cell, in another colour than a failure's fill.
+GLYPHS = {
+    "passed": "✓",
+    "failed": "✗",
+    "xfailed": "⚑",
+    "not-applicable": "–",
+    "skipped": "○",
+    None: "·",
+}
+#: The states in the order a reader weighs them, and what each is called.
+STATES = ("failed", "xfailed", "passed", "not-applicable", "skipped", None)
+STATE_WORDS = {**WORDS, None: "not run"}
+
+
+def glyph(status: Optional[str]) -> str:
+    return GLYPHS.get(status, "?")
+
+
+def legend_html() -> str:
+    """The docs' legend: every state's glyph in its colour, and the frame of a change."""
+    items = "".join(
+        f'<span class="spec-key st-{s or "none"}">{GLYPHS[s]}</span> {html.escape(STATE_WORDS[s])} ' for s in STATES
+    )
+    return (
+        f'<span class="spec-legend">{items}<span class="spec-key st-passed change">✓</span> framed: changed from '
+        "the release before</span>"
+    )
+
+
 # --- the matrix in text, Markdown and JSON (the CLI) --------------------------------------------------------------
 def matrix(m: Matrix, fmt: str = "text") -> str:
     if fmt == "json":
@@ -94,23 +127,32 @@ def column_key(col) -> str:
 
 def html_cell(status: Optional[str], claim: Optional[str], change: Optional[str] = None, column=None) -> str:
     """One cell; ``data-status``, ``data-claim`` and ``data-column`` carry the same status the CLI prints for that
-    claim and column."""
+    claim and column, ``data-report`` and ``data-target`` the stored report and target it was read from."""
     where = f' data-column="{html.escape(column_key(column))}"' if column is not None else ""
+    if column is not None and column.source:
+        where += f' data-report="{html.escape(column.source)}" data-target="{html.escape(column.target)}"'
     if status is None:
-        return f'<td class="st-none" title="not in this report"{where}></td>'
+        said = f"not run ({claim})" if claim else "not run: not in this report"
+        mine = f' data-claim="{html.escape(claim)}"' if claim else ""
+        return f'<td class="st-none" title="{html.escape(said)}"{mine}{where}>{GLYPHS[None]}</td>'
     cls = f"st-{status}" + (f" {change}" if change else "")
     title = WORDS[status] + (f" ({claim})" if claim else "") + (f", {column_key(column)}" if column else "")
+    title += ", changed from the release before" if change == "change" else ""
     return (
         f'<td class="{cls}" data-status="{status}" data-claim="{html.escape(claim or "")}"{where} '
-        f'title="{html.escape(title)}">{MARKS[status]}</td>'
+        f'title="{html.escape(title)}">{GLYPHS[status]}</td>'
     )
 
 
-def matrix_html(m: Matrix, ids: list, link: Callable[[str], str], merge_siblings: bool = False) -> str:
-    """The grid of ``ids`` (rows) x every column, in a box that scrolls on its own; the claim column stays put."""
+def matrix_html(
+    m: Matrix, ids: list, link: Callable[[str], str], merge_siblings: bool = False, notes: Optional[dict] = None
+) -> str:
+    """The grid of ``ids`` (rows) x every column, in a box that scrolls on its own; the claim column stays put.
+    ``notes``: report source -> (mark, title) for the columns read from a report behind today's claim set."""
     groups = m.groups()
+    notes = notes or {}
     head = "".join(f'<th colspan="{len(idx)}" class="group">{html.escape(g)}</th>' for g, idx in groups)
-    labels = "".join(f'<th class="release"><span>{html.escape(c.release)}</span></th>' for c in m.columns)
+    labels = "".join(_release_head(c, notes.get(c.source)) for c in m.columns)
     rows = []
     entries = (
         m.siblings(ids) if merge_siblings else [([cid], [(s, cid) if s else None for s in m.rows[cid]]) for cid in ids]
@@ -121,7 +163,9 @@ def matrix_html(m: Matrix, ids: list, link: Callable[[str], str], merge_siblings
             for i, kind in m.changes(cid).items():
                 changed.setdefault(i, kind)
         tds = "".join(
-            html_cell(c[0], c[1], changed.get(i), m.columns[i]) if c else html_cell(None, None, column=m.columns[i])
+            html_cell(c[0], c[1], changed.get(i), m.columns[i])
+            if c
+            else html_cell(None, " ".join(family), column=m.columns[i])
             for i, c in enumerate(cells)
         )
         name = " / ".join(link(cid) for cid in family)
@@ -133,3 +177,11 @@ def matrix_html(m: Matrix, ids: list, link: Callable[[str], str], merge_siblings
         + "\n".join(rows)
         + "\n</tbody>\n</table>\n</div>\n"
     )
+
+
+def _release_head(col, note: Optional[tuple]) -> str:
+    """A column's head: its release, with the mark and title of a report behind today's claim set."""
+    if not note or not note[0]:
+        return f'<th class="release"><span>{html.escape(col.release)}</span></th>'
+    mark, title = note
+    return f'<th class="release stale" title="{html.escape(title)}"><span>{html.escape(col.release)}{mark}</span></th>'

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from reference.common.files import replacing  # the one atomic writer
+from spec.tools import claimset
 
 #: The schema this suite writes, and the ones it reads.
 SCHEMA = 2
@@ -285,7 +286,12 @@ class Report:
         return cls(
             environment=env,
             claims={cid: ClaimResult.from_cases(claims[cid], mine[cid], known.get(cid)) for cid in claims},
-            suite={"version": __version__, "git": git_revision()},
+            suite={
+                "version": __version__,
+                "git": git_revision(),
+                "date": today(),
+                **claimset.suite_claims(claims.values()),
+            },
             unclaimed={
                 c.nodeid: {"outcome": c.outcome, "duration": round(c.duration, 4)} for c in cases if c.claim is None
             },
@@ -578,20 +584,25 @@ def implementation_environment() -> dict:
     }
 
 
-def provenance(profile: str = "ci", seed="derandomized") -> dict:
-    """Where a stored figure came from: the suite (version, git revision, claim count and a digest of the
-    claim IDs) and the environment. Every benchmark stores this beside its figures."""
-    import hashlib
+def today() -> str:
+    """The date a result is made (UTC, ``2026-01-31``): the docs show how old each stored figure is."""
+    import datetime
 
+    return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+
+
+def provenance(profile: str = "ci", seed="derandomized") -> dict:
+    """Where a stored figure came from: the suite (version, git revision, the date, and the claim set it was made
+    with: ``claims``, ``claim_set`` and per claim a digest of its statement and check, ``claim_digests``,
+    :mod:`spec.tools.claimset`) and the environment. Every benchmark stores this beside its figures."""
     import spec
 
-    ids = sorted(c.id for c in spec.load_all())
     return {
         "suite": {
             "version": spec.__version__,
             "git": git_revision(),
-            "claims": len(ids),
-            "claim_set": hashlib.sha256("\n".join(ids).encode()).hexdigest()[:12],
+            "date": today(),
+            **claimset.suite_claims(spec.load_all()),
         },
         "environment": environment(profile=profile, seed=seed),
     }

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import html
-import importlib
 import inspect
 import re
 import textwrap
 from pathlib import Path
+from typing import Optional
 
 import spec
 from spec.registry import KINDS, Claim, Seed, TorchDoc
@@ -60,9 +60,9 @@ def cell(text: str) -> str:
 
 
 def check_function(c: Claim):
-    module, _, name = c.where.partition(":")
-    fn = getattr(importlib.import_module(module), name)
-    return getattr(getattr(fn, "hypothesis", None), "inner_test", fn)
+    from spec.tools.claimset import check_function as check
+
+    return check(c)
 
 
 def ordered(registry) -> list:
@@ -130,21 +130,18 @@ def column_name(r) -> str:
 
 
 def claim_set() -> dict:
-    """The registry's claim count and digest, as ``spec.tools.results.provenance`` stores them with a figure."""
-    return {k: v for k, v in res.provenance()["suite"].items() if k in ("claims", "claim_set")}
+    """Today's claim set: claim ID -> digest of its statement and check (:mod:`spec.tools.claimset`)."""
+    from spec.tools import claimset
+
+    return claimset.today(spec.load_all())
 
 
 def outdated(data: dict, current: dict) -> str:
-    """Why a stored figure may not describe the registry as it is ('' when it does, or cannot say)."""
-    suite = data.get("suite") or {}
-    if not suite.get("claim_set"):
-        return ""
-    if suite["claim_set"] != current["claim_set"]:
-        return (
-            f"made with another claim set ({suite.get('claims')} claims, {suite['claim_set']}) than the registry's "
-            f"({current['claims']} claims, {current['claim_set']})"
-        )
-    return ""
+    """Why a stored figure may not describe the registry as it is ('' when it ran today's set)."""
+    from spec.tools.docs import provenance
+
+    p = provenance.of_figure(data, current, "")
+    return p.line() if p.stale else ""
 
 
 def stored_figures(reports: Path) -> dict:
@@ -158,10 +155,10 @@ def stored_figures(reports: Path) -> dict:
 
 
 def outdated_figures(reports: Path, current: dict) -> list:
-    """'reports/x.json: why' for each stored figure (or run of one) made with another claim set."""
+    """'reports/x.json: why' for each stored figure (or run of one) behind today's claim set."""
     lines = []
     for name, data in stored_figures(reports).items():
-        for part in [data, *data.get("runs", [])]:
+        for part in data["runs"] if isinstance(data.get("runs"), list) else [data]:
             why = outdated(part, current)
             if why:
                 lines.append(f"reports/{name}: {why}")
@@ -170,12 +167,14 @@ def outdated_figures(reports: Path, current: dict) -> list:
 
 
 def banner(data: dict, current: dict, command: str) -> str:
-    why = outdated(data, current)
-    return f'\n!!! warning "Outdated"\n    This result was {why}: re-run `{command}`.\n' if why else ""
+    from spec.tools.docs import provenance
+
+    return provenance.banner(provenance.of_figure(data, current, command))
 
 
-def made_with(data: dict) -> str:
-    """ ", torch 2.13.0+cpu, Python 3.11.7, revision abc1234, 83 claims" from a stored figure's provenance."""
+def made_with(data: dict, now: Optional[dict] = None) -> str:
+    """ ", torch 2.13.0+cpu, Python 3.11.7, revision abc1234, on 2026-01-31, 83 claims" from a stored figure's
+    provenance; given today's set ``now``, the claims part says how many of today's it ran (and † behind it)."""
     env, suite = data.get("environment") or {}, data.get("suite") or {}
     parts = [
         f"torch {env['torch']}" if env.get("torch") else "",
@@ -183,13 +182,24 @@ def made_with(data: dict) -> str:
     ]
     git = suite.get("git") or ""
     revision = f"revision {git[:7]}{'-dirty' if git.endswith('-dirty') else ''}" if git else ""
-    parts += [env.get("device_name") or "", revision]
-    parts += [f"{suite['claims']} claims" if suite.get("claims") else ""]
+    parts += [env.get("device_name") or "", revision, f"on {suite['date']}" if suite.get("date") else ""]
+    if now is not None and suite:
+        from spec.tools import claimset
+
+        standing = claimset.compare(suite, now)
+        ran = (
+            f"{standing.same} of today's {standing.today} claims" if standing.known else f"{suite.get('claims')} claims"
+        )
+        parts.append(ran + ("" if standing.current else " †"))
+    else:
+        parts += [f"{suite['claims']} claims" if suite.get("claims") else ""]
     return "".join(f", {p}" for p in parts if p)
 
 
-def how_made(run: dict) -> str:
+def how_made(run: dict, now: Optional[dict] = None) -> str:
     """A stored run's provenance in a table cell: converted text says so; else torch, Python, revision, claims."""
     if run.get("made"):
-        return cell(run["made"] + (f" (the text said: {run['stated']})" if run.get("stated") else ""))
-    return made_with(run).lstrip(", ") or "environment not recorded"
+        return cell(run["made"] + (f" (the text said: {run['stated']})" if run.get("stated") else "")) + (
+            " †" if now is not None else ""
+        )
+    return made_with(run, now).lstrip(", ") or "environment not recorded"

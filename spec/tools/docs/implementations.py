@@ -8,9 +8,10 @@ of that library) or not applicable (with the reason). Read from the stored repor
 
 from __future__ import annotations
 
+from spec.tools.docs import provenance as prov
 from spec.tools.docs.common import GENERATED, KIND_TITLES, WIDE_PAGE, anchor, md
-from spec.tools.render import table
-from spec.tools.results import MARKS, WORDS
+from spec.tools.render import GLYPHS, table
+from spec.tools.results import WORDS
 
 PAGE = "implementations/{}.md"
 
@@ -28,7 +29,7 @@ def _counts(report) -> dict:
 
 def _cell(counts: dict) -> str:
     order = ("passed", "xfailed", "failed", "not-applicable", "skipped")
-    parts = [f"{counts[s]} {MARKS[s]}" for s in order if counts.get(s)]
+    parts = [f'<span class="st-{s}">{counts[s]} {GLYPHS[s]}</span>' for s in order if counts.get(s)]
     return " · ".join(parts) or ""
 
 
@@ -46,7 +47,7 @@ def own_version(rep) -> str:
     return f"torch {versions.get('torch', rep.torch)}"
 
 
-def summary_page(reports: list) -> str:
+def summary_page(reports: list, now: dict) -> str:
     kinds = sorted(
         {r.kind for rep in reports for r in rep.claims.values() if r.subject == "torch"},
         key=lambda k: list(KIND_TITLES).index(k) if k in KIND_TITLES else 99,
@@ -60,10 +61,12 @@ def summary_page(reports: list) -> str:
         for per in counts.values():
             for s, n in per.items():
                 totals[s] = totals.get(s, 0) + n
-        rows.append([name, versions or md(rep.torch), _cell(totals)] + [_cell(counts.get(k, {})) for k in kinds])
-    legend = ", ".join(f"{MARKS[s]} {WORDS[s]}" for s in ("passed", "xfailed", "failed", "not-applicable", "skipped"))
+        p = prov.of_report(rep, now)
+        ran = f"{p.standing.same}/{p.standing.today}{prov.mark(p)}"
+        rows.append([name, versions or md(rep.torch), _cell(totals), ran] + [_cell(counts.get(k, {})) for k in kinds])
+    legend = ", ".join(f"{GLYPHS[s]} {WORDS[s]}" for s in ("passed", "xfailed", "failed", "not-applicable", "skipped"))
     body = (
-        table(["implementation", "version", "all claims about torch's API"] + kinds, rows, "markdown")
+        table(["implementation", "version", "all claims about torch's API", "ran"] + kinds, rows, "markdown")
         if rows
         else "No stored run yet: `python -m spec verify --impl NAME`.\n"
     )
@@ -76,11 +79,12 @@ def summary_page(reports: list) -> str:
         "wording, kernels, the exporters) is not applicable there, with the reason. A known divergence is listed in "
         "the implementation's file of expected failures (`spec/implementations/known/`), with its reason; a run "
         "fails on any other, and flags an entry that now holds.\n\n"
-        f"Per kind: {legend}.\n\n{body}"
+        f"Per kind: {legend}. Ran: today's claims the report ran with today's check († behind today's set: its "
+        f"page says how, and the command that makes it again).\n\n{body}"
     )
 
 
-def implementation_page(rep) -> str:
+def implementation_page(rep, now: dict) -> str:
     versions = ", ".join(f"`{k}` {v}" for k, v in sorted(rep.implementation_versions.items()))
     title = rep.environment["implementation"].get("title") or rep.implementation
     claims = {cid: r for cid, r in rep.claims.items() if r.subject == "torch"}
@@ -95,7 +99,8 @@ def implementation_page(rep) -> str:
     parts = [
         f"# {md(rep.implementation)}\n\n{GENERATED}\n{md(title)}: {versions} (torch {rep.torch}, "
         f"devices {rep.devices}, profile `{rep.environment.get('hypothesis_profile')}`, suite "
-        f"`{(rep.suite.get('git') or '?')[:12]}`).\n\n{len(claims)} claims about torch's API: {counts}.\n"
+        f"`{(rep.suite.get('git') or '?')[:12]}`).\n\n{len(claims)} claims about torch's API: {counts}.\n",
+        f"The report {prov.of_report(rep, now).line()}.\n" + prov.banner(prov.of_report(rep, now)),
     ]
     limits = rep.environment["implementation"].get("limits") or []
     if limits:
@@ -108,31 +113,7 @@ def implementation_page(rep) -> str:
         parts.append("")
     known = [cid for cid in by_status.get("xfailed", []) + by_status.get("passed", []) if claims[cid].known]
     if known:
-        parts.append("## Known divergences\n")
-        for cid in sorted(known):
-            k = claims[cid].known
-            stale = " — **stale: it now holds; remove the entry**" if k.get("stale") else ""
-            lines = [f"### {cid} {{#{anchor(cid)}}}\n", f"- reason: {md(k.get('reason', ''))}{stale}"]
-            if k.get("link"):
-                lines.append(f"- upstream: <{k['link']}>")
-            if k.get("repro"):
-                lines += [
-                    f"- repro (`api` bound to {rep.implementation}, `torch` in scope: it fails there and passes on "
-                    "torch, as `tests/test_implementations.py` checks):",
-                    "",
-                    "```python",
-                    k["repro"].rstrip(),
-                    "```",
-                ]
-            up = k.get("upstream")
-            if isinstance(up, dict):
-                lines += ["", '??? note "Ready to file upstream"', ""]
-                for key in ("title", "versions", "expected", "actual"):
-                    if up.get(key):
-                        lines.append(f"    **{key}**: {md(str(up[key]))}\n")
-                if up.get("repro"):
-                    lines += ["    ```python"] + [f"    {ln}" for ln in up["repro"].rstrip().splitlines()] + ["    ```"]
-            parts.append("\n".join(lines) + "\n")
+        parts.append(known_section(rep, claims, known))
     failing = by_status.get("failed", [])
     if failing:
         parts.append("## Failing (not a known divergence)\n")
@@ -145,14 +126,89 @@ def implementation_page(rep) -> str:
     for cid in sorted(claims):
         r = claims[cid]
         why = r.reason or (r.known or {}).get("reason") or r.first_failure or ""
-        rows.append([f"`{cid}`", f'<span class="st-{r.status}">{MARKS[r.status]}</span> {WORDS[r.status]}', md(why)])
+        status = f'<span class="st-{r.status}" data-claim="{cid}" data-status="{r.status}">{GLYPHS[r.status]}</span>'
+        rows.append([f"`{cid}`", f"{status} {WORDS[r.status]}", verdict_cell(r), md(why)])
     parts.append("## Every claim\n")
-    parts.append(table(["claim", "status", "reason"], rows, "markdown"))
+    parts.append(
+        "Cases: the verdicts of the claim's cases (one per configuration drawn, device, target, table row), as the "
+        "report recorded them.\n\n"
+    )
+    parts.append(table(["claim", "status", "cases", "reason"], rows, "markdown"))
     return "\n".join(parts)
 
 
-def implementation_pages(reports: list) -> dict:
-    pages = {"implementations/index.md": summary_page(reports)}
+#: A case verdict's glyph (``spec.helpers.verdicts``: held, failed, known, n/a).
+VERDICT_STATUS = {"held": "passed", "failed": "failed", "known": "xfailed", "n/a": "not-applicable"}
+
+
+def verdict_cell(r) -> str:
+    """ "12 ✓ · 3 ⚑": a claim's case verdicts (recorded since reports carry them; older ones say so)."""
+    if not r.verdicts:
+        return "not recorded"
+    return " · ".join(
+        f'<span class="st-{VERDICT_STATUS[v]}" data-verdict="{v}">{n} {GLYPHS[VERDICT_STATUS[v]]}</span>'
+        for v, n in r.verdicts.items()
+        if n
+    )
+
+
+def _cases(entry: dict) -> str:
+    """The cases a known entry names: every case, or each selection (parameters, objects built, values)."""
+    cases = entry.get("cases")
+    if not cases or any(not c for c in cases):
+        return "every case"
+    return "; ".join(", ".join(f"{k}={v}" for k, v in sorted(c.items())) for c in cases)
+
+
+def known_section(rep, claims: dict, ids: list) -> str:
+    """The known divergences grouped by cause: one reason, the claims and cases it covers, one draft to file."""
+    causes: dict = {}
+    for cid in sorted(ids):
+        causes.setdefault(claims[cid].known.get("reason", ""), []).append(cid)
+    out = [
+        f"## Known divergences\n\n{len(ids)} claims diverge for {len(causes)} cause{'s' * (len(causes) != 1)}, "
+        "each listed once with the claims and cases it covers.\n"
+    ]
+    for n, (reason, members) in enumerate(causes.items(), 1):
+        first = claims[members[0]].known
+        lines = [f"### {n}. {md(_headline(reason))}\n", f"{md(reason)}\n"]
+        for cid in members:
+            r = claims[cid]
+            stale = " — **stale: it now holds; remove the entry**" if r.known.get("stale") else ""
+            lines.append(f'- <span id="{anchor(cid)}"></span>`{cid}`: {_cases(r.known)}; {verdict_cell(r)}{stale}')
+        if first.get("link"):
+            lines.append(f"\nUpstream: <{first['link']}>")
+        if first.get("repro"):
+            lines += [
+                f"\nRepro (`api` bound to {rep.implementation}, `torch` in scope: it fails there and passes on torch, "
+                "as `tests/test_implementations.py` checks):",
+                "",
+                "```python",
+                first["repro"].rstrip(),
+                "```",
+            ]
+        up = first.get("upstream")
+        if isinstance(up, dict):
+            lines += ["", '??? note "Ready to file upstream"', ""]
+            for key in ("title", "versions", "expected", "actual"):
+                if up.get(key):
+                    lines.append(f"    **{key}**: {md(str(up[key]))}\n")
+            if up.get("repro"):
+                lines += ["    ```python"] + [f"    {ln}" for ln in up["repro"].rstrip().splitlines()] + ["    ```"]
+        out.append("\n".join(lines) + "\n")
+    return "\n".join(out)
+
+
+def _headline(reason: str) -> str:
+    """A cause's heading: its reason up to the first colon, semicolon or comma clause, at most ~90 characters."""
+    for sep in (": ", "; ", ", so ", " ("):
+        if sep in reason:
+            reason = reason.split(sep)[0]
+    return reason if len(reason) <= 90 else reason[:87].rsplit(" ", 1)[0] + " ..."
+
+
+def implementation_pages(reports: list, now: dict) -> dict:
+    pages = {"implementations/index.md": summary_page(reports, now)}
     for rep in reports:
-        pages[PAGE.format(_slug(rep.implementation))] = implementation_page(rep)
+        pages[PAGE.format(_slug(rep.implementation))] = implementation_page(rep, now)
     return pages

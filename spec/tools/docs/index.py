@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from spec.tools.docs.common import GENERATED, KIND_TITLES, SUBJECT_PAGES, column_name, page_of
-from spec.tools.render import legend
+from spec.tools.docs.matrix import headlines
+from spec.tools.docs.provenance import of_report, summary
+from spec.tools.render import legend_html
 
 
-def index_page(registry, reports: list) -> str:
+def index_page(registry, reports: list, impl_reports: list, now: dict) -> str:
     claims = list(registry)
     errata = sum(len(c.errata) for c in claims)
     releases = ", ".join(column_name(r) for r in reports if r.implementation == "torch") or "none stored yet"
-    impls = sorted({r.implementation for r in reports if r.implementation != "torch"})
+    impls = sorted({r.implementation for r in impl_reports})
+    stored = summary([of_report(r, now) for r in reports + impl_reports])
     sections = []
     for subject, (_, heading) in SUBJECT_PAGES.items():
         pages: dict = {}
@@ -25,6 +28,7 @@ def index_page(registry, reports: list) -> str:
     return f"""# The executable specification of PyTorch's recurrent layers
 
 {GENERATED}
+{headlines(reports, impl_reports, now)}
 {len(claims)} claims about `nn.RNN`, `nn.LSTM`, `nn.GRU`, their cells and packed sequences, each a check
 that runs against the installed torch; {errata} of them correct a statement of a source tutorial (errata).
 
@@ -43,7 +47,9 @@ that runs against the installed torch; {errata} of them correct a statement of a
 
 ## Stored reports
 
-torch: {releases}. Other implementations: {", ".join(impls) or "none stored yet"}.
+torch: {releases}. Implementations: {", ".join(impls) or "none stored yet"}. {stored} The
+[matrix page](matrix.md#where-each-column-comes-from) names each report's claim set, revision and the command that
+makes it again.
 
-Statuses: {legend()}.
+Statuses: {legend_html()}
 """

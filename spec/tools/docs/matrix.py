@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import html
 
-from spec.tools.docs.common import GENERATED, SUBJECT_PAGES, WIDE_PAGE, link
+from spec.tools.docs import provenance as prov
+from spec.tools.docs import scoreboard
+from spec.tools.docs.common import GENERATED, SUBJECT_PAGES, WIDE_PAGE, column_name, link
+from spec.tools.docs.implementations import _slug, own_version
 from spec.tools.matrix import Matrix
-from spec.tools.render import legend, matrix_html
-from spec.tools.results import MARKS, WORDS
+from spec.tools.render import GLYPHS, legend_html, matrix_html
+from spec.tools.results import WORDS
 
 
 def uniform_grid(m: Matrix, ids: list, linker) -> str:
@@ -24,7 +27,7 @@ def uniform_grid(m: Matrix, ids: list, linker) -> str:
         span = (
             f"{n} column{'s' * (n != 1)}, {a.release} to {b.release} ({where})" if n > 1 else f"{a.release} ({where})"
         )
-        title = f"{MARKS[status]} {WORDS[status]} on {span}: {len(members)} claims"
+        title = f"{GLYPHS[status]} {WORDS[status]} on {span}: {len(members)} claims"
         items = "\n".join(
             f'<li markdown="span" data-claim="{cid}" data-status="{status}">{linker(cid)}</li>' for cid in members
         )
@@ -51,8 +54,42 @@ def known_list(m: Matrix, ids: list, linker) -> str:
     return "\n".join(lines) + "\n"
 
 
-def matrix_page(registry, m: Matrix) -> str:
+def headlines(reports: list, impls: list, now: dict, prefix: str = "") -> str:
+    """The scoreboard: per release (newest first), then per implementation."""
+    releases = scoreboard.headline_table(scoreboard.release_rows(reports, column_name), now, "torch release")
+    others = scoreboard.headline_table(
+        scoreboard.implementation_rows(
+            impls, lambda r: f"{prefix}implementations/{_slug(r.implementation)}/", own_version
+        ),
+        now,
+        "implementation",
+    )
+    return f"{releases}\n{others}\n{scoreboard.key()}\n"
+
+
+def provenance_section(reports: list, now: dict) -> str:
+    """Per column: the report it reads, what it ran against today's set, and the command that makes it again."""
+    rows = [(column_name(r), prov.of_report(r, now)) for r in scoreboard.newest_first(reports)]
+    return (
+        "## Where each column comes from\n\n"
+        + prov.summary([p for _, p in rows])
+        + " A column behind today's set is marked in the grids' heads; its command makes it again.\n\n"
+        + prov.columns_table(rows)
+    )
+
+
+def stale_notes(reports: list, now: dict) -> dict:
+    """report source -> (mark, title) for the grids' column heads."""
+    out = {}
+    for r in reports:
+        p = prov.of_report(r, now)
+        out[prov.source(r)] = (prov.mark(p), p.line())
+    return out
+
+
+def matrix_page(registry, m: Matrix, reports: list, impls: list, now: dict) -> str:
     by_id = {c.id: c for c in registry}
+    notes = stale_notes(reports, now)
 
     def linker(cid):
         return link(by_id[cid])
@@ -60,14 +97,15 @@ def matrix_page(registry, m: Matrix) -> str:
     groups = m.groups()
     shape = "; ".join(f"{label}: {len(idx)} report{'s' * (len(idx) != 1)}" for label, idx in groups)
     parts = [
-        f"{WIDE_PAGE}# Compatibility matrix\n\n{GENERATED}\n"
+        f"{WIDE_PAGE}# Compatibility matrix\n\n{GENERATED}\n" + headlines(reports, impls, now, "../") + "\n"
         "Every stored report's claims, run eagerly (the [targets page](targets.md) has the other ways of running "
         f"the layers, the [implementations](implementations/index.md) other libraries). Column groups — {shape}.\n\n"
         "First the claims that fail somewhere, then the known regressions of a release (expected failures, each "
         "named with its reason), then those whose status changes for another reason, then those that "
         "change only where a claim's declared torch range starts or ends (a claim and its `-before-` sibling on one "
         "row), then the claims that read the same wherever reported. A framed cell changed from the release before "
-        f"in its group.\n\n{legend()}.\n"
+        f"in its group; † after a release: its report is behind today's claim set (see [where each column comes "
+        f"from](#where-each-column-comes-from)).\n\n{legend_html()}\n"
     ]
     for subject, (_, heading) in SUBJECT_PAGES.items():
         ids = [cid for cid in m.rows if by_id[cid].subject == subject]
@@ -82,11 +120,12 @@ def matrix_page(registry, m: Matrix) -> str:
         ):
             rows = sections[key]
             parts.append(f"### {title} ({len(rows)})\n")
-            parts.append(matrix_html(m, rows, linker, merge_siblings=merge) if rows else "None.\n")
+            parts.append(matrix_html(m, rows, linker, merge_siblings=merge, notes=notes) if rows else "None.\n")
             if key == "known" and rows:
                 parts.append(known_list(m, rows, linker))
         parts.append(f"### The same wherever reported ({len(sections['uniform'])})\n")
         parts.append(uniform_grid(m, sections["uniform"], linker) if sections["uniform"] else "None.\n")
         if unreported:
             parts.append("### In no stored report yet\n\n" + "\n".join(f"- {u}" for u in sorted(unreported)) + "\n")
+    parts.append(provenance_section(reports, now))
     return "\n".join(parts)

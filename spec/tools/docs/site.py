@@ -21,7 +21,8 @@ def build(reports_dir: Path, out: Path, torch_docs: bool = False) -> dict:
     from spec.tools.docs import coverage as cov
     from spec.tools.docs import targets as tgt
     from spec.tools.docs import torch_docs as td
-    from spec.tools.docs.common import claim_set, load_reports, ordered, page_of
+    from spec.tools.docs.common import load_reports, ordered, page_of
+    from spec.tools.docs.provenance import of_report, summary, today_of
     from spec.tools.matrix import Matrix
 
     registry = spec.load_all()
@@ -34,23 +35,26 @@ def build(reports_dir: Path, out: Path, torch_docs: bool = False) -> dict:
     reports = releases + load_reports(reports_dir / "cuda", registry)
     impls = load_reports(reports_dir / "implementations", registry)
     ordered_claims = ordered(registry)
-    current = claim_set()
-    eager = Matrix.build(reports + impls, targets=("eager",))
+    current = today_of(registry)
     pages = {
-        "index.md": index.index_page(ordered_claims, reports + impls),
-        "matrix.md": matrix.matrix_page(ordered_claims, Matrix.build(reports, targets=("eager",))),
+        "index.md": index.index_page(ordered_claims, reports, impls, current),
+        "matrix.md": matrix.matrix_page(
+            ordered_claims, Matrix.build(reports, targets=("eager",)), reports, impls, current
+        ),
         "errata.md": errata.errata_page(ordered_claims),
         "sources.md": sources.sources_page(ordered_claims),
         "mutants.md": mutants.mutants_page(ordered_claims, reports_dir / "mutants.json", current),
-        "targets.md": tgt.targets_page(ordered_claims, releases),
+        "targets.md": tgt.targets_page(ordered_claims, releases, current),
         "benchmarks.md": benchmarks.benchmarks_page(reports_dir, current),
     }
-    pages.update(implementations.implementation_pages(impls))
+    pages.update(implementations.implementation_pages(impls, current))
     by_page: dict = {}
     for c in ordered_claims:
         by_page.setdefault(page_of(c), []).append(c)
+    cards = claims.Cards(reports, impls, current)
+    stored = summary([of_report(r, current) for r in reports + impls])
     for page, members in by_page.items():
-        pages[page] = claims.kind_page(members, eager)
+        pages[page] = claims.kind_page(members, cards, stored)
     pages.update(torch_doc_pages(td, ordered_claims, out, torch_docs))
     pages.update(cov.coverage_pages(reports_dir / "coverage"))
     results = reports_dir / "programs"
