@@ -31,6 +31,13 @@ def check_one_changed(n):
     assert n >= 0, f"expected a positive n, got {n}"
 
 
+@pytest.mark.parametrize("n", [1, 2])
+def check_one_reworded(n):
+    assert n > 0, (
+        f"n must be positive: got {n}"  # a message reworded (over two lines) is no change to what is checked
+    )
+
+
 @pytest.mark.parametrize("n", [1, 2, 3])
 def check_one_more_cases(n):
     assert n > 0, f"expected a positive n, got {n}"
@@ -44,6 +51,7 @@ def test_a_comment_is_no_change_and_a_changed_body_or_case_list_is():
     base = cs._check_text(claim())
     assert base is not None and "assert n > 0" in base, f"expected the check's source, got {base!r}"
     assert same_body("check_one_commented") == base, "a comment changed the check's text"
+    assert same_body("check_one_reworded") == base, "a reworded assert message changed the check's text"
     assert same_body("check_one_changed") != base, "a changed assertion left the check's text alone"
     assert same_body("check_one_more_cases") != base, "a changed parametrize list left the check's text alone"
 

@@ -42,8 +42,9 @@ def _check_text(c) -> Optional[str]:
         source = textwrap.dedent(inspect.getsource(check_function(c)))
     except (OSError, TypeError, AttributeError, ImportError, ValueError):  # no check here (a claim made by hand)
         return None
-    lines = source.splitlines()
     fn = ast.parse(source).body[0]
+    source = _without_assert_messages(source, fn)
+    lines = source.splitlines()
     drop = set()
     for d in getattr(fn, "decorator_list", []):
         if _called(d) == "claim":
@@ -55,6 +56,30 @@ def _check_text(c) -> Optional[str]:
             lines[row - 1] = lines[row - 1][:col]
     kept = [line.rstrip() for i, line in enumerate(lines) if i not in drop]
     return "\n".join(line for line in kept if line)
+
+
+def _without_assert_messages(source: str, fn) -> str:
+    """``source`` with each ``assert test, message`` cut to ``assert test``: what a failure says is not what is
+    checked (a message reworded leaves the digest alone). Cut by the statements' positions, so the text stays the
+    same on every Python (line numbers kept: the message's lines are left empty)."""
+    lines = source.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def at(lineno: int, col: int) -> int:  # ast columns count UTF-8 bytes
+        line = lines[lineno - 1]
+        return starts[lineno - 1] + len(line.encode("utf-8")[:col].decode("utf-8", errors="ignore"))
+
+    cuts = [
+        (at(node.test.end_lineno, node.test.end_col_offset), at(node.end_lineno, node.end_col_offset))
+        for node in ast.walk(fn)
+        if isinstance(node, ast.Assert) and node.msg is not None
+    ]
+    for begin, end in sorted(cuts, reverse=True):
+        gap = source[begin:end]
+        source = source[:begin] + "\n" * gap.count("\n") + source[end:]
+    return source
 
 
 def _called(node) -> str:
