@@ -1,6 +1,6 @@
 """Fail fast, say exactly (issue #29): every assert in a claim module carries a message saying what was expected
 against what was got. A bare ``assert torch.equal(a, b)`` fails on an implementation as "assert False": pytest's
-rewriting cannot show what a call returning a bool compared, and the verdicts' one-line reason is empty."""
+rewriting cannot show what a call returning a bool compared, and the one-line reason a verdict records says no more."""
 
 import ast
 import importlib.util

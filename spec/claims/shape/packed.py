@@ -69,9 +69,9 @@ def test_cuda_batch_sizes_on_cpu(device):
     assert (packed.batch_sizes.device.type, packed.batch_sizes.dtype) == ("cpu", torch.int64), (
         f"batch_sizes {packed.batch_sizes.dtype} on {packed.batch_sizes.device}, not int64 on the cpu"
     )
-    assert packed.batch_sizes.tolist() == [3, 2, 1, 1], (
+    assert packed.batch_sizes.tolist() == [3, 2, 1, 1], (  # lengths 4, 2, 1 by hand
         f"batch_sizes {packed.batch_sizes.tolist()} against [3, 2, 1, 1]"
-    )  # lengths 4, 2, 1 by hand
+    )
     for indices in (packed.sorted_indices, packed.unsorted_indices):
         assert (indices.device.type, indices.dtype) == ("cuda", torch.int64), (
             f"indices {indices.dtype} on {indices.device}, not int64 on cuda"
