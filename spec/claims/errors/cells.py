@@ -76,6 +76,8 @@ def test_cell_errors(case, device):
     sources=(TorchDoc("torch.nn.RNNCell", "Args", "nonlinearity"),),
 )
 def test_cell_unknown_nonlinearity(device):
-    assert api.RNNCell(3, 4).nonlinearity == "tanh"
+    assert api.RNNCell(3, 4).nonlinearity == "tanh", (
+        f"RNNCell's default nonlinearity is {api.RNNCell(3, 4).nonlinearity!r}, not 'tanh'"
+    )
     with refused((ValueError, RuntimeError), match="nonlinearity.*sigmoid|sigmoid.*nonlinearity"):
         api.RNNCell(3, 4, nonlinearity="sigmoid").to(device)(fixed_randn(device, 2, 3))

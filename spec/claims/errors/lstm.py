@@ -78,12 +78,16 @@ RNN_PY = "torch/nn/modules/rnn.py"
 def test_packed_lstm_unchecked(case, device):
     if case.name == "state-of-the-packed-batch":  # the state the packed batch needs: accepted
         out, (h, c) = case.call(device)
-        assert tuple(h.shape) == tuple(c.shape) == (1, 2, 4)
+        assert tuple(h.shape) == tuple(c.shape) == (1, 2, 4), (
+            f"{case.name}: h, c {tuple(h.shape)}, {tuple(c.shape)}, not (1, 2, 4)"
+        )
         return
     # where the error comes from, not its wording (the kernel's differs between CPU and cuDNN and releases)
     function, line, message = raised_where(lambda: case.call(device))
     assert function == "forward" and "_VF.lstm(" in line, f"{case.name}: raised by {function} ({line}): {message}"
-    assert "Expected hidden" not in message
+    assert "Expected hidden" not in message, (
+        f"{case.name}: the kernel's own message, not the shape check's, expected; got {message!r}"
+    )
     if case.name == "c0-batch":
         return  # RNN and GRU have no c_0
     # RNN and GRU, given the same packed input and a state of the same wrong batch (or the same 3-D data)

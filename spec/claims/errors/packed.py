@@ -61,8 +61,11 @@ def test_length_beyond_padding(mode):
 
     x = torch.zeros(5, 2, 1)  # 5 padded steps
     packed = pack_padded_sequence(x, torch.tensor([7, 2]))  # accepted: 7 > 5
-    assert packed.batch_sizes.tolist() == [2, 2, 1, 1, 1, 1, 1]  # what lengths 7 and 2 would give
-    assert int(packed.batch_sizes.sum()) == 9 and packed.data.shape[0] == 5 + 2  # but only 7 rows exist
+    # what lengths 7 and 2 would give, but only 7 rows exist
+    assert packed.batch_sizes.tolist() == [2, 2, 1, 1, 1, 1, 1], f"batch_sizes {packed.batch_sizes.tolist()}"
+    assert int(packed.batch_sizes.sum()) == 9 and packed.data.shape[0] == 5 + 2, (
+        f"batch_sizes sum to {int(packed.batch_sizes.sum())} over {packed.data.shape[0]} rows, not 9 over 7"
+    )
     with refused(RuntimeError):
         getattr(torch.nn, mode)(1, 2)(packed)
 
@@ -80,7 +83,8 @@ def test_cuda_lengths_rejected(device):
     data = fixed_randn(device, 4, 2, 3)
     with pytest.raises(RuntimeError, match=r"'lengths' argument should be a 1D CPU int64 tensor"):
         pack_padded_sequence(data, torch.tensor([4, 2], device=device))
-    assert pack_padded_sequence(data, torch.tensor([4, 2])).data.device == data.device  # cpu lengths: accepted
+    packed_on = pack_padded_sequence(data, torch.tensor([4, 2])).data.device  # cpu lengths: accepted
+    assert packed_on == data.device, f"data packed with cpu lengths lands on {packed_on}, not {data.device}"
 
 
 @claim(
@@ -150,7 +154,9 @@ def test_padding_side_before_2_5(device):
 def test_unpad_unpack_before_1_11():
     from torch.nn.utils import rnn
 
-    assert not hasattr(rnn, "unpad_sequence") and not hasattr(rnn, "unpack_sequence")
+    assert not hasattr(rnn, "unpad_sequence") and not hasattr(rnn, "unpack_sequence"), (
+        f"torch {torch.__version__} has unpad_sequence or unpack_sequence"
+    )
 
 
 @claim(
@@ -202,7 +208,8 @@ PAD_NOT_ITERABLE = Case(
 )
 def test_pad_sequence_not_iterable(device):
     check(PAD_NOT_ITERABLE, device)
-    assert api.utils.pad_sequence(iter([fixed_randn(device, 2, 3)])).shape == (2, 1, 3)  # any iterable: accepted
+    padded = api.utils.pad_sequence(iter([fixed_randn(device, 2, 3)]))  # any iterable: accepted
+    assert padded.shape == (2, 1, 3), f"an iterator of one [2, 3] pads to {tuple(padded.shape)}, not (2, 1, 3)"
 
 
 @claim(
@@ -256,7 +263,9 @@ def test_batch_sizes_off_cpu(device):
         with pytest.raises(ValueError, match="batch_sizes should always be on CPU"):
             PackedSequence(data, off_cpu, order)
     kept = PackedSequence(data, sizes, order)
-    assert kept.data is data and kept.batch_sizes is sizes and kept.sorted_indices is order
+    assert kept.data is data and kept.batch_sizes is sizes and kept.sorted_indices is order, (
+        "PackedSequence(data, batch_sizes, sorted_indices) does not hold the tensors it was given"
+    )
 
 
 # Measured on the same releases. The AssertionError's message is empty up to 2.10 (a bare assert) and reads "Expected
@@ -282,12 +291,20 @@ def test_constructor_pair(device):
     order = torch.tensor([2, 0, 1], device=device)
     for pair in ((data, sizes), [data, sizes]):
         plain = PackedSequence(pair)
-        assert plain.data is data and plain.batch_sizes is sizes
-        assert plain.sorted_indices is None and plain.unsorted_indices is None
+        assert plain.data is data and plain.batch_sizes is sizes, (
+            f"{type(pair).__name__} pair: data or batch_sizes is not the tensor given"
+        )
+        assert plain.sorted_indices is None and plain.unsorted_indices is None, (
+            f"{type(pair).__name__} pair: indices {plain.sorted_indices}, {plain.unsorted_indices} against None"
+        )
         sorted_ = PackedSequence(pair, sorted_indices=order)
-        assert sorted_.data is data and sorted_.batch_sizes is sizes and sorted_.sorted_indices is order
+        assert sorted_.data is data and sorted_.batch_sizes is sizes and sorted_.sorted_indices is order, (
+            f"{type(pair).__name__} pair: data, batch_sizes or sorted_indices is not the tensor given"
+        )
         # the inverse of [2, 0, 1] by hand: batch 0 sits at position 1, batch 1 at 2, batch 2 at 0
-        assert sorted_.unsorted_indices.tolist() == [1, 2, 0]
+        assert sorted_.unsorted_indices.tolist() == [1, 2, 0], (
+            f"{type(pair).__name__} pair: unsorted_indices {sorted_.unsorted_indices.tolist()} against [1, 2, 0]"
+        )
     for bad in (data, (data,), [data], (data, sizes, order)):
         with pytest.raises(AssertionError):
             PackedSequence(bad)

@@ -53,8 +53,12 @@ def test_cpu_matches_cuda(cfg, dtype, enabled, device):
     torch=">=1.12",
 )
 def test_tf32_defaults():
-    assert torch.backends.cudnn.allow_tf32 is True
-    assert torch.backends.cuda.matmul.allow_tf32 is False
+    assert torch.backends.cudnn.allow_tf32 is True, (
+        f"cudnn.allow_tf32 defaults to {torch.backends.cudnn.allow_tf32!r}, not True"
+    )
+    assert torch.backends.cuda.matmul.allow_tf32 is False, (
+        f"cuda.matmul.allow_tf32 defaults to {torch.backends.cuda.matmul.allow_tf32!r}, not False"
+    )
 
 
 @claim(
@@ -67,8 +71,12 @@ def test_tf32_defaults():
     torch="<1.12",
 )
 def test_tf32_defaults_before_1_12():
-    assert torch.backends.cudnn.allow_tf32 is True
-    assert torch.backends.cuda.matmul.allow_tf32 is True
+    assert torch.backends.cudnn.allow_tf32 is True, (
+        f"cudnn.allow_tf32 defaults to {torch.backends.cudnn.allow_tf32!r}, not True"
+    )
+    assert torch.backends.cuda.matmul.allow_tf32 is True, (
+        f"cuda.matmul.allow_tf32 defaults to {torch.backends.cuda.matmul.allow_tf32!r}, not True"
+    )
 
 
 # The autocast wrapper of cuDNN's RNN (aten/src/ATen/cudnn/AutocastRNN.cpp, since autocast arrived in 1.6)
@@ -92,10 +100,14 @@ def test_autocast_bfloat16_gives_float16(mode, device):
     m, x = cfg.build(device), cfg.input(device)
     with torch.no_grad(), torch.autocast("cuda", dtype=torch.bfloat16):
         got = flat_tensors(m(x))
-    assert [t.dtype for t in got] == [torch.float16] * len(got)
+    assert [t.dtype for t in got] == [torch.float16] * len(got), (
+        f"{mode} under bfloat16 autocast: {[t.dtype for t in got]}, not float16"
+    )
     with torch.no_grad():
         converted = flat_tensors(m.to(torch.bfloat16)(x.to(torch.bfloat16)))
-    assert [t.dtype for t in converted] == [torch.bfloat16] * len(converted)
+    assert [t.dtype for t in converted] == [torch.bfloat16] * len(converted), (
+        f"{mode} converted to bfloat16: {[t.dtype for t in converted]}"
+    )
 
 
 # Measured on 2.13 only (torch.autocast takes "cpu" from 1.10; which recurrent ops its CPU list lowers changed

@@ -37,7 +37,10 @@ def test_cell_parameters(cfg, device):
     want = [("weight_ih", (gh, cfg.input_size)), ("weight_hh", (gh, cfg.hidden_size))]
     if cfg.bias:
         want += [("bias_ih", (gh,)), ("bias_hh", (gh,))]
-    assert [(n, tuple(p.shape)) for n, p in cell.named_parameters()] == want
+    assert [(n, tuple(p.shape)) for n, p in cell.named_parameters()] == want, (
+        f"{cfg.mode}Cell({cfg.input_size}, {cfg.hidden_size}, bias={cfg.bias}): "
+        f"{[(n, tuple(p.shape)) for n, p in cell.named_parameters()]} against {want}"
+    )
 
 
 @claim(
@@ -53,8 +56,12 @@ def test_cell_parameters(cfg, device):
 @pytest.mark.parametrize("cell", CELL_NAMES)
 def test_cell_defaults(cell):
     default = getattr(api, cell)(3, 4)
-    assert default.bias is True
-    assert [n for n, _ in default.named_parameters()] == ["weight_ih", "weight_hh", "bias_ih", "bias_hh"]
-    assert [n for n, _ in getattr(api, cell)(3, 4, bias=False).named_parameters()] == ["weight_ih", "weight_hh"]
+    assert default.bias is True, f"{cell}(3, 4).bias is {default.bias!r}, not True"
+    assert [n for n, _ in default.named_parameters()] == ["weight_ih", "weight_hh", "bias_ih", "bias_hh"], (
+        f"{cell}(3, 4): {[n for n, _ in default.named_parameters()]}"
+    )
+    assert [n for n, _ in getattr(api, cell)(3, 4, bias=False).named_parameters()] == ["weight_ih", "weight_hh"], (
+        f"{cell}(3, 4, bias=False): {[n for n, _ in getattr(api, cell)(3, 4, bias=False).named_parameters()]}"
+    )
     if cell == "RNNCell":
-        assert default.nonlinearity == "tanh"
+        assert default.nonlinearity == "tanh", f"RNNCell's default nonlinearity is {default.nonlinearity!r}, not 'tanh'"

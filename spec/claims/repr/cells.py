@@ -38,4 +38,6 @@ from spec.registry import TorchDoc, TorchOwn, claim
 )
 def test_cell_repr(args, kwargs, printed):
     cell, *sizes = args
-    assert repr(getattr(torch.nn, cell)(*sizes, **kwargs)) == printed
+    assert repr(getattr(torch.nn, cell)(*sizes, **kwargs)) == printed, (
+        f"{cell}{tuple(sizes)} {kwargs}: {repr(getattr(torch.nn, cell)(*sizes, **kwargs))} against {printed}"
+    )

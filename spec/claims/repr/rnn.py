@@ -43,7 +43,7 @@ def expected_repr(cfg: Config) -> str:
 @given(cfg=configs(batch=st.just(1)), dropout=st.sampled_from((0.0, 0.25, 0.5)))
 def test_repr(cfg, dropout):
     cfg = cfg.with_(dropout=dropout if cfg.num_layers > 1 else 0.0)
-    assert repr(cfg.build()) == expected_repr(cfg)
+    assert repr(cfg.build()) == expected_repr(cfg), f"{cfg.build()!r} against {expected_repr(cfg)}"
 
 
 @claim(
@@ -55,5 +55,7 @@ def test_repr(cfg, dropout):
 )
 def test_repr_hides_nonlinearity():
     m = torch.nn.RNN(3, 4, nonlinearity="relu")
-    assert repr(m) == "RNN(3, 4)"
-    assert m.nonlinearity == "relu" and m.mode == "RNN_RELU"
+    assert repr(m) == "RNN(3, 4)", f"prints as {m!r}"
+    assert m.nonlinearity == "relu" and m.mode == "RNN_RELU", (
+        f"nonlinearity {m.nonlinearity!r}, mode {m.mode!r}: not 'relu', 'RNN_RELU'"
+    )

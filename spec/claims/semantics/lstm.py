@@ -48,12 +48,14 @@ def test_lstm_h_bounded(cfg, device):
     m = cfg.build(device)
     with torch.no_grad():
         _, (h, c) = m(cfg.input(device))
-        assert (h.abs() <= torch.tanh(c).abs()).all()
+        assert (h.abs() <= torch.tanh(c).abs()).all(), (
+            f"|h| exceeds |tanh(c)| by up to {(h.abs() - torch.tanh(c).abs()).max().item():.3g}"
+        )
         for gate, value in ((0, 1e4), (1, 1e4), (2, 1e4)):  # i = f = 1, g = 1: c_t = c_(t-1) + 1
             gate_bias(m, gate=gate, value=value)
         _, (h, c) = m(cfg.input(device))
     assert_close(c, torch.full_like(c, float(cfg.seq)), "c counts the steps")
-    assert (h.abs() < 1).all()
+    assert (h.abs() < 1).all(), f"|h| reaches {h.abs().max().item()}, not below 1"
 
 
 @claim(
@@ -74,10 +76,15 @@ def test_imdb_bilstm_head(device):
     lstm = api.LSTM(100, 256, num_layers=2, bidirectional=True, dropout=0.5).to(device).eval()
     with torch.no_grad():
         output, (h, c) = lstm(fixed_randn(device, 7, 5, 100, seed=7))
-    assert [tuple(t.shape) for t in (output, h, c)] == [(7, 5, 512), (4, 5, 256), (4, 5, 256)]
+    assert [tuple(t.shape) for t in (output, h, c)] == [(7, 5, 512), (4, 5, 256), (4, 5, 256)], (
+        f"output, h, c {[tuple(t.shape) for t in (output, h, c)]}"
+    )
     head = torch.cat([h[-2], h[-1]], dim=1)
-    assert tuple(head.shape) == (5, 512)
-    assert torch.equal(head, torch.cat([output[-1, :, :256], output[0, :, 256:]], dim=1))
+    assert tuple(head.shape) == (5, 512), f"cat(h[-2], h[-1]) {tuple(head.shape)} against (5, 512)"
+    ends = torch.cat([output[-1, :, :256], output[0, :, 256:]], dim=1)
+    assert torch.equal(head, ends), (
+        f"cat(h[-2], h[-1]) differs from the output's ends by {(head - ends).abs().max():.3g}"
+    )
 
 
 @claim(
@@ -99,7 +106,11 @@ def test_imdb_bilstm_head(device):
 )
 def test_lstm_1_5_2(device):
     lstm = api.LSTM(1, 5, 2, batch_first=True).to(device)
-    assert (lstm.input_size, lstm.hidden_size, lstm.num_layers) == (1, 5, 2)
+    assert (lstm.input_size, lstm.hidden_size, lstm.num_layers) == (1, 5, 2), (
+        f"(input_size, hidden_size, num_layers) {(lstm.input_size, lstm.hidden_size, lstm.num_layers)}"
+    )
     out, (h, c) = lstm(torch.rand(2, 3, 1, generator=torch.Generator().manual_seed(3)).to(device))
-    assert [tuple(t.shape) for t in (out, h, c)] == [(2, 3, 5), (2, 2, 5), (2, 2, 5)]
+    assert [tuple(t.shape) for t in (out, h, c)] == [(2, 3, 5), (2, 2, 5), (2, 2, 5)], (
+        f"out, h, c {[tuple(t.shape) for t in (out, h, c)]}"
+    )
     assert_close(out[:, -1], h[-1], "out[:, -1] against h[-1]")

@@ -49,10 +49,13 @@ def test_packed_matches_reference(cfg, lengths, device):
     assert_close(actual, expected, f"{cfg.repro(device)} lengths={lengths}")
     # and h_n of the last layer's forward direction is the output at each sequence's last step
     padded, got_lengths = api.utils.pad_packed_sequence(actual[0])
-    assert got_lengths.tolist() == lengths
+    assert got_lengths.tolist() == lengths, f"pad_packed_sequence lengths {got_lengths.tolist()} against {lengths}"
     h_n = actual[1][0] if isinstance(actual[1], tuple) else actual[1]
     last = torch.stack([padded[n - 1, b, : cfg.out_size] for b, n in enumerate(lengths)])
-    assert torch.equal(last, h_n[-cfg.dirs])
+    assert torch.equal(last, h_n[-cfg.dirs]), (
+        f"{cfg.repro(device)} lengths={lengths}: h_n[-{cfg.dirs}] {h_n[-cfg.dirs].tolist()} against the last steps' "
+        f"output {last.tolist()}"
+    )
 
 
 # --- issue 17: the packing functions, dropout's rate, non-zero initial states, packed input with a state ---
@@ -88,11 +91,14 @@ def on(device, tensors):
 def test_pad_sequence(trailing, batch_first, device):
     seqs = on(device, packing.sequences([2, 4, 1], *trailing))
     want = packing.padded([s.cpu() for s in seqs], batch_first, value=-1.5).to(device)
-    assert torch.equal(api.utils.pad_sequence(seqs, batch_first=batch_first, padding_value=-1.5), want)
+    got = api.utils.pad_sequence(seqs, batch_first=batch_first, padding_value=-1.5)
+    assert torch.equal(got, want), f"padding_value=-1.5: {got.tolist()} against {want.tolist()}"
     default = packing.padded([s.cpu() for s in seqs], batch_first).to(device)
-    assert torch.equal(api.utils.pad_sequence(seqs, batch_first=batch_first), default)
+    got = api.utils.pad_sequence(seqs, batch_first=batch_first)
+    assert torch.equal(got, default), f"default padding: {got.tolist()} against {default.tolist()}"
     if not batch_first:
-        assert torch.equal(api.utils.pad_sequence(seqs), default)  # batch_first defaults to False
+        got = api.utils.pad_sequence(seqs)
+        assert torch.equal(got, default), f"batch_first left out: {got.tolist()} against {default.tolist()}"
 
 
 # pad_sequence's padding_side: pytorch/pytorch#131884 merged on 2024-08-07, after the 2.4 release (2024-07-24)
@@ -117,7 +123,7 @@ def test_pad_sequence_left(batch_first, device):
         assert torch.equal(got, want), side
     assert torch.equal(
         api.utils.pad_sequence(seqs, batch_first), api.utils.pad_sequence(seqs, batch_first, padding_side="right")
-    )
+    ), "no padding_side against padding_side='right'"
     with pytest.raises(RuntimeError, match="padding_side"):
         api.utils.pad_sequence(seqs, batch_first, padding_side="middle")
 
@@ -155,16 +161,28 @@ def test_pack_sequence(trailing, lengths, device):
     order = packing.decreasing_order(lengths)
     data, sizes = packing.packed_data([s.cpu() for s in seqs], order)
     packed = api.utils.pack_sequence(seqs, enforce_sorted=is_sorted)
-    assert torch.equal(packed.data, data.to(device)) and torch.equal(packed.batch_sizes, sizes)
+    assert torch.equal(packed.data, data.to(device)) and torch.equal(packed.batch_sizes, sizes), (
+        f"data {packed.data.tolist()} against {data.tolist()}, batch_sizes {packed.batch_sizes.tolist()} against "
+        f"{sizes.tolist()}"
+    )
     if is_sorted:
-        assert packed.sorted_indices is None and packed.unsorted_indices is None
+        assert packed.sorted_indices is None and packed.unsorted_indices is None, (
+            f"sorted input: indices {packed.sorted_indices}, {packed.unsorted_indices} against None"
+        )
     else:
-        assert packed.sorted_indices.tolist() == order
-        assert packed.unsorted_indices.tolist() == sorted(range(len(order)), key=order.__getitem__)
+        assert packed.sorted_indices.tolist() == order, (
+            f"sorted_indices {packed.sorted_indices.tolist()} against {order}"
+        )
+        assert packed.unsorted_indices.tolist() == sorted(range(len(order)), key=order.__getitem__), (
+            f"unsorted_indices {packed.unsorted_indices.tolist()} against the inverse of {order}"
+        )
     via_padding = api.utils.pack_padded_sequence(
         api.utils.pad_sequence(seqs), torch.tensor(lengths), enforce_sorted=is_sorted
     )
-    assert torch.equal(via_padding.data, packed.data) and torch.equal(via_padding.batch_sizes, packed.batch_sizes)
+    assert torch.equal(via_padding.data, packed.data) and torch.equal(via_padding.batch_sizes, packed.batch_sizes), (
+        f"pack_sequence against pad then pack: data {packed.data.tolist()} against {via_padding.data.tolist()}, "
+        f"batch_sizes {packed.batch_sizes.tolist()} against {via_padding.batch_sizes.tolist()}"
+    )
 
 
 @claim(
@@ -199,11 +217,17 @@ def test_pack_padded_options(trailing, batch_first, device):
     for as_given in (lengths, torch.tensor(lengths)):
         for enforce in (True, False):
             packed = api.utils.pack_padded_sequence(x, as_given, batch_first=batch_first, enforce_sorted=enforce)
-            assert torch.equal(packed.data, data.to(device)) and torch.equal(packed.batch_sizes, sizes)
+            where = f"lengths as a {type(as_given).__name__}, enforce_sorted={enforce}"
+            assert torch.equal(packed.data, data.to(device)) and torch.equal(packed.batch_sizes, sizes), (
+                f"{where}: data {packed.data.tolist()} against {data.tolist()}, "
+                f"batch_sizes {packed.batch_sizes.tolist()} against {sizes.tolist()}"
+            )
             if enforce:
-                assert packed.sorted_indices is None
+                assert packed.sorted_indices is None, f"{where}: sorted_indices {packed.sorted_indices} against None"
             else:
-                assert packed.sorted_indices.tolist() == [0, 1, 2] == packed.unsorted_indices.tolist()
+                assert packed.sorted_indices.tolist() == [0, 1, 2] == packed.unsorted_indices.tolist(), (
+                    f"{where}: indices {packed.sorted_indices.tolist()}, {packed.unsorted_indices.tolist()}"
+                )
 
 
 @claim(
@@ -237,13 +261,18 @@ def test_pad_packed_options(trailing, batch_first, device):
         kw = {} if total is None else {"total_length": total}
         out, got_lengths = api.utils.pad_packed_sequence(packed, batch_first=batch_first, padding_value=-3.0, **kw)
         assert torch.equal(out, packing.padded(cpu, batch_first, value=-3.0, total=total).to(device)), total
-        assert got_lengths.tolist() == lengths
+        assert got_lengths.tolist() == lengths, (
+            f"total_length={total}: lengths {got_lengths.tolist()} against {lengths}"
+        )
     out, _ = api.utils.pad_packed_sequence(packed)  # defaults: seq-first, zeros
-    assert torch.equal(out, packing.padded(cpu).to(device))
+    padding = packing.padded(cpu).to(device)
+    assert torch.equal(out, padding), f"defaults: {out.tolist()} against {padding.tolist()}"
     # padded to 6 steps, packed and unpacked without total_length: 4 steps come back
     x = packing.padded(cpu, total=6).to(device)
     back, _ = api.utils.pad_packed_sequence(api.utils.pack_padded_sequence(x, lengths, enforce_sorted=False))
-    assert back.shape[0] == max(lengths) < x.shape[0]
+    assert back.shape[0] == max(lengths) < x.shape[0], (
+        f"padded to {x.shape[0]} steps, unpacked without total_length: {back.shape[0]} steps against {max(lengths)}"
+    )
 
 
 @claim(
@@ -276,7 +305,10 @@ def test_pad_inverts_pack(lengths, batch_first, device):
     mask = mask if batch_first else mask.transpose(0, 1)
     packed = api.utils.pack_padded_sequence(x, lengths, batch_first=batch_first, enforce_sorted=False)
     back, got = api.utils.pad_packed_sequence(packed, batch_first=batch_first, total_length=t)
-    assert torch.equal(back, x * mask) and got.tolist() == lengths
+    assert torch.equal(back, x * mask) and got.tolist() == lengths, (
+        f"batch_first={batch_first}: lengths {got.tolist()} against {lengths}, padded {back.tolist()} against "
+        f"{(x * mask).tolist()}"
+    )
 
 
 # unpad_sequence and unpack_sequence: asked for in pytorch/pytorch#66549 (2021-10-13), after the 1.10 branch
@@ -313,7 +345,9 @@ def test_unpad_unpack(trailing, batch_first, device):
         api.utils.unpad_sequence(padded, torch.tensor(lengths), batch_first=batch_first),
         api.utils.unpack_sequence(api.utils.pack_sequence(seqs, enforce_sorted=False)),
     ):
-        assert len(got) == len(seqs) and all(torch.equal(g, s) for g, s in zip(got, seqs))
+        assert len(got) == len(seqs) and all(torch.equal(g, s) for g, s in zip(got, seqs)), (
+            f"{[g.tolist() for g in got]} against {[s.tolist() for s in seqs]}"
+        )
 
 
 @claim(
@@ -368,7 +402,9 @@ def test_packed_ignores_batch_first(mode, device):
     with torch.no_grad():
         seq_first = cfg.build(device)(packed)
         batch_first = cfg.with_(batch_first=True).build(device)(packed)  # same seed: same weights
-    assert torch.equal(seq_first[0].batch_sizes, batch_first[0].batch_sizes)
+    assert torch.equal(seq_first[0].batch_sizes, batch_first[0].batch_sizes), (
+        f"batch_sizes {batch_first[0].batch_sizes.tolist()} against {seq_first[0].batch_sizes.tolist()}"
+    )
     assert_close(batch_first, seq_first, mode)
 
 
@@ -401,23 +437,35 @@ def test_packed_ignores_batch_first(mode, device):
 def test_docstring_examples(device):
     a, b, c = (torch.tensor(v, device=device) for v in ([1, 2, 3], [4, 5], [6]))
     packed = api.utils.pack_sequence([a, b, c])
-    assert packed.data.tolist() == [1, 4, 6, 2, 5, 3] and packed.batch_sizes.tolist() == [3, 2, 1]
-    assert packed.sorted_indices is None and packed.unsorted_indices is None
+    assert packed.data.tolist() == [1, 4, 6, 2, 5, 3] and packed.batch_sizes.tolist() == [3, 2, 1], (
+        f"data {packed.data.tolist()}, batch_sizes {packed.batch_sizes.tolist()}"
+    )
+    assert packed.sorted_indices is None and packed.unsorted_indices is None, (
+        f"indices {packed.sorted_indices}, {packed.unsorted_indices} against None"
+    )
     seq = torch.tensor([[1, 2, 0], [3, 0, 0], [4, 5, 6]], device=device)
     packed = api.utils.pack_padded_sequence(seq, [2, 1, 3], batch_first=True, enforce_sorted=False)
-    assert packed.data.tolist() == [4, 1, 3, 5, 2, 6] and packed.batch_sizes.tolist() == [3, 2, 1]
-    assert packed.sorted_indices.tolist() == [2, 0, 1] and packed.unsorted_indices.tolist() == [1, 2, 0]
+    assert packed.data.tolist() == [4, 1, 3, 5, 2, 6] and packed.batch_sizes.tolist() == [3, 2, 1], (
+        f"data {packed.data.tolist()}, batch_sizes {packed.batch_sizes.tolist()}"
+    )
+    assert packed.sorted_indices.tolist() == [2, 0, 1] and packed.unsorted_indices.tolist() == [1, 2, 0], (
+        f"indices {packed.sorted_indices.tolist()}, {packed.unsorted_indices.tolist()}"
+    )
     back, lengths = api.utils.pad_packed_sequence(packed, batch_first=True)
-    assert torch.equal(back, seq) and lengths.tolist() == [2, 1, 3]
+    assert torch.equal(back, seq) and lengths.tolist() == [2, 1, 3], f"{back.tolist()} with lengths {lengths.tolist()}"
     abc_x = api.utils.pack_sequence([torch.tensor([ord(ch) for ch in s], device=device) for s in ("abc", "x")])
-    assert "".join(map(chr, abc_x.data.tolist())) == "axbc" and abc_x.batch_sizes.tolist() == [2, 1, 1]
+    assert "".join(map(chr, abc_x.data.tolist())) == "axbc" and abc_x.batch_sizes.tolist() == [2, 1, 1], (
+        f"data {abc_x.data.tolist()}, batch_sizes {abc_x.batch_sizes.tolist()}"
+    )
     ones = [torch.ones(n, 300, device=device) for n in (25, 22, 15)]
-    assert tuple(api.utils.pad_sequence(ones).shape) == (25, 3, 300)
+    assert tuple(api.utils.pad_sequence(ones).shape) == (25, 3, 300), f"{tuple(api.utils.pad_sequence(ones).shape)}"
     if hasattr(torch.nn.utils.rnn, "unpad_sequence"):  # torch >= 1.11: packed.semantics.unpad-unpack
         unpadded = api.utils.unpad_sequence(api.utils.pad_sequence(ones), torch.tensor([25, 22, 15]))
-        assert all(torch.equal(u, o) for u, o in zip(unpadded, ones))
+        assert all(torch.equal(u, o) for u, o in zip(unpadded, ones)), (
+            f"shapes {[tuple(u.shape) for u in unpadded]}, not the ones back"
+        )
         unpacked = api.utils.unpack_sequence(api.utils.pack_sequence([a, b, c]))
-        assert [u.tolist() for u in unpacked] == [[1, 2, 3], [4, 5], [6]]
+        assert [u.tolist() for u in unpacked] == [[1, 2, 3], [4, 5], [6]], f"{[u.tolist() for u in unpacked]}"
 
 
 @claim(
@@ -453,13 +501,25 @@ def test_packed_conversions():
         for converted in (getattr(packed, name)(), packed.to(dtype)):
             assert converted.data.dtype == dtype, name
             assert torch.equal(converted.data, packed.data.to(dtype)), name
-            assert torch.equal(converted.batch_sizes, packed.batch_sizes)
-            assert torch.equal(converted.sorted_indices, packed.sorted_indices)
-            assert torch.equal(converted.unsorted_indices, packed.unsorted_indices)
+            assert torch.equal(converted.batch_sizes, packed.batch_sizes), (
+                f"{name}: batch_sizes {converted.batch_sizes.tolist()} against {packed.batch_sizes.tolist()}"
+            )
+            assert torch.equal(converted.sorted_indices, packed.sorted_indices), (
+                f"{name}: sorted_indices {converted.sorted_indices} against {packed.sorted_indices.tolist()}"
+            )
+            assert torch.equal(converted.unsorted_indices, packed.unsorted_indices), (
+                f"{name}: unsorted_indices {converted.unsorted_indices} against {packed.unsorted_indices.tolist()}"
+            )
         for converted in (getattr(in_order, name)(), in_order.to(dtype)):
             assert converted.data.dtype == dtype and torch.equal(converted.data, in_order.data.to(dtype)), name
-            assert torch.equal(converted.batch_sizes, in_order.batch_sizes)
+            assert torch.equal(converted.batch_sizes, in_order.batch_sizes), (
+                f"{name}: batch_sizes {converted.batch_sizes.tolist()} against {in_order.batch_sizes.tolist()}"
+            )
             assert converted.sorted_indices is None and converted.unsorted_indices is None, name
     # (double() on float64 data is another object before torch 2.1, where it became to(dtype=torch.double))
-    assert packed.to(torch.float64) is packed and packed.cpu() is packed
-    assert not packed.is_cuda and not packed.is_pinned()
+    assert packed.to(torch.float64) is packed and packed.cpu() is packed, (
+        "to() its own dtype, or cpu() on the CPU, returns another object"
+    )
+    assert not packed.is_cuda and not packed.is_pinned(), (
+        f"on the CPU: is_cuda {packed.is_cuda}, is_pinned() {packed.is_pinned()}"
+    )

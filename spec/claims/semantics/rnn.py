@@ -101,10 +101,16 @@ def test_output_is_last_layer_states(cfg, device):
     h_n = state[0] if isinstance(state, tuple) else state
     H = cfg.out_size
     if cfg.bidirectional:
-        assert torch.equal(out[-1, :, :H], h_n[-2])
-        assert torch.equal(out[0, :, H:], h_n[-1])
+        assert torch.equal(out[-1, :, :H], h_n[-2]), (
+            f"output[-1, :, :H] {out[-1, :, :H].tolist()} against h_n[-2] {h_n[-2].tolist()}: {cfg.repro(device)}"
+        )
+        assert torch.equal(out[0, :, H:], h_n[-1]), (
+            f"output[0, :, H:] {out[0, :, H:].tolist()} against h_n[-1] {h_n[-1].tolist()}: {cfg.repro(device)}"
+        )
     else:
-        assert torch.equal(out[-1], h_n[-1])
+        assert torch.equal(out[-1], h_n[-1]), (
+            f"output[-1] {out[-1].tolist()} against h_n[-1] {h_n[-1].tolist()}: {cfg.repro(device)}"
+        )
 
 
 @claim(
@@ -133,7 +139,7 @@ def test_output_excludes_initial_state(cfg, device):
     state0 = (h0, cfg.randn(*cfg.state_shape(cfg.hidden_size), device=device, salt=6)) if cfg.mode == "LSTM" else h0
     with torch.no_grad():
         out, _ = m(x, state0)
-        assert out.shape[0] == cfg.seq
+        assert out.shape[0] == cfg.seq, f"{out.shape[0]} output steps against {cfg.seq} inputs"
         for t in range(cfg.seq):
             _, state = m(x[: t + 1], state0)
             assert_close(out[t], hidden_of(state)[-1], f"step {t}: {cfg.repro(device)}")
@@ -193,8 +199,11 @@ def test_relu_unbounded(cfg, device):
         small, _ = relu(x)
         big, _ = relu(1000 * x)
         bounded, _ = tanh(1000 * x)
-    assert small.min() >= 0 and big.min() >= 0
-    assert bounded.abs().max() <= 1  # |tanh| < 1 in exact arithmetic; 1.0 after rounding
+    assert small.min() >= 0 and big.min() >= 0, (
+        f"relu outputs down to {small.min().item()} and, for 1000 x, {big.min().item()}: not >= 0"
+    )
+    # |tanh| < 1 in exact arithmetic; 1.0 after rounding
+    assert bounded.abs().max() <= 1, f"tanh output reaches {bounded.abs().max().item()}, beyond 1"
     # without bias relu is positively homogeneous, so scaling the input scales the output
     assert_close(big, 1000 * small, cfg.repro(device))
 
@@ -214,8 +223,10 @@ def test_relu_unbounded(cfg, device):
 def test_rnn_4_2(device):
     rnn = api.RNN(input_size=4, hidden_size=2).to(device)
     out, hidden = rnn(fixed_randn(device, 3, 1, 4, seed=7), torch.zeros(1, 1, 2, device=device))
-    assert (tuple(out.shape), tuple(hidden.shape)) == ((3, 1, 2), (1, 1, 2))
-    assert torch.equal(out[-1], hidden[0])
+    assert (tuple(out.shape), tuple(hidden.shape)) == ((3, 1, 2), (1, 1, 2)), (
+        f"out, hidden {tuple(out.shape)}, {tuple(hidden.shape)} against (3, 1, 2), (1, 1, 2)"
+    )
+    assert torch.equal(out[-1], hidden[0]), f"out[-1] {out[-1].tolist()} against hidden[0] {hidden[0].tolist()}"
 
 
 @claim(
@@ -377,8 +388,12 @@ def test_initial_state_matches_reference(cfg, device):
     with torch.no_grad():
         out, out_bumped = m(x, h)[0], m(x, bumped)[0]
     first_step = (slice(None), 0) if one.batch_first else (0,)
-    assert torch.equal(out[..., : one.out_size], out_bumped[..., : one.out_size])
-    assert not torch.equal(out[first_step][..., one.out_size :], out_bumped[first_step][..., one.out_size :])
+    assert torch.equal(out[..., : one.out_size], out_bumped[..., : one.out_size]), (
+        f"bumping h0's backward row changed the forward half of the output: {one.repro(device)}"
+    )
+    assert not torch.equal(out[first_step][..., one.out_size :], out_bumped[first_step][..., one.out_size :]), (
+        f"bumping h0's backward row left the backward half of output at step 0 as it was: {one.repro(device)}"
+    )
 
 
 @claim(
@@ -454,7 +469,7 @@ def test_dropout_seeded(mode, device):
 
     first, again, other = call(5), call(5), call(6)
     assert_close(again, first, "the same seed")
-    assert not torch.equal(other[0], first[0])
+    assert not torch.equal(other[0], first[0]), f"{mode}: dropout under seeds 5 and 6 gives the same output"
 
 
 @claim(

@@ -44,7 +44,9 @@ def test_cell_shapes(cfg, device):
     with torch.no_grad():
         got = step(cell, cfg.input(device)[0], cell_state(cfg, device))
     shapes = [tuple(t.shape) for t in (got if isinstance(got, tuple) else (got,))]
-    assert shapes == [(cfg.batch, cfg.hidden_size)] * (2 if cfg.mode == "LSTM" else 1)
+    assert shapes == [(cfg.batch, cfg.hidden_size)] * (2 if cfg.mode == "LSTM" else 1), (
+        f"{cfg.mode}Cell({cfg.input_size}, {cfg.hidden_size}), batch {cfg.batch}: {shapes}"
+    )
 
 
 @claim(
@@ -69,7 +71,9 @@ def test_cell_unbatched(mode, device):
     with torch.no_grad():
         got = step(cell, x, state)
         batched = step(cell, x.unsqueeze(0), map_state(lambda s: s.unsqueeze(0), state))
-    assert {tuple(g.shape) for g in (got if mode == "LSTM" else (got,))} == {(cfg.hidden_size,)}
+    assert {tuple(g.shape) for g in (got if mode == "LSTM" else (got,))} == {(cfg.hidden_size,)}, (
+        f"{mode} unbatched: {[tuple(g.shape) for g in (got if mode == 'LSTM' else (got,))]}, not ({cfg.hidden_size},)"
+    )
     assert_close(got, map_state(lambda b: b[0], batched), mode)
 
 
@@ -105,4 +109,6 @@ def test_cell_loops(kind, widths, device):
             states[k] = cell(inp, states[k])
             inp = states[k][0] if kind == "LSTMCell" else states[k]
     top = states[-1] if kind == "LSTMCell" else (states[-1],)
-    assert [tuple(t.shape) for t in top] == [(3, 20)] * len(top)
+    assert [tuple(t.shape) for t in top] == [(3, 20)] * len(top), (
+        f"{kind}: the top cell's state {[tuple(t.shape) for t in top]}, not (3, 20)"
+    )

@@ -40,8 +40,12 @@ from spec.sources.seeds import S000, S003, S004
 @given(cfg=configs(modes=st.just("LSTM"), batch=batched))
 def test_lstm_state_pair(cfg, device):
     _, state = run(cfg, device)
-    assert isinstance(state, tuple) and len(state) == 2
-    assert state_shapes(state) == expected_states(cfg)
+    assert isinstance(state, tuple) and len(state) == 2, (
+        f"LSTM's state is a {type(state).__name__} of {len(state)}, not a pair"
+    )
+    assert state_shapes(state) == expected_states(cfg), (
+        f"state {state_shapes(state)} against {expected_states(cfg)}: {cfg.repro(device)}"
+    )
 
 
 @claim(
@@ -58,4 +62,6 @@ def test_lstm_100_20_4(device):
     out, (h, c) = api.LSTM(input_size=100, hidden_size=20, num_layers=4).to(device)(
         fixed_randn(device, 10, 3, 100, seed=7)
     )
-    assert [tuple(t.shape) for t in (out, h, c)] == [(10, 3, 20), (4, 3, 20), (4, 3, 20)]
+    assert [tuple(t.shape) for t in (out, h, c)] == [(10, 3, 20), (4, 3, 20), (4, 3, 20)], (
+        f"out, h, c {[tuple(t.shape) for t in (out, h, c)]}"
+    )

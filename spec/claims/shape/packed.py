@@ -42,10 +42,14 @@ def test_packed_shapes(cfg, lengths, device):
     packed = api.utils.pack_padded_sequence(cfg.input(device), torch.tensor(lengths), enforce_sorted=False)
     with torch.no_grad():
         out, h = cfg.build(device)(packed)
-    assert isinstance(out, PackedSequence)
-    assert torch.equal(out.batch_sizes, packed.batch_sizes)
-    assert tuple(out.data.shape) == (sum(lengths), cfg.dirs * cfg.out_size)
-    assert state_shapes(h) == expected_states(cfg)
+    assert isinstance(out, PackedSequence), f"output is a {type(out).__name__}, not a PackedSequence"
+    assert torch.equal(out.batch_sizes, packed.batch_sizes), (
+        f"batch_sizes {out.batch_sizes.tolist()} against the input's {packed.batch_sizes.tolist()}"
+    )
+    assert tuple(out.data.shape) == (sum(lengths), cfg.dirs * cfg.out_size), (
+        f"data {tuple(out.data.shape)} against {(sum(lengths), cfg.dirs * cfg.out_size)} (lengths {lengths})"
+    )
+    assert state_shapes(h) == expected_states(cfg), f"state {state_shapes(h)} against {expected_states(cfg)}"
 
 
 @claim(
@@ -61,12 +65,20 @@ def test_packed_shapes(cfg, lengths, device):
 )
 def test_cuda_batch_sizes_on_cpu(device):
     packed = api.utils.pack_padded_sequence(fixed_randn(device, 4, 3, 2), torch.tensor([2, 4, 1]), enforce_sorted=False)
-    assert packed.data.device.type == "cuda"
-    assert (packed.batch_sizes.device.type, packed.batch_sizes.dtype) == ("cpu", torch.int64)
-    assert packed.batch_sizes.tolist() == [3, 2, 1, 1]  # lengths 4, 2, 1 by hand
+    assert packed.data.device.type == "cuda", f"data on {packed.data.device}, not cuda"
+    assert (packed.batch_sizes.device.type, packed.batch_sizes.dtype) == ("cpu", torch.int64), (
+        f"batch_sizes {packed.batch_sizes.dtype} on {packed.batch_sizes.device}, not int64 on the cpu"
+    )
+    assert packed.batch_sizes.tolist() == [3, 2, 1, 1], (  # lengths 4, 2, 1 by hand
+        f"batch_sizes {packed.batch_sizes.tolist()} against [3, 2, 1, 1]"
+    )
     for indices in (packed.sorted_indices, packed.unsorted_indices):
-        assert (indices.device.type, indices.dtype) == ("cuda", torch.int64)
-    assert packed.sorted_indices.tolist() == [1, 0, 2]
+        assert (indices.device.type, indices.dtype) == ("cuda", torch.int64), (
+            f"indices {indices.dtype} on {indices.device}, not int64 on cuda"
+        )
+    assert packed.sorted_indices.tolist() == [1, 0, 2], (
+        f"sorted_indices {packed.sorted_indices.tolist()} against [1, 0, 2]"
+    )
 
 
 # --- issue 17: what a PackedSequence's tensors are ---
@@ -98,10 +110,17 @@ def test_packed_index_tensors(dtype, device):
     for where in places:
         x = torch.arange(12).reshape(4, 3).to(dtype=dtype, device=where)
         packed = api.utils.pack_padded_sequence(x, torch.tensor([2, 4, 3]), enforce_sorted=False)
-        assert (packed.data.device.type, packed.data.dtype) == (where, dtype)
+        assert (packed.data.device.type, packed.data.dtype) == (where, dtype), (
+            f"data {packed.data.dtype} on {packed.data.device} against {dtype} on {where}"
+        )
         for idx in (packed.sorted_indices, packed.unsorted_indices):
-            assert (idx.device.type, idx.dtype) == (where, torch.int64)
-        assert (packed.batch_sizes.device.type, packed.batch_sizes.dtype) == ("cpu", torch.int64)
+            assert (idx.device.type, idx.dtype) == (where, torch.int64), (
+                f"{dtype} data on {where}: indices {idx.dtype} on {idx.device}, not int64 on {where}"
+            )
+        assert (packed.batch_sizes.device.type, packed.batch_sizes.dtype) == ("cpu", torch.int64), (
+            f"{dtype} data on {where}: batch_sizes {packed.batch_sizes.dtype} on {packed.batch_sizes.device}, not "
+            "int64 on the cpu"
+        )
 
 
 def conversions(device: str) -> dict:

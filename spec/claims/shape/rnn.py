@@ -48,8 +48,10 @@ from spec.sources.seeds import LAYER_DOCS, S000, S002
 @example(cfg=Config("GRU", input_size=6, hidden_size=1, num_layers=1, bias=False, batch=4, seq=5))
 def test_output_seq_first(cfg, device):
     out, h = run(cfg, device)
-    assert tuple(out.shape) == (cfg.seq, cfg.batch, cfg.dirs * cfg.out_size)
-    assert state_shapes(h)[0] == (cfg.num_layers * cfg.dirs, cfg.batch, cfg.out_size)
+    want = (cfg.seq, cfg.batch, cfg.dirs * cfg.out_size)
+    assert tuple(out.shape) == want, f"output {tuple(out.shape)} against {want}: {cfg.repro(device)}"
+    want = (cfg.num_layers * cfg.dirs, cfg.batch, cfg.out_size)
+    assert state_shapes(h)[0] == want, f"h_n {state_shapes(h)[0]} against {want}: {cfg.repro(device)}"
 
 
 @claim(
@@ -78,8 +80,11 @@ def test_output_seq_first(cfg, device):
 @given(cfg=configs(batch_first=st.just(True), batch=batched))
 def test_hn_batch_second(cfg, device):
     out, h = run(cfg, device)
-    assert tuple(out.shape) == (cfg.batch, cfg.seq, cfg.dirs * cfg.out_size)
-    assert state_shapes(h) == expected_states(cfg)
+    want = (cfg.batch, cfg.seq, cfg.dirs * cfg.out_size)
+    assert tuple(out.shape) == want, f"output {tuple(out.shape)} against {want}: {cfg.repro(device)}"
+    assert state_shapes(h) == expected_states(cfg), (
+        f"state {state_shapes(h)} against {expected_states(cfg)}: {cfg.repro(device)}"
+    )
 
 
 @claim(
@@ -102,12 +107,18 @@ def test_hn_batch_second(cfg, device):
 @given(cfg=configs(batch=st.none()))
 def test_unbatched(cfg, device):
     out, h = run(cfg, device)
-    assert tuple(out.shape) == (cfg.seq, cfg.dirs * cfg.out_size)
-    assert state_shapes(h) == expected_states(cfg)
+    want = (cfg.seq, cfg.dirs * cfg.out_size)
+    assert tuple(out.shape) == want, f"unbatched output {tuple(out.shape)} against {want}: {cfg.repro(device)}"
+    assert state_shapes(h) == expected_states(cfg), (
+        f"unbatched state {state_shapes(h)} against {expected_states(cfg)}: {cfg.repro(device)}"
+    )
     one = cfg.with_(batch=1)
     out1, h1 = run(one, device)
-    assert tuple(out1.shape) == one.input_shape()[:2] + (cfg.dirs * cfg.out_size,)
-    assert state_shapes(h1) == expected_states(one)
+    want = one.input_shape()[:2] + (cfg.dirs * cfg.out_size,)
+    assert tuple(out1.shape) == want, f"batch of 1: output {tuple(out1.shape)} against {want}: {one.repro(device)}"
+    assert state_shapes(h1) == expected_states(one), (
+        f"batch of 1: state {state_shapes(h1)} against {expected_states(one)}: {one.repro(device)}"
+    )
 
 
 @claim(
@@ -120,8 +131,11 @@ def test_unbatched(cfg, device):
 @given(cfg=configs(batch=st.just(0), batch_first=st.just(False)))
 def test_empty_batch(cfg, device):
     out, h = run(cfg, device)
-    assert tuple(out.shape) == (cfg.seq, 0, cfg.dirs * cfg.out_size)
-    assert state_shapes(h) == expected_states(cfg)
+    want = (cfg.seq, 0, cfg.dirs * cfg.out_size)
+    assert tuple(out.shape) == want, f"output {tuple(out.shape)} against {want}: {cfg.repro(device)}"
+    assert state_shapes(h) == expected_states(cfg), (
+        f"state {state_shapes(h)} against {expected_states(cfg)}: {cfg.repro(device)}"
+    )
 
 
 @claim(
@@ -141,7 +155,9 @@ def test_empty_batch(cfg, device):
 def test_rnn_100_20(layers, device):
     rnn = api.RNN(input_size=100, hidden_size=20, num_layers=layers).to(device)
     out, h = rnn(fixed_randn(device, 10, 3, 100, seed=7), torch.zeros(layers, 3, 20, device=device))
-    assert (tuple(out.shape), tuple(h.shape)) == ((10, 3, 20), (layers, 3, 20))
+    assert (tuple(out.shape), tuple(h.shape)) == ((10, 3, 20), (layers, 3, 20)), (
+        f"num_layers={layers}: out, h {tuple(out.shape)}, {tuple(h.shape)} against (10, 3, 20), ({layers}, 3, 20)"
+    )
 
 
 @claim(
@@ -169,6 +185,8 @@ def test_batch_first_layout(device):
     with torch.no_grad():
         out_b, (h_b, _) = lstm(xb)
         out_s, (h_s, _) = seq_first(xb.transpose(0, 1))  # the same data laid out (seq_len, batch, input_size)
-    assert tuple(out_b.shape) == (2, 3, 5) and tuple(h_b.shape) == (2, 2, 5)
+    assert tuple(out_b.shape) == (2, 3, 5) and tuple(h_b.shape) == (2, 2, 5), (
+        f"out, h_n {tuple(out_b.shape)}, {tuple(h_b.shape)} against (2, 3, 5), (2, 2, 5)"
+    )
     assert_close(out_b, out_s.transpose(0, 1), "batch_first output is the seq-first output transposed")
     assert_close(h_b, h_s, "h_n is the same tensor either way")

@@ -38,7 +38,8 @@ def pad_list_as_eager(batch_first: bool, device) -> None:
     traced = traced_pad(example, batch_first, stacked=False)
     for seqs in (example, tuple(s.to(device) for s in packing.sequences(lengths, 2, seed=1))):
         want = packing.padded([s.cpu() for s in seqs], batch_first).to(device)
-        assert torch.equal(traced(*seqs), want)
+        got = traced(*seqs)
+        assert torch.equal(got, want), f"traced, batch_first={batch_first}: {got.tolist()} against {want.tolist()}"
 
 
 # The stacked tensor: pad_sequence runs a Python loop over its argument on 1.8 (iterating a tensor along its first
@@ -64,8 +65,11 @@ def test_trace_pad_sequence(batch_first, device):
     traced = traced_pad((x,), batch_first, stacked=True)
     for stacked in (x, fixed_randn(device, 3, 4, 2, seed=1)):
         want = stacked if batch_first else stacked.transpose(0, 1)
-        assert torch.equal(rnn_utils.pad_sequence(stacked, batch_first=batch_first), want)
-        assert torch.equal(traced(stacked), want)
+        for how, got in (
+            ("eager", rnn_utils.pad_sequence(stacked, batch_first=batch_first)),
+            ("traced", traced(stacked)),
+        ):
+            assert torch.equal(got, want), f"{how}, batch_first={batch_first}: {got.tolist()} against {want.tolist()}"
 
 
 @claim(

@@ -44,7 +44,9 @@ def test_clip_global_norm(theta, device):
     g = torch.sqrt(sum((b**2).sum() for b in before))  # the global norm, by hand
     returned = api.clip_grad_norm_(m.parameters(), theta)
     assert_in_place(m.parameters(), held, f"theta={theta}")
-    assert returned.item() == pytest.approx(g.item(), rel=1e-12)
+    assert returned.item() == pytest.approx(g.item(), rel=1e-12), (
+        f"theta={theta}: returned {returned.item()} against the norm by hand {g.item()}"
+    )
     scale = min(1.0, theta / (g.item() + 1e-6))
     for b, p in zip(before, m.parameters()):
         assert_close(p.grad, b * scale, f"theta={theta}")
@@ -109,14 +111,18 @@ def test_clip_norm_types(norm_type, device):
         total = norm_by_hand(before, p)
         returned = api.clip_grad_norm_(params, max_norm, norm_type=norm_type)
         assert_in_place(params, held, f"norm_type={norm_type!r} max_norm={max_norm}")
-        assert returned.item() == pytest.approx(total, rel=1e-12)
+        assert returned.item() == pytest.approx(total, rel=1e-12), (
+            f"norm_type={norm_type!r} max_norm={max_norm}: returned {returned.item()} against {total} by hand"
+        )
         scale = min(1.0, max_norm / (total + 1e-6))
         for b, q in zip(before, params):
             assert_close(q.grad, b * scale, f"norm_type={norm_type!r} max_norm={max_norm}")
     single = grads_of(device)[0]
     before = single.grad.clone()
     returned = api.clip_grad_norm_(single, 0.5, norm_type=norm_type)
-    assert returned.item() == pytest.approx(norm_by_hand([before], p), rel=1e-12)
+    assert returned.item() == pytest.approx(norm_by_hand([before], p), rel=1e-12), (
+        f"a single tensor: returned {returned.item()} against {norm_by_hand([before], p)} by hand"
+    )
     assert_close(single.grad, before * min(1.0, 0.5 / (returned.item() + 1e-6)), "a single tensor")
 
 
@@ -145,7 +151,9 @@ def test_clip_foreach(foreach, device):
         assert foreach is True and "foreach=True was passed" in str(refused), refused
         assert all(torch.equal(b, q.grad) for b, q in zip(before, params)), "a refusal changes nothing"
         return
-    assert returned.item() == pytest.approx(total, rel=1e-12)
+    assert returned.item() == pytest.approx(total, rel=1e-12), (
+        f"foreach={foreach}: returned {returned.item()} against {total} by hand"
+    )
     assert_in_place(params, held, f"foreach={foreach}")
     for b, q in zip(before, params):
         assert_close(q.grad, b * (0.5 / (total + 1e-6)), f"foreach={foreach}")
@@ -165,8 +173,8 @@ def test_clip_no_gradients(device):
     params = [torch.ones(3, device=device, requires_grad=True), torch.ones(2, device=device, requires_grad=True)]
     for given in (params, []):
         total = api.clip_grad_norm_(given, 1.0)
-        assert total.item() == 0.0
-    assert all(p.grad is None for p in params)
+        assert total.item() == 0.0, f"{len(given)} parameters with no gradient: total norm {total.item()} against 0"
+    assert all(p.grad is None for p in params), f"gradients {[p.grad for p in params]} against None"
 
 
 # --- issue 24: the other helpers of torch/nn/utils/clip_grad.py ---
@@ -202,12 +210,13 @@ def after_2_1() -> bool:
 def test_clip_value(v, device):
     params = grads_of(device, seed=2) + [torch.zeros(2, dtype=torch.float64, device=device, requires_grad=True)]
     before, held = [q.grad.clone() for q in params[:-1]], grads_held(params[:-1])
-    assert torch.nn.utils.clip_grad_value_(params, v) is None
+    assert torch.nn.utils.clip_grad_value_(params, v) is None, "clip_grad_value_ returns something, not None"
     assert_in_place(params[:-1], held, f"clip_value={v}")
     for b, q in zip(before, params):
         # by hand: each element is min(max(g, -v), v)
-        assert torch.equal(q.grad, torch.where(b > v, torch.full_like(b, v), torch.where(b < -v, -v, b)))
-    assert params[-1].grad is None
+        want = torch.where(b > v, torch.full_like(b, v), torch.where(b < -v, -v, b))
+        assert torch.equal(q.grad, want), f"clip_value={v}: {q.grad.tolist()} against {want.tolist()}"
+    assert params[-1].grad is None, f"a parameter with no gradient got {params[-1].grad}"
     single = grads_of(device, seed=3)[1]
     before = single.grad.clone()
     torch.nn.utils.clip_grad_value_(single, 0.5)
@@ -245,7 +254,9 @@ def test_clip_value_foreach(foreach, device):
         else:
             torch.nn.utils.clip_grad_value_(params, 0.5, foreach=foreach)
             torch.nn.utils.clip_grad_norm_(params, 0.5, foreach=foreach)
-            assert all(q.grad.device.type == "meta" and q.grad.shape == q.shape for q in params)
+            assert all(q.grad.device.type == "meta" and q.grad.shape == q.shape for q in params), (
+                f"gradients {[(q.grad.device.type, tuple(q.grad.shape)) for q in params]}: not the meta parameters'"
+            )
 
 
 # get_total_norm and clip_grads_with_norm_: clip_grad_norm_ split in two public functions in 2.6 (the brief's range;
@@ -275,14 +286,20 @@ def test_get_total_norm(norm_type, device):
         assert total.item() == pytest.approx(norm_by_hand(before, p), rel=1e-12), f"foreach={foreach}"
     assert all(torch.equal(a, b) for a, b in zip(tensors, before)), "get_total_norm changed its tensors"
     single = torch.nn.utils.get_total_norm(tensors[0], norm_type)
-    assert single.item() == pytest.approx(norm_by_hand(before[:1], p), rel=1e-12)
-    assert torch.nn.utils.get_total_norm([], norm_type).item() == 0.0
+    assert single.item() == pytest.approx(norm_by_hand(before[:1], p), rel=1e-12), (
+        f"a single tensor: {single.item()} against {norm_by_hand(before[:1], p)} by hand"
+    )
+    assert torch.nn.utils.get_total_norm([], norm_type).item() == 0.0, (
+        f"no tensors: {torch.nn.utils.get_total_norm([], norm_type).item()} against 0"
+    )
     bad = [torch.tensor([1.0, float("nan")], device=device)]
     with pytest.raises(RuntimeError, match="non-finite"):
         torch.nn.utils.get_total_norm(bad, norm_type, error_if_nonfinite=True)
     if device == "cpu":  # the meta device has no foreach kernels: None falls back, True refuses
         meta = [q.grad for q in meta_grads()]
-        assert torch.nn.utils.get_total_norm(meta, norm_type).device.type == "meta"
+        assert torch.nn.utils.get_total_norm(meta, norm_type).device.type == "meta", (
+            "the total norm of meta tensors left the meta device"
+        )
         with pytest.raises(RuntimeError, match="foreach=True"):
             torch.nn.utils.get_total_norm(meta, norm_type, foreach=True)
 
@@ -308,7 +325,9 @@ def test_clip_grads_with_norm(foreach, device):
         params = grads_of(device, seed=6)
         before, held = [q.grad.clone() for q in params], grads_held(params)
         total = torch.tensor(given_norm, dtype=torch.float64, device=device)
-        assert torch.nn.utils.clip_grads_with_norm_(params, 1.0, total, foreach=foreach) is None
+        assert torch.nn.utils.clip_grads_with_norm_(params, 1.0, total, foreach=foreach) is None, (
+            "clip_grads_with_norm_ returns something, not None"
+        )
         assert_in_place(params, held, f"total_norm={given_norm}")
         for b, q in zip(before, params):
             assert_close(q.grad, b * min(1.0, 1.0 / (given_norm + 1e-6)), f"total_norm={given_norm}")
@@ -344,5 +363,5 @@ def test_clip_grads_with_norm(foreach, device):
     torch="<2.6",
 )
 def test_split_helpers_absent():
-    assert not hasattr(torch.nn.utils, "get_total_norm")
-    assert not hasattr(torch.nn.utils, "clip_grads_with_norm_")
+    assert not hasattr(torch.nn.utils, "get_total_norm"), f"torch {torch.__version__} has get_total_norm"
+    assert not hasattr(torch.nn.utils, "clip_grads_with_norm_"), f"torch {torch.__version__} has clip_grads_with_norm_"

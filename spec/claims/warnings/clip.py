@@ -43,9 +43,15 @@ def test_clip_grad_norm_deprecated(device):
     total, notices = warned(lambda: torch.nn.utils.clip_grad_norm(old, 1.0))
     assert any("deprecated" in m and "clip_grad_norm_" in m for _, m in notices), notices
     # the total norm by hand: gradients 3, 3, 3 and 4, 4, 4, so sqrt(3 * 9 + 3 * 16) = sqrt(75)
-    assert torch.nn.utils.clip_grad_norm_(new, 1.0).item() == total.item() == pytest.approx(75**0.5, rel=1e-12)
+    new_total = torch.nn.utils.clip_grad_norm_(new, 1.0).item()
+    assert new_total == total.item() == pytest.approx(75**0.5, rel=1e-12), (
+        f"clip_grad_norm returns {total.item()}, clip_grad_norm_ {new_total}, against sqrt(75) = {75**0.5}"
+    )
     for a, b, g in zip(old, new, held):
-        assert a.grad is g and torch.equal(a.grad, b.grad)
+        assert a.grad is g and torch.equal(a.grad, b.grad), (
+            "clip_grad_norm did not clip in place as clip_grad_norm_ does: "
+            f"{a.grad.tolist()} (same tensor: {a.grad is g}) against {b.grad.tolist()}"
+        )
 
 
 # The warning came with pytorch/pytorch#151529 (April 2025, after 2.7's branch cut): first released in 2.8. Measured:
@@ -66,10 +72,12 @@ def test_empty_generator_warns(device):
     consumed = (p for p in params)
     list(consumed)
     total, notices = warned(lambda: torch.nn.utils.clip_grad_norm_(consumed, 1.0))
-    assert total.item() == 0.0
+    assert total.item() == 0.0, f"an empty generator: total norm {total.item()} against 0"
     assert [c for c, m in notices if "empty generator" in m] == [UserWarning], notices
     _, quiet = warned(lambda: torch.nn.utils.clip_grad_norm_([], 1.0))  # an empty list is no generator: silent
-    assert not [m for _, m in quiet if "empty generator" in m]
+    assert not [m for _, m in quiet if "empty generator" in m], (
+        f"an empty list warns: {[m for _, m in quiet if 'empty generator' in m]}"
+    )
 
 
 @claim(

@@ -53,5 +53,6 @@ def test_trace_list_lengths():
     for category, message in found:
         assert category is UserWarning and message.startswith(LIST_LENGTHS), (category, message)
         assert "constants" in message, message
-    assert packing_warnings(torch.tensor([3, 2]), traced=True) == []
-    assert packing_warnings([3, 2], traced=False) == []
+    for lengths, traced in ((torch.tensor([3, 2]), True), ([3, 2], False)):
+        found = packing_warnings(lengths, traced=traced)
+        assert found == [], f"lengths {lengths!r}, traced={traced}: warns {found}"

@@ -23,7 +23,7 @@ from spec.sources.seeds import LAYER_DOCS
 def test_dropout_one_layer_warns(mode):
     with pytest.warns(UserWarning, match="non-zero dropout expects num_layers greater than 1"):
         m = getattr(nn, mode)(3, 4, dropout=0.5)
-    assert m.dropout == 0.5
+    assert m.dropout == 0.5, f"{mode}(dropout=0.5).dropout is {m.dropout!r}"
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         getattr(nn, mode)(3, 4, num_layers=2, dropout=0.5)  # between two layers: no warning
@@ -100,4 +100,5 @@ def test_jit_script_future_warning():
     torch="<2.10",
 )
 def test_jit_script_not_deprecated():
-    assert not [(c, m) for c, m in script_warnings() if "deprecat" in m.lower() and "jit" in m.lower()]
+    found = [(c, m) for c, m in script_warnings() if "deprecat" in m.lower() and "jit" in m.lower()]
+    assert not found, f"torch.jit.script warns of deprecation: {found}"

@@ -32,12 +32,24 @@ def test_hello_one_hot():
         "o": [0.0, 0.0, 0.0, 1.0],
     }
     inputs, labels = s001.hello_tensors()
-    assert inputs.dtype == torch.float32 and inputs.shape == (5, 1, 4)
-    assert inputs.view(5, 4).tolist() == [by_hand[c] for c in "hello"]
-    assert torch.equal(inputs, torch.nn.functional.one_hot(torch.tensor(s001.X_DATA), 4).float().view(5, 1, 4))
-    assert torch.equal(inputs, hello_data()[0])
-    assert labels.dtype == torch.int64 and labels.shape == (5, 1)
-    assert [s001.IDX2CHAR[i] for i in labels.view(-1).tolist()] == list("ohlol")
-    assert all(step.shape == (1,) for step in labels)
+    assert inputs.dtype == torch.float32 and inputs.shape == (5, 1, 4), (
+        f"inputs {inputs.dtype} {tuple(inputs.shape)}, not float32 (5, 1, 4)"
+    )
+    assert inputs.view(5, 4).tolist() == [by_hand[c] for c in "hello"], (
+        f"inputs {inputs.view(5, 4).tolist()}, not 'hello' one-hot by hand"
+    )
+    assert torch.equal(inputs, torch.nn.functional.one_hot(torch.tensor(s001.X_DATA), 4).float().view(5, 1, 4)), (
+        f"inputs {inputs.view(5, 4).tolist()}, not one_hot(X_DATA) {s001.X_DATA}"
+    )
+    assert torch.equal(inputs, hello_data()[0]), "s001's inputs differ from reference.programs.models.hello_data()'s"
+    assert labels.dtype == torch.int64 and labels.shape == (5, 1), (
+        f"labels {labels.dtype} {tuple(labels.shape)}, not int64 (5, 1)"
+    )
+    assert [s001.IDX2CHAR[i] for i in labels.view(-1).tolist()] == list("ohlol"), (
+        f"labels {labels.view(-1).tolist()} do not spell 'ohlol'"
+    )
+    assert all(step.shape == (1,) for step in labels), f"label steps {[tuple(step.shape) for step in labels]}, not (1,)"
     flat = s001.hello_tensors(rnn_version=True)[1]
-    assert flat.shape == (5,) and torch.equal(flat, hello_data()[1])
+    assert flat.shape == (5,) and torch.equal(flat, hello_data()[1]), (
+        f"rnn_version labels {flat.tolist()}, not hello_data()'s {hello_data()[1].tolist()}"
+    )

@@ -31,10 +31,17 @@ def test_s003_pipeline():
     path = data_file("timemachine")
     corpus, vocab, printed = s003.load_corpus_time_machine(path, 10000)
     ours, our_vocab = datasets.load_corpus_time_machine(path, max_tokens=10000)
-    assert printed[:2] == ["<unk>", " "] and sorted(printed[2:]) == list("abcdefghijklmnopqrstuvwxyz")
+    assert printed[:2] == ["<unk>", " "] and sorted(printed[2:]) == list("abcdefghijklmnopqrstuvwxyz"), (
+        f"vocabulary {printed}: not <unk>, space, then a-z"
+    )
     freqs = dict(vocab.token_freqs)
-    assert [freqs[t] for t in printed[1:]] == sorted((freqs[t] for t in printed[1:]), reverse=True)
-    assert printed == our_vocab.idx_to_token and corpus == ours
+    assert [freqs[t] for t in printed[1:]] == sorted((freqs[t] for t in printed[1:]), reverse=True), (
+        f"not by decreasing frequency: {[(t, freqs[t]) for t in printed[1:]]}"
+    )
+    assert printed == our_vocab.idx_to_token and corpus == ours, (
+        f"003's vocabulary or corpus differs from ours: {printed} against {our_vocab.idx_to_token}, "
+        f"corpus equal: {corpus == ours}"
+    )
     for theirs, mine in (
         (s003.seq_data_iter_random, sampling.random_iter),
         (s003.seq_data_iter_sequential, sampling.sequential_iter),
@@ -44,5 +51,10 @@ def test_s003_pipeline():
             replayed = list(theirs(corpus, 32, 35))
             rewritten = list(mine(corpus, 32, 35, random.Random(seed)))
             assert len(replayed) == len(rewritten) > 0, (theirs.__name__, seed)
-            assert all(torch.equal(a, c) and torch.equal(b, d) for (a, b), (c, d) in zip(replayed, rewritten))
-            assert replayed[0][0].dtype == torch.int64
+            differ = [
+                k
+                for k, ((a, b), (c, d)) in enumerate(zip(replayed, rewritten))
+                if not torch.equal(a, c) or not torch.equal(b, d)
+            ]
+            assert not differ, f"{theirs.__name__}, seed {seed}: minibatches {differ} (X or Y) differ from ours"
+            assert replayed[0][0].dtype == torch.int64, f"{theirs.__name__}: X is {replayed[0][0].dtype}, not int64"

@@ -88,7 +88,9 @@ def test_random_not_adjacent():
     corpus = list(range(10000))  # the length the sources train on
     starts = windows(sampling.random_iter(corpus, 32, 35, random.Random(0)))
     adjacent = sum(after == [s + 35 for s in before] for before, after in zip(starts, starts[1:]))
-    assert len(starts) > 1 and adjacent == 0
+    assert len(starts) > 1 and adjacent == 0, (
+        f"{len(starts)} minibatches, {adjacent} adjacent to the one before (expected more than 1 and 0)"
+    )
 
 
 def offsets(batches, name: str) -> int:
@@ -127,8 +129,12 @@ def test_random_offset(n, batch, steps):
         seen["sequential"].add(o)
         row = (n - o - 1) // batch  # tokens per row
         covered = sorted(p for x, _ in batches for p in x.flatten().tolist())
-        assert covered == sorted(o + i * row + j for i in range(batch) for j in range(row // steps * steps))
-    assert seen == {"random": set(range(steps)), "sequential": set(range(steps + 1))}
+        assert covered == sorted(o + i * row + j for i in range(batch) for j in range(row // steps * steps)), (
+            f"seed {seed}, offset {o}: sequential sampling covers {covered}"
+        )
+    assert seen == {"random": set(range(steps)), "sequential": set(range(steps + 1))}, (
+        f"offsets drawn {seen} against 0..{steps - 1} (random) and 0..{steps} (sequential)"
+    )
 
 
 def count(name: str, n: int, batch: int, steps: int, offset: int) -> int:
@@ -157,7 +163,8 @@ def count(name: str, n: int, batch: int, steps: int, offset: int) -> int:
 def test_minibatch_count():
     for n, batch, steps, seed in itertools.product((20, 57, 200), range(1, 6), range(1, 8), range(3)):
         corpus = list(range(n))
-        assert len(list(sampling.consecutive_iter(corpus, batch, steps))) == max(0, (n // batch - 1) // steps)
+        got, want = len(list(sampling.consecutive_iter(corpus, batch, steps))), max(0, (n // batch - 1) // steps)
+        assert got == want, f"consecutive: n={n}, batch={batch}, steps={steps}: {got} minibatches, not {want}"
         for name, drawn in (("random", range(steps)), ("sequential", range(steps + 1))):  # the offsets it may draw
             batches = list(getattr(sampling, f"{name}_iter")(corpus, batch, steps, random.Random(seed)))
             where = f"{name}: n={n}, batch={batch}, steps={steps}, seed={seed}"
@@ -167,4 +174,5 @@ def test_minibatch_count():
                 assert any(count(name, n, batch, steps, o) <= 0 for o in drawn), where
     text = datasets.read_lyrics(data_file("lyrics"))  # last: the case skips here when the file is missing
     corpus = datasets.char_indices(text)[2]
-    assert len(corpus) == 10000 and len(list(sampling.consecutive_iter(corpus, 32, 35))) == 8  # (312 - 1) // 35
+    got = len(list(sampling.consecutive_iter(corpus, 32, 35)))
+    assert len(corpus) == 10000 and got == 8, f"{len(corpus)} tokens, {got} minibatches: not 10000, (312 - 1) // 35 = 8"

@@ -43,26 +43,34 @@ def test_embedding_rows(device):
         assert len(itos) == len(words) + len(others), f"{name}: {len(itos)} entries"
     counts = Counter(many[0])
     tied = counts[legacy[-1]]  # the count at the cut: every word seen more often is kept by both rules
-    assert {t for t in ours.idx_to_token[2:] if counts[t] > tied} == {t for t in legacy[2:] if counts[t] > tied}
+    assert {t for t in ours.idx_to_token[2:] if counts[t] > tied} == {t for t in legacy[2:] if counts[t] > tied}, (
+        f"words seen more than {tied} times kept by one rule only: "
+        f"{ {t for t in ours.idx_to_token[2:] if counts[t] > tied} ^ {t for t in legacy[2:] if counts[t] > tied} }"
+    )
     assert set(ours.idx_to_token) != set(legacy), "ties at the cut: first seen (ours) against alphabetical"
     distinct = len(set(many[0]))  # 10,050: max_size 20,000 keeps them all, and the two specials
-    assert len(sentiment.vocabulary(many, 20000)) == len(s000.legacy_vocab(many, 20000)) == distinct + 2
+    got = len(sentiment.vocabulary(many, 20000)), len(s000.legacy_vocab(many, 20000))
+    assert got[0] == got[1] == distinct + 2, f"max_size 20000: ours, torchtext's {got}, not {distinct} + 2 each"
     rows = SentimentClassifier(len(ours), 2, 2).embedding  # as the program builds it: len(vocab) rows
     assert rows(torch.tensor([10001])).shape == (1, 2), "the last index the comment names, 10001, is a row"
     with pytest.raises(IndexError):
         rows(torch.tensor([10000 + 2]))  # and the next is none
     reviews = [["a"] * 5 + ["b"] * 4 + ["c"] * 3 + ["d"] * 2 + ["e"]]  # frequencies 5, 4, 3, 2, 1
     vocab = sentiment.vocabulary(reviews, 3)
-    assert vocab.idx_to_token == ["<unk>", "<pad>", "a", "b", "c"]  # by hand: 3 words and the 2 specials
-    assert vocab.encode(["c", "d", "e", "a"]) == [4, 0, 0, 2]
+    # by hand: 3 words and the 2 specials
+    assert vocab.idx_to_token == ["<unk>", "<pad>", "a", "b", "c"], f"max_size 3: {vocab.idx_to_token}"
+    assert vocab.encode(["c", "d", "e", "a"]) == [4, 0, 0, 2], f"encoded {vocab.encode(['c', 'd', 'e', 'a'])}"
     torch.manual_seed(0)
     model = SentimentClassifier(len(vocab), embedding_dim=4, hidden=3).to(device).eval()  # eval: no dropout
-    assert model.embedding.weight.shape == (5, 4) and model.embedding.padding_idx is None
+    assert model.embedding.weight.shape == (5, 4) and model.embedding.padding_idx is None, (
+        f"embedding {tuple(model.embedding.weight.shape)}, padding_idx {model.embedding.padding_idx}: not (5, 4), None"
+    )
     with pytest.raises(IndexError):
         model.embedding(torch.tensor([len(vocab)]))  # one row per entry, no more
     encoded = [vocab.encode(["a", "b", "c", "a"]), vocab.encode(["b"])]
     x, lengths, _ = next(sentiment.batches(encoded, [1, 0], [[0, 1]], vocab["<pad>"]))
-    assert x.tolist() == [[2, 3], [3, 1], [4, 1], [2, 1]]  # [seq, batch], the short review padded with 1
+    # [seq, batch], the short review padded with 1
+    assert x.tolist() == [[2, 3], [3, 1], [4, 1], [2, 1]], f"batch {x.tolist()}"
     grads = {}
     for name, lens in (("padded", None), ("packed", lengths)):
         model.zero_grad()
@@ -70,4 +78,6 @@ def test_embedding_rows(device):
         grads[name] = model.embedding.weight.grad.abs().sum(dim=1)
     assert grads["padded"][1] > 0, "padding should train the <pad> row"
     assert grads["packed"][1] == 0, "a packed batch should leave the <pad> row alone"
-    assert grads["padded"][0] == grads["packed"][0] == 0  # <unk> was not fed
+    assert grads["padded"][0] == grads["packed"][0] == 0, (
+        f"<unk> was not fed, yet its row got gradients {grads['padded'][0].item()}, {grads['packed'][0].item()}"
+    )

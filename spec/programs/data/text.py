@@ -44,8 +44,13 @@ def test_time_machine_counts():
     path = data_file("timemachine")
     corpus, vocab = datasets.load_corpus_time_machine(path)
     tokens, alphabet = letters_and_spaces(path.read_bytes())
-    assert (len(corpus), len(vocab)) == (tokens, len(alphabet) + 1) == (170580, 28)  # + 1: <unk>
-    assert set(vocab.idx_to_token) == {"<unk>"} | alphabet == {"<unk>", " "} | set("abcdefghijklmnopqrstuvwxyz")
+    assert (len(corpus), len(vocab)) == (tokens, len(alphabet) + 1) == (170580, 28), (  # + 1: <unk>
+        f"corpus, vocabulary {(len(corpus), len(vocab))}; by hand {(tokens, len(alphabet) + 1)}; not (170580, 28)"
+    )
+    want = {"<unk>", " "} | set("abcdefghijklmnopqrstuvwxyz")
+    assert set(vocab.idx_to_token) == {"<unk>"} | alphabet == want, (
+        f"vocabulary {sorted(vocab.idx_to_token)}, by hand {sorted(alphabet)}: not <unk>, space and a-z"
+    )
     listed = s003.DATASET_HASH  # the 40 digits 003 stores as dataset_sha256 (typed from the document)
     data = path.read_bytes()
     assert hashlib.sha1(data).hexdigest() == listed, "the stored hash is the file's SHA-1"
@@ -75,9 +80,13 @@ def letters_and_spaces(data: bytes):
 def test_lyrics_vocabulary():
     text = datasets.read_lyrics(data_file("lyrics"))
     idx_to_char, char_to_idx, corpus = datasets.char_indices(text)
-    assert len(text) == 10000 and "\n" not in text
-    assert len(idx_to_char) == len(set(text)) == 1027
-    assert [idx_to_char[i] for i in corpus] == list(text)
+    assert len(text) == 10000 and "\n" not in text, (
+        f"{len(text)} characters, line breaks: {chr(10) in text}; not 10000 and none"
+    )
+    assert len(idx_to_char) == len(set(text)) == 1027, (
+        f"{len(idx_to_char)} indexed, {len(set(text))} distinct characters, not 1027"
+    )
+    assert [idx_to_char[i] for i in corpus] == list(text), "the corpus does not index the text back"
 
 
 @claim(
@@ -102,20 +111,28 @@ def test_lyrics_vocabulary():
 def test_vocabulary_order(tokens, min_freq, reserved, max_size):
     vocab = Vocab(tokens, min_freq=min_freq, reserved_tokens=reserved, max_size=max_size)
     counts = Counter(tokens)
-    assert vocab.idx_to_token[: 1 + len(reserved)] == ["<unk>", *reserved]
+    assert vocab.idx_to_token[: 1 + len(reserved)] == ["<unk>", *reserved], (
+        f"{vocab.idx_to_token[: 1 + len(reserved)]}, not <unk> then {list(reserved)}"
+    )
     learned = vocab.idx_to_token[1 + len(reserved) :]
     first = {t: tokens.index(t) for t in counts}
     eligible = sorted(
         (t for t, n in counts.items() if n >= min_freq and t not in reserved), key=lambda t: (-counts[t], first[t])
     )
     room = max(0, max_size - 1 - len(reserved)) if max_size else len(eligible)
-    assert learned == eligible[:room]
+    assert learned == eligible[:room], (
+        f"min_freq={min_freq}, max_size={max_size}: learned {learned} against {eligible[:room]}"
+    )
     for t in counts:
-        assert vocab[t] == (vocab.token_to_idx[t] if t in learned else 0)
+        assert vocab[t] == (vocab.token_to_idx[t] if t in learned else 0), (
+            f"vocab[{t!r}] is {vocab[t]}, not {vocab.token_to_idx[t] if t in learned else 0}"
+        )
     assert vocab["never seen"] == 0 and vocab.to_tokens(vocab[list("ab")]) == [
         t if t in learned else "<unk>" for t in "ab"
-    ]
-    assert tokenize(["ab c"], "word") == [["ab", "c"]] and tokenize(["ab"], "char") == [["a", "b"]]
+    ], f"unknown tokens: vocab['never seen'] {vocab['never seen']}, to_tokens {vocab.to_tokens(vocab[list('ab')])}"
+    assert tokenize(["ab c"], "word") == [["ab", "c"]] and tokenize(["ab"], "char") == [["a", "b"]], (
+        f"tokenize: {tokenize(['ab c'], 'word')}, {tokenize(['ab'], 'char')}"
+    )
 
 
 @claim(
@@ -138,10 +155,11 @@ def test_numbering_stable():
         assert run.returncode == 0, run.stderr
         orders.add(run.stdout.rstrip("\n"))
     assert len(orders) > 1, "list(set(text)) came out in one order under four hash seeds"
-    assert all(sorted(o) == sorted(set(text)) for o in orders)
+    assert all(sorted(o) == sorted(set(text)) for o in orders), f"orders {orders} are not all the text's characters"
     idx_to_char, char_to_idx, corpus = datasets.char_indices(text)
-    assert idx_to_char == list(dict.fromkeys(text))  # first appearance: a function of the text alone
-    assert [idx_to_char[i] for i in corpus] == list(text)
+    # first appearance: a function of the text alone
+    assert idx_to_char == list(dict.fromkeys(text)), f"{''.join(idx_to_char)!r}: not in order of first appearance"
+    assert [idx_to_char[i] for i in corpus] == list(text), "the corpus does not index the text back"
 
 
 @claim(
@@ -167,11 +185,17 @@ def test_cache_verified(tmp_path, monkeypatch):
     cached = tmp_path / "cache" / "corpus.txt"
     with pytest.raises(datasets.DataError, match="not found"):
         datasets.locate("made-up")
-    assert datasets.locate("made-up", download=True) == cached and cached.read_text() == "made-up corpus\n"
+    got = datasets.locate("made-up", download=True)
+    assert got == cached and cached.read_text() == "made-up corpus\n", (
+        f"downloaded to {got}: {cached.exists() and cached.read_text()!r}"
+    )
     cached.write_text("damaged")
     with pytest.raises(datasets.DataError, match=entry.digests[0][1]):
         datasets.locate("made-up")  # downloads off: the mismatch is an error naming the expected hash
-    assert datasets.locate("made-up", download=True) == cached and cached.read_text() == "made-up corpus\n"
+    got = datasets.locate("made-up", download=True)
+    assert got == cached and cached.read_text() == "made-up corpus\n", (
+        f"downloaded again to {got}: {cached.exists() and cached.read_text()!r}"
+    )
     cached.unlink()
     published.write_text("tampered upstream\n")
     with pytest.raises(datasets.DataError, match="does not match"):

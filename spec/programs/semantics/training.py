@@ -30,10 +30,15 @@ def test_predict_greedy(kind, device):
     torch.manual_seed(0)
     model = LanguageModel(make_layer(kind, len(chars), 16, layers=2), len(chars)).to(device)
     text = train.predict("bad", 12, model, chars.index, chars.__getitem__, device)
-    assert text.startswith("bad") and len(text) == 15
+    assert text.startswith("bad") and len(text) == 15, (
+        f"{kind}: predict('bad', 12) gave {text!r}, not 'bad' and 12 more"
+    )
     ids = torch.tensor([[chars.index(c) for c in text]], device=device)
     with torch.no_grad():
         logits, _ = model(ids[:, :-1])  # batch 1: row t is step t
     top2 = logits.topk(2, dim=1).values
     assert (top2[2:, 0] - top2[2:, 1]).min() > 1e-4, "a near tie: the comparison below would test rounding"
-    assert logits.argmax(dim=1)[2:].tolist() == ids[0, 3:].tolist()
+    assert logits.argmax(dim=1)[2:].tolist() == ids[0, 3:].tolist(), (
+        f"{kind}: predicted {text!r}, the argmax of each step {logits.argmax(dim=1)[2:].tolist()} against "
+        f"{ids[0, 3:].tolist()}"
+    )

@@ -30,8 +30,12 @@ def test_s000_main():
             commented, got = commented[1:], got[1:]
         assert got == commented, f"{step}: prints {got}, the comment says {commented}"
     # the loops the comments leave unstated: every state ends [3, 20], the second layer's size (by hand)
-    assert shown["rnn-cell"] == shown["rnn-cells-stacked"] == (3, 20)
-    assert shown["lstm-cells-stacked"] == ((3, 20), (3, 20))
+    assert shown["rnn-cell"] == shown["rnn-cells-stacked"] == (3, 20), (
+        f"rnn-cell {shown['rnn-cell']}, rnn-cells-stacked {shown['rnn-cells-stacked']}: not (3, 20)"
+    )
+    assert shown["lstm-cells-stacked"] == ((3, 20), (3, 20)), (
+        f"lstm-cells-stacked {shown['lstm-cells-stacked']}: not (3, 20) twice"
+    )
 
 
 @claim(
@@ -58,7 +62,9 @@ def test_s001_shapes():
         "bias_hh": (2,),
     }
     assert len(steps) == 3 and all(s == printed for s in steps), steps
-    assert hidden.shape == (1, 2)
+    assert hidden.shape == (1, 2), f"hidden {tuple(hidden.shape)}, not (1, 2)"
     out, h = s001.rnn_shapes()
-    assert (tuple(out.shape), tuple(h.shape)) == ((3, 1, 2), (1, 1, 2))
+    assert (tuple(out.shape), tuple(h.shape)) == ((3, 1, 2), (1, 1, 2)), (
+        f"out, h {tuple(out.shape)}, {tuple(h.shape)}: not (3, 1, 2), (1, 1, 2)"
+    )
     assert torch.equal(out[-1], h[0]), "hidden is not out's last step"

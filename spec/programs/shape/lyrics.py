@@ -25,7 +25,10 @@ from spec.sources.seeds import S004
 def test_lyrics_model_sizes(device):
     torch.manual_seed(0)
     model = LanguageModel(make_layer("lstm", 1027, 256), 1027).to(device)  # as reference.programs.lyrics builds it
-    assert sum(p.numel() for p in model.parameters()) == 1_579_779  # by hand: 1,315,840 + 263,939
+    held = sum(p.numel() for p in model.parameters())
+    assert held == 1_579_779, f"{held} parameters, not 1,315,840 + 263,939 (by hand)"
     with torch.no_grad():
         logits, (h, c) = model(torch.randint(0, 1027, (32, 35), device=device))
-    assert logits.shape == (35 * 32, 1027) and h.shape == c.shape == (1, 32, 256)
+    assert logits.shape == (35 * 32, 1027) and h.shape == c.shape == (1, 32, 256), (
+        f"logits {tuple(logits.shape)}, h {tuple(h.shape)}, c {tuple(c.shape)}: not (1120, 1027), (1, 32, 256) twice"
+    )

@@ -47,7 +47,9 @@ def test_time_major_by_transpose(batch, steps, mode):
         transposed = seq_first(x.transpose(0, 1))[0].transpose(0, 1)
         reshaped = seq_first(x.reshape(steps, batch, vocab))[0].reshape(batch, steps, 3)
     assert_close(transposed, expected, "time-major by transpose against batch_first")
-    assert not torch.equal(x.reshape(steps, batch, vocab), x.transpose(0, 1))
+    assert not torch.equal(x.reshape(steps, batch, vocab), x.transpose(0, 1)), (
+        "reshape and transpose give the same tensor here: the comparison shows nothing"
+    )
     assert (reshaped[0] - expected[0]).abs().max() > 1e-6, "sequence 0 survived the reshape"
 
 
@@ -105,15 +107,16 @@ def test_bidirectional_head(kind, device):
     torch.manual_seed(0)
     layer = getattr(torch.nn, kind.upper())(7, 5, num_layers=2, bidirectional=True)
     model = LanguageModel(layer, 7).to(device)
-    assert model.linear.in_features == 10
+    assert model.linear.in_features == 10, f"{kind}: the head takes {model.linear.in_features} features, not 2 x 5"
     x = torch.randint(0, 7, (3, 4), device=device)  # [batch, steps]
     state = model.begin_state(3, device)
-    assert all(s.shape == (4, 3, 5) for s in (state if isinstance(state, tuple) else (state,)))
+    states = state if isinstance(state, tuple) else (state,)
+    assert all(s.shape == (4, 3, 5) for s in states), f"{kind}: begin_state {[tuple(s.shape) for s in states]}"
     with torch.no_grad():
         logits, _ = model(x, state)
-        assert logits.shape == (4 * 3, 7)
+        assert logits.shape == (4 * 3, 7), f"{kind}: logits {tuple(logits.shape)}, not (12, 7)"
         narrow = torch.nn.Linear(5, 7).to(device)
         y, _ = model.rnn(torch.nn.functional.one_hot(x.T, 7).float(), state)
-        assert y.shape[-1] == 10
+        assert y.shape[-1] == 10, f"{kind}: the layer returns {y.shape[-1]} features, not 10"
         with pytest.raises(RuntimeError):
             narrow(y.reshape(-1, y.shape[-1]))

@@ -58,7 +58,11 @@ def test_state_per_epoch_and_sampling(kind, device):
             fresh /= len(batches)
         for _ in range(2):  # a second epoch gives the same loss: it starts from zeros again
             carried, _ = train.train_epoch(model, batches, frozen, 1.0, device, random_sampling=False)
-            assert math.log(carried) == pytest.approx(one_pass, rel=rel)
+            assert math.log(carried) == pytest.approx(one_pass, rel=rel), (
+                f"{kind}: state carried, epoch loss {math.log(carried)} against one pass {one_pass} (rel {rel})"
+            )
         reset, _ = train.train_epoch(model, batches, frozen, 1.0, device, random_sampling=True)
-        assert math.log(reset) == pytest.approx(fresh, rel=rel)
+        assert math.log(reset) == pytest.approx(fresh, rel=rel), (
+            f"{kind}: state reset, epoch loss {math.log(reset)} against minibatch by minibatch {fresh} (rel {rel})"
+        )
     assert abs(one_pass - fresh) > 20 * rel * one_pass, "carrying the state should change the loss"

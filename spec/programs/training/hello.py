@@ -35,8 +35,13 @@ BOUND = math.log(1 + 3 * math.exp(-2))
 @pytest.mark.parametrize("version", ["cell", "rnn"])
 def test_hello_learns(version):
     histories = [hello.train(version, 20, 0.1, seed)[1] for seed in SEEDS]
-    assert sum(h[-1][0] == "ohlol" for h in histories) > len(SEEDS) // 2  # a majority: see the statement
-    assert all(h[-1][1] < h[0][1] for h in histories)
+    last = [h[-1][0] for h in histories]  # a majority: see the statement
+    assert sum(p == "ohlol" for p in last) > len(SEEDS) // 2, (
+        f"{version}: last predictions {last}, ohlol in no majority"
+    )
+    assert all(h[-1][1] < h[0][1] for h in histories), (
+        f"{version}: first and last losses {[(h[0][1], h[-1][1]) for h in histories]}: not all falling"
+    )
 
 
 @claim(
@@ -53,11 +58,13 @@ def test_hello_learns(version):
 @given(logits=st.lists(st.floats(-1, 1), min_size=4, max_size=4), target=st.integers(0, 3))
 def test_tanh_logit_floor(logits, target):
     loss = torch.nn.functional.cross_entropy(torch.tensor([logits], dtype=torch.float64), torch.tensor([target]))
-    assert loss.item() >= BOUND - 1e-12
+    assert loss.item() >= BOUND - 1e-12, f"cross-entropy {loss.item()} below the floor {BOUND}"
     best = [-1.0] * 4
     best[target] = 1.0
     reached = torch.nn.functional.cross_entropy(torch.tensor([best], dtype=torch.float64), torch.tensor([target]))
-    assert reached.item() == pytest.approx(BOUND, rel=1e-12)
+    assert reached.item() == pytest.approx(BOUND, rel=1e-12), (
+        f"the best case reaches {reached.item()}, not the floor {BOUND}"
+    )
 
 
 @claim(

@@ -33,10 +33,14 @@ def test_s000_classifier():
         torch.manual_seed(0)
         models.append(build().eval())
     theirs, ours = (dict(m.named_parameters()) for m in models)
-    assert list(theirs) == list(ours) and all(torch.equal(theirs[k], ours[k]) for k in theirs)
+    assert list(theirs) == list(ours) and all(torch.equal(theirs[k], ours[k]) for k in theirs), (
+        f"names {list(theirs)} against {list(ours)}, values differ at "
+        f"{[k for k in theirs if k in ours and not torch.equal(theirs[k], ours[k])]}"
+    )
     x = torch.randint(0, 40, (7, 3), generator=torch.Generator().manual_seed(1))
     with torch.no_grad():
-        assert torch.equal(models[0](x), models[1](x))
+        got, want = models[0](x), models[1](x)
+        assert torch.equal(got, want), f"000's classifier {got.tolist()} against ours {want.tolist()}"
     # 5 reviews in batches of 3 and 2; logits by hand: right, right, wrong | right, wrong -> batch accuracies
     # 2/3 and 1/2, whose mean 7/12 is not the 3/5 of the reviews classified right
     batches = [
@@ -45,9 +49,12 @@ def test_s000_classifier():
     ]
     fixed = _Fixed()
     # each batch's accuracy is a float32 quotient (2/3 to 6e-8 relative), their mean a float64 one
-    assert s000.evaluate(fixed, batches) == pytest.approx(7 / 12, rel=1e-6)
+    assert s000.evaluate(fixed, batches) == pytest.approx(7 / 12, rel=1e-6), (
+        f"s000.evaluate {s000.evaluate(fixed, batches)}, not the mean of batch accuracies 7/12"
+    )
     assert not fixed.training, "eval() leaves the model in eval mode"
-    assert sum(train.binary_accuracy(z.squeeze(0), y) * len(y) for z, y in batches) / 5 == pytest.approx(3 / 5)
+    right = sum(train.binary_accuracy(z.squeeze(0), y) * len(y) for z, y in batches) / 5
+    assert right == pytest.approx(3 / 5), f"binary_accuracy gives {right} of the reviews right, not 3/5"
 
 
 class _Fixed(torch.nn.Module):
@@ -79,7 +86,9 @@ def test_s003_loop(kind):
     torch.manual_seed(0)
     net = s003.RNNmodel(make_layer(kind, len(vocab), 16, layers), len(vocab))
     printed, losses = s003.training_run(net, train_iter, 1, minibatches=3)
-    assert printed[0].startswith("困惑度tensor(") and printed[0].endswith(", grad_fn=<MeanBackward0>)")
+    assert printed[0].startswith("困惑度tensor(") and printed[0].endswith(", grad_fn=<MeanBackward0>)"), (
+        f"printed {printed[0]!r}"
+    )
     shown = float(printed[0][len("困惑度tensor(") :].split(",")[0])
     assert shown == pytest.approx(losses[-1], abs=5e-5), "the print shows the loss to four decimals"
     assert math.exp(losses[-1]) > losses[-1] + 1, "the loss, not its exp (the perplexity)"

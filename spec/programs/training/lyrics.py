@@ -49,8 +49,10 @@ def test_adam_learning_rate():
             curve.append(loss.item())
         losses[lr] = curve
     good, bad = losses[1e-2], losses[1e2]
-    assert sum(good[-5:]) / 5 < good[0] - 0.5
-    assert sum(bad[-5:]) / 5 > bad[0]
+    assert sum(good[-5:]) / 5 < good[0] - 0.5, (
+        f"lr 1e-2: losses {good[0]:.3f} to {sum(good[-5:]) / 5:.3f} (last 5), not down by 0.5"
+    )
+    assert sum(bad[-5:]) / 5 > bad[0], f"lr 1e2: losses {bad[0]:.3f} to {sum(bad[-5:]) / 5:.3f} (last 5), not up"
 
 
 def clipped(clip, params_of, theta: float) -> bool:
@@ -81,8 +83,9 @@ def clipped(clip, params_of, theta: float) -> bool:
     ),
 )
 def test_clipping_generator():
-    assert not clipped(lambda ps, t: s004.grad_clipping(ps, t, "cpu"), lambda m: m.parameters(), 1e-2)
-    assert clipped(lambda ps, t: s004.grad_clipping(ps, t, "cpu"), lambda m: list(m.parameters()), 1e-2)
+    clip = lambda ps, t: s004.grad_clipping(ps, t, "cpu")  # noqa: E731
+    assert not clipped(clip, lambda m: m.parameters(), 1e-2), "004's helper clipped a generator of parameters"
+    assert clipped(clip, lambda m: list(m.parameters()), 1e-2), "004's helper left a list of parameters unclipped"
     assert clipped(train.grad_clipping, lambda m: m.parameters(), 1e-2), "our clipping takes a generator too"
     idx_to_char, _, vocab_size, corpus = s004.corpus(data_file("lyrics"))
     torch.manual_seed(0)

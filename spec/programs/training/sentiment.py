@@ -38,8 +38,12 @@ def test_bce_with_logits(z, y):
     # absolutely; 2e-15 is 9 ulp (relative to the mean, which the two 200s keep near 100)
     assert got == pytest.approx(exact_bce(zs, ys), rel=1e-12, abs=2e-15), f"z={z!r}, y={y}"
     big, zero = torch.tensor([200.0], dtype=f64), torch.zeros(1, dtype=f64)
-    assert loss(big, zero).item() == pytest.approx(200.0, rel=1e-12)
-    assert torch.nn.BCELoss()(torch.sigmoid(big), zero).item() == 100.0
+    assert loss(big, zero).item() == pytest.approx(200.0, rel=1e-12), (
+        f"logit 200, label 0: loss {loss(big, zero).item()}, not 200"
+    )
+    assert torch.nn.BCELoss()(torch.sigmoid(big), zero).item() == 100.0, (
+        f"BCELoss of sigmoid(200), label 0: {torch.nn.BCELoss()(torch.sigmoid(big), zero).item()}, not its clamp 100"
+    )
 
 
 def exact_bce(zs, ys) -> float:
@@ -99,7 +103,9 @@ def test_pretrained_vectors(tmp_path):
     from reference.programs.models import SentimentClassifier
 
     vocab = sentiment.vocabulary([["film", "great", "film", "awful", "plot"]], 10)
-    assert vocab.idx_to_token == ["<unk>", "<pad>", "film", "great", "awful", "plot"]
+    assert vocab.idx_to_token == ["<unk>", "<pad>", "film", "great", "awful", "plot"], (
+        f"vocabulary {vocab.idx_to_token}"
+    )
     lines = [
         "400000 3",  # a word2vec-style header: not 3 numbers, skipped
         "film 0.5 -1 2",
@@ -111,11 +117,14 @@ def test_pretrained_vectors(tmp_path):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     torch.manual_seed(0)
     model = SentimentClassifier(len(vocab), embedding_dim=3, hidden=2)
-    assert model.load_vectors(path, vocab) == 2
+    loaded = model.load_vectors(path, vocab)
+    assert loaded == 2, f"{loaded} vectors loaded, not 2 (film, great)"
     want = torch.zeros(6, 3)
     want[2], want[3] = torch.tensor([0.5, -1.0, 2.0]), torch.tensor([1.25, 0.0, -0.75])
-    assert torch.equal(model.embedding.weight.detach(), want)
-    assert model.embedding.weight.requires_grad
+    assert torch.equal(model.embedding.weight.detach(), want), (
+        f"embedding {model.embedding.weight.tolist()} against {want.tolist()}"
+    )
+    assert model.embedding.weight.requires_grad, "loaded vectors are frozen: the embedding no longer requires grad"
     before = model.embedding.weight.detach().clone()
     path.write_text("great 1 2 3\nfilm 0.5 x 2\n", encoding="utf-8")
     with pytest.raises(ValueError, match="line 2"):
@@ -142,7 +151,9 @@ def test_optimizer_before_to(device):
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     model.to(device=device, dtype=torch.float64)  # a real conversion on every device, cpu included
     assert all(a is b for a, b in zip(held, model.parameters())), "to() replaced a Parameter"
-    assert all(p.dtype == torch.float64 and p.device.type == torch.device(device).type for p in held)
+    assert all(p.dtype == torch.float64 and p.device.type == torch.device(device).type for p in held), (
+        f"held parameters {[(p.dtype, p.device.type) for p in held]}, not float64 on {device}"
+    )
     before = [p.detach().clone() for p in held]
     model(torch.randint(0, 20, (5, 2), device=device)).sum().backward()  # train mode: cuDNN needs it for backward
     optimizer.step()
@@ -169,7 +180,8 @@ def test_float_labels():
     logits = torch.tensor([[0.5], [-1.0], [2.0]], dtype=torch.float64)  # [b, 1], as the model returns
     labels = [1.0, 0.0, 1.0]
     hand = sum(math.log1p(math.exp(-z if y else z)) for (z,), y in zip(logits.tolist(), labels)) / 3
-    assert loss(logits.squeeze(1), torch.tensor(labels, dtype=torch.float64)).item() == pytest.approx(hand, rel=1e-12)
+    got = loss(logits.squeeze(1), torch.tensor(labels, dtype=torch.float64)).item()
+    assert got == pytest.approx(hand, rel=1e-12), f"float labels: loss {got} against {hand} by hand"
     with pytest.raises(RuntimeError):
         loss(logits.squeeze(1), torch.tensor([1, 0, 1]))
     with pytest.raises(ValueError):

@@ -44,10 +44,17 @@ def test_perplexity(vocab, tokens):
     per_token = torch.nn.functional.cross_entropy(logits, targets, reduction="none")
     mean = torch.nn.CrossEntropyLoss()(logits, targets)
     assert mean.shape == (), "CrossEntropyLoss() is not one number: .mean() would change it"
-    assert mean.item() == pytest.approx(per_token.mean().item(), rel=1e-12)
-    assert mean.item() == pytest.approx(math.log(vocab), rel=1e-12)  # the loss is ln V; its exp is V
-    assert train.perplexity(per_token.sum().item(), tokens) == pytest.approx(vocab, rel=1e-9)
-    assert train.perplexity(1e6, 1) == math.inf
+    assert mean.item() == pytest.approx(per_token.mean().item(), rel=1e-12), (
+        f"CrossEntropyLoss() {mean.item()} against the per-token mean {per_token.mean().item()}"
+    )
+    # the loss is ln V; its exp is V
+    assert mean.item() == pytest.approx(math.log(vocab), rel=1e-12), f"uniform: loss {mean.item()}, not ln {vocab}"
+    assert train.perplexity(per_token.sum().item(), tokens) == pytest.approx(vocab, rel=1e-9), (
+        f"perplexity {train.perplexity(per_token.sum().item(), tokens)} against V = {vocab}"
+    )
+    assert train.perplexity(1e6, 1) == math.inf, (
+        f"perplexity of a loss of 1e6 over 1 token: {train.perplexity(1e6, 1)}, not inf"
+    )
 
 
 @claim(
@@ -128,8 +135,12 @@ TARGETS = (
 def check_index_targets(loss):
     x = torch.tensor(LOGITS, dtype=torch.float64)
     got = loss(x, torch.tensor(INDICES))
-    assert torch.tensor(INDICES).dtype == torch.int64
-    assert got.item() == pytest.approx(hand_cross_entropy(LOGITS, INDICES), rel=1e-12)
+    assert torch.tensor(INDICES).dtype == torch.int64, (
+        f"torch.tensor of ints is {torch.tensor(INDICES).dtype}, not int64"
+    )
+    assert got.item() == pytest.approx(hand_cross_entropy(LOGITS, INDICES), rel=1e-12), (
+        f"loss {got.item()} against {hand_cross_entropy(LOGITS, INDICES)} by hand"
+    )
     for dtype in (torch.int32, torch.float32, torch.float64):  # indices of another type, shape [N]
         with pytest.raises(RuntimeError):
             loss(x, torch.tensor(INDICES, dtype=dtype))
@@ -157,9 +168,13 @@ def test_class_index_targets():
     x = torch.tensor(LOGITS, dtype=torch.float64)
     probs = [[0.25, 0.25, 0.5, 0.0], [0.0, 0.0, 1.0, 0.0], [0.1, 0.2, 0.3, 0.4]]
     got = loss(x, torch.tensor(probs, dtype=torch.float64))
-    assert got.item() == pytest.approx(hand_cross_entropy(LOGITS, probs), rel=1e-12)
+    assert got.item() == pytest.approx(hand_cross_entropy(LOGITS, probs), rel=1e-12), (
+        f"probability targets: loss {got.item()} against {hand_cross_entropy(LOGITS, probs)} by hand"
+    )
     one_hot = torch.nn.functional.one_hot(torch.tensor(INDICES), 4).double()
-    assert loss(x, one_hot).item() == pytest.approx(loss(x, torch.tensor(INDICES)).item(), rel=1e-12)
+    assert loss(x, one_hot).item() == pytest.approx(loss(x, torch.tensor(INDICES)).item(), rel=1e-12), (
+        f"one-hot targets: loss {loss(x, one_hot).item()} against the indices' {loss(x, torch.tensor(INDICES)).item()}"
+    )
 
 
 @claim(

@@ -34,7 +34,9 @@ def test_cudnn_backward_needs_train(mode, device):
         return [p.grad for p in m.parameters()]
 
     with_cudnn_off = backward(train=False, cudnn=False)
-    assert all(g is not None for g in with_cudnn_off)
+    assert all(g is not None for g in with_cudnn_off), (
+        f"{mode} eval without cuDNN: {sum(g is None for g in with_cudnn_off)} parameters got no gradient"
+    )
     assert_close(backward(train=True, cudnn=True), with_cudnn_off, "train mode against eval without cuDNN")
     if device == "cuda" and torch.backends.cudnn.is_available():
         with pytest.raises(RuntimeError, match="cudnn RNN backward can only be called in training mode"):
@@ -68,4 +70,5 @@ def test_cudnn_double_backward_refused(mode, device):
         with pytest.raises(RuntimeError, match="(?i)double backwards is not supported for cudnn rnns"):
             second_order(lambda m, x: m(x), cfg, device)
     with torch.backends.cudnn.flags(enabled=False):
-        assert all(g is not None for g in second_order(lambda m, x: m(x), cfg, device))
+        grads = second_order(lambda m, x: m(x), cfg, device)
+        assert all(g is not None for g in grads), f"{mode} without cuDNN: {sum(g is None for g in grads)} missing"

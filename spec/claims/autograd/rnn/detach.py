@@ -47,7 +47,7 @@ def test_detach(mode, device):
     x1.grad = None
     out2, _ = m(x2, detach(state))
     out2.sum().backward()
-    assert x1.grad is None
+    assert x1.grad is None, "backward through the detached state reached the first minibatch's input"
 
 
 @claim(
@@ -70,10 +70,15 @@ def test_detach_in_place(mode, device):
     for s in state_tensors(state):
         assert not s._is_view(), f"{mode}: the state is a view"
         s.detach_()
-        assert s.grad_fn is None and not s.requires_grad
+        assert s.grad_fn is None and not s.requires_grad, (
+            f"{mode}: after detach_() grad_fn {s.grad_fn}, requires_grad {s.requires_grad}"
+        )
     out2, _ = m(cfg.randn(*cfg.input_shape(), device=device, salt=2), state)
     out2.sum().backward()
-    assert x1.grad is None and all(p.grad is not None for p in m.parameters())
+    assert x1.grad is None and all(p.grad is not None for p in m.parameters()), (
+        f"{mode}: the first minibatch's input has a gradient: {x1.grad is not None}; parameters without one: "
+        f"{sum(p.grad is None for p in m.parameters())} (expected False and 0)"
+    )
 
 
 @claim(
@@ -92,6 +97,6 @@ def test_detach_in_place_unbatched(mode, device):
     cfg = Config(mode=mode, batch=None, dtype="float64")
     _, state = cfg.build(device, train=True)(cfg.input(device))
     for s in state_tensors(state):
-        assert s.detach().grad_fn is None
+        assert s.detach().grad_fn is None, f"{mode}: detach() keeps grad_fn {s.detach().grad_fn}"
         with pytest.raises(RuntimeError, match="(?i)view"):
             s.detach_()

@@ -42,4 +42,6 @@ def test_double_backward(mode, device):
         # float64 central differences with eps 1e-6: truncation ~eps^2 and rounding ~1e-16/eps = 1e-10, far inside
         # atol 1e-5 (rtol 1e-3, gradgradcheck's default); a wrong second derivative differs by ~1e-1
         outputs = lambda x: tuple(returned_tensors(m(x)))  # noqa: E731
-        assert torch.autograd.gradgradcheck(outputs, (x,), eps=1e-6, atol=1e-5, raise_exception=False)
+        assert torch.autograd.gradgradcheck(outputs, (x,), eps=1e-6, atol=1e-5, raise_exception=False), (
+            f"{mode}: gradgradcheck (eps 1e-6, atol 1e-5) finds the second derivatives off finite differences"
+        )

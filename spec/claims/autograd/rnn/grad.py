@@ -36,7 +36,7 @@ def grad_fn_names(mode: str) -> tuple:
 )
 @pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
 def test_grad_fn_names(mode):
-    assert grad_fn_names(mode) == ("StackBackward0", "TanhBackward0")
+    assert grad_fn_names(mode) == ("StackBackward0", "TanhBackward0"), f"{mode}: {grad_fn_names(mode)}"
 
 
 @claim(
@@ -49,4 +49,4 @@ def test_grad_fn_names(mode):
 )
 @pytest.mark.parametrize("mode", ["RNN", "LSTM", "GRU"])
 def test_grad_fn_names_before_1_10(mode):
-    assert grad_fn_names(mode) == ("StackBackward", "TanhBackward")
+    assert grad_fn_names(mode) == ("StackBackward", "TanhBackward"), f"{mode}: {grad_fn_names(mode)}"

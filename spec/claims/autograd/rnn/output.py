@@ -40,10 +40,15 @@ def test_output_grad_fn(mode, batch_first, device):
     assert [n for n, g in zip(names, got) if g.abs().sum() == 0] == [], "the output's graph misses these"
     with torch.no_grad():
         out, state = m(x)
-    assert out.grad_fn is None and all(s.grad_fn is None for s in state_tensors(state))
+    assert out.grad_fn is None and all(s.grad_fn is None for s in state_tensors(state)), (
+        f"under no_grad: output grad_fn {out.grad_fn}, state {[s.grad_fn for s in state_tensors(state)]}"
+    )
     m.requires_grad_(False)
     out, state = m(x.detach())
-    assert not out.requires_grad and all(not s.requires_grad for s in state_tensors(state))
+    assert not out.requires_grad and all(not s.requires_grad for s in state_tensors(state)), (
+        f"no grad wanted: output requires_grad {out.requires_grad}, state "
+        f"{[s.requires_grad for s in state_tensors(state)]}"
+    )
 
 
 def output_grad_fn_names() -> tuple:  # on CPU, 001's nn.RNN(4, 2) and 002's LSTM(1, 5, 2, batch_first=True)
@@ -73,7 +78,7 @@ OUTPUT_NAMES = (
     devices=("cpu",),
 )
 def test_output_grad_fn_names():
-    assert output_grad_fn_names() == ("StackBackward0", "TransposeBackward0")
+    assert output_grad_fn_names() == ("StackBackward0", "TransposeBackward0"), f"{output_grad_fn_names()}"
 
 
 @claim(
@@ -89,4 +94,4 @@ def test_output_grad_fn_names():
     devices=("cpu",),
 )
 def test_output_grad_fn_names_before_1_10():
-    assert output_grad_fn_names() == ("StackBackward", "TransposeBackward0")
+    assert output_grad_fn_names() == ("StackBackward", "TransposeBackward0"), f"{output_grad_fn_names()}"

@@ -49,4 +49,5 @@ def test_all_weights(cfg, device):
     assert [len(g) for g in got] == [len(g) for g in want], cfg.repro(device)
     assert all(a is b for ga, gb in zip(got, want) for a, b in zip(ga, gb)), cfg.repro(device)
     m.weight_ih_l0 = torch.nn.Parameter(torch.zeros_like(m.weight_ih_l0))
-    assert m.all_weights[0][0] is m.weight_ih_l0  # a replaced parameter shows at the next access
+    # a replaced parameter shows at the next access
+    assert m.all_weights[0][0] is m.weight_ih_l0, "all_weights[0][0] is not the weight_ih_l0 just assigned"

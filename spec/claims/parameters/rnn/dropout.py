@@ -30,7 +30,9 @@ from spec.sources.seeds import LAYER_DOCS, S002
 @pytest.mark.parametrize("module", LAYERS)
 @pytest.mark.parametrize("p", (0.0, 0.3, 1.0))
 def test_dropout_probability(module, p, device):
-    assert getattr(api, module)(3, 4, num_layers=2, dropout=p).dropout == p
+    assert getattr(api, module)(3, 4, num_layers=2, dropout=p).dropout == p, (
+        f"{module}(dropout={p}).dropout is {getattr(api, module)(3, 4, num_layers=2, dropout=p).dropout!r}"
+    )
     # and it acts as a rate: the probe (spec/helpers/probes.py) built with dropout=p drops a fraction p of what its
     # first layer passes to the second (a switch would drop all or a fixed share, whatever p is)
     hidden, seq, batch = 40, 10, 20

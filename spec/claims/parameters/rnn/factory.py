@@ -37,4 +37,7 @@ def test_factory_kwargs(module, device):
     # 1.9, 1.11, 2.1, 2.3, 2.9, 2.10, 2.13 and 2.15
     for where in (device, "meta") if device == "cpu" else (device,):
         m = getattr(api, module)(3, 4, device=where, dtype=torch.float64, **kw)
-        assert {(p.device.type, p.dtype) for p in m.parameters()} == {(where, torch.float64)}
+        assert {(p.device.type, p.dtype) for p in m.parameters()} == {(where, torch.float64)}, (
+            f"{module}(device={where!r}, dtype=torch.float64): parameters as "
+            f"{set((p.device.type, p.dtype) for p in m.parameters())}"
+        )

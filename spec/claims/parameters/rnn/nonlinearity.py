@@ -21,6 +21,8 @@ from spec.sources.seeds import S002
 )
 @pytest.mark.parametrize("module", ("LSTM", "GRU"))
 def test_nonlinearity_only_rnn(module):
-    assert api.RNN(3, 4, nonlinearity="relu").nonlinearity == "relu"
+    assert api.RNN(3, 4, nonlinearity="relu").nonlinearity == "relu", (
+        f"RNN(nonlinearity='relu').nonlinearity is {api.RNN(3, 4, nonlinearity='relu').nonlinearity!r}"
+    )
     with pytest.raises(TypeError):
         getattr(api, module)(3, 4, nonlinearity="relu")

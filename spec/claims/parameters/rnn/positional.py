@@ -27,13 +27,16 @@ from spec.registry import CONTRACT, PAST_RELEASE, TorchDoc, claim
 def test_positional_nonlinearity(device):
     by_position = api.RNN(3, 4, 2, "relu", False).to(device)
     by_keyword = api.RNN(3, 4, num_layers=2, nonlinearity="relu", bias=False).to(device)
-    assert (by_position.nonlinearity, by_position.mode, by_position.bias) == ("relu", "RNN_RELU", False)
+    assert (by_position.nonlinearity, by_position.mode, by_position.bias) == ("relu", "RNN_RELU", False), (
+        f"RNN(3, 4, 2, 'relu', False): (nonlinearity, mode, bias) "
+        f"{(by_position.nonlinearity, by_position.mode, by_position.bias)}"
+    )
     by_keyword.load_state_dict(by_position.state_dict())
     x = fixed_randn(device, 5, 2, 3)
     with torch.no_grad():
         out, h_n = by_position(x)
         assert_close((out, h_n), by_keyword(x), "positional and keyword nonlinearity compute the same")
-        assert (out >= 0).all()  # relu, not tanh
+        assert (out >= 0).all(), f"output down to {out.min().item()}: relu is never negative, tanh is"
 
 
 @claim(
@@ -50,5 +53,8 @@ def test_positional_nonlinearity(device):
 )
 def test_positional_nonlinearity_before_2_3():
     m = torch.nn.RNN(3, 4, 2, "relu", False)
-    assert (m.nonlinearity, m.mode, m.bias, m.batch_first) == ("tanh", "RNN_TANH", "relu", False)
-    assert repr(m) == "RNN(3, 4, num_layers=2, bias=relu)"
+    assert (m.nonlinearity, m.mode, m.bias, m.batch_first) == ("tanh", "RNN_TANH", "relu", False), (
+        f"RNN(3, 4, 2, 'relu', False): (nonlinearity, mode, bias, batch_first) "
+        f"{(m.nonlinearity, m.mode, m.bias, m.batch_first)}"
+    )
+    assert repr(m) == "RNN(3, 4, num_layers=2, bias=relu)", f"prints as {m!r}"

@@ -36,5 +36,11 @@ def test_seeded_init(module, device):
         return [p.detach().cpu() for p in getattr(api, module)(3, 4, **kw).to(device).parameters()]
 
     first, again, other = build(123), build(123), build(124)
-    assert all(torch.equal(a, b) for a, b in zip(first, again))
-    assert all(not torch.equal(a, c) for a, c in zip(first, other))
+    assert all(torch.equal(a, b) for a, b in zip(first, again)), (
+        f"{module}: seed 123 twice, the parameters at "
+        f"{[i for i, (a, b) in enumerate(zip(first, again)) if not torch.equal(a, b)]} differ"
+    )
+    assert all(not torch.equal(a, c) for a, c in zip(first, other)), (
+        f"{module}: seeds 123 and 124, the parameters at "
+        f"{[i for i, (a, c) in enumerate(zip(first, other)) if torch.equal(a, c)]} are the same"
+    )

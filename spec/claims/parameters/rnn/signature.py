@@ -31,8 +31,10 @@ from spec.sources.seeds import LAYER_DOCS, S002
 def test_signature_defaults(module):
     m = getattr(api, module)(3, 4)
     got = {k: getattr(m, k) for k in ("num_layers", "bias", "batch_first", "dropout", "bidirectional")}
-    assert got == dict(num_layers=1, bias=True, batch_first=False, dropout=0.0, bidirectional=False)
+    assert got == dict(num_layers=1, bias=True, batch_first=False, dropout=0.0, bidirectional=False), (
+        f"{module}(3, 4): {got}"
+    )
     if module == "LSTM":
-        assert m.proj_size == 0
+        assert m.proj_size == 0, f"LSTM(3, 4).proj_size is {m.proj_size!r}, not 0"
     if module == "RNN":
-        assert m.nonlinearity == "tanh"
+        assert m.nonlinearity == "tanh", f"RNN(3, 4).nonlinearity is {m.nonlinearity!r}, not 'tanh'"

@@ -34,7 +34,10 @@ def test_source_weight_layout(device):
     torch.manual_seed(0)
     d, h, batch, steps = 5, 3, 4, 6
     layer = api.RNN(d, h).double().to(device)
-    assert layer.weight_ih_l0.shape == (h, d) and layer.weight_hh_l0.shape == (h, h)
+    assert layer.weight_ih_l0.shape == (h, d) and layer.weight_hh_l0.shape == (h, h), (
+        f"RNN({d}, {h}): weight_ih_l0 {tuple(layer.weight_ih_l0.shape)}, weight_hh_l0 "
+        f"{tuple(layer.weight_hh_l0.shape)}, not ({h}, {d}), ({h}, {h})"
+    )
     x = torch.randn(steps, batch, d, dtype=torch.float64, device=device)
     with torch.no_grad():
         out, _ = layer(x)

@@ -35,7 +35,8 @@ def test_state_dict_references(mode, device):
     cfg = Config(mode=mode, num_layers=2, bidirectional=True)
     m, x = cfg.build(device), cfg.input(device)
     state = m.state_dict()
-    assert list(state) == [name for name, _ in param_layout(cfg)]  # hand-derived names and order
+    want = [name for name, _ in param_layout(cfg)]  # hand-derived names and order
+    assert list(state) == want, f"{mode}: state_dict keys {list(state)} against {want}"
     for name, p in m.named_parameters():
         assert state[name].data_ptr() == p.data_ptr() and state[name].shape == p.shape, name
     other = cfg.with_(seed=cfg.seed + 1).build(device)
@@ -48,4 +49,7 @@ def test_state_dict_references(mode, device):
         for p in other.parameters():
             p.add_(1)  # and the copy is a copy: the original is untouched
         assert_close(m(x), reference_forward(m, x), mode)
-        assert all(torch.equal(state[n], p) for n, p in m.named_parameters())
+        assert all(torch.equal(state[n], p) for n, p in m.named_parameters()), (
+            f"{mode}: the state_dict taken before follows the parameters, not "
+            f"{[n for n, p in m.named_parameters() if not torch.equal(state[n], p)]}"
+        )

@@ -79,7 +79,7 @@ def test_cudnn_on_while_exporting(mode, device):
     # no targets.require("export"): on 2.8-2.9 the layer alone is refused, the module holding it is not (measured)
     seen, after = cudnn_while_exporting(mode, device)
     assert seen and all(seen), f"cuDNN disabled during the trace: {seen}"
-    assert after
+    assert after, "cuDNN is disabled after the export"
 
 
 # The point of the pull requests, on cuda. Never run (no GPU in this session): checked on a GPU later.

@@ -63,7 +63,9 @@ def exported_parameter_names(mode: str, device: str) -> tuple:
     torch="<2.1",
 )
 def test_export_absent():
-    assert getattr(getattr(torch, "export", None), "export", None) is None
+    assert getattr(getattr(torch, "export", None), "export", None) is None, (
+        f"torch {torch.__version__} has torch.export.export"
+    )
 
 
 @claim(
@@ -282,7 +284,7 @@ def test_export_parameter_names(mode, device):
     targets.ci_sample(mode == "LSTM")
     targets.require("export")
     exported, own = exported_parameter_names(mode, device)
-    assert exported == own
+    assert exported == own, f"{mode}: exported names {exported} against the layer's {own}"
     cfg = probe(mode)
     m, x = built(cfg, device)
     with quiet():
@@ -309,7 +311,7 @@ def test_export_parameter_names(mode, device):
 def test_export_parameter_names_2_1(mode, device):
     targets.ci_sample(mode == "LSTM")
     exported, own = exported_parameter_names(mode, device)
-    assert exported == [f"fn_{n}" for n in own]
+    assert exported == [f"fn_{n}" for n in own], f"{mode}: exported names {exported}, the layer's {own}"
 
 
 # --- issue 24: what releases changed, from public threads ------------------------------------------------------

@@ -171,7 +171,7 @@ def test_onnx_packed(mode):
 @pytest.mark.parametrize("mode", LAYERS)
 def test_onnx_dynamo_shapes(mode):
     declared, computed = dynamo_output_shapes(mode)
-    assert declared == computed
+    assert declared == computed, f"{mode}: declared {declared} against computed {computed}"
 
 
 @claim(
@@ -188,7 +188,9 @@ def test_onnx_dynamo_shapes(mode):
 )
 def test_onnx_dynamo_extra_dim():
     declared, computed = dynamo_output_shapes("LSTM")
-    assert [d[:1] + d[2:] for d in declared[1:]] == computed[1:] and all(d[1] == 1 for d in declared[1:])
+    assert [d[:1] + d[2:] for d in declared[1:]] == computed[1:] and all(d[1] == 1 for d in declared[1:]), (
+        f"LSTM state: declared {declared[1:]} against computed {computed[1:]} with a dimension 1 inserted"
+    )
 
 
 @claim(

@@ -116,13 +116,13 @@ def test_script_packed_unsorted_refused(mode, device):
     m, x = built(cfg, device)
     lengths = torch.tensor([SEQ, 2, 1])
     plain = (pack_padded_sequence(x, lengths, batch_first=True),)  # sorted: no index tensors
-    assert plain[0].sorted_indices is None
+    assert plain[0].sorted_indices is None, f"sorted lengths packed with sorted_indices {plain[0].sorted_indices}"
     with quiet():
         scripted = torch.jit.script(targets.script_host(m, plain))
     with pytest.raises(RuntimeError, match="permute_hidden"):  # the interpreter's traceback names the function
         scripted(*plain)
     indexed = (pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False),)
-    assert indexed[0].sorted_indices is not None
+    assert indexed[0].sorted_indices is not None, "enforce_sorted=False packed with no sorted_indices"
     with quiet():
         scripted = torch.jit.script(targets.script_host(m, indexed))
     assert_close(targets.call_scripted(scripted, indexed), m(*indexed), "scripted, with index tensors")
