@@ -110,13 +110,19 @@ def ids_digest(ids) -> str:
 
 
 def suite_claims(claims) -> dict:
-    """What a stored result records of the claims it ran: ``claims``, ``claim_set`` and ``claim_digests``."""
-    claims = list(claims)
-    return {
-        "claims": len(claims),
-        "claim_set": ids_digest(c.id for c in claims),
-        "claim_digests": {c.id: digest(c) for c in sorted(claims, key=lambda c: c.id)},
-    }
+    """What a stored result records of the claims it ran: ``claims``, ``claim_set`` and ``claim_digests``.
+
+    ``claims``: Claims, or claim ID -> a claim or its digest as a worker of the run handed it over (an xdist
+    controller imports no claim module: its workers compute the digests)."""
+    if not isinstance(claims, dict):
+        claims = {c.id: c for c in claims}
+    def one(c):
+        if c is None or isinstance(c, str):
+            return c
+        return digest(c) if hasattr(c, "where") else getattr(c, "digest", None)  # a Claim, or a worker's fields
+
+    digests = {cid: one(c) for cid, c in sorted(claims.items())}
+    return {"claims": len(digests), "claim_set": ids_digest(digests), "claim_digests": digests}
 
 
 # --- a stored result against today's set -------------------------------------------------------------------------

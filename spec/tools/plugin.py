@@ -27,6 +27,7 @@ import pytest
 from spec import profiles
 from spec.registry import NOT_APPLICABLE_MARKER, NotApplicable, claim_of
 from spec.session import LOST, is_controller, is_worker
+from spec.tools import claimset
 from spec.tools import results as res
 
 profiles.register()  # before hypothesis's own plugin reads --hypothesis-profile
@@ -168,7 +169,10 @@ class Recorder:
             self.config.workeroutput[WORKER_KEY] = json.dumps(
                 {
                     "cases": [vars(c) for nodeid, c in self.cases.items() if nodeid in self.ran],
-                    "claims": {cid: {k: getattr(c, k) for k in CLAIM_FIELDS} for cid, c in self.claims.items()},
+                    "claims": {
+                        cid: dict({k: getattr(c, k) for k in CLAIM_FIELDS}, digest=claimset.digest(c))
+                        for cid, c in self.claims.items()
+                    },
                     "env": self.env,
                 }
             )

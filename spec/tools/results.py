@@ -290,7 +290,7 @@ class Report:
                 "version": __version__,
                 "git": git_revision(),
                 "date": today(),
-                **claimset.suite_claims(claims.values()),
+                **claimset.suite_claims(claims),
             },
             unclaimed={
                 c.nodeid: {"outcome": c.outcome, "duration": round(c.duration, 4)} for c in cases if c.claim is None
