@@ -578,6 +578,7 @@ def implementation_environment() -> dict:
             "name": impl.name,
             "title": impl.title,
             "adapter": implementations.chosen(),  # what to set RNN_SPEC_IMPL to, to run it again
+            "known_file": _shown(implementations.known_file(impl)),  # where its known divergences were read
             "versions": impl.versions(),
             "limits": limits,
         }
@@ -589,6 +590,15 @@ def today() -> str:
     import datetime
 
     return datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+
+
+def _shown(path) -> str:
+    """A path as a reader finds it: relative to the working folder when inside it."""
+    path = Path(path).resolve()
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def provenance(profile: str = "ci", seed="derandomized") -> dict:

@@ -95,7 +95,7 @@ def explanations(report: Report) -> list:
     if known:
         lines.append(
             f"known {len(known)}: divergences of {report.implementation} listed with their reasons "
-            f"(spec/implementations/known/{report.implementation}.json)"
+            f"({report.environment.get('implementation', {}).get('known_file') or 'its known file'})"
         )
     devices = {}
     for r in report.claims.values():
