@@ -45,13 +45,12 @@ LAX_CLAIMS = (
 
 
 def run_spec(impl: str, paths, tmp_path) -> list:
-    """Run the spec's pytest on ``paths`` under ``impl`` (cpu, the quick profile without shrinking); one
+    """Run the spec's pytest on ``paths`` under ``impl`` (cpu, the quick profile; no case is shrunk); one
     ``(claim, case id, status, message)`` per item, status one of passed, failed, skipped, xfailed."""
     xml = tmp_path / "items.xml"
     env = dict(os.environ, RNN_SPEC_IMPL=impl, PYTHONPATH=str(ROOT))
-    cmd = [sys.executable, "-m", "pytest", *paths, "-p", "no:randomly", "-p", "no:cacheprovider", "-p",
-           "tests.impls.noshrink", "-q", "--spec-device", "cpu", "--hypothesis-profile", "quick",
-           f"--junitxml={xml}"]  # fmt: skip
+    cmd = [sys.executable, "-m", "pytest", *paths, "-p", "no:randomly", "-p", "no:cacheprovider",
+           "-q", "--spec-device", "cpu", "--hypothesis-profile", "quick", f"--junitxml={xml}"]  # fmt: skip
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=480)
     assert xml.is_file(), f"pytest under {impl} wrote no report (exit {done.returncode}):\n{done.stderr[-2000:]}"
     claims = {c.where: c for c in spec.load_all()}
