@@ -193,3 +193,27 @@ def test_a_rewritten_assert_keeps_the_values_pytest_found():
     line = verdicts._one_line(error)
     assert "tensor([1.]), tensor([2.])" in line and "\n" not in line, line
     assert verdicts._one_line(AssertionError("plain: 3 against 4")) == "AssertionError: plain: 3 against 4"
+
+
+def test_a_known_configuration_covers_its_failing_cases_in_any_claim_and_leaves_held_ones_held():
+    """A configuration the implementation computes wrongly with (known file's ``configurations``): a failing case
+    that built it is known whatever the claim, one that holds stays held (no WIDE flag), and a failing case that
+    did not build it still fails."""
+    from spec.helpers.axes import _coverer
+
+    (config,) = divergences._limits(
+        __import__("pathlib").Path("lib.json"),
+        {"configurations": [{"when": {"proj_size": 1}, "modules": ["LSTM"], "reason": "never projects", "repro": "x"}]},
+        "configurations",
+    )
+
+    def body():
+        for proj, fails in ((2, True), (2, False), (0, True)):
+            with verdicts.case(f"proj_size={proj} fails={fails}"):
+                verdicts.built("LSTM", {"proj_size": proj})
+                assert not fails, f"proj_size={proj} diverges"
+
+    item, end = run_item(body, covers=_coverer(None, [config]))
+    assert item.counts() == {"held": 1, "failed": 1, "known": 1, "n/a": 0}, item.counts()
+    assert verdicts.known_held(item) == 0, "a configuration's held case is no sign of a wide entry"
+    assert isinstance(end, verdicts.CasesFailed) and "proj_size=0" in str(end), end

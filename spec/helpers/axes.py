@@ -197,12 +197,13 @@ def pytest_pyfunc_call(pyfuncitem):
     callspec = getattr(pyfuncitem, "callspec", None)
     params = callspec.params if callspec else {}
     entry = _known_entries().get(c.id)
+    configurations = _known_configurations()
     item = verdicts.begin(
         pyfuncitem.nodeid,
         ids=tuple(getattr(callspec, "_idlist", None) or [callspec.id]) if callspec else (),
         device=params.get("device"),
         target=params.get("spec_target", "eager"),
-        covers=None if entry is None else _coverer(entry),
+        covers=_coverer(entry, configurations) if entry is not None or configurations else None,
     )
     pyfuncitem.spec_cases = item
     undo = verdicts.wrap_hypothesis(getattr(pyfuncitem, "obj", None))
@@ -218,10 +219,16 @@ def pytest_pyfunc_call(pyfuncitem):
     return result
 
 
-def _coverer(entry):
+def _coverer(entry, configurations):
+    """(item, case) -> the known entry covering the case, or None: the claim's own entry (by the cases it names),
+    else a configuration the implementation computes wrongly with in every claim (``configuration``: True)."""
+
     def covers(item, case):
-        if entry.covers(item.ids, item.device, item.target, case.built):
+        if entry is not None and entry.covers(item.ids, item.device, item.target, case.built):
             return entry.as_dict()
+        for config in configurations:
+            if any(config.matches(name, values) for name, values in case.built):
+                return {"reason": config.reason, "configuration": config.describe()}
         return None
 
     return covers
@@ -251,9 +258,16 @@ def _known_entries() -> dict:
 
         from spec.implementations import divergences, known_file
 
-        known = divergences.load(known_file(implementation())).divergences
-        _KNOWN["entries"] = {cid: d for cid, d in known.items() if d.applies_to(torch.__version__)}
+        known = divergences.load(known_file(implementation()))
+        _KNOWN["entries"] = {cid: d for cid, d in known.divergences.items() if d.applies_to(torch.__version__)}
+        _KNOWN["configurations"] = list(known.configurations)
     return _KNOWN["entries"]
+
+
+def _known_configurations() -> list:
+    """The configurations the implementation under test computes wrongly with, whatever the claim."""
+    _known_entries()
+    return _KNOWN["configurations"]
 
 
 # --- what is settled before a case runs ------------------------------------------------------------------------

@@ -49,6 +49,7 @@ class Case:
     error: Optional[BaseException] = None
     entry: Optional[str] = None  # the known entry's reason, for a case a known entry covers
     known_held: bool = False  # a known entry covers it, and it held
+    configuration: Optional[str] = None  # the known configuration that covers it (a divergence by cause)
 
 
 @dataclass
@@ -147,9 +148,11 @@ def _end(item: Item, c: Case, verdict: str, message, error) -> None:
     if message and len(c.label) > 40 and c.label in message:  # a repro line named the case: say what differs
         message = message.replace(c.label, "").replace(":  [", ": [").replace(": : ", ": ")
     entry = item.covers(item, c) if item.covers is not None else None
-    if entry is not None and verdict in ("failed", "held"):
-        c.entry = entry.get("reason", "")
-        verdict = "known" if verdict == "failed" else "known-held"
+    if entry is not None and verdict == "failed":
+        c.entry, c.configuration = entry.get("reason", ""), entry.get("configuration")
+        verdict = "known"
+    elif entry is not None and verdict == "held" and not entry.get("configuration"):
+        c.entry, verdict = entry.get("reason", ""), "known-held"  # a claim's entry names a case that holds
     c.verdict, c.message, c.error = ("held" if verdict == "known-held" else verdict), message, error
     c.known_held = verdict == "known-held"  # the entry names a case that does not diverge
     if item.stack and item.stack[0] is not c:

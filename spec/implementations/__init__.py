@@ -442,6 +442,14 @@ def known_divergences(impl: Implementation) -> dict:
     return {cid: d.as_dict() for cid, d in known.items() if d.applies_to(torch.__version__)}
 
 
+def configurations(impl: Implementation) -> list:
+    """The configurations ``impl`` accepts and computes wrongly with in every claim (known, by cause), as
+    :class:`spec.implementations.divergences.Limit`."""
+    from spec.implementations import divergences
+
+    return divergences.load(known_file(impl)).configurations
+
+
 def limits(impl: Implementation) -> list:
     """The argument values ``impl`` refuses, as :class:`spec.implementations.divergences.Limit` (reason, link)."""
     from spec.implementations import divergences
@@ -473,6 +481,7 @@ __all__ = [
     "refresh",
     "twin_of",
     "limits",
+    "configurations",
     "resolve",
     "type_name",
 ]

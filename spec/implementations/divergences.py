@@ -43,6 +43,11 @@ JSON (the standard library reads it on every Python the suite runs on, 3.9 inclu
   that asks for one is not applicable there, with the reason: so one limit does not hide every other divergence of
   the claims that draw it.
 
+- ``configurations``: argument values the implementation accepts and then computes wrongly with (or crashes on)
+  whatever the claim: one cause, written once, in a limit's form (``when``, ``modules``, a reason, a link or
+  repro). In every claim, a case that builds such a configuration and fails is ``known``; one that holds is held
+  (not every check touches the fault). A run names a configuration none of whose cases failed (stale).
+
 Nothing goes in without its reason: the loader refuses such an entry, in one line.
 """
 
@@ -170,6 +175,9 @@ class Known:
     divergences: Dict[str, Divergence] = field(default_factory=dict)
     limits: List[Limit] = field(default_factory=list)
     measured_with: Dict[str, str] = field(default_factory=dict)
+    #: configurations the implementation accepts and then computes wrongly with, in every claim (a divergence by
+    #: cause, not by claim): a case that builds one and fails is known; one that holds is simply held
+    configurations: List[Limit] = field(default_factory=list)
 
 
 def _evidence(where: str, entry: dict) -> Tuple[str, str]:
@@ -193,12 +201,11 @@ def _evidence(where: str, entry: dict) -> Tuple[str, str]:
 
 def parse(data, path: Path) -> Known:
     """A parsed known file, or KnownFileError naming the first broken entry."""
-    from spec.implementations import OBJECTS
     from spec.registry import is_range
 
     if not isinstance(data, dict):
         raise KnownFileError(f"{path}: not a JSON object")
-    unknown = sorted(set(data) - {"implementation", "measured_with", "limits", "divergences", "note"})
+    unknown = sorted(set(data) - {"implementation", "measured_with", "limits", "configurations", "divergences", "note"})
     if unknown:
         raise KnownFileError(f"{path}: unknown keys {unknown}")
     divergences = {}
@@ -220,9 +227,18 @@ def parse(data, path: Path) -> Known:
             raise KnownFileError(f"{where}: torch {releases!r} is not a range of releases (such as '>=2.1,<2.3')")
         cases = _selectors(where, entry.get("cases"))
         divergences[cid] = Divergence(cid, entry["reason"].strip(), link, repro, upstream, releases, cases)
+    limits = _limits(path, data, "limits")
+    configurations = _limits(path, data, "configurations")
+    return Known(path, divergences, limits, dict(data.get("measured_with") or {}), configurations)
+
+
+def _limits(path: Path, data: dict, key: str) -> list:
+    """The ``limits`` (refused at construction) or the ``configurations`` (accepted, then wrong) of a file."""
+    from spec.implementations import OBJECTS
+
     limits = []
-    for i, entry in enumerate(data.get("limits") or ()):
-        where = f"{path.name}: limits[{i}]"
+    for i, entry in enumerate(data.get(key) or ()):
+        where = f"{path.name}: {key}[{i}]"
         if not isinstance(entry, dict) or not isinstance(entry.get("when"), dict) or not entry["when"]:
             raise KnownFileError(f"{where}: needs 'when' (argument -> value) and a reason")
         bad = sorted(set(entry["when"]) - set(FIELDS))
@@ -233,7 +249,7 @@ def parse(data, path: Path) -> Known:
             raise KnownFileError(f"{where}: modules {list(modules)} not among {', '.join(OBJECTS)}")
         link, repro = _evidence(where, entry)
         limits.append(Limit(tuple(sorted(entry["when"].items())), entry["reason"].strip(), modules, link, repro))
-    return Known(path, divergences, limits, dict(data.get("measured_with") or {}))
+    return limits
 
 
 def _selectors(where: str, given) -> Tuple[Selector, ...]:

@@ -115,6 +115,9 @@ class Recorder:
             failed = [c for c in cases.cases if c.verdict == "failed"]
             case.failing = [f"{c.label}: {c.message}" if c.label else c.message for c in failed][: res.KEEP]
             case.known_held = sum(1 for c in cases.cases if c.known_held)
+            for c in cases.cases:
+                if c.verdict == "known" and c.configuration:
+                    case.configurations[c.configuration] = case.configurations.get(c.configuration, 0) + 1
             if failed:  # the first failing case names itself: the item, its configuration, then its error
                 case.first = f"{item.name}: {case.failing[0]}"[:1000]
         if call.excinfo is None:

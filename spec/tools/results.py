@@ -103,6 +103,8 @@ class Case:
     known_held: int = 0
     #: the first failing case, as recorded (the message of a failed item)
     first: Optional[str] = None
+    #: known configurations (their description) -> how many of its cases they cover that failed
+    configurations: dict = field(default_factory=dict)
 
 
 #: A case recorded without verdicts of its own (an item that did not run its check): its outcome as one verdict.
@@ -283,6 +285,8 @@ class Report:
         for c in cases:
             if c.claim:
                 per_target[c.target] = per_target.get(c.target, 0.0) + c.duration
+        for config in (env.get("implementation") or {}).get("configurations") or ():  # how many cases each covered
+            config["known"] = sum(c.configurations.get(config["what"], 0) for c in cases)
         return cls(
             environment=env,
             claims={cid: ClaimResult.from_cases(claims[cid], mine[cid], known.get(cid)) for cid in claims},
@@ -573,6 +577,10 @@ def implementation_environment() -> dict:
         {"what": limit.describe(), "modules": list(limit.modules), "repro": limit.repro, "link": limit.link}
         for limit in implementations.limits(impl)
     ]
+    configurations = [
+        {"what": c.describe(), "modules": list(c.modules), "repro": c.repro, "link": c.link}
+        for c in implementations.configurations(impl)
+    ]
     return {
         "implementation": {
             "name": impl.name,
@@ -581,6 +589,7 @@ def implementation_environment() -> dict:
             "known_file": _shown(implementations.known_file(impl)),  # where its known divergences were read
             "versions": impl.versions(),
             "limits": limits,
+            "configurations": configurations,
         }
     }
 

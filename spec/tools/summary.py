@@ -120,6 +120,9 @@ def flags(report: Report) -> list:
         out.extend(f"    {line}" for line in r.failing[1:5])
         if len(r.failing) > 5:
             out.append(f"    ... {len(r.failing) - 5} more failing cases in the report")
+    for config in (report.environment.get("implementation") or {}).get("configurations") or ():
+        if config.get("known") == 0:
+            out.append(f"STALE known configuration {config['what']}: none of its cases failed; remove it")
     for cid, r in sorted(report.claims.items()):
         known = r.known or {}
         if known.get("stale") and r.status == "passed":
