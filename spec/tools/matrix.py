@@ -181,6 +181,8 @@ class Matrix:
         groups: dict = {}
         for cid in ids:
             present = [i for i, s in enumerate(self.rows[cid]) if s is not None]
+            if not present:  # no column ran it (a claim newer than every stored report): nothing to group
+                continue
             status = self.rows[cid][present[0]]
             groups.setdefault((status, present[0], present[-1], len(present)), []).append(cid)
         order = list(MARKS)
