@@ -43,7 +43,8 @@ JSON (the standard library reads it on every Python the suite runs on, 3.9 inclu
   that asks for one is not applicable there, with the reason: so one limit does not hide every other divergence of
   the claims that draw it.
 
-Nothing goes in without its reason: the loader refuses such an entry, in one line.
+Nothing goes in without its reason: the loader refuses such an entry, in one line. Nor does an entry for a claim
+the spec does not have (a misspelt ID, a claim withdrawn): :func:`load` names it, with the nearest ID, in one line.
 """
 
 from __future__ import annotations
@@ -266,7 +267,8 @@ def _selectors(where: str, given) -> Tuple[Selector, ...]:
 
 @functools.cache
 def load(path) -> Known:
-    """The known file at ``path`` (none there: no divergences, no limits); KnownFileError when it is broken."""
+    """The known file at ``path`` (none there: no divergences, no limits); KnownFileError when it is broken or names
+    a claim the spec does not have."""
     path = Path(path)
     if not path.exists():
         return Known(path)
@@ -274,7 +276,52 @@ def load(path) -> Known:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
         raise KnownFileError(f"{path}: unreadable ({str(e).splitlines()[0]})") from None
-    return parse(data, path)
+    known = parse(data, path)
+    check_claims(known)
+    return known
+
+
+def check_claims(known: Known, ids=None) -> None:
+    """KnownFileError for the first entry whose claim the spec does not have (``ids``: default :func:`claim_ids`):
+    silently ignored, it would leave the divergence it means unrecorded and its claim failing or, worse, its
+    misspelt twin's failure unexplained."""
+    import difflib
+
+    from spec.registry import WITHDRAWN
+
+    ids = claim_ids() if ids is None else ids
+    for cid in known.divergences:
+        if cid in WITHDRAWN:
+            raise KnownFileError(
+                f"{known.path.name}: {cid}: the claim was withdrawn ({WITHDRAWN[cid][:80]}...): remove the entry"
+            )
+        if cid not in ids:
+            near = difflib.get_close_matches(cid, sorted(ids), n=1)
+            hint = f" (did you mean {near[0]}?)" if near else " (python -m spec claims lists them)"
+            raise KnownFileError(f"{known.path.name}: {cid}: no such claim{hint}")
+
+
+@functools.cache
+def claim_ids() -> frozenset:
+    """Every claim's ID, read from the claim modules' source (the literal ``id=`` of each ``@claim(...)``) without
+    importing them, which would import torch: the known file is checked before a run starts. The registry is what
+    the IDs are; this reads the same text, and ``tests/test_tool_faults.py`` checks that the two agree."""
+    import ast
+    import importlib.util
+
+    import spec
+
+    ids = set()
+    for name in spec.claim_modules():
+        origin = importlib.util.find_spec(name).origin
+        tree = ast.parse(Path(origin).read_text(encoding="utf-8"), origin)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or getattr(node.func, "id", getattr(node.func, "attr", "")) != "claim":
+                continue
+            for kw in node.keywords:
+                if kw.arg == "id" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                    ids.add(kw.value.value)
+    return frozenset(ids)
 
 
 def run_repro(code: str, impl) -> None:

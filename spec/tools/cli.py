@@ -8,7 +8,8 @@ checkout (its docs/, its reports/, its tests) and say so in one line, exit 2, fr
 
 This module parses and dispatches; each command's work is in the module it names. Exit codes: 0 every selected
 claim held; 1 a claim failed or regressed (or the registry is invalid, for ``claims``); 2 bad input (a one-line
-error, nothing written); 130/143 stopped by SIGINT/SIGTERM (the pytest child stopped too, nothing left behind).
+error, nothing written); 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP (the pytest child stopped too, nothing left
+behind).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import argparse
 import json
 import os
 import re
+import signal
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import spec
@@ -178,8 +181,16 @@ class _Version(argparse.Action):
 
 
 def main(argv=None) -> int:
+    # SIGINT, SIGTERM and SIGHUP stop any command the same way, whenever they come (also to a job a script started
+    # in the background, which begins with SIGINT ignored): a temporary folder is removed on the way out, one line
+    # says so, and the exit code is 128 + the signal's number
+    handle = threading.current_thread() is threading.main_thread()
+    previous = {s: signal.signal(s, _stop) for s in runner.SIGNALS} if handle else {}
     try:
         return _main(argv)
+    except runner.Stopped as e:  # between two steps, outside _main's own handling
+        print(f"\nspec: stopped ({e}); nothing written", file=sys.stderr)
+        return e.code
     except BrokenPipeError:
         # the reader went away (`python -m spec claims | head -1`): stop writing, quietly; not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -187,6 +198,13 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("\nspec: stopped (SIGINT)", file=sys.stderr)
         return 130
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _stop(signum, frame):
+    raise runner.Stopped(signum)
 
 
 def _main(argv=None) -> int:
@@ -263,7 +281,8 @@ def impl_text(given) -> str:
 
 
 def resolve_impl(text):
-    """The implementation named by ``--impl`` or $RNN_SPEC_IMPL (None: torch), checked before any work."""
+    """The implementation named by ``--impl`` or $RNN_SPEC_IMPL (None: torch), checked before any work: an adapter
+    whose own code raises (building it, ``unavailable()``, ``versions()``) is a one-line error naming it."""
     text = impl_text(text)
     if text == "torch":
         return None
@@ -273,9 +292,17 @@ def resolve_impl(text):
         impl = resolve_implementation(text)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    missing = impl.unavailable()
-    if missing:
-        raise UsageError(f"implementation {impl.name}: {missing}")
+    for method in ("unavailable", "versions"):
+        try:
+            answer = getattr(impl, method)()
+        except Exception as e:  # the adapter's own code
+            first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+            raise UsageError(
+                f"implementation {impl.name} ({text}): its {method}() raised {type(e).__name__}"
+                + (f": {first}" if first else "")
+            ) from None
+        if method == "unavailable" and answer:
+            raise UsageError(f"implementation {impl.name}: {answer}")
     return impl
 
 
@@ -286,16 +313,20 @@ def _jobs(text: str) -> int:
 
 
 def jobs(chosen) -> int:
-    """How many pytest processes verify runs the claims in: ``--jobs``, else one per core this process may use,
-    at most :data:`MAX_JOBS` (each worker imports torch and collects every claim: beyond four the start-up costs
-    more than the cases share), and 1 where pytest-xdist is not installed."""
+    """How many pytest processes verify runs the claims in: ``--jobs``, at most one per core this process may use
+    (more only crowd the cores: a larger number is capped, saying so in one line), else one per core, at most
+    :data:`MAX_JOBS` (each worker imports torch and collects every claim: beyond four the start-up costs more than
+    the cases share), and 1 where pytest-xdist is not installed."""
     from importlib.util import find_spec
 
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if chosen is not None:
+        if chosen > cores:
+            print(f"spec: --jobs {chosen} is more than the {cores} cores here: running {cores}", file=sys.stderr)
+            chosen = cores
         if chosen > 1 and find_spec("xdist") is None:
             raise UsageError(f"--jobs {chosen} needs pytest-xdist (pip install pytest-xdist, or --jobs 1)")
         return chosen
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return min(cores, MAX_JOBS) if find_spec("xdist") is not None else 1
 
 
@@ -327,11 +358,13 @@ def verify(args) -> int:
         raise UsageError(problem)
     # the text, not the adapter's name: the pytest process resolves it again (MODULE:ATTR, as given)
     text = impl_text(args.impl)
+    processes = jobs(args.jobs)
+    keyword_problem(args.keyword)
     impl = resolve_impl(text)
     known = known_file(args.known)
+    known_rules(known or (impl.known if impl is not None else None))
     path = args.report or default_report(args.device, args.target, impl)
     _check_writable(path)
-    processes = jobs(args.jobs)
     # pytest runs in a fresh interpreter (so the claims' asserts are rewritten) and writes a temp report; only a
     # complete run is copied into place, atomically
     with tempfile.TemporaryDirectory(prefix="spec-verify-") as tmp:
@@ -401,18 +434,51 @@ def known_file(given) -> Path:
     return path
 
 
+def known_rules(path) -> None:
+    """The known-divergence file in force (``--known``, else the adapter's own, else torch's) checked against its
+    rules here, before any worker starts: a broken entry, or one naming a claim that does not exist, is one line."""
+    from spec.implementations import KNOWN_DIR
+    from spec.pytest_plugin import known_file_problem
+
+    path = Path(path) if path is not None else KNOWN_DIR / "torch.json"
+    if path.exists() or path.is_symlink():
+        problem = known_file_problem(str(path))
+        if problem:
+            raise UsageError(problem)
+
+
+def keyword_problem(keyword) -> None:
+    """A ``-k`` expression pytest cannot parse, named here in one line (under workers pytest's own message is lost)."""
+    if not keyword:
+        return
+    try:
+        from _pytest.mark.expression import Expression, ParseError
+    except ImportError:  # another pytest: it says so itself, and pytest_stopped passes that on
+        return
+    try:
+        Expression.compile(keyword)
+    except ParseError as e:
+        raise UsageError(f"-k {keyword!r} is not a keyword expression ({e})") from None
+
+
 def pytest_stopped(code: int, text: str) -> str:
     """One line for a pytest run that ended before the report: an invalid registry, a usage error pytest gave (an
-    option's value, a known-divergence file that breaks its rules), or anything else."""
+    option's value, a known-divergence file that breaks its rules), the exception that stopped it (under workers
+    pytest prints it inside an INTERNALERROR or a worker's crash), or, failing all these, its last line."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     if any(ln.endswith("invalid claims:") for ln in lines):
         first = lines[next(i for i, ln in enumerate(lines) if ln.endswith("invalid claims:")) + 1]
         return f"the registry is invalid: {first} (python -m spec claims lists all)"
-    usage = [ln[len("ERROR: ") :] for ln in lines if ln.startswith("ERROR: ")]
-    if code == 4 and usage:
+    usage = [ln[len("ERROR: ") :] for ln in lines if ln.startswith("ERROR: ") and not ln.endswith(":")]
+    if usage:
         return usage[0]
-    last = lines[-1] if lines else "no output"
+    raised = [m.group(1) for m in map(RAISED.match, lines) if m]
+    last = raised[-1] if raised else lines[-1] if lines else "no output"
     return f"pytest stopped before the end (exit {code}): {last[:300]}; no report written"
+
+
+#: an exception's closing line in pytest's output, maybe inside an INTERNALERROR or a ``E   `` line of a report
+RAISED = re.compile(r"(?:INTERNALERROR>\s*)?(?:E\s+)?((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit)\b.*)")
 
 
 # --- claims ------------------------------------------------------------------------------------------------------
