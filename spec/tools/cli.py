@@ -184,6 +184,10 @@ def main(argv=None) -> int:
     # SIGINT, SIGTERM and SIGHUP stop any command the same way, whenever they come (also to a job a script started
     # in the background, which begins with SIGINT ignored): a temporary folder is removed on the way out, one line
     # says so, and the exit code is 128 + the signal's number
+    if sys.stdout is None:  # started with its output closed (`>&-`): what it prints would go nowhere, or into a file
+        if sys.stderr is not None:
+            print("spec: error: standard output is closed (send it somewhere: >/dev/null)", file=sys.stderr)
+        return 2
     handle = threading.current_thread() is threading.main_thread()
     previous = {s: signal.signal(s, _stop) for s in runner.SIGNALS} if handle else {}
     try:
@@ -543,6 +547,7 @@ def compare_reports(args) -> int:
     from spec.tools import compare
     from spec.tools.results import Report
 
+    _regular(args.new, *([] if args.old.is_dir() else [args.old]))
     old = _newest(args.old) if args.old.is_dir() else Report.load(args.old)
     new = Report.load(args.new)
     try:
@@ -570,9 +575,17 @@ def _newest(folder: Path):
     paths = sorted(folder.glob("*.json"))
     if not paths:
         raise UsageError(f"no report in {folder}")
+    _regular(*paths)
     newest = load_many(paths)[-1]
     print(f"old: {newest.path} (the newest of {len(paths)} in {folder})", file=sys.stderr)
     return newest
+
+
+def _regular(*paths) -> None:
+    """A report that is a FIFO (its read would wait for a writer for ever), a socket or a device is refused."""
+    for path in paths:
+        if path.exists() and not path.is_file():
+            raise UsageError(f"{path}: not a report file ({'a folder' if path.is_dir() else 'not a regular file'})")
 
 
 def matrix_table(args) -> int:
@@ -583,6 +596,7 @@ def matrix_table(args) -> int:
     if args.out:
         _check_writable(args.out, "the matrix")
     fmt = "json" if args.json else args.format
+    _regular(*args.reports)
     reports = load_many(args.reports)
     table = Matrix.build(reports, targets=None if args.target == "all" else (args.target,))
     text = render.matrix(table, fmt)
@@ -602,6 +616,9 @@ def docs(args) -> int:
         raise UsageError(f"no reports folder {args.reports}")
     if not (args.reports / "matrix").is_dir() or not any((args.reports / "matrix").glob("*.json")):
         raise UsageError(f"{args.reports} holds no reports/matrix/*.json: --reports names the reports folder")
+    problem = site.input_problem(args.reports, args.out)
+    if problem:
+        raise UsageError(problem)
     if not args.check:
         _check_writable(args.out / "index.md", "docs")
     pages = site.build(args.reports, args.out, torch_docs=args.torch_docs)
@@ -651,7 +668,7 @@ def mutants(args) -> int:
         stored["environment"]["devices"] = "cpu"
         stored["command"] = "python -m spec mutants" + (f" --only {' '.join(names)}" if args.only else "")
         write_json(args.out, stored)
-    return 0 if all(r["killed"] for r in results.values()) else 1
+    return 1 if campaign.survivors(results) else 0
 
 
 # --- drafts ------------------------------------------------------------------------------------------------------
@@ -661,6 +678,7 @@ def drafts(args) -> int:
     from spec.tools import drafts as upstream
     from spec.tools.results import Report
 
+    _regular(args.report)
     report = Report.load(args.report)
     _check_writable(args.out / "README.md", "the drafts")
     statements = {}
