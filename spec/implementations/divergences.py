@@ -198,7 +198,7 @@ def parse(data, path: Path) -> Known:
     from spec.registry import is_range
 
     if not isinstance(data, dict):
-        raise KnownFileError(f"{path}: not a JSON object")
+        raise KnownFileError(f"{path}: not a known-divergence file (a JSON object with 'divergences')")
     unknown = sorted(set(data) - {"implementation", "measured_with", "limits", "divergences", "note"})
     if unknown:
         raise KnownFileError(f"{path}: unknown keys {unknown}")
@@ -274,8 +274,10 @@ def load(path) -> Known:
         return Known(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise KnownFileError(f"{path}: unreadable ({str(e).splitlines()[0]})") from None
+    except OSError as e:
+        raise KnownFileError(f"{path}: unreadable ({e.strerror or e})") from None
+    except ValueError as e:  # not UTF-8, not JSON
+        raise KnownFileError(f"{path}: not a JSON file ({str(e).splitlines()[0]})") from None
     known = parse(data, path)
     check_claims(known)
     return known

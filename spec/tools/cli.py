@@ -441,14 +441,17 @@ def known_file(given) -> Path:
 def known_rules(path) -> None:
     """The known-divergence file in force (``--known``, else the adapter's own, else torch's) checked against its
     rules here, before any worker starts: a broken entry, or one naming a claim that does not exist, is one line."""
-    from spec.implementations import KNOWN_DIR
-    from spec.pytest_plugin import known_file_problem
+    from spec.implementations import KNOWN_DIR, divergences
 
     path = Path(path) if path is not None else KNOWN_DIR / "torch.json"
-    if path.exists() or path.is_symlink():
-        problem = known_file_problem(str(path))
-        if problem:
-            raise UsageError(problem)
+    if not (path.exists() or path.is_symlink()):
+        return  # none: nothing known (an adapter's own file is optional)
+    try:
+        divergences.load(path)
+    except (OSError, ValueError) as e:  # KnownFileError is a ValueError
+        text = str(e).splitlines()[0] if str(e) else type(e).__name__
+        text = text[len(f"{path}: ") :] if text.startswith(f"{path}: ") else text
+        raise UsageError(f"known-divergence file {path}: {text}") from None
 
 
 def keyword_problem(keyword) -> None:
@@ -456,13 +459,15 @@ def keyword_problem(keyword) -> None:
     if not keyword:
         return
     try:
-        from _pytest.mark.expression import Expression, ParseError
+        from _pytest.mark.expression import Expression
     except ImportError:  # another pytest: it says so itself, and pytest_stopped passes that on
         return
     try:
         Expression.compile(keyword)
-    except ParseError as e:
-        raise UsageError(f"-k {keyword!r} is not a keyword expression ({e})") from None
+    except Exception as e:  # ParseError (pytest < 9) or SyntaxError: the expression's own fault, in pytest's words
+        where = f" at column {e.column}" if getattr(e, "column", None) else ""
+        what = getattr(e, "message", None) or getattr(e, "msg", None) or str(e)
+        raise UsageError(f"-k {keyword!r} is not a keyword expression ({what}{where})") from None
 
 
 def pytest_stopped(code: int, text: str) -> str:
