@@ -440,18 +440,17 @@ def known_file(given) -> Path:
 
 def known_rules(path) -> None:
     """The known-divergence file in force (``--known``, else the adapter's own, else torch's) checked against its
-    rules here, before any worker starts: a broken entry, or one naming a claim that does not exist, is one line."""
-    from spec.implementations import KNOWN_DIR, divergences
+    rules here, before any worker starts: a broken entry, or one naming a claim that does not exist, is one line
+    (the pytest session's own check, :func:`spec.pytest_plugin.known_file_problem`)."""
+    from spec.pytest_plugin import known_file_problem
+    from spec.tools.results import resolve_implementation
 
-    path = Path(path) if path is not None else KNOWN_DIR / "torch.json"
+    path = Path(path) if path is not None else resolve_implementation("torch").known
     if not (path.exists() or path.is_symlink()):
         return  # none: nothing known (an adapter's own file is optional)
-    try:
-        divergences.load(path)
-    except (OSError, ValueError) as e:  # KnownFileError is a ValueError
-        text = str(e).splitlines()[0] if str(e) else type(e).__name__
-        text = text[len(f"{path}: ") :] if text.startswith(f"{path}: ") else text
-        raise UsageError(f"known-divergence file {path}: {text}") from None
+    problem = known_file_problem(str(path))
+    if problem:
+        raise UsageError(problem.replace(f"{path}: {path}: ", f"{path}: ", 1))
 
 
 def keyword_problem(keyword) -> None:
