@@ -7,6 +7,7 @@ runs pytest.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -204,14 +205,26 @@ def test_33_3_verify_in_the_background_stops_on_sigint_and_sighup(signum, code, 
     while not any(tmp.iterdir()) and time.time() < deadline:
         time.sleep(0.2)
     time.sleep(5)  # pytest and its workers are importing torch
-    kids = subprocess.run(["pgrep", "-g", str(os.getpgid(proc.pid))], capture_output=True, text=True).stdout.split()
+
+    def descendants(pid):  # pytest, and the workers it started
+        kids = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+        return [int(k) for k in kids] + [d for k in kids for d in descendants(k)]
+
+    others = descendants(proc.pid)
     started = time.time()
     proc.send_signal(signum)
-    out, err = proc.communicate(timeout=120)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        for pid in [proc.pid, *others]:  # what this test started
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail(f"{signal.Signals(signum).name} did not stop verify within 60 s")
     assert proc.returncode == code, f"expected {code}, got {proc.returncode}: {err}"
     assert time.time() - started < 25, f"it took {time.time() - started:.0f} s to stop"
     assert "Traceback" not in err and err.strip().count("\n") == 0 and "stopped" in err, err
-    others = [int(k) for k in kids if int(k) != proc.pid]
+    assert others, "verify had started no pytest process"
     for pid in others:
         assert not alive(pid), f"{pid} outlived verify"
     assert list(tmp.iterdir()) == [] and not report.exists(), list(tmp.iterdir())
