@@ -15,7 +15,8 @@
 - ``--spec-known FILE`` (or ``$RNN_SPEC_KNOWN``): a known-divergence file kept outside the suite, in the
   implementer's repository; it replaces the adapter's own (``spec.implementations.known_file``). Checked, with the
   implementation's rules, before anything is collected.
-- ``REFERENCE_SHAPE_CHECKS`` other than its documented values stops the session at its start, in one line.
+- ``REFERENCE_SHAPE_CHECKS`` other than its documented values stops the session at its start, in one line; so does
+  an implementation (``--spec-impl``, ``$RNN_SPEC_IMPL``) that names no adapter.
 """
 
 from __future__ import annotations
@@ -61,7 +62,15 @@ def pytest_configure(config):
     if problem:
         raise pytest.UsageError(problem)
     config.addinivalue_line("markers", f"{MARKER}: a case of one of rnn-spec's claims")
+    from spec import implementations
     from spec.implementations import KNOWN_ENV
+
+    named = config.getoption("spec_impl", None) or implementations.chosen()
+    if named.strip() != "torch":
+        try:  # a name or MODULE:ATTR that is no adapter: one line here, not an INTERNALERROR at collection
+            implementations.resolve(named)
+        except ValueError as e:
+            raise pytest.UsageError(str(e)) from None
 
     chosen = config.getoption("spec_known", None)
     if chosen:

@@ -78,6 +78,9 @@ def test_bad_arguments_are_one_line_and_exit_2(args, fragment, spec_cli):
 
 def test_verify_jobs_needs_xdist_for_more_than_one(monkeypatch, spec_cli):
     import importlib.util
+    import os
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(4)), raising=False)  # --jobs 2 is not capped
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "xdist" else real(name, *a))

@@ -125,6 +125,7 @@ def run(args, name: str, out: runs.Run, corpus, tokens, to_index, to_token, batc
     return runs.loop(name, out, start, args.epochs, step, save)
 
 
+@runs.program("char_lm")
 def main(argv=None) -> int:
     smoke = {"epochs": 2, "hidden": 32, "max_tokens": 2000, "batch": 8, "steps": 20}
     p = parser("char_lm", __doc__, smoke, epochs=500, lr=1.0, clip=1.0, optimizer="sgd", max_tokens=10000)

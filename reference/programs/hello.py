@@ -66,6 +66,7 @@ def success_rate(version: str, seeds, epochs: int = 20, lr: float = 0.1) -> floa
     return sum(train(version, epochs, lr, seed)[1][-1][0] == "ohlol" for seed in seeds) / len(seeds)
 
 
+@runs.program("hello")
 def main(argv=None) -> int:
     p = runs.Parser("hello", __doc__, smoke={"epochs": 3}, defaults={"epochs": 20, "lr": 0.1})
     p.add_argument("--version", choices=("cell", "rnn"), default="cell")

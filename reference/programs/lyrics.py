@@ -18,6 +18,7 @@ from reference.programs import datasets, runs, sampling
 from reference.programs.char_lm import fail, named, parser, prepare, run
 
 
+@runs.program("lyrics")
 def main(argv=None) -> int:
     smoke = {"epochs": 2, "hidden": 32, "batch": 8, "steps": 20}
     p = parser("lyrics", __doc__, smoke, model="lstm", epochs=160, lr=1e-2, clip=1e-2, optimizer="adam")

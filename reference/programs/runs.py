@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import hashlib
 import math
 import os
@@ -485,6 +486,23 @@ def stopped_early(name: str, e: Stopped) -> int:
     """A signal before training started (while the data was read): nothing to save."""
     print(f"{name}: stopped by {signal.Signals(e.signum).name} before training; nothing saved", file=sys.stderr)
     return STOPPED[e.signum]
+
+
+def program(name: str):
+    """A program's ``main``: a signal anywhere before its loop starts (checking --out, reading the data, building the
+    model, loading the state --resume continues from) ends it in one line, 130 or 143, as :func:`loop` does after."""
+
+    def wrap(main):
+        @functools.wraps(main)
+        def run(argv=None) -> int:
+            try:
+                return main(argv)
+            except Stopped as e:
+                return stopped_early(name, e)
+
+        return run
+
+    return wrap
 
 
 #: options a resumed run may change: where things are, how long, on what

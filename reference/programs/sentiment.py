@@ -78,6 +78,7 @@ def batches(encoded, labels, groups, pad: int):
         yield x, lengths, torch.tensor([float(labels[j]) for j in idx])
 
 
+@runs.program("sentiment")
 def main(argv=None) -> int:
     smoke = {"epochs": 1, "limit": 50, "embedding": 16, "hidden": 16, "max_len": 100}
     defaults = {"epochs": 10, "batch": 30, "lr": 1e-3, "max_vocab": 10000, "max_len": 500, "embedding": 100}

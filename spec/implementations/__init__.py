@@ -37,6 +37,7 @@ from __future__ import annotations
 import functools
 import importlib
 import os
+import re
 from pathlib import Path
 from typing import Dict, FrozenSet, Optional, Tuple
 
@@ -65,6 +66,10 @@ CELLS = ("RNNCell", "LSTMCell", "GRUCell")
 OBJECTS = LAYERS + CELLS + ("PackedSequence", "clip_grad_norm_")
 
 KNOWN_DIR = Path(__file__).resolve().parent / "known"
+
+#: what an adapter's ``name`` may be: it names files (``reports/implementations/<name>-<torch>-<device>.json``), so
+#: letters, digits, ``-``, ``_`` and ``.``, starting with a letter or digit (never a path, never ``..``)
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 class Implementation:
@@ -379,17 +384,43 @@ def resolve(text: str) -> Implementation:
             raise ValueError(f"implementation {text!r}: {module_name} has no attribute {attr!r}")
         obj = getattr(obj, part)
     if isinstance(obj, type) and issubclass(obj, Implementation):
-        obj = obj()
+        try:
+            obj = obj()
+        except Exception as e:  # the adapter's own code: one line naming it, not a traceback
+            raise ValueError(f"implementation {text!r}: building the adapter raised {_one_line(e)}") from None
     if not isinstance(obj, Implementation):
         raise ValueError(
             f"implementation {text!r}: {type(obj).__name__} is not an adapter (an instance or subclass of "
             "spec.implementations.Implementation)"
         )
-    bad = sorted(set(obj.provides) - set(OBJECTS))
-    if not obj.name or bad:
+    try:
+        name, provides = obj.name, frozenset(obj.provides)
+    except Exception as e:
+        raise ValueError(f"implementation {text!r}: the adapter's name or provides raised {_one_line(e)}") from None
+    bad = sorted(set(provides) - set(OBJECTS))
+    if not name or bad:
         what = f"provides unknown objects {bad}" if bad else "has no name"
         raise ValueError(f"implementation {text!r}: the adapter {what}")
+    problem = name_problem(name, obj)
+    if problem:
+        raise ValueError(f"implementation {text!r}: {problem}")
     return obj
+
+
+def name_problem(name, adapter) -> Optional[str]:
+    """Why ``name`` cannot be ``adapter``'s name, in words; None when it can. It names the reports and the known
+    file, so it is a file stem (:data:`NAME`); and a shipped adapter's name (``torch``, ``opacus``, ...) is that
+    adapter's alone: under ``torch`` every claim would apply as to torch itself, and the report would say torch."""
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        return (
+            f"the adapter's name {name!r} is not a file stem (letters, digits, '-', '_', '.', starting with a letter "
+            "or digit, at most 64): it names the reports"
+        )
+    shipped = ADAPTERS.get(name)
+    own = f"{type(adapter).__module__}:{type(adapter).__qualname__}"
+    if shipped is not None and shipped != own:
+        return f"the adapter's name {name!r} is the shipped adapter {shipped}'s: choose another"
+    return None
 
 
 @functools.cache

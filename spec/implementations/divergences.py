@@ -48,7 +48,8 @@ JSON (the standard library reads it on every Python the suite runs on, 3.9 inclu
   repro). In every claim, a case that builds such a configuration and fails is ``known``; one that holds is held
   (not every check touches the fault). A run names a configuration none of whose cases failed (stale).
 
-Nothing goes in without its reason: the loader refuses such an entry, in one line.
+Nothing goes in without its reason: the loader refuses such an entry, in one line. Nor does an entry for a claim
+the spec does not have (a misspelt ID, a claim withdrawn): :func:`load` names it, with the nearest ID, in one line.
 """
 
 from __future__ import annotations
@@ -204,7 +205,7 @@ def parse(data, path: Path) -> Known:
     from spec.registry import is_range
 
     if not isinstance(data, dict):
-        raise KnownFileError(f"{path}: not a JSON object")
+        raise KnownFileError(f"{path}: not a known-divergence file (a JSON object with 'divergences')")
     unknown = sorted(set(data) - {"implementation", "measured_with", "limits", "configurations", "divergences", "note"})
     if unknown:
         raise KnownFileError(f"{path}: unknown keys {unknown}")
@@ -282,15 +283,63 @@ def _selectors(where: str, given) -> Tuple[Selector, ...]:
 
 @functools.cache
 def load(path) -> Known:
-    """The known file at ``path`` (none there: no divergences, no limits); KnownFileError when it is broken."""
+    """The known file at ``path`` (none there: no divergences, no limits); KnownFileError when it is broken or names
+    a claim the spec does not have."""
     path = Path(path)
     if not path.exists():
         return Known(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise KnownFileError(f"{path}: unreadable ({str(e).splitlines()[0]})") from None
-    return parse(data, path)
+    except OSError as e:
+        raise KnownFileError(f"{path}: unreadable ({e.strerror or e})") from None
+    except ValueError as e:  # not UTF-8, not JSON
+        raise KnownFileError(f"{path}: not a JSON file ({str(e).splitlines()[0]})") from None
+    known = parse(data, path)
+    check_claims(known)
+    return known
+
+
+def check_claims(known: Known, ids=None) -> None:
+    """KnownFileError for the first entry whose claim the spec does not have (``ids``: default :func:`claim_ids`):
+    silently ignored, it would leave the divergence it means unrecorded and its claim failing or, worse, its
+    misspelt twin's failure unexplained."""
+    import difflib
+
+    from spec.registry import WITHDRAWN
+
+    ids = claim_ids() if ids is None else ids
+    for cid in known.divergences:
+        if cid in WITHDRAWN:
+            raise KnownFileError(
+                f"{known.path.name}: {cid}: the claim was withdrawn ({WITHDRAWN[cid][:80]}...): remove the entry"
+            )
+        if cid not in ids:
+            near = difflib.get_close_matches(cid, sorted(ids), n=1)
+            hint = f" (did you mean {near[0]}?)" if near else " (python -m spec claims lists them)"
+            raise KnownFileError(f"{known.path.name}: {cid}: no such claim{hint}")
+
+
+@functools.cache
+def claim_ids() -> frozenset:
+    """Every claim's ID, read from the claim modules' source (the literal ``id=`` of each ``@claim(...)``) without
+    importing them, which would import torch: the known file is checked before a run starts. The registry is what
+    the IDs are; this reads the same text, and ``tests/test_tool_faults.py`` checks that the two agree."""
+    import ast
+    import importlib.util
+
+    import spec
+
+    ids = set()
+    for name in spec.claim_modules():
+        origin = importlib.util.find_spec(name).origin
+        tree = ast.parse(Path(origin).read_text(encoding="utf-8"), origin)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or getattr(node.func, "id", getattr(node.func, "attr", "")) != "claim":
+                continue
+            for kw in node.keywords:
+                if kw.arg == "id" and isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, str):
+                    ids.add(kw.value.value)
+    return frozenset(ids)
 
 
 def run_repro(code: str, impl) -> None:

@@ -8,7 +8,8 @@ checkout (its docs/, its reports/, its tests) and say so in one line, exit 2, fr
 
 This module parses and dispatches; each command's work is in the module it names. Exit codes: 0 every selected
 claim held; 1 a claim failed or regressed (or the registry is invalid, for ``claims``); 2 bad input (a one-line
-error, nothing written); 130/143 stopped by SIGINT/SIGTERM (the pytest child stopped too, nothing left behind).
+error, nothing written); 130/143/129 stopped by SIGINT/SIGTERM/SIGHUP (the pytest child stopped too, nothing left
+behind).
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import argparse
 import json
 import os
 import re
+import signal
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import spec
@@ -183,8 +186,20 @@ class _Version(argparse.Action):
 
 
 def main(argv=None) -> int:
+    # SIGINT, SIGTERM and SIGHUP stop any command the same way, whenever they come (also to a job a script started
+    # in the background, which begins with SIGINT ignored): a temporary folder is removed on the way out, one line
+    # says so, and the exit code is 128 + the signal's number
+    if sys.stdout is None:  # started with its output closed (`>&-`): what it prints would go nowhere, or into a file
+        if sys.stderr is not None:
+            print("spec: error: standard output is closed (send it somewhere: >/dev/null)", file=sys.stderr)
+        return 2
+    handle = threading.current_thread() is threading.main_thread()
+    previous = {s: signal.signal(s, _stop) for s in runner.SIGNALS} if handle else {}
     try:
         return _main(argv)
+    except runner.Stopped as e:  # between two steps, outside _main's own handling
+        print(f"\nspec: stopped ({e}); nothing written", file=sys.stderr)
+        return e.code
     except BrokenPipeError:
         # the reader went away (`python -m spec claims | head -1`): stop writing, quietly; not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -192,6 +207,13 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("\nspec: stopped (SIGINT)", file=sys.stderr)
         return 130
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _stop(signum, frame):
+    raise runner.Stopped(signum)
 
 
 def _main(argv=None) -> int:
@@ -275,7 +297,8 @@ def impl_text(given) -> str:
 
 
 def resolve_impl(text):
-    """The implementation named by ``--impl`` or $RNN_SPEC_IMPL (None: torch), checked before any work."""
+    """The implementation named by ``--impl`` or $RNN_SPEC_IMPL (None: torch), checked before any work: an adapter
+    whose own code raises (building it, ``unavailable()``, ``versions()``) is a one-line error naming it."""
     text = impl_text(text)
     if text == "torch":
         return None
@@ -285,9 +308,17 @@ def resolve_impl(text):
         impl = resolve_implementation(text)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    missing = impl.unavailable()
-    if missing:
-        raise UsageError(f"implementation {impl.name}: {missing}")
+    for method in ("unavailable", "versions"):
+        try:
+            answer = getattr(impl, method)()
+        except Exception as e:  # the adapter's own code
+            first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+            raise UsageError(
+                f"implementation {impl.name} ({text}): its {method}() raised {type(e).__name__}"
+                + (f": {first}" if first else "")
+            ) from None
+        if method == "unavailable" and answer:
+            raise UsageError(f"implementation {impl.name}: {answer}")
     return impl
 
 
@@ -298,16 +329,20 @@ def _jobs(text: str) -> int:
 
 
 def jobs(chosen) -> int:
-    """How many pytest processes verify runs the claims in: ``--jobs``, else one per core this process may use,
-    at most :data:`MAX_JOBS` (each worker imports torch and collects every claim: beyond four the start-up costs
-    more than the cases share), and 1 where pytest-xdist is not installed."""
+    """How many pytest processes verify runs the claims in: ``--jobs``, at most one per core this process may use
+    (more only crowd the cores: a larger number is capped, saying so in one line), else one per core, at most
+    :data:`MAX_JOBS` (each worker imports torch and collects every claim: beyond four the start-up costs more than
+    the cases share), and 1 where pytest-xdist is not installed."""
     from importlib.util import find_spec
 
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if chosen is not None:
+        if chosen > cores:
+            print(f"spec: --jobs {chosen} is more than the {cores} cores here: running {cores}", file=sys.stderr)
+            chosen = cores
         if chosen > 1 and find_spec("xdist") is None:
             raise UsageError(f"--jobs {chosen} needs pytest-xdist (pip install pytest-xdist, or --jobs 1)")
         return chosen
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return min(cores, MAX_JOBS) if find_spec("xdist") is not None else 1
 
 
@@ -339,11 +374,13 @@ def verify(args) -> int:
         raise UsageError(problem)
     # the text, not the adapter's name: the pytest process resolves it again (MODULE:ATTR, as given)
     text = impl_text(args.impl)
+    processes = jobs(args.jobs)
+    keyword_problem(args.keyword)
     impl = resolve_impl(text)
     known = known_file(args.known)
+    known_rules(known or (impl.known if impl is not None else None))
     path = args.report or default_report(args.device, args.target, impl)
     _check_writable(path)
-    processes = jobs(args.jobs)
     # pytest runs in a fresh interpreter (so the claims' asserts are rewritten) and writes a temp report; only a
     # complete run is copied into place, atomically
     with tempfile.TemporaryDirectory(prefix="spec-verify-") as tmp:
@@ -413,18 +450,55 @@ def known_file(given) -> Path:
     return path
 
 
+def known_rules(path) -> None:
+    """The known-divergence file in force (``--known``, else the adapter's own, else torch's) checked against its
+    rules here, before any worker starts: a broken entry, or one naming a claim that does not exist, is one line
+    (the pytest session's own check, :func:`spec.pytest_plugin.known_file_problem`)."""
+    from spec.pytest_plugin import known_file_problem
+    from spec.tools.results import resolve_implementation
+
+    path = Path(path) if path is not None else resolve_implementation("torch").known
+    if not (path.exists() or path.is_symlink()):
+        return  # none: nothing known (an adapter's own file is optional)
+    problem = known_file_problem(str(path))
+    if problem:
+        raise UsageError(problem.replace(f"{path}: {path}: ", f"{path}: ", 1))
+
+
+def keyword_problem(keyword) -> None:
+    """A ``-k`` expression pytest cannot parse, named here in one line (under workers pytest's own message is lost)."""
+    if not keyword:
+        return
+    try:
+        from _pytest.mark.expression import Expression
+    except ImportError:  # another pytest: it says so itself, and pytest_stopped passes that on
+        return
+    try:
+        Expression.compile(keyword)
+    except Exception as e:  # ParseError (pytest < 9) or SyntaxError: the expression's own fault, in pytest's words
+        where = f" at column {e.column}" if getattr(e, "column", None) else ""
+        what = getattr(e, "message", None) or getattr(e, "msg", None) or str(e)
+        raise UsageError(f"-k {keyword!r} is not a keyword expression ({what}{where})") from None
+
+
 def pytest_stopped(code: int, text: str) -> str:
     """One line for a pytest run that ended before the report: an invalid registry, a usage error pytest gave (an
-    option's value, a known-divergence file that breaks its rules), or anything else."""
+    option's value, a known-divergence file that breaks its rules), the exception that stopped it (under workers
+    pytest prints it inside an INTERNALERROR or a worker's crash), or, failing all these, its last line."""
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     if any(ln.endswith("invalid claims:") for ln in lines):
         first = lines[next(i for i, ln in enumerate(lines) if ln.endswith("invalid claims:")) + 1]
         return f"the registry is invalid: {first} (python -m spec claims lists all)"
-    usage = [ln[len("ERROR: ") :] for ln in lines if ln.startswith("ERROR: ")]
-    if code == 4 and usage:
+    usage = [ln[len("ERROR: ") :] for ln in lines if ln.startswith("ERROR: ") and not ln.endswith(":")]
+    if usage:
         return usage[0]
-    last = lines[-1] if lines else "no output"
+    raised = [m.group(1) for m in map(RAISED.match, lines) if m]
+    last = raised[-1] if raised else lines[-1] if lines else "no output"
     return f"pytest stopped before the end (exit {code}): {last[:300]}; no report written"
+
+
+#: an exception's closing line in pytest's output, maybe inside an INTERNALERROR or a ``E   `` line of a report
+RAISED = re.compile(r"(?:INTERNALERROR>\s*)?(?:E\s+)?((?:[A-Za-z_]\w*\.)*[A-Z]\w*(?:Error|Exception|Exit)\b.*)")
 
 
 # --- claims ------------------------------------------------------------------------------------------------------
@@ -489,6 +563,7 @@ def compare_reports(args) -> int:
     from spec.tools import compare
     from spec.tools.results import Report
 
+    _regular(args.new, *([] if args.old.is_dir() else [args.old]))
     old = _newest(args.old) if args.old.is_dir() else Report.load(args.old)
     new = Report.load(args.new)
     try:
@@ -516,9 +591,17 @@ def _newest(folder: Path):
     paths = sorted(folder.glob("*.json"))
     if not paths:
         raise UsageError(f"no report in {folder}")
+    _regular(*paths)
     newest = load_many(paths)[-1]
     print(f"old: {newest.path} (the newest of {len(paths)} in {folder})", file=sys.stderr)
     return newest
+
+
+def _regular(*paths) -> None:
+    """A report that is a FIFO (its read would wait for a writer for ever), a socket or a device is refused."""
+    for path in paths:
+        if path.exists() and not path.is_file():
+            raise UsageError(f"{path}: not a report file ({'a folder' if path.is_dir() else 'not a regular file'})")
 
 
 def matrix_table(args) -> int:
@@ -529,6 +612,7 @@ def matrix_table(args) -> int:
     if args.out:
         _check_writable(args.out, "the matrix")
     fmt = "json" if args.json else args.format
+    _regular(*args.reports)
     reports = load_many(args.reports)
     table = Matrix.build(reports, targets=None if args.target == "all" else (args.target,))
     text = render.matrix(table, fmt)
@@ -548,6 +632,9 @@ def docs(args) -> int:
         raise UsageError(f"no reports folder {args.reports}")
     if not (args.reports / "matrix").is_dir() or not any((args.reports / "matrix").glob("*.json")):
         raise UsageError(f"{args.reports} holds no reports/matrix/*.json: --reports names the reports folder")
+    problem = site.input_problem(args.reports, args.out)
+    if problem:
+        raise UsageError(problem)
     if not args.check:
         _check_writable(args.out / "index.md", "docs")
     pages = site.build(args.reports, args.out, torch_docs=args.torch_docs)
@@ -597,7 +684,7 @@ def mutants(args) -> int:
         stored["environment"]["devices"] = "cpu"
         stored["command"] = "python -m spec mutants" + (f" --only {' '.join(names)}" if args.only else "")
         write_json(args.out, stored)
-    return 0 if all(r["killed"] for r in results.values()) else 1
+    return 1 if campaign.survivors(results) else 0
 
 
 # --- drafts ------------------------------------------------------------------------------------------------------
@@ -607,6 +694,7 @@ def drafts(args) -> int:
     from spec.tools import drafts as upstream
     from spec.tools.results import Report
 
+    _regular(args.report)
     report = Report.load(args.report)
     _check_writable(args.out / "README.md", "the drafts")
     statements = {}

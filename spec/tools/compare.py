@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from spec.registry import WITHDRAWN
+from spec.registry import DEVICE_TYPES, WITHDRAWN
 from spec.tools.results import Report, aggregate
 
 #: The run conditions a comparison names for both sides: (key in the environment, what to call it).
@@ -53,6 +53,24 @@ def _ran_devices(r: Report) -> set:
     return {"cpu", "cuda"} if r.devices == "cpu+cuda" else set(r.devices.split("+"))
 
 
+def _restricted(per: dict, keep) -> Optional[str]:
+    seen = [per[k] for k in keep if k in per]
+    return aggregate(seen) if seen else None
+
+
+def _target_claims_by_choice(old: Report, new: Report) -> Optional[str]:
+    """Why the newer run skipped its targets claims by choice, or None: they run under a target other than eager
+    or the thorough profile (``spec.helpers.targets.expensive``), and the newer run chose neither where the older
+    did."""
+
+    def chose(r: Report) -> bool:
+        return r.targets_run not in ([], ["eager"]) or r.environment.get("hypothesis_profile") == "thorough"
+
+    if chose(old) and not chose(new):
+        return "a targets claim the newer run skipped by its choice (eager only, not the thorough profile)"
+    return None
+
+
 def _ends(cid: str, entry, new: Report) -> bool:
     """Whether the claim's declared torch range excludes the newer report's release (an expected ending)."""
     from spec.registry import in_range
@@ -91,15 +109,22 @@ def compare(old: Report, new: Report, across_implementations: bool = False) -> d
     devices = _ran_devices(old) & _ran_devices(new)
     same_targets = old.targets_run == new.targets_run
     same_devices = _ran_devices(old) == _ran_devices(new)
+    by_choice = _target_claims_by_choice(old, new)
 
-    def status(entry) -> Optional[str]:
-        if not same_targets:
-            seen = [entry.targets[t] for t in targets if t in entry.targets]
-            return aggregate(seen) if seen else None
-        if not same_devices:
-            seen = [entry.devices[d] for d in sorted(devices) if d in entry.devices]
-            return aggregate(seen) if seen else None
-        return entry.status
+    def on_shared(entry) -> Optional[str]:
+        """A claim's status over what both runs ran (a case with no device, ``none``, runs whatever the choice). A
+        report keeps the devices and the targets apart: where one axis of this entry is all shared, the other's
+        restriction is exact; where neither is, None."""
+        shared_devices = same_devices or all(d in devices or d not in DEVICE_TYPES for d in entry.devices)
+        shared_targets = same_targets or all(t in targets for t in entry.targets)
+        if shared_devices and shared_targets:
+            return entry.status
+        if shared_targets:
+            keep = sorted(devices | {d for d in entry.devices if d not in DEVICE_TYPES})
+            return _restricted(entry.devices, keep)
+        if shared_devices:
+            return _restricted(entry.targets, targets)
+        return None
 
     out: dict = {k: {} for k in ("regressions", "lost", "ended", "fixed", "other", "added", "removed", "not_compared")}
     for cid in sorted(set(old.claims) | set(new.claims)):
@@ -120,9 +145,12 @@ def compare(old: Report, new: Report, across_implementations: bool = False) -> d
             else:
                 out["removed"][cid] = a.status
             continue
-        before, after = status(a), status(b)
+        before, after = on_shared(a), on_shared(b)
         if before is None or after is None:
             out["not_compared"][cid] = "no target or device that both runs ran"
+            continue
+        if after == "skipped" and before != "skipped" and b.kind == "targets" and by_choice:
+            out["not_compared"][cid] = by_choice
             continue
         if before == after:
             continue

@@ -334,6 +334,8 @@ class Report:
         impl = env.get("implementation", {"name": "torch"})
         if not isinstance(impl, dict) or not isinstance(impl.get("name"), str):
             raise ReportError(f"{where}: malformed 'environment.implementation' (an object with a name)")
+        if not isinstance(env.get("devices"), (str, type(None))):  # what the matrix and compare read it as
+            raise ReportError(f"{where}: malformed 'environment.devices' (the devices chosen, as text: 'all', 'cpu')")
         for key in ("suite", "unclaimed", "target_durations"):
             if not isinstance(data.get(key, {}), dict):
                 raise ReportError(f"{where}: malformed {key!r} section (not an object)")

@@ -1,9 +1,11 @@
 """The one way the tools run the spec: a pytest process over ``spec/``, stopped cleanly by a signal.
 
 ``verify``, the mutant campaign and the coverage measurement each build their command with
-:func:`pytest_command` and run it with :func:`run`. A SIGINT or SIGTERM to the tool is passed on to the pytest
-child and the worker processes it started (its process group), which is waited for (so nothing is left running,
-and its temporary files go with it); the tool then exits 130 or 143.
+:func:`pytest_command` and run it with :func:`run`. A SIGINT, SIGTERM or SIGHUP to the tool is passed on to the
+pytest child and the worker processes it started (its process group), which is waited for (so nothing is left
+running, and its temporary files go with it); the tool then exits 130, 143 or 129. The child never inherits an
+ignored SIGINT (a job a script started in the background has one), and one that ignores the signal anyway is
+killed after :data:`GRACE` seconds.
 """
 
 from __future__ import annotations
@@ -28,8 +30,14 @@ PLUGIN = "spec.pytest_plugin"
 INI = "[pytest]\n"
 
 
+#: the signals that stop a run (passed on to its process group): Ctrl-C, ``kill``, the terminal closing
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+#: seconds a stopped child has to end before its process group is killed
+GRACE = 30.0
+
+
 class Stopped(Exception):
-    """The tool was stopped by a signal; ``code`` is 130 (SIGINT) or 143 (SIGTERM)."""
+    """The tool was stopped by a signal; ``code`` is 128 + its number: 130 (SIGINT), 143 (SIGTERM), 129 (SIGHUP)."""
 
     def __init__(self, signum: int):
         super().__init__(signal.Signals(signum).name)
@@ -75,45 +83,66 @@ def pytest_command(
 def run(cmd: list, env: Optional[dict] = None, on_line=None, cwd: Optional[Path] = None) -> tuple:
     """Run ``cmd`` in ``cwd`` (default: the suite's root); (exit code, stdout, stderr) as text. ``on_line(line)`` sees
     each line of stderr as it comes and returns whether it was its own (a progress line), which is then left out of
-    the stderr returned. On SIGINT/SIGTERM the child gets the same signal and is waited for, then :class:`Stopped` is
-    raised."""
+    the stderr returned. On SIGINT/SIGTERM/SIGHUP the child's process group gets the same signal and is waited for
+    (killed after :data:`GRACE` seconds), then :class:`Stopped` is raised."""
     import threading
+    import time
 
     received: list = []
-    # its own process group: a signal reaches pytest and the workers it started (pytest-xdist), and only them
-    proc = subprocess.Popen(
-        cmd, cwd=cwd or ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
-    )
-    chunks: dict = {"out": [], "err": []}
-
-    def read_out():
-        chunks["out"].append(proc.stdout.read())
-
-    def read_err():
-        for line in proc.stderr:
-            if not (on_line and on_line(line)):
-                chunks["err"].append(line)
+    started: list = []
 
     def signal_group(signum):
-        with contextlib.suppress(ProcessLookupError):  # every process of the group has already ended
-            os.killpg(proc.pid, signum)
+        if started:
+            with contextlib.suppress(ProcessLookupError):  # every process of the group has already ended
+                os.killpg(started[0].pid, signum)
 
     def forward(signum, frame):
         received.append(signum)
         signal_group(signum)
 
-    readers = [threading.Thread(target=read_out, daemon=True), threading.Thread(target=read_err, daemon=True)]
-    for t in readers:
-        t.start()
     main = threading.current_thread() is threading.main_thread()  # only the main thread may handle signals
-    previous = {s: signal.signal(s, forward) for s in (signal.SIGINT, signal.SIGTERM)} if main else {}
+    # installed before the child starts: a signal that comes while it starts is not lost, and the child begins with
+    # each of these at its default (a handler does not survive exec), never with the ignored SIGINT of a background job
+    previous = {s: signal.signal(s, forward) for s in SIGNALS} if main else {}
     try:
-        while True:
-            try:
-                proc.wait(timeout=None if not received else 30)
-                break
-            except subprocess.TimeoutExpired:  # a child that ignores the signal it was sent
+        # its own process group: a signal reaches pytest and the workers it started (pytest-xdist), and only them
+        proc = subprocess.Popen(
+            cmd,
+            cwd=cwd or ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        started.append(proc)
+        if received:  # it came while the child was starting
+            signal_group(received[0])
+        chunks: dict = {"out": [], "err": []}
+
+        def read_out():
+            chunks["out"].append(proc.stdout.read())
+
+        def read_err():
+            for line in proc.stderr:
+                if not (on_line and on_line(line)):
+                    chunks["err"].append(line)
+
+        readers = [threading.Thread(target=read_out, daemon=True), threading.Thread(target=read_err, daemon=True)]
+        for t in readers:
+            t.start()
+        deadline = None
+        while proc.poll() is None:
+            # short waits, not one: a signal handled meanwhile must start the clock of the child's grace
+            if received and deadline is None:
+                deadline = time.monotonic() + GRACE
+            if deadline is not None and time.monotonic() > deadline:  # a child that ignores the signal it was sent
                 signal_group(signal.SIGKILL)
+                deadline = float("inf")
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=0.2)
+        if received:
+            signal_group(signal.SIGKILL)  # whatever of the group is left (a worker that outlived pytest)
         for t in readers:
             t.join()
     finally:

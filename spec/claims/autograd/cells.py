@@ -54,9 +54,7 @@ def both_orders(cfg: Config, device: str, by_reference: bool) -> list:
         "the state and every parameter equal those of the from-scratch cell equations."
     ),
     modules=CELL_NAMES,
-    sources=(
-        TorchDoc("torch.autograd.grad", "create_graph: the graph of the derivative is built for higher orders"),
-    ),
+    sources=(TorchDoc("torch.autograd.grad", "create_graph: the graph of the derivative is built for higher orders"),),
 )
 @pytest.mark.parametrize(
     "mode, nonlinearity", [("RNN", "tanh"), ("RNN", "relu"), ("LSTM", "tanh"), ("GRU", "tanh")], ids=str

@@ -63,7 +63,6 @@ CONSTRUCTOR = [
 ]
 
 
-
 def wrong_dtype(dtype) -> tuple:
     """The outcomes of an input of ``dtype`` into a layer of float32 weights, release by release."""
     name = str(dtype).replace("torch.", "")
@@ -210,9 +209,7 @@ STATE = [
     # A state of the right number of elements in the wrong shape, as users get it wrong: num_layers and batch
     # swapped ([2, 1, 4] for one layer and a batch of 2), and batch first under batch_first=True (h_0 keeps batch
     # in dim 1). check_hidden_size compares the whole shape (the same test from 1.8 to 2.15, torch's sources).
-    *(
-        Case(f"hx-layers-batch-swapped-{m.lower()}", lambda d, m=m: swapped(m, d, 0), (SWAPPED[0],)) for m in LAYERS
-    ),
+    *(Case(f"hx-layers-batch-swapped-{m.lower()}", lambda d, m=m: swapped(m, d, 0), (SWAPPED[0],)) for m in LAYERS),
     Case("lstm-c0-layers-batch-swapped", lambda d: swapped("LSTM", d, 1), (SWAPPED[1],)),
     Case(
         "hx-batch-first-under-batch-first",
@@ -222,7 +219,6 @@ STATE = [
         (Outcome(raises=RuntimeError, match=HIDDEN_MISMATCH.format(want="2, 3, 4", got="3, 2, 4")),),
     ),
 ]
-
 
 
 @claim(
@@ -460,7 +456,6 @@ KEYWORDS = [
 ]
 
 
-
 @claim(
     id="rnn.errors.forward-keywords",
     scope=CONTRACT,
@@ -485,6 +480,7 @@ def test_forward_keywords(case, device):
 # batch_first is stored as given and the first call fails in the kernel's argument parsing, a float input_size
 # fails in torch.empty, input_size=0 builds [G*H, 0] weights, and a negative one fails creating the tensor.
 KERNEL_ARGUMENTS = "received an invalid combination of arguments"
+
 
 def typed(arg: str, want: str, given: str, before=Outcome("<2.11")) -> tuple:
     """From 2.11 a TypeError naming ``arg``, the type it wants and the type ``given``; ``before``, earlier releases."""

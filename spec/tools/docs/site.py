@@ -70,6 +70,41 @@ def build(reports_dir: Path, out: Path, torch_docs: bool = False) -> dict:
     return pages
 
 
+#: the pages of docs/ made from one folder of the reports (a path prefix of docs/ -> that folder): the longest
+#: prefix first (``programs/img/cuda-`` before ``programs/img/``)
+INPUTS = (
+    ("implementations/", "implementations"),
+    ("coverage/", "coverage"),
+    ("programs/img/cuda-", "programs-cuda"),
+    ("programs/img/", "programs"),
+)
+
+
+def input_problem(reports_dir: Path, out: Path):
+    """Why the docs cannot be made from ``reports_dir`` into ``out``, in one line; None when they can. Checked
+    before any work: a file there that is no regular file (a FIFO would block the read for ever, a socket or a
+    device fails it), and a folder of reports that pages of ``out`` were made from and that is absent (the pages
+    would be removed, as for a run taken away: ``--reports`` naming a folder that holds ``matrix/`` alone)."""
+    for path in sorted(Path(reports_dir).rglob("*")):
+        if not (path.is_file() or path.is_dir()):
+            return f"{path}: not a regular file or folder (the docs read every report there)"
+    made = sorted(p.relative_to(out).as_posix() for p in Path(out).rglob("*") if p.is_file()) if out.is_dir() else []
+    for prefix, folder in INPUTS:
+        if (Path(reports_dir) / folder).is_dir():
+            continue
+        pages = [rel for rel in made if rel.startswith(prefix) and _input_of(rel) == folder]
+        if pages:
+            return (
+                f"{reports_dir} has no {folder}/, which {len(pages)} page(s) of {out} are made from ({pages[0]}, ...): "
+                "--reports names the whole reports folder"
+            )
+    return None
+
+
+def _input_of(rel: str):
+    return next((folder for prefix, folder in INPUTS if rel.startswith(prefix)), None)
+
+
 def torch_doc_pages(td, registry, docs: Path, force: bool) -> dict:
     """The docstring pages, made under the torch the stored ones were made with (``td.made_with``); under another
     torch, the stored pages as they are (named by ``td.kept``), unless ``force``."""

@@ -76,6 +76,8 @@ def campaign(names: list, profile: str, jobs: int = 1) -> dict:
     from spec.registry import TARGETS
     from spec.tools.results import target_unavailable
 
+    absent = {n: why for n in names for why in [impl_unavailable(CATALOGUE[n].impl)] if why}
+    names = [n for n in names if n not in absent]
     needed = sorted({(CATALOGUE[n].target, CATALOGUE[n].impl) for n in names} | {("eager", "torch")})
     for target, impl in needed:
         missing = target_unavailable(target) if target in TARGETS else None
@@ -88,6 +90,8 @@ def campaign(names: list, profile: str, jobs: int = 1) -> dict:
             )
     results, start = {}, time.time()
     print(f"{'mutant':32} {'killed':>6}  claims failing on an assertion [crashes]")
+    for n, why in absent.items():
+        results[n] = skipped(n, why)
     with ThreadPoolExecutor(max_workers=jobs) as pool:  # each run is its own pytest process
         runs = {
             n: pool.submit(
@@ -106,7 +110,33 @@ def campaign(names: list, profile: str, jobs: int = 1) -> dict:
     killed = sum(r["killed"] for r in results.values())
     crashed = sum(bool(r["crashes"]) for r in results.values())
     print(
-        f"killed {killed} of {len(results)} mutants by assertion ({crashed} with crashes, listed apart) "
+        f"killed {killed} of {len(results) - len(absent)} mutants by assertion ({crashed} with crashes, listed apart) "
         f"in {time.time() - start:.0f} s"
+        + (f"; {len(absent)} skipped: their implementation is not here" if absent else "")
     )
     return results
+
+
+def impl_unavailable(name: str) -> Optional[str]:
+    """Why implementation ``name`` cannot run here (opacus not installed), or None: its mutants are then skipped,
+    with that reason, not run to a spec that cannot reach them."""
+    if name == "torch":
+        return None
+    from spec.tools.results import resolve_implementation
+
+    return resolve_implementation(name).unavailable()
+
+
+def skipped(name: str, why: str) -> dict:
+    """A mutant not run, with its reason: neither killed nor a survivor (``survivors`` leaves it out)."""
+    mutant = CATALOGUE[name]
+    print(f"{name:32} {'-':>6}  skipped: {why}", flush=True)
+    entry = {"description": mutant.description, "killed": False, "claims": [], "crashes": {}, "skipped": why}
+    if mutant.impl != "torch":
+        entry["impl"] = mutant.impl
+    return entry
+
+
+def survivors(results: dict) -> list:
+    """The mutants that ran and that no claim caught by an assertion."""
+    return [n for n, r in results.items() if not r["killed"] and not r.get("skipped")]

@@ -213,10 +213,13 @@ def test_export_packed(mode, device):
     # batch_sizes[0] (RNN, GRU: "Could not extract specialized integer from data-dependent expression"; LSTM's
     # decomposition: "Could not guard on data-dependent expression"); 2.1-2.7 and 2.10-2.12 are unmeasured: there
     # the looser form, any of four types, with no message
-    with quiet(), raises_as_measured(
-        ((">=2.13", RuntimeError, r"from data-dependent expression|on data-dependent expression"),),
-        (RuntimeError, TypeError, ValueError, AttributeError),
-    ) as refused:
+    with (
+        quiet(),
+        raises_as_measured(
+            ((">=2.13", RuntimeError, r"from data-dependent expression|on data-dependent expression"),),
+            (RuntimeError, TypeError, ValueError, AttributeError),
+        ) as refused,
+    ):
         torch.export.export(m, (packed,))
     if in_range(">=2.13", torch.__version__):
         assert type(refused.value).__name__ == "GuardOnDataDependentSymNode", f"refused with {refused.type}"
