@@ -156,6 +156,7 @@ def test_site_builds_strict(site):
 PROBE = """<!doctype html><html><body style="margin:0">
 <iframe id="matrix" src="matrix/index.html" style="width:1400px;height:1000px;border:0"></iframe>
 <iframe id="targets" src="targets/index.html" style="width:1400px;height:1000px;border:0"></iframe>
+<iframe id="phone" src="matrix/index.html" style="width:390px;height:844px;border:0"></iframe>
 <pre id="probe"></pre>
 <script>
 const PAGES = %s;
@@ -191,15 +192,27 @@ function geometry(d) {
   out.sticky = sticky ? d.defaultView.getComputedStyle(sticky).position : null;
   const failed = d.querySelector('td[data-status="failed"], td[data-status="xfailed"]');
   out.first_failure_top = failed ? failed.getBoundingClientRect().top : -1;
+  // the headline: every release's and implementation's row, where it shows
+  out.headline = [...d.querySelectorAll("table.headline tr[data-headline]")].map(r => {
+    const b = r.getBoundingClientRect();
+    return [r.dataset.headline, b.top, b.bottom];
+  });
+  out.headline_clipped = [...d.querySelectorAll("table.headline")].filter(t => {
+    let box = t.parentElement;
+    while (box && box.tagName !== "ARTICLE" && !/auto|scroll/.test(d.defaultView.getComputedStyle(box).overflowX))
+      box = box.parentElement;
+    const edge = box && box.tagName !== "ARTICLE" ? box.getBoundingClientRect().right : out.window;
+    return t.getBoundingClientRect().right > out.window + 1 && edge > out.window + 1;
+  }).length;
   return out;
 }
 let loaded = 0;
 const out = {pages: {}};
-for (const name of ["matrix", "targets"]) {
+for (const name of ["matrix", "targets", "phone"]) {
   document.getElementById(name).addEventListener("load", async () => {
     try { out.pages[name] = geometry(document.getElementById(name).contentDocument); }
     catch (e) { out.error = String(e); }
-    if (++loaded === 2) {
+    if (++loaded === 3) {
       try { out.statements = await statements(); } catch (e) { out.error = String(e); }
       document.getElementById("probe").textContent = JSON.stringify(out);
     }
@@ -263,7 +276,19 @@ def test_matrix_page_reads_at_a_glance_in_chromium(rendered):
         assert geometry["clipped"] == [], (name, geometry["clipped"][:3])
     matrix = rendered["pages"]["matrix"]
     assert matrix["sticky"] == "sticky"
-    assert 0 < matrix["first_failure_top"] < matrix["height"], matrix
+    # the answer first: every release's and every implementation's headline row in the first screen, unclipped;
+    # the first failure band right after the headline, within the next screen
+    rows = matrix["headline"]
+    assert rows, "no headline rows on the matrix page"
+    below = [(name, round(bottom)) for name, _, bottom in rows if bottom > matrix["height"]]
+    assert below == [], f"headline rows below the first screen ({matrix['height']} px): {below}"
+    assert matrix["headline_clipped"] == 0, matrix
+    last = max(bottom for _, _, bottom in rows)
+    assert 0 < matrix["first_failure_top"] < last + matrix["height"], matrix
+    # on a 390-pixel phone: no headline table clipped (it scrolls in its own box), its first rows in the first screen
+    phone = rendered["pages"]["phone"]
+    assert phone["headline_clipped"] == 0 and phone["clipped"] == [], phone
+    assert phone["headline"] and phone["headline"][0][2] < phone["height"], phone["headline"][:2]
 
 
 def test_every_stored_report_loads():
