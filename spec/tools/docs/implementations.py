@@ -111,6 +111,20 @@ def implementation_page(rep, now: dict) -> str:
             link = f" <{limit['link']}>" if limit.get("link") else ""
             parts.append(f"- {md(limit['what'])}{where}.{how}{link}")
         parts.append("")
+    configurations = rep.environment["implementation"].get("configurations") or []
+    if configurations:
+        parts.append(
+            "## Known configurations\n\nArgument values it accepts and then computes wrongly with, whatever the "
+            "claim: a case that builds one and fails is a known divergence, one that holds is held:\n"
+        )
+        for config in configurations:
+            where = f" ({', '.join(config['modules'])})" if config.get("modules") else ""
+            how = f" Repro: `{config['repro']}`." if config.get("repro") else ""
+            link = f" <{config['link']}>" if config.get("link") else ""
+            n = config.get("known")
+            seen = "" if n is None else f" {n} failing case{'s' if n != 1 else ''} in this run."
+            parts.append(f"- {md(config['what'])}{where}.{how}{link}{seen}")
+        parts.append("")
     known = [cid for cid in by_status.get("xfailed", []) + by_status.get("passed", []) if claims[cid].known]
     if known:
         parts.append(known_section(rep, claims, known))
