@@ -217,3 +217,21 @@ def test_a_known_configuration_covers_its_failing_cases_in_any_claim_and_leaves_
     assert item.counts() == {"held": 1, "failed": 1, "known": 1, "n/a": 0}, item.counts()
     assert verdicts.known_held(item) == 0, "a configuration's held case is no sign of a wide entry"
     assert isinstance(end, verdicts.CasesFailed) and "proj_size=0" in str(end), end
+
+
+def test_an_outcome_table_takes_an_assertion_error_that_a_release_raises():
+    """torch 1.11-2.0 refuse a 3-D cell input with AssertionError: an outcome expecting it holds (planted: the
+    release raising ValueError instead fails), and an AssertionError of a check inside an accepted call fails."""
+    from spec.helpers.outcomes import Case, Outcome, check
+
+    def raising(kind):
+        def call(device):
+            raise kind("RNNCell: Expected input to be 1-D or 2-D but received 3-D tensor")
+
+        return call
+
+    check(Case("as-1-13", raising(AssertionError), (Outcome(raises=AssertionError, match="1-D or 2-D"),)), "cpu")
+    with pytest.raises(pytest.fail.Exception, match="expected AssertionError, got ValueError"):
+        check(Case("planted", raising(ValueError), (Outcome(raises=AssertionError),)), "cpu")
+    with pytest.raises(AssertionError, match="1-D or 2-D"):
+        check(Case("accepted", raising(AssertionError), (Outcome(),)), "cpu")
