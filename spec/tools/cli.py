@@ -637,7 +637,7 @@ def docs(args) -> int:
         raise UsageError(problem)
     if not args.check:
         _check_writable(args.out / "index.md", "docs")
-    pages = site.build(args.reports, args.out, torch_docs=args.torch_docs)
+    pages = site.build(args.reports, args.out, torch_docs=args.torch_docs, record=not args.check)
     if args.check:
         from spec.tools.docs.common import claim_set, outdated_figures
 

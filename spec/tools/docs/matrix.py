@@ -67,6 +67,12 @@ def headlines(reports: list, impls: list, now: dict, prefix: str = "") -> str:
     return f"{releases}\n{others}\n{scoreboard.key()}\n"
 
 
+def headline_rows(reports: list, impls: list) -> list:
+    """The scoreboard's rows (label, link, report), releases then implementations: what the history records."""
+    rows = scoreboard.release_rows(reports, column_name)
+    return rows + scoreboard.implementation_rows(impls, lambda r: "", own_version)
+
+
 def provenance_section(reports: list, now: dict) -> str:
     """Per column: the report it reads, what it ran against today's set, and the command that makes it again."""
     rows = [(column_name(r), prov.of_report(r, now)) for r in scoreboard.newest_first(reports)]

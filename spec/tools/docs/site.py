@@ -8,7 +8,7 @@ from spec.tools import results as res
 from spec.tools.docs.common import GENERATED
 
 
-def build(reports_dir: Path, out: Path, torch_docs: bool = False) -> dict:
+def build(reports_dir: Path, out: Path, torch_docs: bool = False, record: bool = False) -> dict:
     """{relative path: content (str, or bytes for copied images)} for every generated file.
 
     ``reports_dir`` is the reports root: ``matrix/`` (one report per release), ``cuda/`` (runs that included a
@@ -17,7 +17,18 @@ def build(reports_dir: Path, out: Path, torch_docs: bool = False) -> dict:
     made with (or with ``torch_docs``); under another torch the stored pages in ``out`` are kept as they are.
     """
     import spec
-    from spec.tools.docs import benchmarks, claims, errata, implementations, index, matrix, mutants, programs, sources
+    from spec.tools.docs import (
+        benchmarks,
+        claims,
+        errata,
+        history,
+        implementations,
+        index,
+        matrix,
+        mutants,
+        programs,
+        sources,
+    )
     from spec.tools.docs import coverage as cov
     from spec.tools.docs import targets as tgt
     from spec.tools.docs import torch_docs as td
@@ -36,11 +47,15 @@ def build(reports_dir: Path, out: Path, torch_docs: bool = False) -> dict:
     impls = load_reports(reports_dir / "implementations", registry)
     ordered_claims = ordered(registry)
     current = today_of(registry)
+    if record:  # the headlines' history grows by the columns whose headline changed (docs --check never writes)
+        history.record(reports_dir / history.FILE, history.current(matrix.headline_rows(reports, impls), current))
     pages = {
         "index.md": index.index_page(ordered_claims, reports, impls, current),
         "matrix.md": matrix.matrix_page(
             ordered_claims, Matrix.build(reports, targets=("eager",)), reports, impls, current
-        ),
+        )
+        + "\n"
+        + history.section(history.read(reports_dir / history.FILE)),
         "errata.md": errata.errata_page(ordered_claims),
         "sources.md": sources.sources_page(ordered_claims),
         "mutants.md": mutants.mutants_page(ordered_claims, reports_dir / "mutants.json", current),
