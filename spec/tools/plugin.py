@@ -58,7 +58,6 @@ class Recorder:
         self.order: dict = {}  # a controller: nodeid -> its place in the collection (cases in that order)
         self.ran: set = set()  # the cases this process ran (a worker collects every case and runs its share)
         self.lost: list = []  # a controller: the workers that ended without handing over their cases
-        self.digests: dict = {}  # the first worker: claim ID -> digest of its statement and check
         self.worker = is_worker(config)
         self.controller = is_controller(config)
 
@@ -99,9 +98,8 @@ class Recorder:
         for case in data["cases"]:
             self.cases[case["nodeid"]] = res.Case(**case)
         self.cases = dict(sorted(self.cases.items(), key=lambda kv: self.order.get(kv[0], len(self.order))))
-        for cid, fields in data["claims"].items():  # the digests come from the first worker alone
-            digest = fields.get("digest") or getattr(self.claims.get(cid), "digest", None)
-            self.claims[cid] = SimpleNamespace(**dict(fields, digest=digest))
+        for cid, fields in data["claims"].items():
+            self.claims[cid] = SimpleNamespace(**fields)
         self.env = self.env or data["env"]
 
     @pytest.hookimpl(hookwrapper=True)
@@ -161,12 +159,10 @@ class Recorder:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session):
-        """The first worker records the environment and the claims' digests (``spec.tools.claimset``: about 0.5 s
-        for every claim) before its first case (importing Dynamo and onnxscript to tell whether the targets exist
-        takes about 2 s): the cases queued for it meanwhile go to the others."""
+        """The first worker records the environment before its first case (importing Dynamo and onnxscript to
+        tell whether the targets exist takes about 2 s): the cases queued for it meanwhile go to the others."""
         if self.worker and self.config.getoption("spec_report") and self.config.workerinput["workerid"] == "gw0":
             self.env = self.environment()
-            self.digests = {cid: claimset.digest(c) for cid, c in self.claims.items()}
 
     def pytest_sessionfinish(self, session, exitstatus):
         path = self.config.getoption("spec_report")
@@ -177,7 +173,7 @@ class Recorder:
                 {
                     "cases": [vars(c) for nodeid, c in self.cases.items() if nodeid in self.ran],
                     "claims": {
-                        cid: dict({k: getattr(c, k) for k in CLAIM_FIELDS}, digest=self.digests.get(cid))
+                        cid: dict({k: getattr(c, k) for k in CLAIM_FIELDS}, digest=claimset.digest(c))
                         for cid, c in self.claims.items()
                     },
                     "env": self.env,
