@@ -76,3 +76,19 @@ def make_claim():
         return test_example
 
     return make
+
+
+@pytest.fixture
+def started(monkeypatch, spec_cli):
+    """What verify hands pytest: its command and keywords (the run itself ends at once, having collected nothing);
+    {} if it never started."""
+    from spec.tools import runner
+
+    seen = {}
+
+    def run(cmd, **kw):
+        seen.update(cmd=cmd, **kw)
+        return 5, "", ""
+
+    monkeypatch.setattr(runner, "run", run)
+    return seen

@@ -273,21 +273,6 @@ def test_version_names_the_suite_and_its_revision(spec_cli):
     assert version.revision() in r.stdout and f"checkout {ROOT}" in r.stdout, r.stdout
 
 
-@pytest.fixture
-def started(monkeypatch, spec_cli):
-    """What verify hands pytest: its command and keywords (the run itself ends at once, having collected nothing)."""
-    from spec.tools import runner
-
-    seen = {}
-
-    def run(cmd, **kw):
-        seen.update(cmd=cmd, **kw)
-        return 5, "", ""
-
-    monkeypatch.setattr(runner, "run", run)
-    return seen
-
-
 @pytest.mark.parametrize(
     ("environment", "args", "expected"),
     [

@@ -33,21 +33,6 @@ def one_line(r, fragment: str) -> None:
 
 
 @pytest.fixture
-def started(monkeypatch, spec_cli):
-    """What verify hands pytest (the run itself ends at once, having collected nothing); {} if it never started."""
-    from spec.tools import runner
-
-    seen = {}
-
-    def run(cmd, **kw):
-        seen.update(cmd=cmd, **kw)
-        return 5, "", ""
-
-    monkeypatch.setattr(runner, "run", run)
-    return seen
-
-
-@pytest.fixture
 def cores(monkeypatch):
     """cores(n): this process may use n cores."""
 
