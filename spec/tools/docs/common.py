@@ -145,9 +145,12 @@ def outdated(data: dict, current: dict) -> str:
 
 
 def stored_figures(reports: Path) -> dict:
-    """{file name: data} for every stored figure in ``reports/`` (the JSON files that are not claim reports)."""
+    """{file name: data} for every stored figure in ``reports/`` (the JSON files that are not claim reports, nor the
+    refresh command's own record of its steps)."""
+    from spec.tools.refresh import STATE
+
     out = {}
-    for path in sorted(reports.glob("*.json")):
+    for path in sorted(p for p in reports.glob("*.json") if p.name != STATE):
         data = res.load_json(path)
         if isinstance(data, dict) and "schema" not in data:
             out[path.name] = data
