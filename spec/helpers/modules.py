@@ -103,7 +103,7 @@ def build_cell(cfg: Config, device: str, input_size=None, hidden_size=None, trai
     if cfg.mode == "RNN":
         kw["nonlinearity"] = cfg.nonlinearity
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(cfg.seed + 1)
+        torch.random.default_generator.manual_seed(cfg.seed + 1)  # the CPU's, as Config.build seeds
         cell = getattr(torch.nn, CELLS[cfg.mode])(input_size or cfg.input_size, hidden_size or cfg.hidden_size, **kw)
     cell = cell.to(device=device, dtype=cfg.torch_dtype).train(train)
     return implementations.link(impl.from_torch(cell), cell, impl)

@@ -14,14 +14,20 @@ from __future__ import annotations
 
 import torch
 
-try:
-    import onnx
-    import onnxruntime
-    from onnx import TensorProto, helper, numpy_helper
 
-    MISSING = None
-except ImportError as e:  # the optional extra
-    MISSING = f"onnx oracle unavailable ({e.name} not installed: pip install -e '.[onnx]')"
+def _missing():
+    """Why the oracle cannot run here (None: it can). Found without importing onnx, which costs about a second
+    that every pytest process would pay while collecting the claims (this module is imported at collection); a
+    broken install that is found but fails to import fails the check that uses it, loudly."""
+    from importlib.util import find_spec
+
+    for name in ("onnx", "onnxruntime"):
+        if find_spec(name) is None:
+            return f"onnx oracle unavailable ({name} not installed: pip install -e '.[onnx]')"
+    return None
+
+
+MISSING = _missing()
 
 #: For each torch gate block, where it goes in ONNX's stacking.
 ORDER = {"LSTM": (0, 3, 1, 2), "GRU": (1, 0, 2)}  # torch (i,f,g,o) -> onnx (i,o,f,c); (r,z,n) -> (z,r,h)
@@ -34,6 +40,10 @@ def reorder(weight: torch.Tensor, mode: str) -> torch.Tensor:
 
 def onnx_run(module, x: torch.Tensor):
     """Run one recurrent layer as an ONNX node; returns (output [seq, batch, D*H], h_n[, c_n])."""
+    import onnx
+    import onnxruntime
+    from onnx import TensorProto, helper, numpy_helper
+
     mode = "LSTM" if isinstance(module, torch.nn.LSTM) else "GRU"
     dirs = 2 if module.bidirectional else 1
     hidden, batch = module.hidden_size, x.shape[1]

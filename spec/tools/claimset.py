@@ -116,6 +116,7 @@ def suite_claims(claims) -> dict:
     controller imports no claim module: its workers compute the digests)."""
     if not isinstance(claims, dict):
         claims = {c.id: c for c in claims}
+
     def one(c):
         if c is None or isinstance(c, str):
             return c
