@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from spec.helpers import targets
-from tests.test_planted import fails
+from tests.test_planted import check, fails
 
 
 def test_export_packed_refused_for_another_reason_fails(monkeypatch):
@@ -112,3 +112,98 @@ def test_second_order_through_a_cell_that_loses_it_fails(monkeypatch):
     real = torch.nn.GRUCell.forward
     monkeypatch.setattr(torch.nn.GRUCell, "forward", lambda self, *a, **k: FirstOrderOnly.apply(real(self, *a, **k)))
     fails("cells.autograd.double-backward", mode="GRU", nonlinearity="tanh", device="cpu")
+
+
+# --- the refusals narrowed to their measured form (issue 32): a refusal of another kind, and none at all ----------
+def test_raises_as_measured_holds_a_measured_release_to_its_type_and_message():
+    from spec.helpers.target_probe import raises_as_measured
+
+    measured = ((">=0", AttributeError, r"'tuple' object has no attribute 'dim'"),)  # every release: the measured row
+    with raises_as_measured(measured, (RuntimeError,)):
+        raise AttributeError("'tuple' object has no attribute 'dim'")
+    with pytest.raises(AssertionError, match="Regex pattern did not match"):
+        with raises_as_measured(measured, (RuntimeError,)):
+            raise AttributeError("'NoneType' object has no attribute 'dim'")  # the right type, another message
+    with pytest.raises(RuntimeError):  # another type is not caught: the check errs with it
+        with raises_as_measured(measured, (RuntimeError,)):
+            raise RuntimeError("'tuple' object has no attribute 'dim'")
+    with pytest.raises(pytest.fail.Exception, match="DID NOT RAISE"):
+        with raises_as_measured(measured, (RuntimeError,)):
+            pass
+
+
+def test_raises_as_measured_takes_the_looser_form_only_where_unmeasured():
+    from spec.helpers.target_probe import raises_as_measured
+
+    measured = (("<0.1", AttributeError, r"never"),)  # no release is in this range: unmeasured everywhere
+    for kind in (RuntimeError, TypeError):
+        with raises_as_measured(measured, (RuntimeError, TypeError)):
+            raise kind("any message")
+    with pytest.raises(AttributeError):
+        with raises_as_measured(measured, (RuntimeError, TypeError)):
+            raise AttributeError("a type outside the looser form")
+    with pytest.raises(pytest.fail.Exception, match="DID NOT RAISE"):
+        with raises_as_measured(measured, (RuntimeError, TypeError)):
+            pass
+
+
+@pytest.mark.parametrize("mistake", ["another message", "exported"])
+def test_onnx_export_of_a_packed_sequence_refused_otherwise_fails(monkeypatch, mistake):
+    from spec.helpers.target_probe import before
+
+    if before("2.13") or targets.unavailable("onnx") or targets.onnx_exporters().get("torchscript"):
+        pytest.skip("the measured form is 2.13's, through the TorchScript ONNX exporter")
+    real = targets.onnx_export
+
+    def export(module, args, *rest, **kwargs):
+        if any(isinstance(a, torch.nn.utils.rnn.PackedSequence) for a in args):
+            if mistake == "exported":
+                return None  # the exporter took it
+            raise AttributeError("'PackedSequence' object has no attribute 'shape'")
+        return real(module, args, *rest, **kwargs)
+
+    monkeypatch.setattr(targets, "onnx_export", export)
+    fails("rnn.targets.onnx-packed-refused", mode="LSTM")
+    monkeypatch.setattr(targets, "onnx_export", real)
+    check("rnn.targets.onnx-packed-refused")(mode="LSTM")  # and holds with torch's own exporter
+
+
+@pytest.mark.parametrize("mistake", ["no guard", "another guard"])
+def test_an_export_that_takes_another_batch_fails(monkeypatch, mistake):
+    from spec.helpers.target_probe import before
+
+    if before("2.11") or targets.unavailable("export"):
+        pytest.skip("the measured form is 2.11's and later")
+    real = torch.export.export
+
+    class Exported:
+        def __init__(self, module, args):
+            self.inner, self.batch = module, args[0].shape[0]
+
+        def module(self):
+            def call(x):
+                if mistake == "another guard" and x.shape[0] != self.batch:
+                    raise AssertionError("Guard failed: input.dtype == torch.float32")  # a guard, not the batch's
+                return self.inner(x)
+
+            return call
+
+    monkeypatch.setattr(torch.export, "export", lambda module, args, *a, **k: Exported(module, args))
+    fails("rnn.targets.export-static-batch", mode="LSTM", device="cpu")
+    monkeypatch.setattr(torch.export, "export", real)
+    check("rnn.targets.export-static-batch")(mode="LSTM", device="cpu")  # and holds with torch's own export
+
+
+def test_a_compiled_lstm_refused_for_another_reason_fails(monkeypatch):
+    from spec.claims.targets import lstm
+    from spec.helpers.target_probe import before
+
+    if before("2.13") or targets.unavailable("compile") or not torch.backends.mkldnn.is_available():
+        pytest.skip("the measured form is 2.13's, with oneDNN")
+
+    def compiled(dtype, device):
+        raise AssertionError("expected all inputs to be on one device")  # AOTAutograd refusing, for another reason
+
+    monkeypatch.setattr(lstm, "aot_compiled_with_grad", compiled)
+    monkeypatch.setitem(targets._state, "profile", "thorough")  # the expensive claim runs
+    fails("lstm.targets.compile-allow-rnn-onednn-grad-refused", device="cpu")
