@@ -3,8 +3,9 @@
     python scripts/flake_check.py [--runs 20] [--workers 2] [--out reports/flake_check.json]
 
 Needs the dev extra (pytest-randomly, pytest-xdist). Prints one line per run (seed, mode, outcome,
-seconds) and a closing 'N passed, N failed' line; exits 1 if any run failed. --out stores the runs, with
-their provenance, in the JSON the docs' benchmarks page shows (benchmarks/figures.py).
+seconds), under a failed run the tests that failed, and a closing 'N passed, N failed' line; exits 1 if any
+run failed. --out stores the runs, with their provenance, in the JSON the docs' benchmarks page shows
+(benchmarks/figures.py).
 """
 
 from __future__ import annotations
@@ -42,10 +43,24 @@ def main() -> int:
         ok = proc.returncode == 0
         failed += not ok
         tail = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr.strip()[-200:]
+        # which tests, from pytest's short summary: a failure is reproduced by its seed and mode, and named here
+        failing = [ln[:300] for ln in proc.stdout.splitlines() if ln.startswith(("FAILED ", "ERROR "))][:10]
         label = f"xdist -n {args.workers}" if mode else "serial"
         status = "ok  " if ok else "FAIL"
         print(f"run {i:2d}  seed {seed:10d}  {label:10}  {status}  {seconds:5.1f} s  {tail}", flush=True)
-        runs.append({"run": i, "seed": seed, "mode": label, "ok": ok, "seconds": round(seconds, 1), "summary": tail})
+        for line in failing:
+            print(f"        {line}", flush=True)
+        runs.append(
+            {
+                "run": i,
+                "seed": seed,
+                "mode": label,
+                "ok": ok,
+                "seconds": round(seconds, 1),
+                "summary": tail,
+                "failing": failing,
+            }
+        )
     print(f"{args.runs - failed} passed, {failed} failed")
     if args.out:
         sys.path.insert(0, str(ROOT / "benchmarks"))

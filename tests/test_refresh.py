@@ -72,3 +72,24 @@ def test_refresh_refuses_an_only_that_selects_nothing_in_one_line(tmp_path, caps
     assert cli.main(["refresh", "--reports", str(stored(tmp_path)), "--only", "nothing/*"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "selects no step" in err, err
+
+
+def test_a_step_that_ends_0_without_rewriting_its_file_failed(tmp_path):
+    """A stored figure whose recorded command stores nothing (a run converted from a text file had no --out): the
+    step ran and exited 0, but made nothing; it is counted as failed, naming the file."""
+    figure = tmp_path / "x.json"
+    figure.write_text("{}")
+    steps = [refresh.Step("figure/x.json#1", ["x"], "reports/x.json", writes=figure)]
+    said: list = []
+    state = tmp_path / "refresh.json"
+    assert refresh.run(steps, state, "k", execute=lambda step: 0, say=said.append) == 1, said
+    assert any("did not rewrite reports/x.json" in line for line in said), said
+    assert json.loads(state.read_text())["steps"]["figure/x.json#1"]["exit"] == 1
+
+    def rewrite(step):
+        import os
+
+        os.utime(figure, ns=(figure.stat().st_atime_ns, figure.stat().st_mtime_ns + 1_000_000))
+        return 0
+
+    assert refresh.run(steps, state, "k", execute=rewrite, say=said.append) == 0, said

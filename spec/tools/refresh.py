@@ -37,6 +37,7 @@ class Step:
     env: dict = field(default_factory=dict)
     cannot: str = ""  # why this machine cannot make it ("" : it can)
     long: bool = False  # hours, not minutes: run only when named with --only
+    writes: Optional[Path] = None  # the one file it must rewrite: a step that ends 0 without doing so failed
 
     def line(self) -> str:
         return " ".join(shlex.quote(a) for a in ([f"{k}={v}" for k, v in self.env.items()] + self.argv))
@@ -46,14 +47,15 @@ def _python(argv: list) -> list:
     return [sys.executable if a == "python" else a for a in argv]
 
 
-def _command_step(name: str, command: str, makes: str) -> Step:
-    """A stored figure's recorded command line (``K=V python benchmarks/x.py ...``) as a step."""
+def _command_step(name: str, command: str, path: Path) -> Step:
+    """A stored figure's recorded command line (``K=V python benchmarks/x.py ...``) as a step that must rewrite
+    ``path``."""
     words = shlex.split(command)
     env = {}
     while words and "=" in words[0] and not words[0].startswith("-"):
         k, _, v = words.pop(0).partition("=")
         env[k] = v
-    return Step(name, _python(words), makes, env)
+    return Step(name, _python(words), f"reports/{path.name}", env, writes=path)
 
 
 def steps(reports: Path, has_tox: Optional[bool] = None, has_gpu: Optional[bool] = None) -> list:
@@ -73,13 +75,16 @@ def steps(reports: Path, has_tox: Optional[bool] = None, has_gpu: Optional[bool]
                 ["scripts/matrix.sh", path.stem],
                 f"reports/matrix/{path.name}",
                 cannot="" if has_tox else "needs tox and tox-uv (pip install -e '.[dev]')",
+                writes=path,
             )
         )
     for path in sorted((reports / "implementations").glob("*.json")):
         impl = res.load_json(path).get("environment", {}).get("implementation", {})
         adapter = impl.get("adapter") or impl.get("name") or path.stem
         argv = ["python", "-m", "spec", "verify", "--device", "cpu", "-q", "--impl", adapter, "--report", str(path)]
-        out.append(Step(f"implementations/{path.stem}", _python(argv), f"reports/implementations/{path.name}"))
+        out.append(
+            Step(f"implementations/{path.stem}", _python(argv), f"reports/implementations/{path.name}", writes=path)
+        )
     for path in sorted((reports / "cuda").glob("*.json")):
         argv = ["python", "-m", "spec", "verify", "--device", "all", "--target", "all", "-q", "--report", str(path)]
         out.append(
@@ -91,16 +96,16 @@ def steps(reports: Path, has_tox: Optional[bool] = None, has_gpu: Optional[bool]
         out.append(Step("coverage", _python(["python", "-m", "spec", "coverage"]), "reports/coverage/"))
     if (reports / "mutants.json").exists():
         argv = ["python", "-m", "spec", "mutants", "--out", str(reports / "mutants.json")]
-        out.append(Step("mutants", _python(argv), "reports/mutants.json"))
+        out.append(Step("mutants", _python(argv), "reports/mutants.json", writes=reports / "mutants.json"))
     for path in sorted(reports.glob("*.json")):
         data = res.load_json(path)
         if not isinstance(data, dict) or "schema" in data or path.name in (STATE, "mutants.json"):
             continue
         if data.get("command"):
-            out.append(_command_step(f"figure/{path.name}", data["command"], f"reports/{path.name}"))
+            out.append(_command_step(f"figure/{path.name}", data["command"], path))
         for i, run in enumerate(data.get("runs") or []):
             if isinstance(run, dict) and run.get("command"):
-                out.append(_command_step(f"figure/{path.name}#{i + 1}", run["command"], f"reports/{path.name}"))
+                out.append(_command_step(f"figure/{path.name}#{i + 1}", run["command"], path))
     if (reports / "programs").is_dir():
         out.append(Step("programs", _python(["python", "benchmarks/programs.py"]), "reports/programs/"))
         argv = ["python", "benchmarks/programs.py", "--only", "sentiment"]
@@ -161,9 +166,13 @@ def run(
             say(f"{head}: made at today's claim set on {done.get('date')} ({done.get('seconds')} s); skipped")
             continue
         say(f"{head}: {step.line()}")
+        before = _stamp(step.writes)
         start = time.perf_counter()
         code = execute(step)
         seconds = round(time.perf_counter() - start, 1)
+        if code == 0 and step.writes is not None and _stamp(step.writes) in (None, before):
+            say(f"{head}: ended 0 but did not rewrite {step.makes} (does its command store it? --out)")
+            code = 1
         state["steps"][step.name] = {
             "exit": code,
             "seconds": seconds,
@@ -176,6 +185,13 @@ def run(
         say(f"{head}: {'made' if code == 0 else f'FAILED (exit {code})'} in {seconds} s")
         failed += code != 0
     return 1 if failed else 0
+
+
+def _stamp(path: Optional[Path]):
+    """A file's modification time in ns (None: no such file, or no file asked about)."""
+    if path is None or not path.exists():
+        return None
+    return path.stat().st_mtime_ns
 
 
 def _execute(step: Step) -> int:

@@ -7,11 +7,11 @@ import inspect
 from pathlib import Path
 
 from spec.tools import results as res
-from spec.tools.docs.common import GENERATED, check_function, link, md
+from spec.tools.docs.common import GENERATED, check_function, link, made_with, md, outdated
 from spec.tools.render import table
 
 #: The columns of a program's results, and their alignment.
-RESULTS = (["run", "epochs", "result", "published", "tokens/s", "seconds"], "lrllrr")
+RESULTS = (["run", "epochs", "result", "published", "tokens/s", "seconds", "made with"], "lrllrrl")
 
 PROGRAMS = ("hello", "char_lm", "lyrics", "sentiment")
 
@@ -42,7 +42,15 @@ def epochs_cell(run: dict) -> str:
     return f"{done} of {planned}" if planned and planned != done else str(done)
 
 
-def cuda_figures(name: str, folder: Path) -> str:
+def made(run: dict, current: dict) -> str:
+    """What a stored run was made with (torch, Python, revision, date, today's claims it ran; † behind today's set),
+    or that it does not say (†: a run stored before runs recorded their provenance)."""
+    if not run.get("suite"):
+        return "not recorded †"
+    return made_with(run, current).lstrip(", ")
+
+
+def cuda_figures(name: str, folder: Path, current: dict) -> str:
     """The same runs on a GPU, from ``reports/programs-cuda/`` (written by ``benchmarks/programs.py --device cuda``)."""
     stored = sorted(folder.glob(f"{name}*.json")) if folder.is_dir() else []
     if not stored:
@@ -59,6 +67,7 @@ def cuda_figures(name: str, folder: Path) -> str:
                 r.get("published", ""),
                 f"{r['tokens_per_s']:.0f}",
                 r.get("seconds", ""),
+                made(r, current).replace("†", "‡"),  # remade on a GPU only
             ]
         )
     first = res.load_json(stored[0])
@@ -74,7 +83,18 @@ def cuda_figures(name: str, folder: Path) -> str:
     )
 
 
-def program_page(name: str, claims: list, results: Path) -> str:
+def stale_banner(stored: list, current: dict, command: str) -> str:
+    """The warning over a program's figures when any stored run is behind today's claim set (or does not say)."""
+    behind = [p.stem for p in stored if not res.load_json(p).get("suite") or outdated(res.load_json(p), current)]
+    if not behind:
+        return ""
+    return (
+        f'!!! warning "Stale"\n    {", ".join(f"`{b}`" for b in behind)}: made before today\'s claim set, or not '
+        f"saying what with; re-run `{command}`.\n\n"
+    )
+
+
+def program_page(name: str, claims: list, results: Path, current: dict) -> str:
     module = importlib.import_module(f"reference.programs.{name}")
     doc = inspect.getdoc(module) or ""
     title, _, body = doc.partition("\n")
@@ -97,15 +117,22 @@ def program_page(name: str, claims: list, results: Path) -> str:
             else:
                 result = f"predicts {r['predictions'][-1]!r}, loss {r['losses'][-1]}"
             speed = f"{r['tokens_per_s']:.0f}" if "tokens_per_s" in r else ""
-            rows.append([f"`{path.stem}`", epochs_cell(r), result, r.get("published", ""), speed, r.get("seconds", "")])
+            rows.append(
+                [
+                    f"`{path.stem}`",
+                    epochs_cell(r),
+                    result,
+                    r.get("published", ""),
+                    speed,
+                    r.get("seconds", ""),
+                    made(r, current),
+                ]
+            )
         curves = "".join(f"\n![{p.stem}](img/{p.name})\n" for p in sorted(results.glob(f"{name}*.png")))
-        command = (
-            "python -m reference.programs.hello --version cell|rnn --out reports/programs"
-            if name == "hello"
-            else f"python benchmarks/programs.py --only {name}"
-        )
+        command = f"python benchmarks/programs.py --only {name}"
         figures = (
-            "Stored in `reports/programs/` (a JSON summary and a PNG curve per run); produced by "
+            stale_banner(stored, current, command)
+            + "Stored in `reports/programs/` (a JSON summary and a PNG curve per run); produced by "
             f"`{command}` (CPU, 2 cores).\n\n" + table(*RESULTS[:1], rows, "markdown", RESULTS[1]) + curves
         )
     else:
@@ -113,7 +140,7 @@ def program_page(name: str, claims: list, results: Path) -> str:
             "No stored full-length run yet. Produce one with "
             f"`python -m reference.programs.{name} --out reports/programs` (without --smoke); CI runs `--smoke` only.\n"
         )
-    figures += cuda_figures(name, results.parent / "programs-cuda")
+    figures += cuda_figures(name, results.parent / "programs-cuda", current)
     checks = "\n".join(f"- {link(c, prefix='../')} — {md(c.statement)}" for c in related)
     return (
         f"# {title}\n\n{GENERATED}\n{body.strip()}\n\n## Usage\n\n```text\n{program_help(name)}\n```\n\n"

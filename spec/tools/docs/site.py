@@ -74,7 +74,7 @@ def build(reports_dir: Path, out: Path, torch_docs: bool = False, record: bool =
     pages.update(cov.coverage_pages(reports_dir / "coverage"))
     results = reports_dir / "programs"
     for name in programs.PROGRAMS:
-        pages[f"programs/{name}.md"] = programs.program_page(name, ordered_claims, results)
+        pages[f"programs/{name}.md"] = programs.program_page(name, ordered_claims, results, current)
     if results.is_dir():
         for png in sorted(results.glob("*.png")):
             pages[f"programs/img/{png.name}"] = png.read_bytes()
