@@ -149,8 +149,14 @@ def test_claims_fails_naming_invalid_claims(monkeypatch, capsys, make_claim):
     make_claim(bad, id="x.shape.twice")
     make_claim(bad, id="x.shape.twice")
     make_claim(bad, id="x.shape.orphan", sources=())
+    from spec.sources import docstrings
+
     monkeypatch.setattr(spec, "load_all", lambda: bad)
-    assert cli.main(["claims"]) == 1
+    docstrings.walk.cache_clear()  # the walk is cached from the registry it first reads: this one, and only here
+    try:
+        assert cli.main(["claims"]) == 1
+    finally:
+        docstrings.walk.cache_clear()  # a later test reads the real registry's walk, not this one's
     err = capsys.readouterr().err
     assert "'x.shape.twice': duplicate id" in err and "'x.shape.orphan': has no source" in err
 

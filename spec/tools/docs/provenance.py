@@ -101,9 +101,9 @@ def summary(provs: list) -> str:
     gpu = [p for p in provs if p.stale and p.gpu]
     text = f"{len(provs) - len(stale) - len(gpu)} of the {len(provs)} stored reports read here ran today's claim set"
     if stale:
-        text += f"; {len(stale)} are behind it (marked †)"
+        text += f"; {len(stale)} {'is' if len(stale) == 1 else 'are'} behind it (marked †)"
     if gpu:
-        text += f"; {len(gpu)} ran on a GPU and are behind it (marked ‡)"
+        text += f"; {len(gpu)} ran on a GPU and {'is' if len(gpu) == 1 else 'are'} behind it (marked ‡)"
     return text + "."
 
 
