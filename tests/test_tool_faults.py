@@ -294,6 +294,14 @@ def test_33_6_the_claim_ids_read_from_source_are_the_registry_s():
     assert read == registered, f"only read: {sorted(read - registered)}; only registered: {sorted(registered - read)}"
 
 
+def test_33_6_the_ids_are_read_as_claims_write_them_and_nothing_else():
+    from spec.implementations.divergences import CLAIM_ID
+
+    text = '@claim(\n    id="a.shape.one",\n)\n@registry.claim(id="b.shape.two")\n'
+    text += 'claim_of(id="c.x.y")\nclaimed(id="d.x.y")\n@claim(scope=1, id="e.x.y")\n'  # the last: the test above fails
+    assert CLAIM_ID.findall(text) == ["a.shape.one", "b.shape.two"], CLAIM_ID.findall(text)
+
+
 # --- 7. compare: a claim skipped by a target or device choice is not lost ------------------------------------------
 def report(devices: str, cuda: bool, targets: str, claims: dict):
     from spec.tools.results import Report
