@@ -63,7 +63,7 @@ def hello_seeds(version: str, published: str) -> None:
     print(f"{'hello':10} {version:8} {20:>6} {f'{learned}/{len(SEEDS)}':>10} {'ohlol':>10} {'':>9} {seconds:6.0f}")
 
 
-def hello_run(version: str, out: Path, device: str) -> None:
+def hello_run(version: str, out: Path, device: str) -> bool:
     """The program's own run at the source's settings (seed 0), as its page shows it: its curve and JSON summary,
     rewritten with the provenance of the run (the program itself, in ``reference/``, knows nothing of the suite)."""
     stem = f"hello-{version}"
@@ -73,10 +73,11 @@ def hello_run(version: str, out: Path, device: str) -> None:
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     seconds = round(time.perf_counter() - start, 1)
     if proc.returncode != 0:
-        print(f"hello {version}: failed: {proc.stderr.strip().splitlines()[-1:]}")
-        return
+        print(f"hello {version}: failed: {proc.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        return False
     summary = json.loads((out / f"{stem}.json").read_text()) | {"seconds": seconds, "device": device} | provenance()
     write_json(out / f"{stem}.json", summary)
+    return True
 
 
 def main() -> int:
@@ -88,11 +89,12 @@ def main() -> int:
     args = p.parse_args()
     out = args.out
     print(f"{'program':10} {'model':8} {'epochs':>6} {'result':>10} {'published':>10} {'tokens/s':>9} {'s':>6}")
+    failed = 0  # a run that failed leaves its stored figures as they were, and the exit status says so
     for program in args.only:
         for model, layers, published in RUNS[program]:
             if program == "hello":
                 hello_seeds(model, published)
-                hello_run(model, out, args.device)
+                failed += not hello_run(model, out, args.device)
                 continue
             if program == "sentiment":
                 stem = "sentiment"
@@ -108,7 +110,8 @@ def main() -> int:
             proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
             seconds = time.perf_counter() - start
             if proc.returncode != 0:
-                print(f"{program} {model}{layers}: failed: {proc.stderr.strip().splitlines()[-1:]}")
+                print(f"{program} {model}{layers}: failed: {proc.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+                failed += 1
                 continue
             summary = json.loads((out / f"{stem}.json").read_text())
             summary["published"], summary["seconds"] = published, round(seconds, 1)
@@ -125,7 +128,7 @@ def main() -> int:
                 f"{published:>10} {summary['tokens_per_s']:9.0f} {seconds:6.0f}",
                 flush=True,
             )
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
