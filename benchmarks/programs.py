@@ -6,20 +6,23 @@ Time Machine (003, d2l settings: first 10,000 characters, batch 32, 35 steps, hi
 clip 1, sequential sampling, 500 epochs): RNN, GRU, LSTM and 2-layer LSTM. Lyrics (004: LSTM 256,
 Adam lr 1e-2, clip 1e-2, consecutive sampling, 160 epochs). IMDB (000: embedding 100, 2-layer
 bidirectional LSTM 256, dropout 0.5, Adam 1e-3, batch 30, the 10,000 most frequent words, 10 epochs,
-packed batches; no GloVe vectors offline): about 20 minutes an epoch on 2 CPU cores, so it runs only when
-named (--only sentiment). Each run writes its curve, checkpoint and JSON summary to reports/programs/
-(the docs' program pages show the JSON), with the provenance of the run; the IMDB run rewrites them after
-every epoch. hello (001: Adam lr 0.1, 20 epochs, both versions) runs seeds 0-49 and stores how many end
-predicting 'ohlol' in reports/hello_seeds.json, then each version's own run (seed 0) for its page, in
-reports/programs/ (seconds on CPU).
+packed batches; no GloVe vectors offline): 7-9 minutes an epoch on 2 CPU cores, so it runs only when named
+(--only sentiment). Each program trains into a temporary folder; when it ends, its JSON summary gets the
+provenance of the run and, with its curve, replaces the stored one in reports/programs/ (the docs' program pages
+show them): a run that fails or is stopped leaves the stored figures as they were, and the exit status is 1.
+hello (001: Adam lr 0.1, 20 epochs, both versions) runs seeds 0-49 and stores how many end predicting 'ohlol' in
+reports/hello_seeds.json, then each version's own run (seed 0) for its page (seconds on CPU).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -63,21 +66,36 @@ def hello_seeds(version: str, published: str) -> None:
     print(f"{'hello':10} {version:8} {20:>6} {f'{learned}/{len(SEEDS)}':>10} {'ohlol':>10} {'':>9} {seconds:6.0f}")
 
 
+def run_program(cmd: list, stem: str, out: Path, fields: dict) -> tuple:
+    """Run one program (``cmd`` without ``--out``) into a temporary folder; on success its JSON summary gets
+    ``fields``, the run's seconds and its provenance (taken while the checkout is as the run found it: the program's
+    own writes land elsewhere), then its JSON and curve replace the stored ones in ``out``, each atomically. A run
+    that fails or is stopped leaves the stored figures as they were. (exit code, seconds, summary or None, stderr)."""
+    with tempfile.TemporaryDirectory(prefix=f"spec-{stem}-") as tmp:
+        start = time.perf_counter()
+        proc = subprocess.run([*cmd, "--out", tmp, "--name", stem], cwd=ROOT, capture_output=True, text=True)
+        seconds = round(time.perf_counter() - start, 1)
+        if proc.returncode != 0:
+            return proc.returncode, seconds, None, proc.stderr
+        summary = json.loads((Path(tmp) / f"{stem}.json").read_text()) | fields | {"seconds": seconds}
+        summary |= provenance()
+        write_json(Path(tmp) / f"{stem}.json", summary)
+        out.mkdir(parents=True, exist_ok=True)
+        for name in (f"{stem}.png", f"{stem}.json"):  # the summary last: it is what says the run is there
+            if (Path(tmp) / name).exists():
+                shutil.copyfile(Path(tmp) / name, out / f".{name}.part")
+                os.replace(out / f".{name}.part", out / name)
+    return 0, seconds, summary, proc.stderr
+
+
 def hello_run(version: str, out: Path, device: str) -> bool:
     """The program's own run at the source's settings (seed 0), as its page shows it: its curve and JSON summary,
-    rewritten with the provenance of the run (the program itself, in ``reference/``, knows nothing of the suite)."""
-    stem = f"hello-{version}"
-    cmd = [sys.executable, "-m", "reference.programs.hello", "--version", version, "--out", str(out), "--name", stem]
-    cmd += ["--device", device, "--overwrite"]
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    seconds = round(time.perf_counter() - start, 1)
-    if proc.returncode != 0:
-        print(f"hello {version}: failed: {proc.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-        return False
-    summary = json.loads((out / f"{stem}.json").read_text()) | {"seconds": seconds, "device": device} | provenance()
-    write_json(out / f"{stem}.json", summary)
-    return True
+    with the provenance of the run (the program itself, in ``reference/``, knows nothing of the suite)."""
+    cmd = [sys.executable, "-m", "reference.programs.hello", "--version", version, "--device", device]
+    code, _, _, err = run_program(cmd, f"hello-{version}", out, {"device": device})
+    if code != 0:
+        print(f"hello {version}: failed: {err.strip().splitlines()[-1:]}", file=sys.stderr)
+    return code == 0
 
 
 def main() -> int:
@@ -98,30 +116,23 @@ def main() -> int:
                 continue
             if program == "sentiment":
                 stem = "sentiment"
-                cmd = [sys.executable, "-m", "reference.programs.sentiment", "--name", stem, "--out", str(out)]
+                cmd = [sys.executable, "-m", "reference.programs.sentiment"]
             else:
                 stem = f"{program}-{model}{layers}"
                 cmd = [sys.executable, "-m", f"reference.programs.{program}", "--model", model, "--layers", str(layers)]
-                cmd += ["--out", str(out)]
-            cmd += ["--device", args.device, "--overwrite"]  # a benchmark run replaces its stored figures
+            cmd += ["--device", args.device]
             if args.epochs:
                 cmd += ["--epochs", str(args.epochs)]
-            start = time.perf_counter()
-            proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-            seconds = time.perf_counter() - start
-            if proc.returncode != 0:
-                print(f"{program} {model}{layers}: failed: {proc.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-                failed += 1
-                continue
-            summary = json.loads((out / f"{stem}.json").read_text())
-            summary["published"], summary["seconds"] = published, round(seconds, 1)
-            summary["device"] = args.device
+            fields = {"published": published, "device": args.device}
             if args.device != "cpu":
                 import torch
 
-                summary["device_name"] = torch.cuda.get_device_name(0)
-            summary |= provenance()
-            write_json(out / f"{stem}.json", summary)
+                fields["device_name"] = torch.cuda.get_device_name(0)
+            code, seconds, summary, err = run_program(cmd, stem, out, fields)
+            if code != 0:
+                print(f"{program} {model}{layers}: failed: {err.strip().splitlines()[-1:]}", file=sys.stderr)
+                failed += 1
+                continue
             result = summary.get("perplexity", summary.get("test_accuracy"))
             print(
                 f"{program:10} {model + str(layers):8} {summary['epochs']:>6} {result:10.3f} "

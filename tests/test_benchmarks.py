@@ -1,6 +1,7 @@
 """The benchmark scripts and the flake check start: each prints its usage (they are run by hand, so an
 import error or a broken parser would otherwise go unnoticed until someone needs a figure)."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -34,8 +35,37 @@ def test_a_program_that_fails_makes_the_programs_benchmark_exit_1(launch, tmp_pa
     empty.mkdir()
     env = {**os.environ, "RNN_SPEC_DATA": str(empty), "RNN_SPEC_CACHE": str(tmp_path / "cache")}
     out = tmp_path / "out"
+    out.mkdir()
+    stored = out / "lyrics-lstm1.json"
+    stored.write_text('{"stored": true}')
     args = ["benchmarks/programs.py", "--only", "lyrics", "--epochs", "1", "--out", str(out)]
     proc = launch(args, env=env, module=None).result()
     assert proc.returncode == 1, (proc.returncode, proc.stdout, proc.stderr)
     assert "lyrics lstm1: failed:" in proc.stderr and "jaychou_lyrics" in proc.stderr, proc.stderr
-    assert not list(out.glob("*.json")), "a failed run stored a figure"
+    assert sorted(p.name for p in out.iterdir()) == ["lyrics-lstm1.json"], "a failed run wrote beside the stored one"
+    assert stored.read_text() == '{"stored": true}', "a failed run replaced the stored figure"
+
+
+def test_a_program_stopped_mid_run_leaves_the_stored_figure(tmp_path):
+    """A program writes its summary as it goes (the IMDB run after every epoch): stopped or failing after that, it
+    must not leave a partial run in place of the stored one; a finished run replaces it, with its provenance."""
+    import importlib.util
+    import sys
+
+    loader = importlib.util.spec_from_file_location("programs_benchmark", ROOT / "benchmarks" / "programs.py")
+    programs = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(programs)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "x.json").write_text('{"stored": true}')
+    writes = (
+        "import json, sys; out = sys.argv[sys.argv.index('--out') + 1]; "
+        "open(out + '/x.json', 'w').write(json.dumps({'epochs': 1})); sys.exit(int(sys.argv[1]))"
+    )
+    code, _, summary, _ = programs.run_program([sys.executable, "-c", writes, "1"], "x", out, {})
+    assert code == 1 and summary is None
+    assert (out / "x.json").read_text() == '{"stored": true}', "a partial run replaced the stored figure"
+    code, _, summary, _ = programs.run_program([sys.executable, "-c", writes, "0"], "x", out, {"published": "p"})
+    stored = json.loads((out / "x.json").read_text())
+    assert code == 0 and stored["epochs"] == 1 and stored["published"] == "p" and stored["suite"]["git"], stored
+    assert sorted(p.name for p in out.iterdir()) == ["x.json"], sorted(p.name for p in out.iterdir())
