@@ -1,15 +1,17 @@
 """Train the sources' language models at the sources' settings and compare with their published figures.
 
     python benchmarks/programs.py [--only hello char_lm lyrics] [--epochs N] [--device cuda --out reports/programs-cuda]
+        [--resume]
 
 Time Machine (003, d2l settings: first 10,000 characters, batch 32, 35 steps, hidden 256, SGD lr 1,
 clip 1, sequential sampling, 500 epochs): RNN, GRU, LSTM and 2-layer LSTM. Lyrics (004: LSTM 256,
 Adam lr 1e-2, clip 1e-2, consecutive sampling, 160 epochs). IMDB (000: embedding 100, 2-layer
 bidirectional LSTM 256, dropout 0.5, Adam 1e-3, batch 30, the 10,000 most frequent words, 10 epochs,
 packed batches; no GloVe vectors offline): 7-9 minutes an epoch on 2 CPU cores, so it runs only when named
-(--only sentiment). Each program trains into a temporary folder; when it ends, its JSON summary gets the
+(--only sentiment). Each program trains in its own folder under .runs/; when it ends, its JSON summary gets the
 provenance of the run and, with its curve, replaces the stored one in reports/programs/ (the docs' program pages
-show them): a run that fails or is stopped leaves the stored figures as they were, and the exit status is 1.
+show them): a run that fails or is stopped leaves the stored figures as they were, the exit status is 1, and
+--resume continues it from its last finished epoch.
 hello (001: Adam lr 0.1, 20 epochs, both versions) runs seeds 0-49 and stores how many end predicting 'ohlol' in
 reports/hello_seeds.json, then each version's own run (seed 0) for its page (seconds on CPU).
 """
@@ -22,7 +24,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -66,25 +67,39 @@ def hello_seeds(version: str, published: str) -> None:
     print(f"{'hello':10} {version:8} {20:>6} {f'{learned}/{len(SEEDS)}':>10} {'ohlol':>10} {'':>9} {seconds:6.0f}")
 
 
-def run_program(cmd: list, stem: str, out: Path, fields: dict) -> tuple:
-    """Run one program (``cmd`` without ``--out``) into a temporary folder; on success its JSON summary gets
-    ``fields``, the run's seconds and its provenance (taken while the checkout is as the run found it: the program's
-    own writes land elsewhere), then its JSON and curve replace the stored ones in ``out``, each atomically. A run
-    that fails or is stopped leaves the stored figures as they were. (exit code, seconds, summary or None, stderr)."""
-    with tempfile.TemporaryDirectory(prefix=f"spec-{stem}-") as tmp:
-        start = time.perf_counter()
-        proc = subprocess.run([*cmd, "--out", tmp, "--name", stem], cwd=ROOT, capture_output=True, text=True)
-        seconds = round(time.perf_counter() - start, 1)
-        if proc.returncode != 0:
-            return proc.returncode, seconds, None, proc.stderr
-        summary = json.loads((Path(tmp) / f"{stem}.json").read_text()) | fields | {"seconds": seconds}
-        summary |= provenance()
-        write_json(Path(tmp) / f"{stem}.json", summary)
-        out.mkdir(parents=True, exist_ok=True)
-        for name in (f"{stem}.png", f"{stem}.json"):  # the summary last: it is what says the run is there
-            if (Path(tmp) / name).exists():
-                shutil.copyfile(Path(tmp) / name, out / f".{name}.part")
-                os.replace(out / f".{name}.part", out / name)
+#: Where a program trains (``.runs/<out folder>/<run>/``, ignored by git): its checkpoint stays there while the
+#: run is unfinished, so ``--resume`` continues a stopped run (the IMDB one is 75 minutes).
+WORK = ROOT / ".runs"
+
+
+def run_program(cmd: list, stem: str, out: Path, fields: dict, resume: bool = False) -> tuple:
+    """Run one program (``cmd`` without ``--out``) in its own work folder (:data:`WORK`); with ``resume`` and a run
+    stopped there, continue it. When it ends, its JSON summary gets ``fields``, the run's seconds and its provenance
+    (taken on the checkout as the run found it: the program's own writes land elsewhere), then its JSON and curve
+    replace the stored ones in ``out``, each atomically, and the work folder goes. A run that fails or is stopped
+    leaves the stored figures as they were, and its work folder to resume. (exit code, seconds, summary or None,
+    stderr)."""
+    work = WORK / out.name / stem
+    again = resume and (work / f"{stem}.state.pt").exists()
+    if not again:
+        shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    flags = ["--resume"] if again else []
+    proc = subprocess.run([*cmd, "--out", str(work), "--name", stem, *flags], cwd=ROOT, capture_output=True, text=True)
+    seconds = round(time.perf_counter() - start, 1)
+    if proc.returncode != 0:
+        return proc.returncode, seconds, None, proc.stderr
+    summary = json.loads((work / f"{stem}.json").read_text()) | fields
+    summary["seconds"] = round(summary.get("seconds", 0) + seconds, 1) if again else seconds  # its whole time
+    summary |= provenance()
+    write_json(work / f"{stem}.json", summary)
+    out.mkdir(parents=True, exist_ok=True)
+    for name in (f"{stem}.png", f"{stem}.json"):  # the summary last: it is what says the run is there
+        if (work / name).exists():
+            shutil.copyfile(work / name, out / f".{name}.part")
+            os.replace(out / f".{name}.part", out / name)
+    shutil.rmtree(work, ignore_errors=True)
     return 0, seconds, summary, proc.stderr
 
 
@@ -104,6 +119,7 @@ def main() -> int:
     p.add_argument("--epochs", type=int, help="override the sources' epoch counts (a shorter check)")
     p.add_argument("--device", default="cpu", help="where to train (cuda figures go beside the cpu ones)")
     p.add_argument("--out", type=Path, default=OUT, help=f"folder for the results (default {OUT.relative_to(ROOT)})")
+    p.add_argument("--resume", action="store_true", help="continue a run stopped before it ended (same settings)")
     args = p.parse_args()
     out = args.out
     print(f"{'program':10} {'model':8} {'epochs':>6} {'result':>10} {'published':>10} {'tokens/s':>9} {'s':>6}")
@@ -128,9 +144,15 @@ def main() -> int:
                 import torch
 
                 fields["device_name"] = torch.cuda.get_device_name(0)
-            code, seconds, summary, err = run_program(cmd, stem, out, fields)
+            code, seconds, summary, err = run_program(cmd, stem, out, fields, resume=args.resume)
             if code != 0:
                 print(f"{program} {model}{layers}: failed: {err.strip().splitlines()[-1:]}", file=sys.stderr)
+                if (WORK / out.name / stem / f"{stem}.state.pt").exists():
+                    print(
+                        f"{program} {model}{layers}: the run is kept in {WORK.name}/{out.name}/{stem}: "
+                        "--resume continues it",
+                        file=sys.stderr,
+                    )
                 failed += 1
                 continue
             result = summary.get("perplexity", summary.get("test_accuracy"))

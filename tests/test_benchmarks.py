@@ -46,26 +46,34 @@ def test_a_program_that_fails_makes_the_programs_benchmark_exit_1(launch, tmp_pa
     assert stored.read_text() == '{"stored": true}', "a failed run replaced the stored figure"
 
 
-def test_a_program_stopped_mid_run_leaves_the_stored_figure(tmp_path):
+def test_a_program_stopped_mid_run_leaves_the_stored_figure_and_resumes(tmp_path):
     """A program writes its summary as it goes (the IMDB run after every epoch): stopped or failing after that, it
-    must not leave a partial run in place of the stored one; a finished run replaces it, with its provenance."""
+    must not leave a partial run in place of the stored one, and --resume continues it; a finished run replaces the
+    stored figure, with its provenance, and its work folder goes."""
     import importlib.util
     import sys
 
     loader = importlib.util.spec_from_file_location("programs_benchmark", ROOT / "benchmarks" / "programs.py")
     programs = importlib.util.module_from_spec(loader)
     loader.loader.exec_module(programs)
+    programs.WORK = tmp_path / "runs"
     out = tmp_path / "out"
     out.mkdir()
     (out / "x.json").write_text('{"stored": true}')
-    writes = (
+    writes = (  # a stand-in program: its summary and checkpoint, then the exit status it is given
         "import json, sys; out = sys.argv[sys.argv.index('--out') + 1]; "
-        "open(out + '/x.json', 'w').write(json.dumps({'epochs': 1})); sys.exit(int(sys.argv[1]))"
+        "open(out + '/x.state.pt', 'w').write('state'); "
+        "open(out + '/x.json', 'w').write(json.dumps({'epochs': 1, 'resumed': '--resume' in sys.argv})); "
+        "sys.exit(int(sys.argv[1]))"
     )
     code, _, summary, _ = programs.run_program([sys.executable, "-c", writes, "1"], "x", out, {})
     assert code == 1 and summary is None
     assert (out / "x.json").read_text() == '{"stored": true}', "a partial run replaced the stored figure"
-    code, _, summary, _ = programs.run_program([sys.executable, "-c", writes, "0"], "x", out, {"published": "p"})
+    assert (tmp_path / "runs" / "out" / "x" / "x.state.pt").exists(), "the stopped run was not kept to resume"
+    code, _, summary, _ = programs.run_program([sys.executable, "-c", writes, "0"], "x", out, {"p": 1}, resume=True)
     stored = json.loads((out / "x.json").read_text())
-    assert code == 0 and stored["epochs"] == 1 and stored["published"] == "p" and stored["suite"]["git"], stored
+    assert code == 0 and stored["resumed"] and stored["p"] == 1 and stored["suite"]["git"], stored
     assert sorted(p.name for p in out.iterdir()) == ["x.json"], sorted(p.name for p in out.iterdir())
+    assert not (tmp_path / "runs" / "out" / "x").exists(), "a finished run's work folder stayed"
+    code, _, summary, _ = programs.run_program([sys.executable, "-c", writes, "0"], "x", out, {}, resume=False)
+    assert code == 0 and not json.loads((out / "x.json").read_text())["resumed"], "a fresh run resumed"

@@ -107,8 +107,9 @@ def steps(reports: Path, has_tox: Optional[bool] = None, has_gpu: Optional[bool]
             if isinstance(run, dict) and run.get("command"):
                 out.append(_command_step(f"figure/{path.name}#{i + 1}", run["command"], path))
     if (reports / "programs").is_dir():
-        out.append(Step("programs", _python(["python", "benchmarks/programs.py"]), "reports/programs/"))
-        argv = ["python", "benchmarks/programs.py", "--only", "sentiment"]
+        # --resume: a run stopped before it ended (a refresh stopped, a session over) continues from its last epoch
+        out.append(Step("programs", _python(["python", "benchmarks/programs.py", "--resume"]), "reports/programs/"))
+        argv = ["python", "benchmarks/programs.py", "--only", "sentiment", "--resume"]
         out.append(Step("programs/sentiment", _python(argv), "reports/programs/sentiment.json", long=True))
     if (reports / "programs-cuda").is_dir():
         argv = ["python", "benchmarks/programs.py", "--device", "cuda", "--out", str(reports / "programs-cuda")]
