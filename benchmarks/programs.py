@@ -91,7 +91,9 @@ def run_program(cmd: list, stem: str, out: Path, fields: dict, resume: bool = Fa
     if proc.returncode != 0:
         return proc.returncode, seconds, None, proc.stderr
     summary = json.loads((work / f"{stem}.json").read_text()) | fields
-    summary["seconds"] = round(summary.get("seconds", 0) + seconds, 1) if again else seconds  # its whole time
+    summary["seconds"] = seconds
+    if again:  # the seconds are this last part's: the parts before it were timed by runs that did not end
+        summary["resumed"] = True
     summary |= provenance()
     write_json(work / f"{stem}.json", summary)
     out.mkdir(parents=True, exist_ok=True)

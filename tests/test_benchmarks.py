@@ -63,7 +63,7 @@ def test_a_program_stopped_mid_run_leaves_the_stored_figure_and_resumes(tmp_path
     writes = (  # a stand-in program: its summary and checkpoint, then the exit status it is given
         "import json, sys; out = sys.argv[sys.argv.index('--out') + 1]; "
         "open(out + '/x.state.pt', 'w').write('state'); "
-        "open(out + '/x.json', 'w').write(json.dumps({'epochs': 1, 'resumed': '--resume' in sys.argv})); "
+        "open(out + '/x.json', 'w').write(json.dumps({'epochs': 1, 'asked': '--resume' in sys.argv})); "
         "sys.exit(int(sys.argv[1]))"
     )
     code, _, summary, _ = programs.run_program([sys.executable, "-c", writes, "1"], "x", out, {})
@@ -72,8 +72,10 @@ def test_a_program_stopped_mid_run_leaves_the_stored_figure_and_resumes(tmp_path
     assert (tmp_path / "runs" / "out" / "x" / "x.state.pt").exists(), "the stopped run was not kept to resume"
     code, _, summary, _ = programs.run_program([sys.executable, "-c", writes, "0"], "x", out, {"p": 1}, resume=True)
     stored = json.loads((out / "x.json").read_text())
-    assert code == 0 and stored["resumed"] and stored["p"] == 1 and stored["suite"]["git"], stored
+    assert code == 0 and stored["asked"] and stored["resumed"] is True and stored["p"] == 1, stored
+    assert stored["suite"]["git"], "no provenance"
     assert sorted(p.name for p in out.iterdir()) == ["x.json"], sorted(p.name for p in out.iterdir())
     assert not (tmp_path / "runs" / "out" / "x").exists(), "a finished run's work folder stayed"
     code, _, summary, _ = programs.run_program([sys.executable, "-c", writes, "0"], "x", out, {}, resume=False)
-    assert code == 0 and not json.loads((out / "x.json").read_text())["resumed"], "a fresh run resumed"
+    fresh = json.loads((out / "x.json").read_text())
+    assert code == 0 and not fresh["asked"] and "resumed" not in fresh, f"a fresh run resumed: {fresh}"

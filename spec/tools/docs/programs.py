@@ -42,6 +42,12 @@ def epochs_cell(run: dict) -> str:
     return f"{done} of {planned}" if planned and planned != done else str(done)
 
 
+def seconds_cell(run: dict) -> str:
+    """A run's seconds; of a resumed run, those of its last part (the parts before were stopped, untimed)."""
+    seconds = run.get("seconds", "")
+    return f"{seconds} (the resumed part)" if run.get("resumed") and seconds != "" else str(seconds)
+
+
 def made(run: dict, current: dict) -> str:
     """What a stored run was made with (torch, Python, revision, date, today's claims it ran; † behind today's set),
     or that it does not say (†: a run stored before runs recorded their provenance)."""
@@ -124,7 +130,7 @@ def program_page(name: str, claims: list, results: Path, current: dict) -> str:
                     result,
                     r.get("published", ""),
                     speed,
-                    r.get("seconds", ""),
+                    seconds_cell(r),
                     made(r, current),
                 ]
             )
