@@ -72,6 +72,11 @@ def hello_seeds(version: str, published: str) -> None:
 WORK = ROOT / ".runs"
 
 
+def work_folder(out: Path, stem: str) -> Path:
+    """Where run ``stem`` bound for ``out`` trains, and stays while it is unfinished."""
+    return WORK / out.name / stem
+
+
 def run_program(cmd: list, stem: str, out: Path, fields: dict, resume: bool = False) -> tuple:
     """Run one program (``cmd`` without ``--out``) in its own work folder (:data:`WORK`); with ``resume`` and a run
     stopped there, continue it. When it ends, its JSON summary gets ``fields``, the run's seconds and its provenance
@@ -79,7 +84,7 @@ def run_program(cmd: list, stem: str, out: Path, fields: dict, resume: bool = Fa
     replace the stored ones in ``out``, each atomically, and the work folder goes. A run that fails or is stopped
     leaves the stored figures as they were, and its work folder to resume. (exit code, seconds, summary or None,
     stderr)."""
-    work = WORK / out.name / stem
+    work = work_folder(out, stem)
     again = resume and (work / f"{stem}.state.pt").exists()
     if not again:
         shutil.rmtree(work, ignore_errors=True)
@@ -149,12 +154,9 @@ def main() -> int:
             code, seconds, summary, err = run_program(cmd, stem, out, fields, resume=args.resume)
             if code != 0:
                 print(f"{program} {model}{layers}: failed: {err.strip().splitlines()[-1:]}", file=sys.stderr)
-                if (WORK / out.name / stem / f"{stem}.state.pt").exists():
-                    print(
-                        f"{program} {model}{layers}: the run is kept in {WORK.name}/{out.name}/{stem}: "
-                        "--resume continues it",
-                        file=sys.stderr,
-                    )
+                kept = work_folder(out, stem)
+                if (kept / f"{stem}.state.pt").exists():
+                    print(f"{program} {model}{layers}: kept in {kept}: --resume continues it", file=sys.stderr)
                 failed += 1
                 continue
             result = summary.get("perplexity", summary.get("test_accuracy"))

@@ -181,13 +181,14 @@ function geometry(d) {
   const boxes = [...d.querySelectorAll(".spec-scroll, .md-typeset__table")];
   out.boxes = Math.max(0, ...boxes.map(b => b.getBoundingClientRect().right));
   // a table is clipped when it is wider than what shows it and nothing lets the reader scroll to the rest
-  out.clipped = [...d.querySelectorAll("article table")].filter(t => {
+  const clipped = t => {
     let box = t.parentElement;
     while (box && box.tagName !== "ARTICLE" && !/auto|scroll/.test(d.defaultView.getComputedStyle(box).overflowX))
       box = box.parentElement;
     const edge = box && box.tagName !== "ARTICLE" ? box.getBoundingClientRect().right : out.window;
     return t.getBoundingClientRect().right > out.window + 1 && edge > out.window + 1;
-  }).map(t => t.innerText.slice(0, 60));
+  };
+  out.clipped = [...d.querySelectorAll("article table")].filter(clipped).map(t => t.innerText.slice(0, 60));
   const sticky = d.querySelector(".spec-matrix tbody th");
   out.sticky = sticky ? d.defaultView.getComputedStyle(sticky).position : null;
   const failed = d.querySelector('td[data-status="failed"], td[data-status="xfailed"]');
@@ -197,13 +198,7 @@ function geometry(d) {
     const b = r.getBoundingClientRect();
     return [r.dataset.headline, b.top, b.bottom];
   });
-  out.headline_clipped = [...d.querySelectorAll("table.headline")].filter(t => {
-    let box = t.parentElement;
-    while (box && box.tagName !== "ARTICLE" && !/auto|scroll/.test(d.defaultView.getComputedStyle(box).overflowX))
-      box = box.parentElement;
-    const edge = box && box.tagName !== "ARTICLE" ? box.getBoundingClientRect().right : out.window;
-    return t.getBoundingClientRect().right > out.window + 1 && edge > out.window + 1;
-  }).length;
+  out.headline_clipped = [...d.querySelectorAll("table.headline")].filter(clipped).length;
   return out;
 }
 let loaded = 0;

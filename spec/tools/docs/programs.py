@@ -72,7 +72,7 @@ def cuda_figures(name: str, folder: Path, current: dict) -> str:
                 result,
                 r.get("published", ""),
                 f"{r['tokens_per_s']:.0f}",
-                r.get("seconds", ""),
+                seconds_cell(r),
                 made(r, current).replace("†", "‡"),  # remade on a GPU only
             ]
         )
@@ -89,9 +89,10 @@ def cuda_figures(name: str, folder: Path, current: dict) -> str:
     )
 
 
-def stale_banner(stored: list, current: dict, command: str) -> str:
-    """The warning over a program's figures when any stored run is behind today's claim set (or does not say)."""
-    behind = [p.stem for p in stored if not res.load_json(p).get("suite") or outdated(res.load_json(p), current)]
+def stale_banner(runs: dict, current: dict, command: str) -> str:
+    """The warning over a program's figures when any stored run (name -> its JSON) is behind today's claim set (or
+    does not say)."""
+    behind = [name for name, r in runs.items() if not r.get("suite") or outdated(r, current)]
     if not behind:
         return ""
     return (
@@ -114,8 +115,8 @@ def program_page(name: str, claims: list, results: Path, current: dict) -> str:
     stored = sorted(results.glob(f"{name}*.json")) if results.is_dir() else []
     if stored:
         rows = []
-        for path in stored:
-            r = res.load_json(path)
+        runs = {path.stem: res.load_json(path) for path in stored}
+        for stem, r in runs.items():
             if "perplexity" in r:
                 result = f"perplexity {r['perplexity']:.3f}"
             elif "test_accuracy" in r:
@@ -125,7 +126,7 @@ def program_page(name: str, claims: list, results: Path, current: dict) -> str:
             speed = f"{r['tokens_per_s']:.0f}" if "tokens_per_s" in r else ""
             rows.append(
                 [
-                    f"`{path.stem}`",
+                    f"`{stem}`",
                     epochs_cell(r),
                     result,
                     r.get("published", ""),
@@ -137,7 +138,7 @@ def program_page(name: str, claims: list, results: Path, current: dict) -> str:
         curves = "".join(f"\n![{p.stem}](img/{p.name})\n" for p in sorted(results.glob(f"{name}*.png")))
         command = f"python benchmarks/programs.py --only {name}"
         figures = (
-            stale_banner(stored, current, command)
+            stale_banner(runs, current, command)
             + "Stored in `reports/programs/` (a JSON summary and a PNG curve per run); produced by "
             f"`{command}` (CPU, 2 cores).\n\n" + table(*RESULTS[:1], rows, "markdown", RESULTS[1]) + curves
         )
