@@ -2,7 +2,8 @@
 
 - :func:`checkout`: the repository root when the ``spec`` package imported is a checkout's (its
   ``pyproject.toml`` names this project beside it), else None (a wheel installed in site-packages).
-- :func:`revision`: the checkout's git HEAD (``-dirty`` with uncommitted changes); in a wheel, the revision
+- :func:`revision`: the checkout's git HEAD (``-dirty`` with uncommitted changes to the suite, :data:`OUTPUTS`
+  aside); in a wheel, the revision
   recorded when it was built (``spec/REVISION``, written by ``setup.py``); ``SPEC_GIT_REVISION`` overrides both
   (a copy of the tree whose ``.git`` is not the one it came from); ``unknown`` when none of these says.
 
@@ -24,6 +25,9 @@ DISTRIBUTION = "rnn-spec"
 RECORDED = PACKAGE / "REVISION"
 ENV = "SPEC_GIT_REVISION"
 UNKNOWN = "unknown"
+#: the folders that hold what the suite made (stored results, generated pages), not what makes it: a change there
+#: does not make the revision dirty, so a result stored by a refresh step after another's names the code it ran
+OUTPUTS = ("reports", "docs")
 
 
 def checkout() -> Optional[Path]:
@@ -37,8 +41,9 @@ def checkout() -> Optional[Path]:
 
 
 def git_head(root: Path) -> Optional[str]:
-    """HEAD of the git repository at ``root`` with ``-dirty`` for uncommitted changes to tracked files; None when
-    ``root`` is not the top of a repository (a folder inside someone else's) or git is missing."""
+    """HEAD of the git repository at ``root`` with ``-dirty`` for uncommitted changes to tracked files outside
+    :data:`OUTPUTS`; None when ``root`` is not the top of a repository (a folder inside someone else's) or git is
+    missing."""
 
     def git(*args) -> subprocess.CompletedProcess:
         return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
@@ -50,10 +55,13 @@ def git_head(root: Path) -> Optional[str]:
         rev = git("rev-parse", "HEAD")
         if rev.returncode != 0:
             return None
-        dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip()
+        aside = [f":(exclude){name}" for name in OUTPUTS]
+        status = git("status", "--porcelain", "--untracked-files=no", "--", ".", *aside)
+        if status.returncode != 0:  # cannot tell whether it is dirty: no revision rather than a clean-looking one
+            return None
     except (OSError, subprocess.SubprocessError):
         return None
-    return rev.stdout.strip() + ("-dirty" if dirty else "")
+    return rev.stdout.strip() + ("-dirty" if status.stdout.strip() else "")
 
 
 def revision() -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -108,6 +109,30 @@ def test_the_revision_installed_is_the_one_recorded(monkeypatch, tmp_path):
 def test_a_checkout_is_told_apart_from_an_installed_suite(tmp_path, monkeypatch):
     assert version.checkout() == ROOT
     assert version.git_head(tmp_path) is None, "a folder that is not a repository's top has no revision of ours"
+
+
+def test_the_revision_is_dirty_for_the_suite_changed_not_for_what_it_stored(tmp_path):
+    def git(*args):
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True, capture_output=True
+        )
+
+    files = {"spec/claim.py": "x = 1\n", "reports/r.json": "{}\n", "docs/index.md": "# x\n"}
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "c")
+    head = version.git_head(tmp_path)
+    assert head is not None and len(head) == 40, head
+    # what a refresh step stored (and the pages made from it) does not make the next step's revision dirty
+    (tmp_path / "reports/r.json").write_text('{"made": 1}\n')
+    (tmp_path / "docs/index.md").write_text("# y\n")
+    (tmp_path / "reports/new.json").write_text("{}\n")
+    assert version.git_head(tmp_path) == head
+    (tmp_path / "spec/claim.py").write_text("x = 2\n")  # the suite's own code changed: dirty
+    assert version.git_head(tmp_path) == head + "-dirty"
 
 
 # --- drafts --------------------------------------------------------------------------------------------------------

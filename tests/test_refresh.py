@@ -93,3 +93,16 @@ def test_a_step_that_ends_0_without_rewriting_its_file_failed(tmp_path):
         return 0
 
     assert refresh.run(steps, state, "k", execute=rewrite, say=said.append) == 0, said
+
+
+def test_a_step_records_the_revision_that_ran_it_not_the_one_it_left(tmp_path, monkeypatch):
+    revision = {"now": "abc"}
+    monkeypatch.setattr(refresh.res, "git_revision", lambda: revision["now"])
+
+    def execute(step):  # the step changes the checkout (a commit, an edit) as it runs
+        revision["now"] = "def-dirty"
+        return 0
+
+    state = tmp_path / "refresh.json"
+    assert refresh.run([refresh.Step("a", ["a"], "A")], state, "k", execute=execute, say=lambda _: None) == 0
+    assert json.loads(state.read_text())["steps"]["a"]["git"] == "abc"

@@ -168,6 +168,7 @@ def run(
             continue
         say(f"{head}: {step.line()}")
         before = _stamp(step.writes)
+        revision = res.git_revision()  # the suite that ran the step (taken before: the step may change the checkout)
         start = time.perf_counter()
         code = execute(step)
         seconds = round(time.perf_counter() - start, 1)
@@ -179,7 +180,7 @@ def run(
             "seconds": seconds,
             "date": res.today(),
             "claim_set": key,
-            "git": res.git_revision(),
+            "git": revision,
             "command": step.line(),
         }
         res.write_json(state_path, state)  # after every step: a stopped refresh resumes here
