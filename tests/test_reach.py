@@ -155,18 +155,22 @@ def holds_case(claim_id: str, case_id: str) -> None:
     check(case=table_case(claim, case_id), device="cpu")
 
 
-NEW_LAX_CASES = [
-    ("rnn.errors.state", f"hx-layers-batch-swapped-{m}") for m in ("rnn", "lstm", "gru")
-] + [
+NEW_LAX_CASES = [("rnn.errors.state", f"hx-layers-batch-swapped-{m}") for m in ("rnn", "lstm", "gru")] + [
     ("rnn.errors.state", "lstm-c0-layers-batch-swapped"),
     ("rnn.errors.state", "hx-batch-first-under-batch-first"),
-    *(("rnn.errors.input", f"input-{t}-{m}") for t in ("float64-into-float32", "int64") for m in ("rnn", "lstm", "gru")
-      if (t, m) not in (("float64-into-float32", "gru"), ("int64", "rnn"))),
+    *(
+        ("rnn.errors.input", f"input-{t}-{m}")
+        for t in ("float64-into-float32", "int64")
+        for m in ("rnn", "lstm", "gru")
+        if (t, m) not in (("float64-into-float32", "gru"), ("int64", "rnn"))
+    ),
     *(("rnn.errors.ranks-every-module", f"input-1d-{m}") for m in ("rnn", "gru")),
     ("rnn.errors.ranks-every-module", "rnn-hx-3d-for-unbatched-input"),
     ("rnn.errors.ranks-every-module", "lstm-state-3d-for-unbatched-input"),
-    *(("rnn.errors.forward-keywords", f"state-as-h0-{m.lower()}") for m in ("RNN", "LSTM", "GRU", "RNNCell",
-                                                                             "LSTMCell", "GRUCell")),
+    *(
+        ("rnn.errors.forward-keywords", f"state-as-h0-{m.lower()}")
+        for m in ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell")
+    ),
 ]
 
 

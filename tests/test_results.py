@@ -127,10 +127,18 @@ BAD = [
         "status 'great'",
     ),
     (b'{"schema": 1, "claims": {"a": {"status": "passed"}}, ' + GOOD_ENV.encode() + b"}", "no kind"),
-    (b'{"schema": 1, "claims": {"a": {"status": "passed", "kind": "shape", "targets": ["eager"]}}, '
-     + GOOD_ENV.encode() + b"}", "targets must map"),
-    (b'{"schema": 1, "claims": {"a": {"status": "passed", "kind": "shape", "devices": {"cpu": "ok"}}}, '
-     + GOOD_ENV.encode() + b"}", "devices must map"),
+    (
+        b'{"schema": 1, "claims": {"a": {"status": "passed", "kind": "shape", "targets": ["eager"]}}, '
+        + GOOD_ENV.encode()
+        + b"}",
+        "targets must map",
+    ),
+    (
+        b'{"schema": 1, "claims": {"a": {"status": "passed", "kind": "shape", "devices": {"cpu": "ok"}}}, '
+        + GOOD_ENV.encode()
+        + b"}",
+        "devices must map",
+    ),
     (b'{"schema": 1, "claims": {}}', "no 'environment'"),
     (b'{"schema": 2, "claims": {}, "environment": {"torch": "2.13.0", "implementation": "opacus"}}', "implementation"),
     (b'{"schema": 1, "claims": {}, "environment": {"torch": "\xff\xfe"}}', "not UTF-8"),

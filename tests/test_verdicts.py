@@ -155,8 +155,13 @@ def test_every_hypothesis_example_is_a_case_and_none_is_shrunk():
         ({"when": {"bias": True}}, (), "cpu", [("LSTM", {"bias": False})], False),
         ({"when": {"num_layers": 2}}, (), "cpu", [("LSTM", {"num_layers": 3})], True),  # a number: a lower bound
         ({"when": {"num_layers": 2}}, (), "cpu", [("LSTM", {"num_layers": 1})], False),
-        ({"modules": ["GRU"], "when": {"bidirectional": True}}, (), "cpu", [("GRU", {"bidirectional": False}),
-                                                                           ("LSTM", {"bidirectional": True})], False),
+        (
+            {"modules": ["GRU"], "when": {"bidirectional": True}},
+            (),
+            "cpu",
+            [("GRU", {"bidirectional": False}), ("LSTM", {"bidirectional": True})],
+            False,
+        ),
         ({"devices": ["cuda"]}, (), "cpu", [], False),
     ],
 )

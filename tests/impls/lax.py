@@ -168,4 +168,5 @@ class Lax(Implementation):
     def constructor(self, name: str):
         return CLASSES[name]
 
+
 globals().update({cls.__name__: cls for cls in CLASSES.values()})  # importable by name (pickle finds them)
