@@ -32,6 +32,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 OUT = ROOT / "reports" / "listings.json"
+#: the data file each listing reads (hello needs none)
+NEEDS = {"scratch": "lyrics", "deep": "timemachine"}
 
 
 def data(name: str) -> Path:
@@ -45,7 +47,7 @@ def scratch(epochs: int, out: Path) -> None:
 
     from reference.programs.listings import s004
 
-    idx_to_char, _, vocab_size, corpus = s004.corpus(data("lyrics"))
+    idx_to_char, _, vocab_size, corpus = s004.corpus(data(NEEDS["scratch"]))
     torch.manual_seed(0)
     start = time.perf_counter()
     curve = s004.train_scratch(
@@ -64,7 +66,7 @@ def deep(epochs: int, out: Path, kinds=("rnn", "gru", "lstm", "deep-lstm")) -> N
 
     for kind in kinds:
         random.seed(0)
-        train_iter, vocab = s003.load_data_time_machine(data("timemachine"), 32, 35)
+        train_iter, vocab = s003.load_data_time_machine(data(NEEDS["deep"]), 32, 35)
         torch.manual_seed(0)
         net = s003.make_net(kind, len(vocab))
         start = time.perf_counter()
@@ -102,6 +104,15 @@ def main() -> int:
     p.add_argument("--kinds", nargs="+", default=["rnn", "gru", "lstm", "deep-lstm"], help="deep: which models")
     p.add_argument("--out", type=Path, default=OUT)
     args = p.parse_args()
+    from reference.programs import datasets
+
+    try:  # the data each listing reads, found and verified before any work: a missing file is one line, exit 2
+        for what in args.only:
+            if what in NEEDS:
+                data(NEEDS[what])
+    except datasets.DataError as e:
+        print(f"listings: {e}", file=sys.stderr)
+        return 2
     torch.set_num_threads(1)
     for what in args.only:
         if what == "scratch":

@@ -80,8 +80,13 @@ def main() -> int:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--out", type=Path, help="store the run in this JSON figure file (e.g. reports/loop_speed.json)")
     args = p.parse_args()
+    try:  # found and verified before any work: a missing or damaged file is one line, exit 2
+        path = datasets.locate("timemachine")
+    except datasets.DataError as e:
+        print(f"loop_speed: {e}", file=sys.stderr)
+        return 2
     torch.set_num_threads(1)  # one core each, so the two loops compete on equal terms
-    corpus, vocab = datasets.load_corpus_time_machine(datasets.locate("timemachine"), max_tokens=10000)
+    corpus, vocab = datasets.load_corpus_time_machine(path, max_tokens=10000)
     batches = list(sampling.sequential_iter(corpus, 32, 35, random.Random(0)))
     torch.manual_seed(0)
     layer = make_layer(args.model, len(vocab), 256)

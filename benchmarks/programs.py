@@ -45,6 +45,8 @@ RUNS = {
     "hello": [("cell", 1, "'ohlol' in its one printed log"), ("rnn", 1, "'ohlol' in its one printed log")],
 }
 DEFAULT = ("hello", "char_lm", "lyrics")
+#: the data file each program reads (hello needs none)
+DATA = {"char_lm": "timemachine", "lyrics": "lyrics", "sentiment": "imdb"}
 SEEDS = range(50)
 
 
@@ -129,6 +131,15 @@ def main() -> int:
     p.add_argument("--resume", action="store_true", help="continue a run stopped before it ended (same settings)")
     args = p.parse_args()
     out = args.out
+    from reference.programs import datasets
+
+    try:  # the data of every program named, found and verified before any training: one line and exit 2, not
+        for program in args.only:  # one failure per program after the others have run
+            if program in DATA:
+                datasets.locate(DATA[program])
+    except datasets.DataError as e:
+        print(f"programs: {e}", file=sys.stderr)
+        return 2
     print(f"{'program':10} {'model':8} {'epochs':>6} {'result':>10} {'published':>10} {'tokens/s':>9} {'s':>6}")
     failed = 0  # a run that failed leaves its stored figures as they were, and the exit status says so
     for program in args.only:
