@@ -9,7 +9,8 @@
 - ``deep``: 003's four models (RNN, GRU, 2-layer LSTM, 32-layer LSTM; hidden 256) through 003's own loop
   (SGD lr 0.5, clipping at 1, sequential sampling, the first 10,000 characters) for the same number of
   epochs (default 30: 003's 5000 is days on a CPU): the perplexity each reaches, for 003's remark that the
-  deep model is not necessarily better.
+  deep model is not necessarily better; beside them, the corpus' unigram perplexity (what a model that has
+  learnt nothing about order reaches).
 - ``hello``: 001's two listings over seeds 0-49: the epoch at which each first prints 'ohlol' (0: never in
   20 epochs), beside the printed logs' 9 (RNNCell) and 4 (nn.RNN).
 
@@ -76,8 +77,19 @@ def deep(epochs: int, out: Path, kinds=("rnn", "gru", "lstm", "deep-lstm")) -> N
         # the epoch's perplexity: exp of the mean of its minibatch losses (every minibatch has 32 x 35 tokens)
         curve = [math.exp(sum(losses[i : i + per_epoch]) / per_epoch) for i in range(0, len(losses), per_epoch)]
         run = {"epochs": epochs, "perplexity": curve[-1], "curve": curve, "seconds": seconds}
+        run["unigram_perplexity"] = unigram_perplexity(train_iter.corpus)
         store_run(out, "listings", {"run": f"s003-{kind}"}, run)
         print(f"deep: {kind:9} perplexity {curve[-1]:.3f} after {epochs} epochs, {seconds} s", flush=True)
+
+
+def unigram_perplexity(corpus) -> float:
+    """The perplexity of predicting every character by its frequency in ``corpus`` alone (exp of the entropy of
+    the character distribution): a model at this perplexity has learnt nothing about order."""
+    from collections import Counter
+
+    counts = Counter(corpus)
+    total = sum(counts.values())
+    return math.exp(-sum(n / total * math.log(n / total) for n in counts.values()))
 
 
 def hello(out: Path) -> None:

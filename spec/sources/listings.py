@@ -211,8 +211,9 @@ LISTINGS = (
         "the test accuracy after each epoch (issue 23's statement list: 85-88 %)",
         "the first printed test accuracy is the untrained model's; the document prints no accuracy at all",
         reason="no accuracy is printed in the document, so there is nothing to compare a run with, and 10 "
-        "epochs on the 25,000 reviews are 74 minutes on 2 CPU cores; the stored benchmark run of our rewrite "
-        "(reports/programs/sentiment.json: 10 epochs, no GloVe, trains then evaluates) reaches 89.5 %",
+        "epochs on the 25,000 reviews are {programs/sentiment.json:seconds:,.0f} s on 2 CPU cores; the stored "
+        "benchmark run of our rewrite (10 epochs, no GloVe, trains then evaluates) reaches a test accuracy of "
+        "{programs/sentiment.json:test_accuracy:.1%}",
         replay=f"{R000}:epochs",
     ),
     # --- 001 ------------------------------------------------------------------------------------------------
@@ -254,8 +255,10 @@ LISTINGS = (
         159,
         "3. the RNNCell model, Adam lr 0.1, 20 epochs of a summed per-step loss, and the log",
         "learns 'ohlol' (printed from epoch 9), the loss falling from 7.42 to 1.95",
-        "our rewrite reproduces it loss for loss; over seeds, 'ohlol' first shows anywhere from epoch 3 on, or "
-        "not within 20 epochs (benchmarks/listings.py: 10 of 50 seeds never)",
+        "our rewrite reproduces it loss for loss; over seeds (benchmarks/listings.py), 'ohlol' first shows at "
+        "epoch {listings.json:s001-hello-cell.median_when_reached:d} (the median, where it shows at all), and not "
+        "within 20 epochs for {listings.json:s001-hello-cell.never:d} of "
+        "{listings.json:s001-hello-cell.seeds:d} seeds",
         claims=(
             "hello.training.listings-replayed",
             "hello.training.printed-logs",
@@ -429,10 +432,13 @@ LISTINGS = (
         "4.3: the fourth choice, nn.LSTM with num_layers=32",
         "a deep model, not necessarily better (4.5)",
         "benchmarks/listings.py (deep), 30 epochs of 003's own loop at lr 0.5: the 32-layer LSTM ends at perplexity "
-        "17.46, no better than the 2-layer LSTM (17.45), both still at the characters' unigram perplexity (17.41), "
-        "where the RNN reached 9.64 and the GRU 13.54; it took 1121 s, 8 times the 2-layer's",
-        reason="a 32-layer LSTM trains at 19-37 s an epoch on a shared CPU core, beyond a fast claim; the "
-        "comparison is the stored benchmark (reports/listings.json)",
+        "{listings.json:s003-deep-lstm.perplexity:.2f}, the 2-layer LSTM at {listings.json:s003-lstm.perplexity:.2f}, "
+        "against the characters' unigram perplexity of {listings.json:s003-lstm.unigram_perplexity:.2f} (a model "
+        "that learnt nothing of order); the RNN reached {listings.json:s003-rnn.perplexity:.2f} and the GRU "
+        "{listings.json:s003-gru.perplexity:.2f}",
+        reason="the 32-layer LSTM's 30 epochs take {listings.json:s003-deep-lstm.seconds:.0f} s on one CPU core "
+        "(the 2-layer's {listings.json:s003-lstm.seconds:.0f} s), beyond a fast claim; the comparison is the "
+        "stored benchmark",
         replay=f"{R003}:make_net",
     ),
     L(
@@ -491,8 +497,11 @@ LISTINGS = (
         "the settings: vocab 1027, hidden 256, num_epochs 160, num_steps 35, batch 32, lr 1e2, clipping_theta 1e-2",
         "Adam (line 95) at lr 1e2",
         "Adam at lr 1e2 drives the loss up; 1e2 and 1e-2 are the settings of the book's from-scratch LSTM "
-        "(minibatch SGD), which benchmarks/listings.py (scratch) trains for the 160 epochs: perplexity 212 at "
-        "epoch 40, 67.6 at 80, 15.4 at 120 and 4.06 at 160 (about 4.27 by issue 23's account), in 656 s",
+        "(minibatch SGD), which benchmarks/listings.py (scratch) trains for the 160 epochs: perplexity "
+        "{listings.json:s004-scratch-lstm.curve.40:.0f} at epoch 40, {listings.json:s004-scratch-lstm.curve.80:.1f} "
+        "at 80, {listings.json:s004-scratch-lstm.curve.120:.1f} at 120 and "
+        "{listings.json:s004-scratch-lstm.curve.160:.2f} at 160 (about 4.27 by issue 23's account), in "
+        "{listings.json:s004-scratch-lstm.seconds:.0f} s",
         erratum=("lyrics.training.adam-lr",),
     ),
     L(

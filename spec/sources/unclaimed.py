@@ -81,9 +81,10 @@ UNCLAIMED = (
     note(
         S003,
         "4.5: a deep RNN is not necessarily better (the 32-layer LSTM's result)",
-        "a comparison, stored as a benchmark (benchmarks/listings.py deep, reports/listings.json): after 30 epochs "
-        "of 003's own loop the 32-layer LSTM (17.46) is no better than the 2-layer one (17.45), both at the "
-        "unigram perplexity, where the RNN reached 9.64",
+        "a comparison, stored as a benchmark (benchmarks/listings.py deep): after 30 epochs of 003's own loop the "
+        "32-layer LSTM's perplexity is {listings.json:s003-deep-lstm.perplexity:.2f} and the 2-layer one's "
+        "{listings.json:s003-lstm.perplexity:.2f}, against the characters' unigram perplexity of "
+        "{listings.json:s003-lstm.unigram_perplexity:.2f}; the RNN reached {listings.json:s003-rnn.perplexity:.2f}",
         line=539,
     ),
     note(

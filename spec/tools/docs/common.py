@@ -177,7 +177,8 @@ def banner(data: dict, current: dict, command: str) -> str:
 
 def made_with(data: dict, now: Optional[dict] = None) -> str:
     """ ", torch 2.13.0+cpu, Python 3.11.7, revision abc1234, on 2026-01-31, 83 claims" from a stored figure's
-    provenance; given today's set ``now``, the claims part says how many of today's it ran (and † behind it)."""
+    provenance; given today's set ``now``, the claims part says how many of today's it ran (and † behind it, or
+    with no claim set recorded)."""
     env, suite = data.get("environment") or {}, data.get("suite") or {}
     parts = [
         f"torch {env['torch']}" if env.get("torch") else "",
@@ -194,6 +195,8 @@ def made_with(data: dict, now: Optional[dict] = None) -> str:
             f"{standing.same} of today's {standing.today} claims" if standing.known else f"{suite.get('claims')} claims"
         )
         parts.append(ran + ("" if standing.current else " †"))
+    elif now is not None:  # made before figures recorded their suite: behind today's set as far as anyone can tell
+        parts.append("claim set not recorded †")
     else:
         parts += [f"{suite['claims']} claims" if suite.get("claims") else ""]
     return "".join(f", {p}" for p in parts if p)

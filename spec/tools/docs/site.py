@@ -57,7 +57,7 @@ def build(reports_dir: Path, out: Path, torch_docs: bool = False, record: bool =
         + "\n"
         + history.section(history.read(reports_dir / history.FILE)),
         "errata.md": errata.errata_page(ordered_claims),
-        "sources.md": sources.sources_page(ordered_claims),
+        "sources.md": sources.sources_page(ordered_claims, reports_dir, current),
         "mutants.md": mutants.mutants_page(ordered_claims, reports_dir / "mutants.json", current),
         "targets.md": tgt.targets_page(ordered_claims, releases, current),
         "benchmarks.md": benchmarks.benchmarks_page(reports_dir, current),

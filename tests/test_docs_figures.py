@@ -1,0 +1,117 @@
+"""Figures in the sources' texts (``spec/sources/listings.py``, ``spec/sources/unclaimed.py``): named, never typed.
+
+A timing, an accuracy or a perplexity a listing's or a statement's text gives is a stored figure: the text names
+it (``{listings.json:s003-rnn.perplexity:.2f}``) and the sources page fills it in from ``reports/`` with how it was
+made, so a re-run changes the page and a figure behind today's claim set is marked.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from spec.sources.listings import LISTINGS
+from spec.sources.unclaimed import UNCLAIMED
+from spec.tools.docs.common import how_made, made_with
+from spec.tools.docs.sources import FIGURE, Figures
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: the lint rule: a number read as a duration, a share or a perplexity, outside a named figure
+TYPED = re.compile(r"\b\d[\d,.]*\s?(?:%|(?:s|minutes|hours|seconds)\b)|perplexity (?:of )?\d")
+
+
+def texts():
+    """(where, text) of every text the sources page fills in: listings' results and reasons, statements' reasons."""
+    for x in LISTINGS:
+        for field in ("does", "reason"):
+            yield f"{x.file}:{x.first} {field}", getattr(x, field)
+    for u in UNCLAIMED:
+        yield f"{u.source.file}:{u.source.line} unclaimed", u.reason
+
+
+def typed(text: str) -> list:
+    return TYPED.findall(FIGURE.sub("", text))
+
+
+def test_the_lint_rule_finds_a_typed_figure_and_passes_a_named_one():
+    assert typed("the run took 1121 s, 8 times the other") == ["1121 s"]
+    assert typed("it reaches 89.5 % after 74 minutes") == ["89.5 %", "74 minutes"]
+    assert typed("ends at perplexity 17.46") == ["perplexity 1"]
+    assert (
+        typed("ends at perplexity {listings.json:s003-rnn.perplexity:.2f} in {listings.json:s003-rnn.seconds:.0f} s")
+        == []
+    )
+    assert typed("ends at perplexity {listings.json:s003-rnn.perplexity:.2f}, 30 epochs, shapes [10, 3, 20]") == []
+
+
+def test_no_source_text_types_a_figure():
+    found = {where: typed(text) for where, text in texts() if typed(text)}
+    assert found == {}, f"name these figures from reports/ ({{FILE:PATH:FORMAT}}) instead of typing them: {found}"
+
+
+def test_every_figure_a_text_names_is_stored():
+    figures = Figures(ROOT / "reports", None)
+    missing = [
+        f"{where}: {m.group(0)}"
+        for where, text in texts()
+        for m in FIGURE.finditer(text)
+        if figures.value(m.group(1), m.group(2))[0] is None
+    ]
+    assert missing == [], f"named but not stored (re-run the benchmark that makes it): {missing}"
+
+
+@pytest.fixture
+def reports(tmp_path):
+    suite = {"git": "abcdef0123456", "date": "2026-01-02", "claims": 1, "claim_digests": {"a.b": "d"}}
+    runs = {
+        "figure": "listings",
+        "runs": [
+            {"key": {"run": "one"}, "seconds": 12.34, "curve": [9.0, 7.5, 6.25], "suite": suite},
+            {"key": {"run": "two"}, "seconds": 3.0, "flag": True},  # made before runs recorded their suite
+        ],
+    }
+    (tmp_path / "listings.json").write_text(json.dumps(runs))
+    (tmp_path / "programs").mkdir()
+    (tmp_path / "programs" / "sum.json").write_text(json.dumps({"test_accuracy": 0.8953, "suite": suite}))
+    return tmp_path
+
+
+def test_a_named_figure_is_filled_in_with_where_it_comes_from(reports):
+    now = {"a.b": "d"}
+    fill = Figures(reports, now).fill
+    text = fill("took {listings.json:one.seconds:.1f} s, {listings.json:one.curve.2:.2f} at epoch 2")
+    assert text == (
+        "took 12.3 s, 7.50 at epoch 2 [reports/listings.json: revision abcdef0, on 2026-01-02, 1 of today's 1 claims]"
+    ), text
+    assert fill("{programs/sum.json:test_accuracy:.1%}").startswith("89.5% [reports/programs/sum.json: ")
+    behind = Figures(reports, {"a.b": "changed"}).fill("{listings.json:one.seconds:.0f}")
+    assert behind.endswith("0 of today's 1 claims †]"), behind
+    unrecorded = fill("{listings.json:two.seconds:.0f}")
+    assert unrecorded == "3 [reports/listings.json: claim set not recorded †]", unrecorded
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "{listings.json:three.seconds:.0f}",  # no such run
+        "{listings.json:one.minutes:.0f}",  # no such field
+        "{listings.json:one.curve.4:.0f}",  # past the curve's last epoch
+        "{listings.json:one.curve.0:.0f}",  # epochs count from 1
+        "{listings.json:one.curve:.0f}",  # not a number
+        "{listings.json:two.flag:d}",  # a flag is not a figure
+        "{nothing.json:one.seconds:.0f}",  # no such file
+    ],
+)
+def test_a_figure_not_stored_says_so_and_names_its_file(reports, name):
+    text = Figures(reports, {"a.b": "d"}).fill(f"took {name} s")
+    file = FIGURE.match(name).group(1)
+    assert text == f"took (not measured: no {FIGURE.match(name).group(2)} in reports/{file}) s", text
+
+
+def test_a_figure_without_a_recorded_claim_set_is_marked_behind():
+    """Made before figures recorded what they were made with: the pages cannot say it is today's, so it is †."""
+    assert made_with({}, {"a.b": "d"}) == ", claim set not recorded †"
+    assert how_made({"seconds": 1}, {"a.b": "d"}) == "claim set not recorded †"
+    assert made_with({}) == "" and how_made({}) == "environment not recorded"
