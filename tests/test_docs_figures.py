@@ -115,3 +115,25 @@ def test_a_figure_without_a_recorded_claim_set_is_marked_behind():
     assert made_with({}, {"a.b": "d"}) == ", claim set not recorded †"
     assert how_made({"seconds": 1}, {"a.b": "d"}) == "claim set not recorded †"
     assert made_with({}) == "" and how_made({}) == "environment not recorded"
+
+
+def test_the_readme_sample_of_verify_is_rendered_from_its_stored_report():
+    """The README's sample output is `verify`'s own rendering of a stored report, with where it comes from; a
+    number typed into it is stale (`python -m spec docs` puts the report's back)."""
+    from spec.tools.docs import readme, site
+
+    path, rendered = site.readme(ROOT / "reports", ROOT / "docs")
+    text = path.read_text(encoding="utf-8")
+    samples = list(readme.MARKERS.finditer(text))
+    assert samples, "the README has no rendered sample of verify's output"
+    assert text == rendered, "the README's sample is not what its stored report gives: run python -m spec docs"
+    body = samples[0].group("body")
+    assert "reports/implementations/torch.json" in body and "of today's" in body, body
+    typed_in = text.replace(body, body.replace("total ", "total 1", 1))
+    assert typed_in != text and readme.render(typed_in, ROOT / "reports") != typed_in
+
+
+def test_a_build_elsewhere_leaves_the_readme_alone(tmp_path):
+    from spec.tools.docs import site
+
+    assert site.readme(ROOT / "reports", tmp_path / "docs") is None

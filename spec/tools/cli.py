@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
+from typing import Optional
 
 import spec
 from reference.common.files import cannot_write
@@ -349,10 +350,10 @@ def jobs(chosen) -> int:
 MAX_JOBS = 4
 
 
-def default_report(device: str, target: str = "eager", impl=None) -> Path:
+def default_report(device: str, target: str = "eager", impl=None, torch: Optional[str] = None) -> Path:
     """reports/<torch>-<device>.json; through targets, reports/targets/...; another implementation,
-    reports/implementations/<name>-<torch>-<device>.json."""
-    torch = installed_torch()
+    reports/implementations/<name>-<torch>-<device>.json (``torch``: the installed one unless given)."""
+    torch = torch or installed_torch()
     if impl is not None:
         return Path("reports") / "implementations" / f"{impl.name.replace(':', '-')}-{torch}-{device}.json"
     if target == "eager":
@@ -642,10 +643,11 @@ def docs(args) -> int:
     if not args.check:
         _check_writable(args.out / "index.md", "docs")
     pages = site.build(args.reports, args.out, torch_docs=args.torch_docs, record=not args.check)
+    readme = site.readme(args.reports, args.out)  # (path, text) of the README's rendered samples, or None
     if args.check:
         from spec.tools.docs.common import claim_set, outdated_figures
 
-        stale = site.stale(pages, args.out)
+        stale = site.stale(pages, args.out) + ([readme[0]] if readme and not site.fresh(*readme) else [])
         for rel in stale:
             print(f"stale: {args.out / rel}", file=sys.stderr)
         for line in outdated_figures(args.reports, claim_set()):
@@ -654,6 +656,11 @@ def docs(args) -> int:
             print("spec: docs are not fresh: run python -m spec docs", file=sys.stderr)
         return 1 if stale else 0
     changed = site.write(pages, args.out)
+    if readme and not site.fresh(*readme):
+        from spec.tools import results as res
+
+        res.write_text(*readme)
+        changed.append(readme[0].name)
     print(f"docs: {len(pages)} pages in {args.out}, {len(changed)} changed")
     return 0
 

@@ -161,6 +161,21 @@ def orphans(pages: dict, out: Path) -> list:
     return found
 
 
+def readme(reports_dir: Path, out: Path):
+    """(the checkout's README, its text with the samples rendered from ``reports_dir``) when ``out`` is the
+    checkout's docs folder (a build elsewhere leaves the README alone); None otherwise."""
+    from spec.tools.docs import readme as rd
+    from spec.tools.docs.common import ROOT
+    from spec.tools.docs.provenance import today_of
+
+    path = ROOT / "README.md"
+    if out.resolve() != (ROOT / "docs").resolve() or not path.exists():
+        return None
+    import spec
+
+    return path, rd.render(path.read_text(encoding="utf-8"), reports_dir, today_of(spec.load_all()))
+
+
 def fresh(path: Path, content) -> bool:
     if not path.exists():
         return False
