@@ -137,3 +137,21 @@ def test_a_build_elsewhere_leaves_the_readme_alone(tmp_path):
     from spec.tools.docs import site
 
     assert site.readme(ROOT / "reports", tmp_path / "docs") is None
+
+
+def test_a_coverage_measurement_is_dated_against_todays_set_and_marked_when_behind():
+    from spec.tools.docs.coverage import coverage_page
+
+    suite = {"git": "abcdef0123", "date": "2026-01-02", "claims": 2, "claim_digests": {"a.b": "d", "a.c": "e"}}
+    data = {
+        "environment": {"torch": "2.13.0+cpu", "python": "3.11.7", "hypothesis_profile": "ci"},
+        "suite": suite,
+        "selection": "all claims",
+        "pytest": "2 passed",
+        "files": {},
+    }
+    today = coverage_page(data, {"a.b": "d", "a.c": "e"})
+    assert "2 of today's 2 claims" in today and "Stale" not in today, today
+    behind = coverage_page(data, {"a.b": "d", "a.c": "changed", "a.d": "new"})
+    assert "1 of today's 3 claims †" in behind and '!!! warning "Stale"' in behind, behind
+    assert "re-run `python -m spec coverage`" in behind, behind

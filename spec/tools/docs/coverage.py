@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 from spec.tools import results as res
-from spec.tools.docs.common import GENERATED, cell
+from spec.tools.docs.common import GENERATED, banner, cell, made_with
 from spec.tools.render import table
 
+#: the command that makes a measurement again (its stale banner names it)
+COMMAND = "python -m spec coverage"
 
-def coverage_page(data: dict) -> str:
-    """One stored measurement: the figures per file, then every missed line and branch with its reason or a to-do."""
+
+def coverage_page(data: dict, now: Optional[dict] = None) -> str:
+    """One stored measurement: the figures per file, then every missed line and branch with its reason or a to-do;
+    against today's claim set ``now``, how many of today's claims it ran, and a banner when it is behind."""
     from spec.tools import coverage as cov
 
-    env, suite = data["environment"], data["suite"]
+    env = data["environment"]
     head = f"# Coverage of torch's recurrent code — torch {env['torch']}\n\n{GENERATED}\n"
+    stale = banner(data, now, COMMAND) if now is not None else ""
     intro = (
-        f"`python -m spec coverage` ran {data['selection']} on cpu (profile `{env.get('hypothesis_profile', '?')}`, "
-        f"suite {suite['version']} at `{suite['git']}`, {suite['claims']} claims; pytest: {data['pytest']}) under "
+        f"`{COMMAND}` ran {data['selection']} on cpu (profile `{env.get('hypothesis_profile', '?')}`"
+        f"{made_with(data, now)}; pytest: {data['pytest']}) under "
         "`coverage run --branch`, measuring torch's own Python files only. Each line or branch the claims do not "
         "reach is listed with the reason it is left, or as **to do** (a claim to write).\n\n"
     )
@@ -45,11 +51,12 @@ def coverage_page(data: dict) -> str:
             + table(["branch", "code", "in", "why it is not taken"], branches, "markdown")
         )
     summary = table(["file", "lines", "branches", "percent (lines and branches)"], rows, "markdown", "lrrr")
-    return head + intro + summary + "\n" + "\n".join(parts)
+    return head + stale + intro + summary + "\n" + "\n".join(parts)
 
 
-def coverage_pages(folder: Path) -> dict:
-    """``coverage/index.md`` and one page per stored measurement (``reports/coverage/<torch>.json``)."""
+def coverage_pages(folder: Path, now: Optional[dict] = None) -> dict:
+    """``coverage/index.md`` and one page per stored measurement (``reports/coverage/<torch>.json``), each dated
+    against today's claim set ``now``."""
     stored = sorted(Path(folder).glob("*.json")) if Path(folder).is_dir() else []
     pages, rows = {}, []
     for path in stored:
@@ -57,16 +64,17 @@ def coverage_pages(folder: Path) -> dict:
         if data.get("schema") != 1 or "files" not in data:
             raise res.ReportError(f"{path}: not a coverage measurement (schema 1)")
         name = f"coverage/{path.stem}.md"
-        pages[name] = coverage_page(data)
+        pages[name] = coverage_page(data, now)
+        made = made_with(data, now).lstrip(", ")
         for rel, f in data["files"].items():
             percent = f"{f['percent']:.1f} %" if f["measured"] else "not measured"
-            rows.append([f"[{path.stem}]({path.stem}.md)", f"`{rel}`", percent])
+            rows.append([f"[{path.stem}]({path.stem}.md)", f"`{rel}`", percent, made])
     intro = (
         "Which lines and branches of torch's Python code for these layers the claims run, one page per measured "
         "release (`python -m spec coverage` writes `reports/coverage/<torch>.json`)."
     )
     body = (
-        table(["torch", "file", "percent"], rows, "markdown", "llr").rstrip("\n")
+        table(["torch", "file", "percent", "made with"], rows, "markdown", "llrl").rstrip("\n")
         if stored
         else ("No stored measurement yet: `python -m spec coverage`.")
     )

@@ -26,7 +26,7 @@ def mutants_page(registry, path: Path, current: dict) -> str:
             claims = f"with `{via}`: {claims}; in a plain run (eager, torch): {plain}"
         crashes = "; ".join(f"`{c}`: {cell(m)}" for c, m in (r.get("crashes") or {}).items())
         rows.append([f"`{name}`", md(r["description"]), claims, crashes])
-    made = made_with(data) if data.get("suite") else ", environment not recorded"
+    made = made_with(data, current) if data.get("suite") else ", environment not recorded"
     legacy = (
         ""
         if data.get("suite")

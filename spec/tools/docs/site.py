@@ -71,7 +71,7 @@ def build(reports_dir: Path, out: Path, torch_docs: bool = False, record: bool =
     for page, members in by_page.items():
         pages[page] = claims.kind_page(members, cards, stored)
     pages.update(torch_doc_pages(td, ordered_claims, out, torch_docs))
-    pages.update(cov.coverage_pages(reports_dir / "coverage"))
+    pages.update(cov.coverage_pages(reports_dir / "coverage", current))
     results = reports_dir / "programs"
     for name in programs.PROGRAMS:
         pages[f"programs/{name}.md"] = programs.program_page(name, ordered_claims, results, current)
