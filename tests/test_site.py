@@ -113,6 +113,29 @@ def test_the_cli_and_the_docs_show_the_same_status_in_every_cell(pages):
     assert missing == []
 
 
+def test_a_uniform_group_names_its_releases_per_group_of_columns(pages):
+    """ "holds on 23 columns, 1.8.1 to 2.11.0" read as a range ending at 2.11 where the columns ran to 2.15.0 and
+    then a GPU run: each title names a release range per group of columns, its counts add up, and one is singular."""
+    m = Matrix.build(stored_reports(), targets=("eager",))
+    releases: dict = {}
+    for col in m.columns:
+        releases.setdefault(col.group_label, []).append(col.release)
+    titles = [html.unescape(t) for t in re.findall(r'<p class="grid-title">([^<]*)</p>', pages["matrix.md"])]
+    assert titles
+    for title in titles:
+        head, _, count = title.rpartition(": ")
+        assert re.fullmatch(r"1 claim|([02-9]|\d\d+) claims", count), title
+        n = re.search(r" on (\d+) columns: ", head)
+        ranges = re.findall(r"(\S+?)(?: to (\S+))? \(((?:[^()]|\([^()]*\))*)\)(?: and |$)", head.split(": ", 1)[-1])
+        assert ranges, title
+        total = 0
+        for first, last, label in ranges:
+            shown = releases[label]
+            assert first in shown and (last or first) in shown, (title, label, shown)
+            total += shown.index(last or first) - shown.index(first) + 1
+        assert total == (int(n.group(1)) if n else 1), title
+
+
 def test_a_failure_band_comes_first_on_the_matrix_page(pages):
     """What a reader must see first: the claims failing somewhere, then the known regressions of a release (each
     named with its releases, reason and link), before anything that only changes."""

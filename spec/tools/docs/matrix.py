@@ -22,12 +22,7 @@ from spec.tools.results import WORDS
 def uniform_grid(m: Matrix, ids: list, linker) -> str:
     parts = []
     for (status, first, last, n), members in m.uniform_groups(ids):
-        a, b = m.columns[first], m.columns[last]
-        where = a.group_label if a.group == b.group else f"{a.group_label} to {b.group_label}"
-        span = (
-            f"{n} column{'s' * (n != 1)}, {a.release} to {b.release} ({where})" if n > 1 else f"{a.release} ({where})"
-        )
-        title = f"{GLYPHS[status]} {WORDS[status]} on {span}: {len(members)} claims"
+        title = f"{GLYPHS[status]} {WORDS[status]} on {span(m, first, last, n)}: {plural(len(members), 'claim')}"
         items = "\n".join(
             f'<li markdown="span" data-claim="{cid}" data-status="{status}">{linker(cid)}</li>' for cid in members
         )
@@ -35,6 +30,23 @@ def uniform_grid(m: Matrix, ids: list, linker) -> str:
             f'<p class="grid-title">{html.escape(title)}</p>\n<ul class="spec-grid" markdown="1">\n{items}\n</ul>'
         )
     return "\n".join(parts) + "\n"
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def span(m: Matrix, first: int, last: int, n: int) -> str:
+    """Columns ``first`` to ``last`` in words, a release range per group of columns (cpu eager, a GPU run, ...):
+    "23 columns: 1.8.1 to 2.15.0 (cpu · eager) and 2.11.0 (cpu+cuda · eager)"."""
+    groups: list = []
+    for col in m.columns[first : last + 1]:
+        if groups and groups[-1][0] == col.group:
+            groups[-1][2] = col
+        else:
+            groups.append([col.group, col, col])
+    ranges = " and ".join(f"{a.release}{'' if a is b else f' to {b.release}'} ({a.group_label})" for _, a, b in groups)
+    return f"{plural(n, 'column')}: {ranges}" if n > 1 else ranges
 
 
 def known_list(m: Matrix, ids: list, linker) -> str:
