@@ -131,6 +131,37 @@ def test_claim_cards_count_each_release_once_and_show_every_recorded_status(page
     assert checked > 200, f"only {checked} claim sections were read"
 
 
+def test_claim_cards_frame_each_change_and_mark_rows_behind_todays_set(pages, reports):
+    """On a card, as on the matrix page: a cell whose status differs from the one before it in its row is framed
+    (a range edge, to or from n/a, is not a change), read here from the cells' own statuses; and a row read from a
+    report behind today's claim set (here: the GPU run, which recorded no claim digests) carries its mark."""
+    behind = {key for key, data in reports.items() if not (data.get("suite") or {}).get("claim_digests")}
+    assert behind, "no stored report is behind today's set: this test checks nothing of the marks"
+    framed = marked = 0
+    for name, page in pages.items():
+        if not (isinstance(page, str) and "claims/" in name and name.endswith(".md")):
+            continue
+        for cid, text in sections(page).items():
+            card = re.search(r'<table class="card">(.*?)</table>', text, re.S)
+            for head, row in re.findall(
+                r'<tr data-row=[^>]*><th class="row"[^>]*>([^<]*)</th>(.*?)</tr>', card.group(1) if card else "", re.S
+            ):
+                tds = [dict(ATTR.findall(td)) for td in re.findall(r"<td ([^>]*)>", row)]
+                sources = {a["data-report"] for a in tds if "data-report" in a}
+                assert head.endswith(("†", "‡")) == bool(sources & behind), (cid, head, sorted(sources & behind))
+                marked += bool(sources & behind)
+                before = None
+                for a in tds:
+                    status = a.get("data-status")
+                    if status is None:
+                        continue
+                    change = before is not None and status != before and "not-applicable" not in (status, before)
+                    assert ("change" in a["class"].split()) == change, (cid, head, a.get("data-column"))
+                    framed += change
+                    before = status
+    assert framed and marked, (framed, marked)
+
+
 def test_the_headline_counts_are_the_reports_counts(pages, reports):
     """Home and matrix pages: per release and implementation, today's claims by status, straight from the JSON."""
     import spec

@@ -81,7 +81,8 @@ def legend_html() -> str:
     )
     return (
         f'<span class="spec-legend">{items}<span class="spec-key st-passed change">✓</span> framed: changed from '
-        "the release before</span>"
+        'the release before <span class="spec-key st-not-applicable edge">–</span> grey edge: a claim\'s torch '
+        "range starts or ends</span>"
     )
 
 

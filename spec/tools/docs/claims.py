@@ -27,19 +27,30 @@ class Cards:
         self.impls = Matrix.build(impls, targets=("eager",))
         provs = [(r, prov.of_report(r, now)) for r in reports + impls]
         self.older = {prov.source(r): set(p.standing.changed) for r, p in provs}
+        self.marks = {prov.source(r): (prov.mark(p), p.line()) for r, p in provs if prov.mark(p)}
         order: list = []
         for col in self.releases.columns:
             if col.release not in order:
                 order.append(col.release)
         self.order = sorted(order, key=release_of)
 
-    def _cell(self, m: Matrix, i: int, cid: str) -> str:
+    def _cell(self, m: Matrix, i: int, cid: str, change=None) -> str:
         col = m.columns[i]
         status = m.rows[cid][i] if cid in m.rows else None
-        cell = html_cell(status, cid if status is None else cid, column=col)
+        cell = html_cell(status, cid if status is None else cid, change, column=col)
         if cid in self.older.get(col.source, ()):
             cell = cell.replace('<td class="', '<td class="behind ', 1).replace('title="', 'title="an older check: ', 1)
         return cell
+
+    def _row_head(self, m: Matrix, idx: list, label: str) -> str:
+        """A row's name, with the mark of its reports behind today's claim set (‡ a GPU run, † another), as the
+        matrix page marks their columns."""
+        marks = dict(self.marks[m.columns[i].source] for i in idx if m.columns[i].source in self.marks)
+        if not marks:
+            return f'<th class="row">{html.escape(label)}</th>'
+        mark = "‡" if "‡" in marks else "†"
+        why = "; ".join(dict.fromkeys(marks.values()))
+        return f'<th class="row" title="{html.escape(why)}">{html.escape(label)} {mark}</th>'
 
     def card(self, cid: str) -> str:
         m = self.releases
@@ -50,11 +61,14 @@ class Cards:
             by_release: dict = {}
             for i in idx:
                 by_release.setdefault(m.columns[i].release, i)  # one cell per release in a row
+            changes = m.changes(cid)  # framed as on the matrix page: a change from the release before in the row
             tds = "".join(
-                self._cell(m, by_release[rel], cid) if rel in by_release else '<td class="st-noreport"></td>'
+                self._cell(m, by_release[rel], cid, changes.get(by_release[rel]))
+                if rel in by_release
+                else '<td class="st-noreport"></td>'
                 for rel in self.order
             )
-            rows.append(f'<tr data-row="{html.escape(label)}"><th class="row">{html.escape(label)}</th>{tds}</tr>')
+            rows.append(f'<tr data-row="{html.escape(label)}">{self._row_head(m, idx, label)}{tds}</tr>')
         heads = "".join(f'<th class="release"><span>{html.escape(r)}</span></th>' for r in self.order)
         grid = ""
         if rows:
