@@ -408,3 +408,63 @@ def test_a_mutant_of_opacus_is_caught_through_the_implementation_and_survives_to
         check(cfg, device="cpu")
     monkeypatch.setattr(dp_rnn.DPRNNBase, "forward", original)
     check(cfg, device="cpu")  # and without the mutant, opacus keeps this claim
+
+
+@pytest.mark.parametrize(
+    "reason, heading",
+    [
+        (  # a break inside parentheses is not the clause's end
+            "torchrl's LSTM accepts a 2-D (h_0, c_0) for a batched input (torch raises RuntimeError); a 3-D state",
+            "torchrl's LSTM accepts a 2-D (h_0, c_0) for a batched input",
+        ),
+        (
+            "built with batch_first=True (their default) fail on a PackedSequence (AttributeError: no 'dim'); torch's",
+            "built with batch_first=True (their default) fail on a PackedSequence",
+        ),
+        (
+            "the layers take no unbatched (2-D) input (RuntimeError: input must have 3 dimensions)",
+            "the layers take no unbatched (2-D) input",
+        ),
+        (
+            "the layers default to batch_first=True (nn.LSTM to False), so code written for torch",
+            "the layers default to batch_first=True",
+        ),
+        (
+            "the layers raise NotImplementedError for any proj_size > 0, where torch raises ValueError",
+            "the layers raise NotImplementedError for any proj_size > 0",
+        ),
+        ("word " * 30, ("word " * 19).strip() + " ..."),  # too long: cut at a word, and says so
+    ],
+)
+def test_a_causes_heading_is_its_first_clause_whole(reason, heading):
+    from spec.tools.docs.implementations import _headline
+
+    assert _headline(reason) == heading
+
+
+def one_wording_per_heading(divergences: dict) -> dict:
+    """{heading: [reasons]} for each cause heading that two differently worded reasons share (the pages group
+    divergences by their reason: two wordings of one cause read as two causes with one heading)."""
+    from spec.tools.docs.implementations import _headline
+
+    by: dict = {}
+    for entry in divergences.values():
+        by.setdefault(_headline(entry["reason"]), set()).add(entry["reason"])
+    return {head: sorted(reasons) for head, reasons in by.items() if len(reasons) > 1}
+
+
+def test_the_lint_rule_finds_one_cause_worded_twice():
+    worded_twice = {
+        "a.b": {"reason": "DPRNN keeps no nonlinearity attribute; it takes it last"},
+        "a.c": {"reason": "DPRNN keeps no nonlinearity attribute; it takes it last (see a.b)"},
+        "a.d": {"reason": "the DP layers have no all_weights"},
+    }
+    assert list(one_wording_per_heading(worded_twice)) == ["DPRNN keeps no nonlinearity attribute"]
+    del worded_twice["a.c"]
+    assert one_wording_per_heading(worded_twice) == {}
+
+
+@pytest.mark.parametrize("path", KNOWN_FILES, ids=lambda p: p.stem)
+def test_a_known_file_words_each_cause_once(path):
+    divergences = json.loads(path.read_text(encoding="utf-8")).get("divergences") or {}
+    assert one_wording_per_heading(divergences) == {}, "word one cause one way (the pages group by the reason)"

@@ -8,6 +8,8 @@ of that library) or not applicable (with the reason). Read from the stored repor
 
 from __future__ import annotations
 
+import re
+
 from spec.tools.docs import provenance as prov
 from spec.tools.docs.common import GENERATED, KIND_TITLES, WIDE_PAGE, anchor, md
 from spec.tools.render import GLYPHS, table
@@ -84,6 +86,19 @@ def summary_page(reports: list, now: dict) -> str:
     )
 
 
+#: how a known divergence's message starts: the cases of one pytest item (spec.helpers.verdicts)
+ITEM_COUNT = re.compile(r"^\d+ of \d+ cases: ")
+
+#: a count of claims by status, in words (one, several)
+COUNTED = {
+    "passed": ("holds", "hold"),
+    "xfailed": ("known divergence", "known divergences"),
+    "failed": ("fails", "fail"),
+    "not-applicable": ("not applicable", "not applicable"),
+    "skipped": ("skipped", "skipped"),
+}
+
+
 def implementation_page(rep, now: dict) -> str:
     versions = ", ".join(f"`{k}` {v}" for k, v in sorted(rep.implementation_versions.items()))
     title = rep.environment["implementation"].get("title") or rep.implementation
@@ -92,7 +107,7 @@ def implementation_page(rep, now: dict) -> str:
     for cid, r in claims.items():
         by_status.setdefault(r.status, []).append(cid)
     counts = ", ".join(
-        f"{len(by_status[s])} {WORDS[s]}"
+        f"{len(by_status[s])} {COUNTED[s][len(by_status[s]) != 1]}"
         for s in ("passed", "xfailed", "failed", "not-applicable", "skipped")
         if s in by_status
     )
@@ -124,6 +139,11 @@ def implementation_page(rep, now: dict) -> str:
             n = config.get("known")
             seen = "" if n is None else f" {n} failing case{'s' if n != 1 else ''} in this run."
             parts.append(f"- {md(config['what'])}{where}.{how}{link}{seen}")
+        alone = sorted(cid for cid in by_status.get("xfailed", []) if not claims[cid].known)
+        if alone:  # counted among the known divergences above, listed under no cause below
+            which = "it" if len(configurations) == 1 else "these"
+            named = ", ".join(f"`{cid}`" for cid in alone)
+            parts.append(f"\n{len(alone)} claim{'s' * (len(alone) != 1)} diverge only through {which}: {named}.")
         parts.append("")
     known = [cid for cid in by_status.get("xfailed", []) + by_status.get("passed", []) if claims[cid].known]
     if known:
@@ -140,6 +160,10 @@ def implementation_page(rep, now: dict) -> str:
     for cid in sorted(claims):
         r = claims[cid]
         why = r.reason or (r.known or {}).get("reason") or r.first_failure or ""
+        # a known divergence in its entry's words: the run's message counts one pytest item's cases ("1 of 1
+        # cases: ..."), which the cases column contradicts
+        if r.status == "xfailed":
+            why = (r.known or {}).get("reason") or ITEM_COUNT.sub("", why)
         status = f'<span class="st-{r.status}" data-claim="{cid}" data-status="{r.status}">{GLYPHS[r.status]}</span>'
         rows.append([f"`{cid}`", f"{status} {WORDS[r.status]}", verdict_cell(r), md(why)])
     parts.append("## Every claim\n")
@@ -180,8 +204,9 @@ def known_section(rep, claims: dict, ids: list) -> str:
     for cid in sorted(ids):
         causes.setdefault(claims[cid].known.get("reason", ""), []).append(cid)
     out = [
-        f"## Known divergences\n\n{len(ids)} claims diverge for {len(causes)} cause{'s' * (len(causes) != 1)}, "
-        "each listed once with the claims and cases it covers.\n"
+        f"## Known divergences\n\n{len(ids)} claim{'s' * (len(ids) != 1)} diverge for {len(causes)} "
+        f"cause{'s' * (len(causes) != 1)} named in the known file, each listed once with the claims and cases it "
+        "covers.\n"
     ]
     for n, (reason, members) in enumerate(causes.items(), 1):
         first = claims[members[0]].known
@@ -213,12 +238,31 @@ def known_section(rep, claims: dict, ids: list) -> str:
     return "\n".join(out)
 
 
+#: where a cause's heading ends: the first of these outside parentheses
+HEADLINE_ENDS = (": ", "; ", ", so ", ", where ")
+
+
 def _headline(reason: str) -> str:
-    """A cause's heading: its reason up to the first colon, semicolon or comma clause, at most ~90 characters."""
-    for sep in (": ", "; ", ", so ", " ("):
-        if sep in reason:
-            reason = reason.split(sep)[0]
-    return reason if len(reason) <= 90 else reason[:87].rsplit(" ", 1)[0] + " ..."
+    """A cause's heading: its reason up to the first clause break outside parentheses, without a closing
+    parenthetical, at most ~100 characters (a cut inside "(h_0, c_0)" or "(ValueError: ...)" read as a sentence
+    broken off: "torchrl's LSTM accepts a 2-D")."""
+    depth, end = 0, len(reason)
+    for i, ch in enumerate(reason):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and any(reason.startswith(sep, i) for sep in HEADLINE_ENDS):
+            end = i
+            break
+    head = reason[:end].rstrip()
+    while head.endswith(")") and " (" in head:  # "take no unbatched (2-D) input (RuntimeError ...)": drop the last
+        depth, i = 0, len(head)
+        for i in range(len(head) - 1, -1, -1):
+            depth += (head[i] == ")") - (head[i] == "(")
+            if depth == 0:
+                break
+        if i == 0 or head[i - 1] != " ":
+            break
+        head = head[: i - 1].rstrip()
+    return head if len(head) <= 100 else head[:97].rsplit(" ", 1)[0] + " ..."
 
 
 def implementation_pages(reports: list, now: dict) -> dict:
