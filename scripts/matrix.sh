@@ -4,7 +4,8 @@
 # uv's shared cache (tox-uv) keeps re-installs fast.
 #   scripts/matrix.sh                  all 22 releases
 #   scripts/matrix.sh torch110 torch111
-# Reports: reports/matrix/<env>.json; timings: reports/matrix/timings.tsv.
+# Reports: reports/matrix/<env>.json; timings: reports/matrix/timings.tsv (environment, exit status, seconds,
+# date, the suite's revision).
 set -u
 cd "$(dirname "$0")/.."
 # old torch needs old Python: put pyenv's 3.9, 3.10 and 3.11 on PATH when present
@@ -25,10 +26,13 @@ fi
 envs=${*:-$(tox -l)}
 mkdir -p reports/matrix
 for env in $envs; do
+  # the suite's revision that runs it, as every stored result records it (spec/version.py read by path: no torch)
+  revision=$(python3 -c "import importlib.util as u; s = u.spec_from_file_location('v', 'spec/version.py'); \
+m = u.module_from_spec(s); s.loader.exec_module(m); print(m.revision())" 2>/dev/null || echo unknown)
   start=$(date +%s)
   tox -e "$env" > "reports/matrix/$env.log" 2>&1
   rc=$?
   seconds=$(( $(date +%s) - start ))
-  printf '%s\t%s\t%s\n' "$env" "$rc" "$seconds" | tee -a reports/matrix/timings.tsv
+  printf '%s\t%s\t%s\t%s\t%s\n' "$env" "$rc" "$seconds" "$(date -u +%F)" "$revision" | tee -a reports/matrix/timings.tsv
   rm -rf ".tox/$env"
 done

@@ -155,3 +155,31 @@ def test_a_coverage_measurement_is_dated_against_todays_set_and_marked_when_behi
     behind = coverage_page(data, {"a.b": "d", "a.c": "changed", "a.d": "new"})
     assert "1 of today's 3 claims †" in behind and '!!! warning "Stale"' in behind, behind
     assert "re-run `python -m spec coverage`" in behind, behind
+
+
+def test_a_release_timing_says_which_run_it_was_and_whether_its_report_is_that_run(tmp_path):
+    """`scripts/matrix.sh` records each run's date and revision beside its seconds: the benchmarks page shows them,
+    says when the stored report came from another run, and marks a line from before as its report's."""
+    import shutil
+
+    import spec
+    from spec.tools.docs.benchmarks import timings_section
+    from spec.tools.docs.provenance import today_of
+    from spec.tools.results import load_json
+
+    (tmp_path / "matrix").mkdir()
+    for env in ("torch18", "torch19", "torch110"):
+        shutil.copy(ROOT / "reports" / "matrix" / f"{env}.json", tmp_path / "matrix" / f"{env}.json")
+    suite = load_json(tmp_path / "matrix" / "torch18.json")["suite"]
+    lines = [
+        f"torch18\t0\t10\t{suite['date']}\t{suite['git']}",  # the run that made the stored report
+        "torch19\t0\t9\t2026-01-01\tfeedbeef00000",  # a later run whose report was not stored
+        "torch110\t1\t12",  # timed before runs recorded their date and revision
+    ]
+    (tmp_path / "matrix" / "timings.tsv").write_text("\n".join(lines) + "\n")
+    text = timings_section(tmp_path, today_of(spec.load_all()))
+    rows = {line.split(" | ")[1]: line for line in text.splitlines() if line.startswith("| 1.")}
+    rev = suite["git"][:7] + ("-dirty" if suite["git"].endswith("-dirty") else "")
+    assert f"| {suite['date']} | {rev} |" in rows["torch18"], rows["torch18"]
+    assert "| 2026-01-01 (its report: " in rows["torch19"] and "| feedbee (its report: " in rows["torch19"]
+    assert "(its report's) |" in rows["torch110"] and "| 1 (a claim failed) |" in rows["torch110"], rows["torch110"]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from spec.registry import release_of
 from spec.tools import results as res
+from spec.tools.claimset import short_revision
 from spec.tools.docs import provenance as prov
 from spec.tools.docs.common import GENERATED, banner, how_made, made_with, md, stored_figures
 from spec.tools.docs.programs import epochs_cell
@@ -124,25 +125,31 @@ def timings_section(reports: Path, now: dict) -> str:
     latest: dict = {}
     for line in timings.read_text(encoding="utf-8").splitlines():
         if line.strip():
-            env, rc, sec = line.split("\t")[:3]
-            latest[env] = (rc, sec)  # the last line of an environment is its latest run
+            env, rc, sec, *made = line.split("\t")
+            latest[env] = (rc, sec, made)  # the last line of an environment is its latest run
     rows = []
-    for env, (rc, sec) in latest.items():
+    for env, (rc, sec, made) in latest.items():
         path = reports / "matrix" / f"{env}.json"
         r = res.Report.load(path) if path.exists() else None
         p = prov.of_report(r, now) if r is not None else None
         release = r.release if r is not None else "no stored report"
         date = (r.suite.get("date") if r is not None else "") or "not recorded"
         revision = (p.standing.revision if p else "") or "not recorded"
+        if len(made) >= 2:  # the run's own date and revision (scripts/matrix.sh writes them since they are read)
+            own = short_revision(made[1])
+            if (made[0], own) != (date, revision):
+                date, revision = f"{made[0]} (its report: {date})", f"{own} (its report: {revision})"
+        else:
+            date, revision = f"{date} (its report's)", f"{revision} (its report's)"
         ran = f"{p.standing.same}/{p.standing.today}{prov.mark(p)}" if p else ""
         verdict = "0 (held)" if rc == "0" else f"{rc} (a claim failed)"
         rows.append((release, env, verdict, sec, date, revision, ran, r))
     rows.sort(key=lambda row: release_of(row[7].torch) if row[7] is not None else release_of("0"), reverse=True)
     return (
         "\n## One release, installed from a warm cache and verified\n\n`scripts/matrix.sh` (tox-uv; target <= 3 "
-        "min a release): each release's latest run, newest release first, with the date and revision its stored "
-        "report records (reports from before dates were recorded say so) and the claims of today's set it ran "
-        "(† behind it).\n\n"
+        "min a release): each release's latest run, newest release first, with its date and revision (a run timed "
+        "before the timings recorded them shows its stored report's; a report made by another run says so) and the "
+        "claims of today's set its report ran († behind it).\n\n"
         + table(
             ("release", "environment", "verify", "seconds", "date", "revision", "ran"),
             [r[:7] for r in rows],
