@@ -39,13 +39,13 @@ def benchmarks_page(reports: Path, current: dict) -> str:
     loop = figures.get("loop_speed.json")
     if loop:
         rows = [
-            (
-                f"`{r['command']}`",
+            (  # the answer (the ratio) first, the command that makes the row last but one
                 r["key"]["model"],
                 r["key"]["shape_checks"],
+                f"{r['ratio']:.3f}x",
                 r["ours_tokens_per_s"],
                 r["source_tokens_per_s"],
-                f"{r['ratio']:.3f}x",
+                f"`{r['command']}`",
                 how_made(r, current),
             )
             for r in loop["runs"]
@@ -54,7 +54,7 @@ def benchmarks_page(reports: Path, current: dict) -> str:
             "\n## Training loop speed: ours against a straight port of source 003's loop\n\n"
             "Tokens per second (median epoch, best repeat; one thread per loop; target: ours >= 1.0x).\n\n"
             + table(
-                ("command", "model", "shape checks", "ours tokens/s", "source tokens/s", "ratio", "made"),
+                ("model", "shape checks", "ratio", "ours tokens/s", "source tokens/s", "command", "made"),
                 rows,
                 "markdown",
             )

@@ -98,14 +98,15 @@ def section(stored: list) -> str:
         before[e["column"]] = e
     shown = list(reversed(rows))[:SHOWN]
     body = "\n".join(
-        f"| {html.escape(e['date'] or '?')} | {html.escape(e['column'])} | `{html.escape(e['revision'])}` | "
-        f"{e['counts'].get('passed', 0)} held, {e['counts'].get('failed', 0)} failed, "
-        f"{e['counts'].get('xfailed', 0)} known | {html.escape(what)} |"
+        f"| {html.escape(e['date'] or 'not recorded')} | {html.escape(e['column'])} | `{html.escape(e['revision'])}` | "
+        f"{e['counts'].get('failed', 0)} failed, {e['counts'].get('xfailed', 0)} known, "
+        f"{e['counts'].get('passed', 0)} held | {html.escape(what)} |"
         for e, what in shown
     )
     more = f"\n\n{len(rows) - SHOWN} earlier changes are in `reports/{FILE}`." if len(rows) > SHOWN else ""
     return (
         "## How the headlines changed\n\nEach time a column's headline changed (counts of today's claims, or the "
-        f"revision its report was made at), newest first, from `reports/{FILE}` (append-only):\n\n"
+        f"revision its report was made at), newest first, from `reports/{FILE}` (append-only; a report from before "
+        "reports recorded their date says so):\n\n"
         "| date | column | revision | headline | what changed |\n| --- | --- | --- | --- | --- |\n" + body + more + "\n"
     )

@@ -12,7 +12,7 @@ import re
 
 from spec.tools.docs import provenance as prov
 from spec.tools.docs.common import GENERATED, KIND_TITLES, WIDE_PAGE, anchor, md
-from spec.tools.render import GLYPHS, table
+from spec.tools.render import GLYPHS, STATE_WORDS, STATES, table
 from spec.tools.results import WORDS
 
 PAGE = "implementations/{}.md"
@@ -66,7 +66,7 @@ def summary_page(reports: list, now: dict) -> str:
         p = prov.of_report(rep, now)
         ran = f"{p.standing.same}/{p.standing.today}{prov.mark(p)}"
         rows.append([name, versions or md(rep.torch), _cell(totals), ran] + [_cell(counts.get(k, {})) for k in kinds])
-    legend = ", ".join(f"{GLYPHS[s]} {WORDS[s]}" for s in ("passed", "xfailed", "failed", "not-applicable", "skipped"))
+    legend = ", ".join(f"{GLYPHS[s]} {STATE_WORDS[s]}" for s in STATES)  # the order and words of every page
     body = (
         table(["implementation", "version", "all claims about torch's API", "ran"] + kinds, rows, "markdown")
         if rows

@@ -82,7 +82,8 @@ def cuda_figures(name: str, folder: Path, current: dict) -> str:
     curves = "".join(f"\n![{p.stem} on cuda](img/cuda-{p.name})\n" for p in sorted(folder.glob(f"{name}*.png")))
     return (
         f"\n### On a GPU\n\nThe same settings on {where}; stored in `reports/programs-cuda/`, produced by "
-        f"`python benchmarks/programs.py --only {name} --device cuda --out reports/programs-cuda`.\n\n"
+        f"`python benchmarks/programs.py --only {name} --device cuda --out reports/programs-cuda` (‡: made before "
+        "today's claim set, or not saying what with; it is remade on a machine with a GPU).\n\n"
         + table(*RESULTS[:1], rows, "markdown", RESULTS[1]).rstrip("\n")
         + "\n"
         + curves

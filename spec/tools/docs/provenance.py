@@ -20,7 +20,7 @@ from spec.tools.render import table
 REPORT_COMMANDS = {
     "matrix": "python -m spec refresh --only matrix/{stem}",
     "implementations": "python -m spec refresh --only implementations/{stem}",
-    "cuda": "python -m spec refresh --only cuda/{stem} (on a GPU machine)",
+    "cuda": "python -m spec refresh --only cuda/{stem}",  # on a machine with a GPU: the state and banner say so
 }
 #: The folders whose reports come from a GPU: the docs mark them instead of counting them stale for this machine.
 GPU_FOLDERS = ("cuda",)
@@ -91,8 +91,8 @@ def columns_table(rows: list) -> str:
     body = []
     for label, p in rows:
         state = "current" if not p.stale else "GPU run: remade on a GPU" if p.gpu else "**stale**"
-        body.append([label, f"`{p.where}`", html.escape(p.line(), quote=False), state, f"`{p.command}`"])
-    return table(["column", "report", "claims", "state", "made by"], body, "markdown")
+        body.append([label, state, html.escape(p.line(), quote=False), f"`{p.where}`", f"`{p.command}`"])
+    return table(["column", "state", "claims", "report", "made by"], body, "markdown")
 
 
 def summary(provs: list) -> str:
