@@ -85,7 +85,7 @@ def test_a_named_figure_is_filled_in_with_where_it_comes_from(reports):
     assert text == (
         "took 12.3 s, 7.50 at epoch 2 [reports/listings.json: revision abcdef0, on 2026-01-02, 1 of today's 1 claims]"
     ), text
-    assert fill("{programs/sum.json:test_accuracy:.1%}").startswith("89.5% [reports/programs/sum.json: ")
+    assert fill("{programs/sum.json:test_accuracy:.1%}").startswith("89.5 % [reports/programs/sum.json: ")
     behind = Figures(reports, {"a.b": "changed"}).fill("{listings.json:one.seconds:.0f}")
     assert behind.endswith("0 of today's 1 claims †]"), behind
     unrecorded = fill("{listings.json:two.seconds:.0f}")

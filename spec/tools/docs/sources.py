@@ -61,7 +61,8 @@ class Figures:
                 return f"(not measured: no {m.group(2)} in reports/{m.group(1)})"
             made = made_with(source, self.now).lstrip(", ") or "environment not recorded"
             used.setdefault(m.group(1), {})[made] = None
-            return format(value, m.group(3))
+            text = format(value, m.group(3))
+            return text[:-1] + " %" if m.group(3).endswith("%") else text  # "89.5 %", as every page writes it
 
         filled = FIGURE.sub(one, text)
         where = "; ".join(f"reports/{name}: {', '.join(how)}" for name, how in used.items())
