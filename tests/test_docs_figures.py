@@ -183,3 +183,14 @@ def test_a_release_timing_says_which_run_it_was_and_whether_its_report_is_that_r
     assert f"| {suite['date']} | {rev} |" in rows["torch18"], rows["torch18"]
     assert "| 2026-01-01 (its report: " in rows["torch19"] and "| feedbee (its report: " in rows["torch19"]
     assert "(its report's) |" in rows["torch110"] and "| 1 (a claim failed) |" in rows["torch110"], rows["torch110"]
+
+
+def test_docs_check_names_a_program_run_behind_todays_set(tmp_path):
+    from spec.tools.docs.common import outdated_figures
+
+    suite = {"git": "abcdef0123", "date": "2026-01-02", "claims": 1, "claim_digests": {"a.b": "d"}}
+    (tmp_path / "programs").mkdir()
+    (tmp_path / "programs" / "old.json").write_text(json.dumps({"test_accuracy": 0.9}))
+    (tmp_path / "programs" / "new.json").write_text(json.dumps({"test_accuracy": 0.9, "suite": suite}))
+    lines = outdated_figures(tmp_path, {"a.b": "d"})
+    assert len(lines) == 1 and lines[0].startswith("reports/programs/old.json: "), lines

@@ -158,9 +158,13 @@ def stored_figures(reports: Path) -> dict:
 
 
 def outdated_figures(reports: Path, current: dict) -> list:
-    """'reports/x.json: why' for each stored figure (or run of one) behind today's claim set."""
+    """'reports/x.json: why' for each stored figure (or run of one) behind today's claim set, the programs' runs
+    among them (``reports/programs/``; the GPU's, ``programs-cuda/``, are remade on a GPU and not listed)."""
     lines = []
-    for name, data in stored_figures(reports).items():
+    figures = dict(stored_figures(reports))
+    for path in sorted((reports / "programs").glob("*.json")):
+        figures[f"programs/{path.name}"] = res.load_json(path)
+    for name, data in figures.items():
         for part in data["runs"] if isinstance(data.get("runs"), list) else [data]:
             why = outdated(part, current)
             if why:
