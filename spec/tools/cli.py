@@ -640,10 +640,12 @@ def docs(args) -> int:
     problem = site.input_problem(args.reports, args.out)
     if problem:
         raise UsageError(problem)
+    readme = site.readme(args.reports, args.out)  # (path, text) of the README's rendered samples, or None
     if not args.check:
         _check_writable(args.out / "index.md", "docs")
+        if readme:
+            _check_writable(readme[0], "the README")
     pages = site.build(args.reports, args.out, torch_docs=args.torch_docs, record=not args.check)
-    readme = site.readme(args.reports, args.out)  # (path, text) of the README's rendered samples, or None
     if args.check:
         from spec.tools.docs.common import claim_set, outdated_figures
 

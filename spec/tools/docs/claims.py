@@ -45,11 +45,11 @@ class Cards:
     def _row_head(self, m: Matrix, idx: list, label: str) -> str:
         """A row's name, with the mark of its reports behind today's claim set (‡ a GPU run, † another), as the
         matrix page marks their columns."""
-        marks = dict(self.marks[m.columns[i].source] for i in idx if m.columns[i].source in self.marks)
+        marks = [self.marks[m.columns[i].source] for i in idx if m.columns[i].source in self.marks]
         if not marks:
             return f'<th class="row">{html.escape(label)}</th>'
-        mark = "‡" if "‡" in marks else "†"
-        why = "; ".join(dict.fromkeys(marks.values()))
+        mark = "".join(sorted({k for k, _ in marks}))  # † and ‡ both where a row reads both kinds
+        why = "; ".join(dict.fromkeys(line for _, line in marks))
         return f'<th class="row" title="{html.escape(why)}">{html.escape(label)} {mark}</th>'
 
     def card(self, cid: str) -> str:

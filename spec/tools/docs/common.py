@@ -163,7 +163,9 @@ def outdated_figures(reports: Path, current: dict) -> list:
     lines = []
     figures = dict(stored_figures(reports))
     for path in sorted((reports / "programs").glob("*.json")):
-        figures[f"programs/{path.name}"] = res.load_json(path)
+        data = res.load_json(path)
+        if isinstance(data, dict):
+            figures[f"programs/{path.name}"] = data
     for name, data in figures.items():
         for part in data["runs"] if isinstance(data.get("runs"), list) else [data]:
             why = outdated(part, current)
@@ -188,8 +190,9 @@ def made_with(data: dict, now: Optional[dict] = None) -> str:
         f"torch {env['torch']}" if env.get("torch") else "",
         f"Python {env['python']}" if env.get("python") else "",
     ]
-    git = suite.get("git") or ""
-    revision = f"revision {git[:7]}{'-dirty' if git.endswith('-dirty') else ''}" if git else ""
+    from spec.tools.claimset import short_revision
+
+    revision = f"revision {short_revision(suite.get('git'))}" if suite.get("git") else ""
     parts += [env.get("device_name") or "", revision, f"on {suite['date']}" if suite.get("date") else ""]
     if now is not None and suite:
         from spec.tools import claimset

@@ -143,7 +143,8 @@ def implementation_page(rep, now: dict) -> str:
         if alone:  # counted among the known divergences above, listed under no cause below
             which = "it" if len(configurations) == 1 else "these"
             named = ", ".join(f"`{cid}`" for cid in alone)
-            parts.append(f"\n{len(alone)} claim{'s' * (len(alone) != 1)} diverge only through {which}: {named}.")
+            verb = "diverges" if len(alone) == 1 else "diverge"
+            parts.append(f"\n{len(alone)} claim{'s' * (len(alone) != 1)} {verb} only through {which}: {named}.")
         parts.append("")
     known = [cid for cid in by_status.get("xfailed", []) + by_status.get("passed", []) if claims[cid].known]
     if known:
@@ -204,7 +205,8 @@ def known_section(rep, claims: dict, ids: list) -> str:
     for cid in sorted(ids):
         causes.setdefault(claims[cid].known.get("reason", ""), []).append(cid)
     out = [
-        f"## Known divergences\n\n{len(ids)} claim{'s' * (len(ids) != 1)} diverge for {len(causes)} "
+        f"## Known divergences\n\n{len(ids)} claim{'s' * (len(ids) != 1)} diverge{'s' * (len(ids) == 1)} for "
+        f"{len(causes)} "
         f"cause{'s' * (len(causes) != 1)} named in the known file, each listed once with the claims and cases it "
         "covers.\n"
     ]

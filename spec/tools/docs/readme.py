@@ -29,7 +29,10 @@ def sample(report_path: Path, shown: str, now: Optional[dict]) -> str:
     from spec.tools.cli import default_report
     from spec.tools.docs.common import made_with
 
-    report = res.Report.load(report_path)
+    try:
+        report = res.Report.load(report_path)
+    except res.ReportError as e:  # the pages are still made; the sample says what is missing
+        return f"(not measured: {e})\n"
     env = report.environment
     device = env.get("devices") or "all"
     lines = [summary.table(report), *summary.explanations(report), *summary.flags(report)]

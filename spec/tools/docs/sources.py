@@ -13,7 +13,7 @@ from spec.sources import listings
 from spec.sources.seeds import TITLES
 from spec.sources.unclaimed import UNCLAIMED
 from spec.tools import results as res
-from spec.tools.docs.common import GENERATED, cell, link, made_with, md
+from spec.tools.docs.common import GENERATED, cell, how_made, link, md
 from spec.tools.render import table
 
 #: a stored figure named in a listing's or a statement's text, filled in from ``reports/`` when the page is made
@@ -42,7 +42,7 @@ class Figures:
             data, parts = (runs[0] if runs else None), parts[1:]
         source = data
         for part in parts:
-            if isinstance(data, list) and part.isdigit() and 1 <= int(part) <= len(data):
+            if isinstance(data, list) and part.isdecimal() and 1 <= int(part) <= len(data):
                 data = data[int(part) - 1]
             elif isinstance(data, dict) and part in data:
                 data = data[part]
@@ -59,9 +59,11 @@ class Figures:
             value, source = self.value(m.group(1), m.group(2))
             if value is None:
                 return f"(not measured: no {m.group(2)} in reports/{m.group(1)})"
-            made = made_with(source, self.now).lstrip(", ") or "environment not recorded"
-            used.setdefault(m.group(1), {})[made] = None
-            text = format(value, m.group(3))
+            try:
+                text = format(value, m.group(3))
+            except (TypeError, ValueError):  # a format that does not fit the value: say so, the page is still made
+                return f"(cannot write {m.group(2)} of reports/{m.group(1)} as {m.group(3)!r})"
+            used.setdefault(m.group(1), {})[how_made(source, self.now)] = None
             return text[:-1] + " %" if m.group(3).endswith("%") else text  # "89.5 %", as every page writes it
 
         filled = FIGURE.sub(one, text)
